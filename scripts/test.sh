@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`). Runs every suite in order and prints a
+# closing line "N passed, N failed". Suites:
+#   lint         eslint (type-aware) + solhint
+#   chaincode    unit tests of the chaincode with line coverage >= 90%
+#   contracts    Hardhat tests of SupplyChain.sol with coverage
+#   gateway      gateway route/service tests with in-process fakes
+#   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
+# `npm test -- unit` skips the integration suite; `npm test -- SUITE...` runs only those.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/node.sh
+
+all=(lint chaincode contracts gateway integration)
+if [ $# -eq 0 ]; then suites=("${all[@]}")
+elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway)
+else suites=("$@"); fi
+
+logdir=$(mktemp -d)
+passed=0; failed=0; broken=()
+for suite in "${suites[@]}"; do
+  script="scripts/test/$suite.sh"
+  if [ ! -f "$script" ]; then
+    echo "== $suite: not yet (no $script)"; continue
+  fi
+  echo "== $suite"
+  bash "$script" 2>&1 | tee "$logdir/$suite.log"
+  rc=${PIPESTATUS[0]}
+  # mocha (and Hardhat's runners) close with "N passing" / "N failing".
+  p=$(grep -aoE '^[[:space:]]*[0-9]+ passing' "$logdir/$suite.log" | awk '{s+=$1} END {print s+0}')
+  f=$(grep -aoE '^[[:space:]]*[0-9]+ failing' "$logdir/$suite.log" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p)); failed=$((failed + f))
+  if [ "$rc" -ne 0 ]; then broken+=("$suite"); [ "$f" -eq 0 ] && failed=$((failed + 1)); fi
+done
+rm -rf "$logdir"
+echo
+if [ ${#broken[@]} -gt 0 ]; then echo "failed suites: ${broken[*]}"; fi
+echo "$passed passed, $failed failed"
+[ ${#broken[@]} -eq 0 ]
