@@ -1,0 +1,68 @@
+/**
+ * Which org roles may perform which gateway action. The chaincode enforces
+ * ownership and org rules again on the ledger; this table answers 403 early
+ * and keeps the regulator read-only except recall, withdrawal and the
+ * suspect/illegitimate marks.
+ */
+import type { MspId, Principal, Role } from "./principal.js";
+
+export const ACTIONS = [
+  "read",
+  "partner.register",
+  "product.register",
+  "lot.commission",
+  "shipment.ship",
+  "shipment.receive",
+  "pack.handoff",
+  "coldchain.record",
+  "coldchain.release",
+  "pack.dispense",
+  "pack.undoDispense",
+  "pack.decommission",
+  "lot.recall",
+  "gtin.withdraw",
+  "pack.quarantine",
+  "pack.markSuspect",
+  "pack.markIllegitimate",
+  "document.write",
+  "document.erase",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+type Grant = Readonly<Partial<Record<MspId, readonly Role[]>>>;
+
+const TRADERS = ["operator", "quality", "pharmacist", "admin"] as const;
+const ANY_TRADER: Grant = {
+  ManufacturerMSP: TRADERS,
+  DistributorMSP: TRADERS,
+  PharmacyMSP: TRADERS,
+};
+const REGULATOR: readonly Role[] = ["auditor", "admin"];
+
+const GRANTS: Readonly<Record<Action, Grant>> = {
+  read: { ...ANY_TRADER, RegulatorMSP: REGULATOR },
+  // Partners are registered by the regulator's admin (the network scripts), not its auditors.
+  "partner.register": { RegulatorMSP: ["admin"] },
+  "product.register": { ManufacturerMSP: ["operator", "quality", "admin"] },
+  "lot.commission": { ManufacturerMSP: ["operator", "admin"] },
+  "shipment.ship": ANY_TRADER,
+  "shipment.receive": ANY_TRADER,
+  "pack.handoff": { DistributorMSP: TRADERS },
+  "coldchain.record": ANY_TRADER,
+  "coldchain.release": { ManufacturerMSP: ["quality", "admin"] },
+  "pack.dispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
+  "pack.undoDispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
+  "pack.decommission": ANY_TRADER,
+  "lot.recall": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },
+  "gtin.withdraw": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },
+  "pack.quarantine": ANY_TRADER,
+  "pack.markSuspect": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
+  "pack.markIllegitimate": { RegulatorMSP: REGULATOR, ManufacturerMSP: ["quality", "admin"] },
+  "document.write": ANY_TRADER,
+  "document.erase": ANY_TRADER,
+};
+
+/** True when the principal's org and role may perform the action. */
+export function isAllowed(principal: Principal, action: Action): boolean {
+  return GRANTS[action][principal.mspId]?.includes(principal.role) ?? false;
+}

@@ -1,0 +1,191 @@
+/**
+ * The gateway's one configuration: read once at start from an optional JSON
+ * file and the environment, validated against a schema and frozen. Nothing
+ * else in the gateway reads `process.env`.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const PositiveMs = Type.Integer({ minimum: 1 });
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Port,
+        /** Largest JSON body accepted; above it the answer is 413. */
+        bodyLimitBytes: Type.Integer({ minimum: 1024 }),
+        logLevel: Type.Union([
+          Type.Literal("fatal"),
+          Type.Literal("error"),
+          Type.Literal("warn"),
+          Type.Literal("info"),
+          Type.Literal("debug"),
+          Type.Literal("trace"),
+          Type.Literal("silent"),
+        ]),
+      },
+      { additionalProperties: false },
+    ),
+    /** Root of all runtime state ($RXTRACE_DATA). */
+    dataDir: Type.String({ minLength: 1 }),
+    /** What the network publishes for clients: peers, channels, users. */
+    networkFile: Type.String({ minLength: 1 }),
+    /** Hashed API keys written by scripts/gateway/create-keys.ts. */
+    keysFile: Type.String({ minLength: 1 }),
+    /** The gateway's own durable state (idempotency records, index, checkpoints). */
+    stateDir: Type.String({ minLength: 1 }),
+    fabric: Type.Object(
+      {
+        chaincode: Type.String({ minLength: 1 }),
+        deadlinesMs: Type.Object(
+          {
+            evaluate: PositiveMs,
+            endorse: PositiveMs,
+            submit: PositiveMs,
+            commitStatus: PositiveMs,
+          },
+          { additionalProperties: false },
+        ),
+        /** How many times a transaction is retried after an MVCC read conflict. */
+        mvccRetries: Type.Integer({ minimum: 0, maximum: 10 }),
+      },
+      { additionalProperties: false },
+    ),
+    ipfs: Type.Object(
+      {
+        apiUrl: Type.String({ minLength: 1 }),
+        uploadLimitBytes: Type.Integer({ minimum: 1 }),
+        allowedContentTypes: Type.Array(Type.String({ minLength: 3 }), { minItems: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    evm: Type.Object(
+      {
+        deploymentFile: Type.String({ minLength: 1 }),
+        /** Period of the Fabric block-hash anchoring; 0 turns it off. */
+        anchorIntervalMs: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    events: Type.Object(
+      {
+        /** Webhook subscribers; each delivery is signed with HMAC-SHA256 over the body. */
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              url: Type.String({ minLength: 1 }),
+              secret: Type.String({ minLength: 16 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+/** Thrown when the configuration is invalid; names the offending setting. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function envInteger(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function defaults(dataDir: string): Static<typeof ConfigSchema> {
+  const stateDir = path.join(dataDir, "gateway");
+  return {
+    server: { host: "127.0.0.1", port: 3000, bodyLimitBytes: 1024 * 1024, logLevel: "info" },
+    dataDir,
+    networkFile: path.join(dataDir, "network.json"),
+    keysFile: path.join(stateDir, "keys.json"),
+    stateDir,
+    fabric: {
+      chaincode: "rxtrace",
+      deadlinesMs: { evaluate: 5_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000 },
+      mvccRetries: 3,
+    },
+    ipfs: {
+      apiUrl: "http://127.0.0.1:5001",
+      uploadLimitBytes: 10 * 1024 * 1024,
+      allowedContentTypes: ["application/pdf", "application/json", "text/plain", "text/csv", "image/png", "image/jpeg", "application/xml"],
+    },
+    evm: { deploymentFile: path.join(dataDir, "evm", "deployment.json"), anchorIntervalMs: 60_000 },
+    events: { webhooks: [] },
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the configuration from defaults, then the JSON file named by
+ * `RXTRACE_GATEWAY_CONFIG` (if any), then single environment overrides.
+ * @param repoRoot where `.rxtrace` lives when RXTRACE_DATA is unset
+ * @throws ConfigError naming the setting that is wrong
+ */
+export function loadConfig(env: Env, repoRoot: string): Config {
+  const dataDir = path.resolve(env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
+  let merged: Record<string, unknown> = defaults(dataDir);
+
+  const file = env.RXTRACE_GATEWAY_CONFIG;
+  if (file !== undefined && file !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`RXTRACE_GATEWAY_CONFIG: cannot read ${file}: ${(err as Error).message}`);
+    }
+    if (!isPlainObject(parsed)) throw new ConfigError(`RXTRACE_GATEWAY_CONFIG: ${file} must hold a JSON object`);
+    merged = merge(merged, parsed);
+  }
+
+  const server: Record<string, unknown> = {};
+  if (env.RXTRACE_GATEWAY_HOST) server.host = env.RXTRACE_GATEWAY_HOST;
+  const port = envInteger(env, "RXTRACE_GATEWAY_PORT");
+  if (port !== undefined) server.port = port;
+  if (env.RXTRACE_GATEWAY_LOG_LEVEL) server.logLevel = env.RXTRACE_GATEWAY_LOG_LEVEL;
+  const overrides: Record<string, unknown> = { server };
+  if (env.RXTRACE_KUBO_API) overrides.ipfs = { apiUrl: env.RXTRACE_KUBO_API };
+  merged = merge(merged, overrides);
+
+  const firstError = Value.Errors(ConfigSchema, merged).First();
+  if (firstError) {
+    const where = firstError.path.replace(/^\//, "").replaceAll("/", ".") || "(root)";
+    throw new ConfigError(`config ${where}: ${firstError.message}`);
+  }
+  return deepFreeze(merged as Static<typeof ConfigSchema>);
+}

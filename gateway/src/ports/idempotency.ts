@@ -1,0 +1,33 @@
+/**
+ * Durable memory of write requests carrying an `Idempotency-Key`, so a retried
+ * request returns the first answer instead of writing twice.
+ */
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export type IdempotencyClaim =
+  /** First time this key is seen: the caller performs the write, then completes or releases. */
+  | { readonly kind: "claimed" }
+  /** The same key and the same request finished before: answer with this. */
+  | { readonly kind: "replay"; readonly response: StoredResponse }
+  /** The same key was used for a different request. */
+  | { readonly kind: "mismatch" }
+  /** The same key and request are being processed right now. */
+  | { readonly kind: "in-progress" };
+
+export interface IdempotencyStore {
+  /**
+   * Claims `key` within `scope` (the API key id) for the request whose
+   * canonical hash is `requestHash`.
+   */
+  claim(scope: string, key: string, requestHash: string): IdempotencyClaim;
+  /** Records the final answer of a claimed request. */
+  complete(scope: string, key: string, response: StoredResponse): void;
+  /** Forgets a claim whose request failed, so the client may retry with the same key. */
+  release(scope: string, key: string): void;
+  close(): void;
+}

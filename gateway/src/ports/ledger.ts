@@ -1,0 +1,42 @@
+/**
+ * The ledger as the gateway's services see it: evaluate (read) and submit
+ * (write) a chaincode transaction on one channel as one org user. Only the
+ * Fabric adapter implements it against the network; tests use fakes.
+ *
+ * Failures are GatewayErrors: chaincode codes map to 400/403/404/409,
+ * endorsement and commit failures to 502 and an unreachable network to 503,
+ * each with the transaction id when there is one.
+ */
+import type { MspId, Principal } from "../auth/principal.js";
+
+export const CHANNELS = ["mfr-dist", "dist-pharm"] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export interface LedgerCall {
+  readonly channel: ChannelName;
+  /** Fully qualified transaction name, e.g. "packs:ship" when contracts are named. */
+  readonly transaction: string;
+  readonly args?: readonly string[];
+  /** Private inputs (e.g. trade terms); never written to the block. */
+  readonly transient?: Readonly<Record<string, string>>;
+  /** Orgs whose peers must endorse (cross-org or private-data transactions). */
+  readonly endorsingOrganizations?: readonly MspId[];
+}
+
+export interface EvaluateResult {
+  /** The transaction's answer parsed as JSON (undefined when it returned nothing). */
+  readonly result: unknown;
+}
+
+export interface SubmitResult extends EvaluateResult {
+  readonly transactionId: string;
+  readonly blockNumber: string;
+}
+
+export interface LedgerClient {
+  evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult>;
+  submit(as: Principal, call: LedgerCall): Promise<SubmitResult>;
+  /** Resolves when every channel is reachable; rejects naming what is not. */
+  ready(): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Gateway unit and route tests: in process, fakes behind the ports (no network).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/node.sh
+# The gateway imports the shared domain from the compiled chaincode package.
+if [ -f chaincode/src/index.ts ]; then npm run build -w chaincode --silent; fi
+npx tsc -p gateway --noEmit
+npx mocha --import=tsx --timeout 10000 'test/gateway/**/*.test.ts'

@@ -1,0 +1,76 @@
+import { expect } from "chai";
+import { buildTestApp, type TestApp } from "./support/app.js";
+
+describe("health endpoints", () => {
+  let t: TestApp;
+  afterEach(async () => t.close());
+
+  it("answers /healthz with ok without an API key", async () => {
+    t = await buildTestApp();
+    const res = await t.app.inject({ method: "GET", url: "/healthz" });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json()).to.deep.equal({ status: "ok" });
+  });
+
+  it("reports ready when Fabric and every other dependency answer", async () => {
+    t = await buildTestApp({ probes: [{ name: "ipfs", check: async () => {} }] });
+    const res = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json()).to.deep.equal({ status: "ready", checks: { fabric: { status: "up" }, ipfs: { status: "up" } } });
+  });
+
+  it("answers 503 naming the dependency that is down, and recovers when it returns", async () => {
+    t = await buildTestApp({ probes: [{ name: "evm", check: async () => {} }] });
+    t.ledger.down(new Error("peer0 connection refused"));
+    const down = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(down.statusCode).to.equal(503);
+    expect(down.json().checks.fabric).to.deep.equal({ status: "down", error: "peer0 connection refused" });
+    expect(down.json().checks.evm).to.deep.equal({ status: "up" });
+
+    t.ledger.up();
+    const up = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(up.statusCode).to.equal(200);
+  });
+
+  it("treats a probe that never answers as down after its timeout", async () => {
+    t = await buildTestApp({ probes: [{ name: "ipfs", check: () => new Promise(() => {}) }] });
+    const res = await t.app.inject({ method: "GET", url: "/readyz" });
+    expect(res.statusCode).to.equal(503);
+    expect(res.json().checks.ipfs.error).to.match(/no answer within/);
+  });
+
+  it("counts requests in Prometheus format by route and status", async () => {
+    t = await buildTestApp();
+    await t.app.inject({ method: "GET", url: "/healthz" });
+    await t.app.inject({ method: "GET", url: "/healthz" });
+    await t.app.inject({ method: "GET", url: "/v1/whoami" });
+    const res = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).to.equal(200);
+    expect(res.headers["content-type"]).to.match(/^text\/plain; version=0.0.4/);
+    expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/healthz",status="200"} 2');
+    expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/v1/whoami",status="401"} 1');
+    expect(res.body).to.include('rxtrace_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 2');
+  });
+});
+
+describe("OpenAPI document", () => {
+  let t: TestApp;
+  afterEach(async () => t.close());
+
+  it("serves an OpenAPI 3 document that lists the /v1 routes and the API key scheme", async () => {
+    t = await buildTestApp();
+    const res = await t.app.inject({ method: "GET", url: "/docs/json" });
+    expect(res.statusCode).to.equal(200);
+    const doc = res.json();
+    expect(doc.openapi).to.match(/^3\./);
+    expect(doc.paths).to.have.property("/v1/whoami");
+    expect(doc.components.securitySchemes.apiKey).to.deep.equal({ type: "apiKey", in: "header", name: "x-api-key" });
+  });
+
+  it("serves the browsable UI at /docs", async () => {
+    t = await buildTestApp();
+    const res = await t.app.inject({ method: "GET", url: "/docs/" });
+    expect(res.statusCode).to.equal(200);
+    expect(res.body).to.include("swagger-ui");
+  });
+});

@@ -1,0 +1,78 @@
+/** Builds the gateway in process with fakes behind the ports. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../../gateway/src/app.js";
+import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
+import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
+import { loadConfig } from "../../../gateway/src/config.js";
+import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
+import type { ReadinessProbe } from "../../../gateway/src/routes/health.js";
+import { FakeLedger } from "./fake-ledger.js";
+
+/** Plain test keys, one per org user the network enrols. */
+export const KEYS = {
+  manufacturer: "key-manufacturer-operator",
+  quality: "key-manufacturer-quality",
+  distributor: "key-distributor-operator",
+  pharmacy: "key-pharmacy-pharmacist",
+  regulator: "key-regulator-auditor",
+  regulatorAdmin: "key-regulator-admin",
+  revoked: "key-revoked",
+} as const;
+
+function record(id: string, plain: string, mspId: MspId, user: string, role: Role, revoked = false): ApiKeyRecord {
+  return {
+    id,
+    sha256: hashApiKey(plain),
+    user,
+    mspId,
+    role,
+    createdAt: "2026-01-01T00:00:00Z",
+    revokedAt: revoked ? "2026-01-02T00:00:00Z" : null,
+  };
+}
+
+export const KEY_RECORDS: ApiKeyRecord[] = [
+  record("k-mfr-op", KEYS.manufacturer, "ManufacturerMSP", "operator", "operator"),
+  record("k-mfr-qa", KEYS.quality, "ManufacturerMSP", "quality", "quality"),
+  record("k-dist-op", KEYS.distributor, "DistributorMSP", "operator", "operator"),
+  record("k-pharm", KEYS.pharmacy, "PharmacyMSP", "pharmacist", "pharmacist"),
+  record("k-reg", KEYS.regulator, "RegulatorMSP", "auditor", "auditor"),
+  record("k-reg-admin", KEYS.regulatorAdmin, "RegulatorMSP", "admin", "admin"),
+  record("k-revoked", KEYS.revoked, "ManufacturerMSP", "operator", "operator", true),
+];
+
+export interface TestApp {
+  app: FastifyInstance;
+  ledger: FakeLedger;
+  idempotency: SqliteIdempotencyStore;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "rxtrace-gw-"));
+  const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
+  const config = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
+  const ledger = options.ledger ?? new FakeLedger();
+  const idempotency = new SqliteIdempotencyStore(":memory:");
+  const app = await buildApp({
+    config,
+    keys: new StaticApiKeyStore(KEY_RECORDS),
+    idempotency,
+    ledger,
+    probes: options.probes ?? [],
+    probeTimeoutMs: 200,
+  });
+  await app.ready();
+  return {
+    app,
+    ledger,
+    idempotency,
+    async close() {
+      await app.close();
+      idempotency.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** An in-memory LedgerClient that records calls and answers from a script. */
+import type { Principal } from "../../../gateway/src/auth/principal.js";
+import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
+
+export interface RecordedCall {
+  kind: "evaluate" | "submit";
+  as: Principal;
+  call: LedgerCall;
+}
+
+type Handler = (call: LedgerCall, as: Principal) => unknown;
+
+export class FakeLedger implements LedgerClient {
+  readonly calls: RecordedCall[] = [];
+  readonly #handlers = new Map<string, Handler>();
+  #down: Error | undefined;
+  #tx = 0;
+
+  /** Answers `transaction` (on any channel) with the handler's value, or throws what it throws. */
+  on(transaction: string, handler: Handler): this {
+    this.#handlers.set(transaction, handler);
+    return this;
+  }
+
+  /** Makes every call and the readiness check fail with `error` until `up()`. */
+  down(error: Error): void {
+    this.#down = error;
+  }
+
+  up(): void {
+    this.#down = undefined;
+  }
+
+  submitted(transaction?: string): RecordedCall[] {
+    return this.calls.filter((c) => c.kind === "submit" && (transaction === undefined || c.call.transaction === transaction));
+  }
+
+  async evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult> {
+    return { result: this.#run("evaluate", as, call) };
+  }
+
+  async submit(as: Principal, call: LedgerCall): Promise<SubmitResult> {
+    const result = this.#run("submit", as, call);
+    this.#tx += 1;
+    return { result, transactionId: `tx${this.#tx}`, blockNumber: String(this.#tx) };
+  }
+
+  async ready(): Promise<void> {
+    if (this.#down) throw this.#down;
+  }
+
+  close(): void {}
+
+  #run(kind: RecordedCall["kind"], as: Principal, call: LedgerCall): unknown {
+    if (this.#down) throw this.#down;
+    this.calls.push({ kind, as, call });
+    const handler = this.#handlers.get(call.transaction);
+    if (!handler) throw new Error(`FakeLedger: no handler for ${call.transaction}`);
+    return handler(call, as);
+  }
+}
