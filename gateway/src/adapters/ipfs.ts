@@ -1,0 +1,105 @@
+/** ContentStore over a Kubo daemon's RPC API (kubo-rpc-client). */
+import { createHash } from "node:crypto";
+import { create, type KuboRPCClient } from "kubo-rpc-client";
+import {
+  ContentNotFoundError,
+  ContentStoreUnavailableError,
+  ContentTooLargeError,
+  type ContentStore,
+  type StoredContent,
+} from "../ports/content-store.js";
+
+export interface KuboOptions {
+  /** RPC API address, e.g. http://127.0.0.1:5001 */
+  readonly url: string;
+  /** Deadline of one RPC call in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+export function newKuboContentStore(options: KuboOptions): ContentStore {
+  return new KuboContentStore(create({ url: options.url, timeout: options.timeoutMs }), options.timeoutMs);
+}
+
+class KuboContentStore implements ContentStore {
+  readonly #client: KuboRPCClient;
+  readonly #timeoutMs: number;
+
+  constructor(client: KuboRPCClient, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async add(content: AsyncIterable<Uint8Array>, options: { readonly maxBytes: number }): Promise<StoredContent> {
+    const hash = createHash("sha256");
+    let size = 0;
+    let tooLarge = false;
+    // Count and hash the bytes as Kubo pulls them, so nothing is buffered twice.
+    async function* measured(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of content) {
+        size += chunk.byteLength;
+        if (size > options.maxBytes) {
+          tooLarge = true;
+          throw new ContentTooLargeError(options.maxBytes);
+        }
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    try {
+      const result = await this.#client.add(measured(), { cidVersion: 1, rawLeaves: true, pin: true });
+      return { cid: result.cid.toString(), sha256: hash.digest("hex"), size };
+    } catch (error) {
+      if (tooLarge) throw new ContentTooLargeError(options.maxBytes);
+      throw unavailable("add", error);
+    }
+  }
+
+  async get(cid: string, options: { readonly maxBytes: number }): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      // The daemon runs offline, so a CID it does not hold fails at once instead of searching.
+      for await (const chunk of this.#client.cat(cid, { timeout: this.#timeoutMs })) {
+        size += chunk.byteLength;
+        if (size > options.maxBytes) throw new ContentTooLargeError(options.maxBytes);
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof ContentTooLargeError) throw error;
+      if (isNotFound(error)) throw new ContentNotFoundError(cid);
+      throw unavailable("cat", error);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async unpin(cid: string): Promise<void> {
+    try {
+      await this.#client.pin.rm(cid);
+    } catch (error) {
+      if (/not pinned|is not pinned/i.test(messageOf(error))) return;
+      throw unavailable("pin rm", error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#client.id({ timeout: this.#timeoutMs });
+    } catch (error) {
+      throw unavailable("id", error);
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isNotFound(error: unknown): boolean {
+  // Kubo answers 500 with "block was not found locally (offline)" or similar.
+  return /not found|invalid (path|cid)|could not resolve|no link named/i.test(messageOf(error));
+}
+
+function unavailable(call: string, error: unknown): ContentStoreUnavailableError {
+  if (error instanceof ContentStoreUnavailableError) return error;
+  return new ContentStoreUnavailableError(`IPFS ${call} failed: ${messageOf(error)}`, { cause: error });
+}

@@ -1,0 +1,255 @@
+/**
+ * Documents: files go to the content store (IPFS), their sha256 and CID are
+ * anchored on the ledger against what they describe, and a download is
+ * re-hashed and refused when it differs from the anchor. Confidential files
+ * are encrypted (AES-256-GCM) before they leave the gateway; their key goes
+ * to the owner's private data, so purging it makes the file unreadable.
+ */
+import { createHash } from "node:crypto";
+import type { Principal } from "../auth/principal.js";
+import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, newDocumentKey } from "../crypto/document-cipher.js";
+import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
+import type { ContentStore } from "../ports/content-store.js";
+import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+
+export const DOCUMENT_KINDS = [
+  "CERTIFICATE_OF_ANALYSIS",
+  "TRANSACTION_INFORMATION",
+  "TRANSACTION_STATEMENT",
+  "TRANSACTION_HISTORY",
+  "SHIPPING_DOCUMENT",
+  "TEMPERATURE_LOG",
+  "RECALL_NOTICE",
+  "OTHER",
+] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+export type Subject =
+  | { readonly type: "product"; readonly gtin: string }
+  | { readonly type: "lot"; readonly gtin: string; readonly lot: string }
+  | { readonly type: "pack"; readonly gtin: string; readonly serial: string }
+  | { readonly type: "shipment"; readonly shipmentId: string };
+
+/** A document as anchored on the ledger. */
+export interface DocumentRecord {
+  readonly sha256: string;
+  readonly cid: string;
+  readonly kind: string;
+  readonly subject: Subject;
+  readonly encrypted: boolean;
+  readonly anchoredAt?: string;
+  readonly anchoredBy?: string;
+  readonly txId?: string;
+}
+
+export interface UploadRequest {
+  readonly channel: ChannelName;
+  readonly kind: DocumentKind;
+  readonly subject: Subject;
+  readonly contentType: string;
+  readonly confidential: boolean;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+export interface UploadResult extends DocumentRecord {
+  readonly size: number;
+  readonly storedSize: number;
+  readonly transactionId: string;
+}
+
+/**
+ * The ledger side of documents: anchoring and the per-org document keys
+ * (implicit private collection `_implicit_org_<MSPID>`).
+ */
+export interface DocumentLedger {
+  anchor(as: Principal, channel: ChannelName, record: Omit<DocumentRecord, "anchoredAt" | "anchoredBy" | "txId">): Promise<{ record: DocumentRecord; transactionId: string }>;
+  list(as: Principal, channel: ChannelName, subject: Subject): Promise<DocumentRecord[]>;
+  putKey(as: Principal, channel: ChannelName, cid: string, key: Uint8Array): Promise<void>;
+  /** The caller org's key for a document, or undefined when it has none (never had or purged). */
+  getKey(as: Principal, channel: ChannelName, cid: string): Promise<Uint8Array | undefined>;
+  purgeKey(as: Principal, channel: ChannelName, cid: string): Promise<void>;
+}
+
+/** Content-type policy and limits. */
+export interface DocumentPolicy {
+  readonly uploadLimitBytes: number;
+  readonly allowedContentTypes: readonly string[];
+}
+
+/** The downloaded content differs from its anchor (HTTP 409, never served). */
+export class DocumentIntegrityError extends GatewayError {
+  override readonly name = "DocumentIntegrityError";
+  constructor(expected: string, actual: string, cid: string) {
+    super("CONFLICT", `document ${cid}: content hash ${actual} differs from the anchored sha256 ${expected}; refused`, {
+      details: { reason: "HASH_MISMATCH", expected, actual, cid },
+    });
+  }
+}
+
+export class DocumentsService {
+  readonly #store: ContentStore;
+  readonly #ledger: DocumentLedger;
+  readonly #policy: DocumentPolicy;
+
+  constructor(store: ContentStore, ledger: DocumentLedger, policy: DocumentPolicy) {
+    this.#store = store;
+    this.#ledger = ledger;
+    this.#policy = policy;
+  }
+
+  /** The media type without parameters, lower-case, if it is on the allow list. */
+  acceptedContentType(contentType: string | undefined): string | undefined {
+    if (contentType === undefined) return undefined;
+    const bare = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+    return this.#policy.allowedContentTypes.includes(bare) ? bare : undefined;
+  }
+
+  /**
+   * Stores, then anchors. When anchoring fails the content is unpinned and
+   * the key purged, so nothing claims the document exists.
+   */
+  async upload(as: Principal, request: UploadRequest): Promise<UploadResult> {
+    if (this.acceptedContentType(request.contentType) === undefined) {
+      throw new GatewayError("UNSUPPORTED_MEDIA_TYPE", `content-type: must be one of ${this.#policy.allowedContentTypes.join(", ")}`, {
+        field: "content-type",
+      });
+    }
+    const plainHash = createHash("sha256");
+    let plainSize = 0;
+    const limit = this.#policy.uploadLimitBytes;
+    async function* tapped(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of request.body) {
+        plainHash.update(chunk);
+        plainSize += chunk.byteLength;
+        yield chunk;
+      }
+    }
+    const key = request.confidential ? newDocumentKey() : undefined;
+    const source = key === undefined ? tapped() : encryptStream(key, tapped());
+    const stored = await this.#store.add(source, { maxBytes: key === undefined ? limit : limit + ENCRYPTION_OVERHEAD });
+    const sha256 = plainHash.digest("hex");
+    try {
+      if (key !== undefined) await this.#ledger.putKey(as, request.channel, stored.cid, key);
+      const { record, transactionId } = await this.#ledger.anchor(as, request.channel, {
+        sha256,
+        cid: stored.cid,
+        kind: request.kind,
+        subject: request.subject,
+        encrypted: key !== undefined,
+      });
+      return { ...record, size: plainSize, storedSize: stored.size, transactionId };
+    } catch (error) {
+      await this.#forget(as, request.channel, stored.cid, key !== undefined);
+      throw error;
+    }
+  }
+
+  async list(as: Principal, channel: ChannelName, subject: Subject): Promise<DocumentRecord[]> {
+    return this.#ledger.list(as, channel, subject);
+  }
+
+  /**
+   * Reads a document anchored to `subject`, decrypting it when confidential,
+   * and checks its sha256 against the anchor.
+   * @throws NotFoundError when no such anchor exists or the key was purged
+   * @throws DocumentIntegrityError when the content differs from the anchor
+   */
+  async download(as: Principal, channel: ChannelName, subject: Subject, sha256: string): Promise<{ record: DocumentRecord; content: Buffer }> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new InvalidArgumentError("sha256", "must be 64 lower-case hex characters");
+    const record = (await this.#ledger.list(as, channel, subject)).find((d) => d.sha256 === sha256);
+    if (record === undefined) throw new NotFoundError(`no document with sha256 ${sha256} is anchored to this ${subject.type}`);
+    const maxBytes = this.#policy.uploadLimitBytes + ENCRYPTION_OVERHEAD;
+    let content: Buffer = Buffer.from(await this.#store.get(record.cid, { maxBytes }));
+    if (record.encrypted) {
+      const key = await this.#ledger.getKey(as, channel, record.cid);
+      if (key === undefined) {
+        throw new ForbiddenError(`document ${record.cid} is confidential and ${as.mspId} holds no key for it (not the owner, or the key was purged)`, {
+          details: { reason: "NO_DOCUMENT_KEY", cid: record.cid },
+        });
+      }
+      try {
+        content = decrypt(key, content);
+      } catch (error) {
+        if (error instanceof DocumentDecryptionError) throw new DocumentIntegrityError(record.sha256, "undecryptable", record.cid);
+        throw error;
+      }
+    }
+    const actual = createHash("sha256").update(content).digest("hex");
+    if (actual !== record.sha256) throw new DocumentIntegrityError(record.sha256, actual, record.cid);
+    return { record, content };
+  }
+
+  /** Erases a confidential document by purging its key; the anchor stays, the content becomes unreadable. */
+  async erase(as: Principal, channel: ChannelName, subject: Subject, sha256: string): Promise<DocumentRecord> {
+    const record = (await this.#ledger.list(as, channel, subject)).find((d) => d.sha256 === sha256);
+    if (record === undefined) throw new NotFoundError(`no document with sha256 ${sha256} is anchored to this ${subject.type}`);
+    if (!record.encrypted) {
+      throw new GatewayError("CONFLICT", `document ${record.cid} is not encrypted; only confidential documents can be erased`, { field: "sha256" });
+    }
+    await this.#ledger.purgeKey(as, channel, record.cid);
+    await this.#store.unpin(record.cid);
+    return record;
+  }
+
+  async #forget(as: Principal, channel: ChannelName, cid: string, hadKey: boolean): Promise<void> {
+    // Best effort: the caller sees the anchoring error, not a clean-up error.
+    await this.#store.unpin(cid).catch(() => undefined);
+    if (hadKey) await this.#ledger.purgeKey(as, channel, cid).catch(() => undefined);
+  }
+}
+
+/** DocumentLedger over the chaincode's `documents:*` transactions. */
+export function newChaincodeDocumentLedger(ledger: LedgerClient): DocumentLedger {
+  return {
+    async anchor(as, channel, record) {
+      const out = await ledger.submit(as, { channel, transaction: "documents:AnchorDocument", args: [JSON.stringify(record)] });
+      return { record: parseRecord(out.result), transactionId: out.transactionId };
+    },
+    async list(as, channel, subject) {
+      const out = await ledger.evaluate(as, { channel, transaction: "documents:ListDocuments", args: [JSON.stringify(subject)] });
+      if (!Array.isArray(out.result)) throw new GatewayError("INTERNAL", "documents:ListDocuments did not return an array");
+      return out.result.map(parseRecord);
+    },
+    async putKey(as, channel, cid, key) {
+      await ledger.submit(as, {
+        channel,
+        transaction: "documents:PutDocumentKey",
+        args: [cid],
+        transient: { key: Buffer.from(key).toString("base64") },
+        endorsingOrganizations: [as.mspId],
+      });
+    },
+    async getKey(as, channel, cid) {
+      try {
+        const out = await ledger.evaluate(as, { channel, transaction: "documents:GetDocumentKey", args: [cid] });
+        const value = (out.result as { key?: unknown } | undefined)?.key;
+        return typeof value === "string" ? Buffer.from(value, "base64") : undefined;
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
+        throw error;
+      }
+    },
+    async purgeKey(as, channel, cid) {
+      await ledger.submit(as, { channel, transaction: "documents:PurgeDocumentKey", args: [cid], endorsingOrganizations: [as.mspId] });
+    },
+  };
+}
+
+function parseRecord(value: unknown): DocumentRecord {
+  if (typeof value !== "object" || value === null) throw new GatewayError("INTERNAL", "document record is not an object");
+  const v = value as Record<string, unknown>;
+  if (typeof v.sha256 !== "string" || typeof v.cid !== "string" || typeof v.kind !== "string" || typeof v.subject !== "object" || v.subject === null) {
+    throw new GatewayError("INTERNAL", "document record lacks sha256, cid, kind or subject");
+  }
+  const record: { -readonly [K in keyof DocumentRecord]: DocumentRecord[K] } = {
+    sha256: v.sha256,
+    cid: v.cid,
+    kind: v.kind,
+    subject: v.subject as Subject,
+    encrypted: v.encrypted === true,
+  };
+  if (typeof v.anchoredAt === "string") record.anchoredAt = v.anchoredAt;
+  if (typeof v.anchoredBy === "string") record.anchoredBy = v.anchoredBy;
+  if (typeof v.txId === "string") record.txId = v.txId;
+  return record;
+}
