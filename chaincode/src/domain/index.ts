@@ -1,0 +1,7 @@
+export * from "./errors";
+export * from "./gs1";
+export * from "./input";
+export * from "./json";
+export * from "./mkt";
+export * from "./records";
+export * from "./vocabulary";

@@ -1,0 +1,401 @@
+import { invalidArgument } from "./errors";
+import { validateExpiry, validateGtin, validateLot, validateSerial } from "./gs1";
+import {
+  optionalBoolean,
+  optionalSha256,
+  requireArray,
+  requireInteger,
+  requireMspId,
+  requireObject,
+  requireOneOf,
+  requirePattern,
+  requireSha256,
+  requireShipmentId,
+  requireString,
+  type Fields,
+} from "./input";
+import type { CentiRange } from "./mkt";
+import {
+  DECOMMISSION_REASONS,
+  DOCUMENT_KINDS,
+  ORG_ROLES,
+  SETTABLE_MARKS,
+  type DecommissionReason,
+  type DocumentKind,
+  type Mark,
+  type OrgRole,
+  type PackStatus,
+  type SettableMark,
+} from "./vocabulary";
+
+/** Who did something and when (from the transaction). */
+export interface Stamp {
+  at: string;
+  by: string;
+  txId: string;
+}
+
+export interface Partner {
+  mspId: string;
+  name: string;
+  role: OrgRole;
+  registeredAt: string;
+  registeredBy: string;
+}
+
+export interface Product {
+  gtin: string;
+  name: string;
+  strength: string;
+  form: string;
+  nationalCode: string;
+  manufacturer: string;
+  storage: CentiRange;
+  limits: CentiRange;
+  stabilityBudgetMinutes: number;
+  registeredAt: string;
+  withdrawal?: Stamp & { reason: string };
+}
+
+export interface Lot {
+  gtin: string;
+  lot: string;
+  expiry: string;
+  manufacturer: string;
+  packCount: number;
+  commissionedAt: string;
+  recall?: Stamp & { reason: string };
+}
+
+export interface Decommission extends Stamp {
+  reason: PackStatus;
+  previousStatus: PackStatus;
+  handedToPatient: boolean;
+}
+
+export interface Pack {
+  gtin: string;
+  serial: string;
+  lot: string;
+  expiry: string;
+  status: PackStatus;
+  owner: string;
+  marks: Mark[];
+  shipmentId?: string;
+  consignee?: string;
+  decommission?: Decommission;
+  handOff?: { toChannel: string; at: string; txId: string };
+  importedFrom?: { channel: string; txId: string };
+  updatedAt: string;
+  updatedBy: string;
+  updatedTxId: string;
+}
+
+export interface PackRef {
+  gtin: string;
+  serial: string;
+}
+
+export interface Shipment {
+  shipmentId: string;
+  shipper: string;
+  consignee: string;
+  packs: PackRef[];
+  status: "IN_TRANSIT" | "RECEIVED" | "EXCEPTION";
+  transactionInfoHash?: string;
+  statementHash?: string;
+  termsHash?: string;
+  shippedAt: string;
+  receivedAt?: string;
+  exception?: { missing: PackRef[]; unexpected: PackRef[]; at: string; txId: string };
+}
+
+export interface HandOff {
+  gtin: string;
+  serial: string;
+  lot: string;
+  expiry: string;
+  holder: string;
+  fromChannel: string;
+  toChannel: string;
+  at: string;
+  txId: string;
+  product: Product;
+  lotRecord: Lot;
+}
+
+export type HoldStatus = "NONE" | "HELD" | "RELEASED" | "DESTROYED";
+
+export interface ColdChain {
+  shipmentId: string;
+  readingCount: number;
+  firstAt: number;
+  lastAt: number;
+  minCentiCelsius: number;
+  maxCentiCelsius: number;
+  secondsOutOfRange: number;
+  minutesOutOfRange: number;
+  mktCentiCelsius: number;
+  weightSeconds: number;
+  expSum: number;
+  absoluteLimitBreached: boolean;
+  budgetExceeded: boolean;
+  hold: { status: HoldStatus; at?: string; by?: string; reason?: string };
+}
+
+export type Subject =
+  | { type: "product"; gtin: string }
+  | { type: "lot"; gtin: string; lot: string }
+  | { type: "pack"; gtin: string; serial: string }
+  | { type: "shipment"; shipmentId: string };
+
+export interface DocumentRecord {
+  sha256: string;
+  cid: string;
+  kind: DocumentKind;
+  subject: Subject;
+  encrypted: boolean;
+  anchoredAt: string;
+  anchoredBy: string;
+  txId: string;
+}
+
+// ---- validated inputs --------------------------------------------------------
+
+export function parsePartnerInput(fields: Fields): { mspId: string; name: string; role: OrgRole } {
+  return {
+    mspId: requireMspId("mspId", fields.mspId),
+    name: requireString("name", fields.name),
+    role: requireOneOf("role", fields.role, Object.values(ORG_ROLES)),
+  };
+}
+
+const CENTI_MIN = -8000;
+const CENTI_MAX = 8000;
+
+function parseRange(field: string, value: unknown): CentiRange {
+  const range = requireObject(field, value);
+  const min = requireInteger(`${field}.minCentiCelsius`, range.minCentiCelsius, CENTI_MIN, CENTI_MAX);
+  const max = requireInteger(`${field}.maxCentiCelsius`, range.maxCentiCelsius, CENTI_MIN, CENTI_MAX);
+  if (min >= max) throw invalidArgument(`${field}.maxCentiCelsius`, `must be greater than ${field}.minCentiCelsius`);
+  return { minCentiCelsius: min, maxCentiCelsius: max };
+}
+
+export type ProductInput = Omit<Product, "manufacturer" | "registeredAt" | "withdrawal">;
+
+export function parseProductInput(fields: Fields): ProductInput {
+  const storage = parseRange("storage", fields.storage);
+  const limits = parseRange("limits", fields.limits);
+  if (limits.minCentiCelsius > storage.minCentiCelsius || limits.maxCentiCelsius < storage.maxCentiCelsius) {
+    throw invalidArgument("limits", "must contain the storage range");
+  }
+  return {
+    gtin: validateGtin("gtin", fields.gtin),
+    name: requireString("name", fields.name),
+    strength: requireString("strength", fields.strength),
+    form: requireString("form", fields.form),
+    nationalCode: requireString("nationalCode", fields.nationalCode, 1, 40),
+    storage,
+    limits,
+    stabilityBudgetMinutes: requireInteger("stabilityBudgetMinutes", fields.stabilityBudgetMinutes, 0, 525_600),
+  };
+}
+
+export function parsePackRef(field: string, value: unknown): PackRef {
+  const ref = requireObject(field, value);
+  return { gtin: validateGtin(`${field}.gtin`, ref.gtin), serial: validateSerial(`${field}.serial`, ref.serial) };
+}
+
+export function packRefKey(ref: PackRef): string {
+  return `${ref.gtin}\u0000${ref.serial}`;
+}
+
+export function comparePackRefs(a: PackRef, b: PackRef): number {
+  const ka = packRefKey(a);
+  const kb = packRefKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** A non-empty list of distinct pack references, sorted. */
+export function parsePackRefs(field: string, value: unknown, max: number): PackRef[] {
+  const items = requireArray(field, value, 1, max);
+  const seen = new Set<string>();
+  const refs = items.map((item, i) => {
+    const ref = parsePackRef(`${field}[${i}]`, item);
+    const key = packRefKey(ref);
+    if (seen.has(key)) throw invalidArgument(`${field}[${i}]`, "repeats a pack already listed");
+    seen.add(key);
+    return ref;
+  });
+  return refs.sort(comparePackRefs);
+}
+
+export interface CommissionInput {
+  gtin: string;
+  lot: string;
+  expiry: string;
+  serials: string[];
+}
+
+export function parseCommissionInput(fields: Fields, max: number): CommissionInput {
+  const gtin = validateGtin("gtin", fields.gtin);
+  const lot = validateLot("lot", fields.lot);
+  const expiry = validateExpiry("expiry", fields.expiry);
+  const items = requireArray("serials", fields.serials, 1, max);
+  const seen = new Set<string>();
+  const serials = items.map((item, i) => {
+    const serial = validateSerial(`serials[${i}]`, item);
+    if (seen.has(serial)) throw invalidArgument(`serials[${i}]`, `repeats serial ${serial} within the batch`);
+    seen.add(serial);
+    return serial;
+  });
+  return { gtin, lot, expiry, serials };
+}
+
+export interface ScanInput {
+  gtin: string;
+  serial: string;
+  lot: string;
+  expiry: string;
+}
+
+export function parseScanInput(fields: Fields): ScanInput {
+  return {
+    gtin: validateGtin("gtin", fields.gtin),
+    serial: validateSerial("serial", fields.serial),
+    lot: validateLot("lot", fields.lot),
+    expiry: validateExpiry("expiry", fields.expiry),
+  };
+}
+
+export function parseDecommissionReason(value: unknown): DecommissionReason {
+  return requireOneOf("reason", value, DECOMMISSION_REASONS);
+}
+
+export function parseMarkInput(fields: Fields): PackRef & { mark: SettableMark; reason: string } {
+  return {
+    gtin: validateGtin("gtin", fields.gtin),
+    serial: validateSerial("serial", fields.serial),
+    mark: requireOneOf("mark", fields.mark, SETTABLE_MARKS),
+    reason: requireString("reason", fields.reason, 1, 500),
+  };
+}
+
+export function parseReason(value: unknown): string {
+  return requireString("reason", value, 1, 500);
+}
+
+export interface ShipInput {
+  shipmentId: string;
+  consignee: string;
+  packs: PackRef[];
+  transactionInfoHash?: string;
+  statementHash?: string;
+}
+
+export function parseShipInput(fields: Fields, max: number): ShipInput {
+  const input: ShipInput = {
+    shipmentId: requireShipmentId("shipmentId", fields.shipmentId),
+    consignee: requireMspId("consignee", fields.consignee),
+    packs: parsePackRefs("packs", fields.packs, max),
+  };
+  const info = optionalSha256("transactionInfoHash", fields.transactionInfoHash);
+  const statement = optionalSha256("statementHash", fields.statementHash);
+  if (info !== undefined) input.transactionInfoHash = info;
+  if (statement !== undefined) input.statementHash = statement;
+  return input;
+}
+
+export interface TradeTerms {
+  price: string;
+  currency: string;
+  quantity: number;
+  invoiceRef: string;
+}
+
+export function parseTerms(fields: Fields): TradeTerms {
+  return {
+    price: requirePattern("terms.price", fields.price, /^\d{1,12}(\.\d{1,4})?$/, "must be a decimal string such as 1250.00"),
+    currency: requirePattern("terms.currency", fields.currency, /^[A-Z]{3}$/, "must be an ISO 4217 code of 3 capital letters"),
+    quantity: requireInteger("terms.quantity", fields.quantity, 1, 10_000_000),
+    invoiceRef: requireString("terms.invoiceRef", fields.invoiceRef, 1, 100),
+  };
+}
+
+export interface Reading {
+  at: number;
+  centiCelsius: number;
+}
+
+export interface ReadingsInput {
+  shipmentId: string;
+  intervalSeconds: number;
+  readings: Reading[];
+}
+
+/** Earliest accepted reading time: 2000-01-01T00:00:00Z. */
+export const EARLIEST_READING = 946_684_800;
+/** Allowed clock skew of a logger ahead of the transaction time. */
+export const READING_SKEW_SECONDS = 300;
+
+export function parseReadingsInput(fields: Fields, nowSeconds: number, max: number): ReadingsInput {
+  const shipmentId = requireShipmentId("shipmentId", fields.shipmentId);
+  const intervalSeconds = requireInteger("intervalSeconds", fields.intervalSeconds, 1, 86_400);
+  const items = requireArray("readings", fields.readings, 1, max);
+  let previous = Number.NEGATIVE_INFINITY;
+  const readings = items.map((item, i) => {
+    const reading = requireObject(`readings[${i}]`, item);
+    const at = requireInteger(`readings[${i}].at`, reading.at, EARLIEST_READING, nowSeconds + READING_SKEW_SECONDS);
+    if (at <= previous) throw invalidArgument(`readings[${i}].at`, "must be later than the previous reading");
+    previous = at;
+    return { at, centiCelsius: requireInteger(`readings[${i}].centiCelsius`, reading.centiCelsius, CENTI_MIN, CENTI_MAX) };
+  });
+  return { shipmentId, intervalSeconds, readings };
+}
+
+export function parseSubject(value: unknown, field = "subject"): Subject {
+  const fields = requireObject(field, value);
+  const type = requireOneOf(`${field}.type`, fields.type, ["product", "lot", "pack", "shipment"] as const);
+  switch (type) {
+    case "product":
+      return { type, gtin: validateGtin(`${field}.gtin`, fields.gtin) };
+    case "lot":
+      return { type, gtin: validateGtin(`${field}.gtin`, fields.gtin), lot: validateLot(`${field}.lot`, fields.lot) };
+    case "pack":
+      return { type, gtin: validateGtin(`${field}.gtin`, fields.gtin), serial: validateSerial(`${field}.serial`, fields.serial) };
+    case "shipment":
+      return { type, shipmentId: requireShipmentId(`${field}.shipmentId`, fields.shipmentId) };
+  }
+}
+
+/** The subject's identity as composite-key attributes. */
+export function subjectKeyParts(subject: Subject): string[] {
+  switch (subject.type) {
+    case "product":
+      return [subject.type, subject.gtin];
+    case "lot":
+      return [subject.type, subject.gtin, subject.lot];
+    case "pack":
+      return [subject.type, subject.gtin, subject.serial];
+    case "shipment":
+      return [subject.type, subject.shipmentId];
+  }
+}
+
+export interface DocumentInput {
+  sha256: string;
+  cid: string;
+  kind: DocumentKind;
+  subject: Subject;
+  encrypted: boolean;
+}
+
+export function parseDocumentInput(fields: Fields): DocumentInput {
+  return {
+    sha256: requireSha256("sha256", fields.sha256),
+    cid: requirePattern("cid", fields.cid, /^[A-Za-z0-9]{46,100}$/, "must be an IPFS CID: 46-100 letters and digits"),
+    kind: requireOneOf("kind", fields.kind, DOCUMENT_KINDS),
+    subject: parseSubject(fields.subject),
+    encrypted: optionalBoolean("encrypted", fields.encrypted, false),
+  };
+}

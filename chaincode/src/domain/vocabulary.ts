@@ -1,0 +1,141 @@
+/** Pack lifecycle statuses (design section 3). */
+export const PACK_STATUSES = {
+  COMMISSIONED: "COMMISSIONED",
+  IN_TRANSIT: "IN_TRANSIT",
+  RECEIVED: "RECEIVED",
+  HANDED_OFF: "HANDED_OFF",
+  DISPENSED: "DISPENSED",
+  EXPORTED: "EXPORTED",
+  SAMPLE: "SAMPLE",
+  LOCKED: "LOCKED",
+  DESTROYED: "DESTROYED",
+  STOLEN: "STOLEN",
+} as const;
+export type PackStatus = (typeof PACK_STATUSES)[keyof typeof PACK_STATUSES];
+
+/** Reasons accepted by packs:Decommission (dispensing has its own transaction). */
+export const DECOMMISSION_REASONS = ["EXPORTED", "SAMPLE", "LOCKED", "DESTROYED", "STOLEN"] as const;
+export type DecommissionReason = (typeof DECOMMISSION_REASONS)[number];
+
+export const DECOMMISSIONED_STATUSES: readonly PackStatus[] = ["DISPENSED", ...DECOMMISSION_REASONS];
+export const TERMINAL_STATUSES: readonly PackStatus[] = ["DESTROYED", "STOLEN"];
+
+export function isDecommissioned(status: PackStatus): boolean {
+  return DECOMMISSIONED_STATUSES.includes(status);
+}
+
+/** Statuses a pack may be shipped from. */
+export const SHIPPABLE_STATUSES: readonly PackStatus[] = ["COMMISSIONED", "RECEIVED"];
+
+/** Overlays kept on the pack; each blocks movement. */
+export const MARKS = {
+  QUARANTINED: "QUARANTINED",
+  COLD_CHAIN_HOLD: "COLD_CHAIN_HOLD",
+  SUSPECT: "SUSPECT",
+  ILLEGITIMATE: "ILLEGITIMATE",
+} as const;
+export type Mark = (typeof MARKS)[keyof typeof MARKS];
+/** Marks callers may set and clear through packs:SetMark / ClearMark. */
+export const SETTABLE_MARKS = ["QUARANTINED", "SUSPECT", "ILLEGITIMATE"] as const;
+export type SettableMark = (typeof SETTABLE_MARKS)[number];
+
+/** Organisation roles in the consortium. */
+export const ORG_ROLES = {
+  MANUFACTURER: "Manufacturer",
+  DISTRIBUTOR: "Distributor",
+  PHARMACY: "Pharmacy",
+  REGULATOR: "Regulator",
+} as const;
+export type OrgRole = (typeof ORG_ROLES)[keyof typeof ORG_ROLES];
+
+/** Certificate attribute naming the user's function within its org. */
+export const ROLE_ATTRIBUTE = "rxtrace.role";
+export const CERT_ROLES = { OPERATOR: "operator", QUALITY: "quality", PHARMACIST: "pharmacist", AUDITOR: "auditor" } as const;
+
+/** The regulator's MSP id: registers partners. */
+export const REGULATOR_MSP = "RegulatorMSP";
+
+/** Verification failure reasons in the order they are reported. */
+export const VERIFY_REASONS = {
+  NO_MATCH_GTIN_SERIAL: "NO_MATCH_GTIN_SERIAL",
+  LOT_MISMATCH: "LOT_MISMATCH",
+  EXPIRY_MISMATCH: "EXPIRY_MISMATCH",
+} as const;
+
+/** Additional information in a verification answer, in priority order. */
+export const ADDITIONAL_INFO = {
+  ILLEGITIMATE: "ILLEGITIMATE",
+  RECALLED: "RECALLED",
+  WITHDRAWN: "WITHDRAWN",
+  SUSPECT: "SUSPECT",
+  ALREADY_DECOMMISSIONED: "ALREADY_DECOMMISSIONED",
+  EXPIRED: "EXPIRED",
+  COLD_CHAIN_HOLD: "COLD_CHAIN_HOLD",
+  QUARANTINED: "QUARANTINED",
+} as const;
+export type AdditionalInfo = (typeof ADDITIONAL_INFO)[keyof typeof ADDITIONAL_INFO];
+export type VerifyReason = (typeof VERIFY_REASONS)[keyof typeof VERIFY_REASONS] | AdditionalInfo;
+
+/** Alert raised by a second decommission. */
+export const ALERT_ALREADY_INACTIVE = "ALREADY_INACTIVE";
+
+export const DOCUMENT_KINDS = [
+  "CERTIFICATE_OF_ANALYSIS",
+  "TRANSACTION_INFORMATION",
+  "TRANSACTION_STATEMENT",
+  "TRANSACTION_HISTORY",
+  "SHIPPING_DOCUMENT",
+  "TEMPERATURE_LOG",
+  "RECALL_NOTICE",
+  "OTHER",
+] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+/** Chaincode event names: one per transaction, past tense. */
+export const EVENTS = {
+  PARTNER_REGISTERED: "PartnerRegistered",
+  PRODUCT_REGISTERED: "ProductRegistered",
+  PRODUCT_WITHDRAWN: "ProductWithdrawn",
+  LOT_COMMISSIONED: "LotCommissioned",
+  LOT_RECALLED: "LotRecalled",
+  PACK_DISPENSED: "PackDispensed",
+  PACK_DECOMMISSIONED: "PackDecommissioned",
+  DECOMMISSION_ALERT_RAISED: "DecommissionAlertRaised",
+  DECOMMISSION_UNDONE: "DecommissionUndone",
+  PACK_MARKED: "PackMarked",
+  PACK_MARK_CLEARED: "PackMarkCleared",
+  SHIPMENT_SHIPPED: "ShipmentShipped",
+  SHIPMENT_RECEIVED: "ShipmentReceived",
+  SHIPMENT_EXCEPTION_RECORDED: "ShipmentExceptionRecorded",
+  PACKS_HANDED_OFF: "PacksHandedOff",
+  PACKS_IMPORTED: "PacksImported",
+  COLD_CHAIN_READINGS_RECORDED: "ColdChainReadingsRecorded",
+  COLD_CHAIN_HOLD_RELEASED: "ColdChainHoldReleased",
+  HELD_PACKS_DESTROYED: "HeldPacksDestroyed",
+  DOCUMENT_ANCHORED: "DocumentAnchored",
+} as const;
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
+
+/** Envelope every event payload shares. */
+export interface EventEnvelope {
+  type: EventName;
+  txId: string;
+  at: string;
+  by: string;
+}
+
+/** Chaincode name and channels (overridable by the chaincode process's environment). */
+export const CHAINCODE_NAME = "rxtrace";
+export const SOURCE_CHANNEL = process.env.RXTRACE_SOURCE_CHANNEL ?? "mfr-dist";
+export const DOWNSTREAM_CHANNEL = process.env.RXTRACE_DOWNSTREAM_CHANNEL ?? "dist-pharm";
+/** Private data collection of the channel's two trading partners. */
+export const TERMS_COLLECTION = "tradeTerms";
+/** Transient map key holding a shipment's commercial terms. */
+export const TERMS_TRANSIENT_KEY = "terms";
+
+/** Batch bounds. */
+export const MAX_SERIALS_PER_LOT_CALL = 10_000;
+export const MAX_PACKS_PER_CALL = 10_000;
+export const MAX_READINGS_PER_CALL = 5_000;
+/** Undo window for a decommission: 10 days. */
+export const UNDO_WINDOW_SECONDS = 10 * 24 * 3600;

@@ -1,0 +1,26 @@
+import { forbidden } from "../domain/errors";
+import type { Partner } from "../domain/records";
+import { ROLE_ATTRIBUTE, type OrgRole } from "../domain/vocabulary";
+import { KEY_TYPES, type State } from "./state";
+import type { Tx } from "./tx";
+
+/** The caller's partner record; FORBIDDEN when its org is not registered on this channel. */
+export async function requirePartner(state: State, tx: Tx): Promise<Partner> {
+  const partner = await state.get<Partner>(KEY_TYPES.PARTNER, [tx.msp]);
+  if (!partner) throw forbidden(`${tx.msp} is not a registered trading partner on channel ${tx.channel}`);
+  return partner;
+}
+
+export function requireRole(partner: Partner, roles: readonly OrgRole[], action: string): void {
+  if (!roles.includes(partner.role)) {
+    throw forbidden(`${action} requires role ${roles.join(" or ")}; ${partner.mspId} is ${partner.role}`);
+  }
+}
+
+/** Requires the certificate attribute `rxtrace.role` to equal `role`. */
+export function requireCertRole(tx: Tx, role: string, action: string): void {
+  const actual = tx.attribute(ROLE_ATTRIBUTE);
+  if (actual !== role) {
+    throw forbidden(`${action} requires certificate attribute ${ROLE_ATTRIBUTE}=${role}; caller has ${actual ?? "none"}`);
+  }
+}

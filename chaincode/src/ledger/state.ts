@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import { KeyEndorsementPolicy } from "fabric-shim";
+import { canonicalJson } from "../domain/json";
+import type { EventEnvelope, EventName } from "../domain/vocabulary";
+import type { Tx } from "./tx";
+
+/** Object types of composite keys: one per record kind. */
+export const KEY_TYPES = {
+  PARTNER: "partner",
+  PRODUCT: "product",
+  LOT: "lot",
+  LOT_PACKS: "lotpacks",
+  PACK: "pack",
+  SHIPMENT: "shipment",
+  COLD_CHAIN: "coldchain",
+  DOCUMENT: "document",
+  HAND_OFF: "handoff",
+  ALERT: "alert",
+} as const;
+export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];
+
+export interface HistoryEntry<T> {
+  txId: string;
+  at: string;
+  isDelete: boolean;
+  value: T | undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The one module that reads and writes world state: composite keys,
+ * deterministic JSON, the key-level endorsement policy on every write, and the
+ * transaction's single event.
+ */
+export class State {
+  readonly #tx: Tx;
+
+  constructor(tx: Tx) {
+    this.#tx = tx;
+  }
+
+  key(type: KeyType, parts: readonly string[]): string {
+    return this.#tx.stub.createCompositeKey(type, [...parts]);
+  }
+
+  async get<T>(type: KeyType, parts: readonly string[]): Promise<T | undefined> {
+    const bytes = await this.#tx.stub.getState(this.key(type, parts));
+    return bytes.length === 0 ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
+  }
+
+  async exists(type: KeyType, parts: readonly string[]): Promise<boolean> {
+    const bytes = await this.#tx.stub.getState(this.key(type, parts));
+    return bytes.length > 0;
+  }
+
+  /** Writes a record and sets its endorsement policy to all of `endorsers`. */
+  async put(type: KeyType, parts: readonly string[], value: unknown, endorsers: readonly string[]): Promise<void> {
+    const key = this.key(type, parts);
+    await this.#tx.stub.putState(key, encoder.encode(canonicalJson(value)));
+    const policy = new KeyEndorsementPolicy();
+    policy.addOrgs("MEMBER", ...[...new Set(endorsers)].sort());
+    await this.#tx.stub.setStateValidationParameter(key, policy.getPolicy());
+  }
+
+  /** All records whose composite key starts with the given attributes, in key order. */
+  async list<T>(type: KeyType, partial: readonly string[]): Promise<T[]> {
+    const values: T[] = [];
+    const iterator = await this.#tx.stub.getStateByPartialCompositeKey(type, [...partial]);
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        values.push(JSON.parse(decoder.decode(next.value.value)) as T);
+      }
+    } finally {
+      await iterator.close();
+    }
+    return values;
+  }
+
+  async history<T>(type: KeyType, parts: readonly string[]): Promise<HistoryEntry<T>[]> {
+    const entries: HistoryEntry<T>[] = [];
+    const iterator = await this.#tx.stub.getHistoryForKey(this.key(type, parts));
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        const { txId, isDelete, value, timestamp } = next.value;
+        const at = new Date(Number(timestamp.seconds) * 1000).toISOString().replace(".000Z", "Z");
+        entries.push({ txId, at, isDelete, value: value.length === 0 ? undefined : (JSON.parse(decoder.decode(value)) as T) });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return entries;
+  }
+
+  /** Writes private data as canonical JSON; returns the sha256 Fabric records on the channel. */
+  async putPrivate(collection: string, key: string, value: unknown): Promise<string> {
+    const bytes = encoder.encode(canonicalJson(value));
+    await this.#tx.stub.putPrivateData(collection, key, bytes);
+    return sha256Hex(bytes);
+  }
+
+  async getPrivate<T>(collection: string, key: string): Promise<{ value: T; hash: string } | undefined> {
+    const bytes = await this.#tx.stub.getPrivateData(collection, key);
+    if (bytes.length === 0) return undefined;
+    return { value: JSON.parse(decoder.decode(bytes)) as T, hash: sha256Hex(bytes) };
+  }
+
+  /** Sets the transaction's one event. */
+  emit(type: EventName, fields: Record<string, unknown>): void {
+    const envelope: EventEnvelope = { type, txId: this.#tx.txId, at: this.#tx.at, by: this.#tx.msp };
+    this.#tx.stub.setEvent(type, encoder.encode(canonicalJson({ ...fields, ...envelope })));
+  }
+}
+
+/** Canonical JSON text returned by every transaction. */
+export function result(value: unknown): string {
+  return canonicalJson(value);
+}

@@ -1,0 +1,31 @@
+import type { Context } from "fabric-contract-api";
+import type { ChaincodeStub } from "fabric-shim";
+
+/** What one transaction knows about itself: caller, id, time, channel. */
+export class Tx {
+  readonly stub: ChaincodeStub;
+  /** The submitter's MSP id. */
+  readonly msp: string;
+  readonly txId: string;
+  /** Transaction time, ISO-8601 UTC, second precision. */
+  readonly at: string;
+  /** Transaction time in epoch seconds. */
+  readonly seconds: number;
+  readonly channel: string;
+  readonly #ctx: Context;
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+    this.stub = ctx.stub;
+    this.msp = ctx.clientIdentity.getMSPID();
+    this.txId = ctx.stub.getTxID();
+    this.seconds = Math.floor(ctx.stub.getDateTimestamp().getTime() / 1000);
+    this.at = new Date(this.seconds * 1000).toISOString().replace(".000Z", "Z");
+    this.channel = ctx.stub.getChannelID();
+  }
+
+  /** A certificate attribute of the submitter, or undefined. */
+  attribute(name: string): string | undefined {
+    return this.#ctx.clientIdentity.getAttributeValue(name) ?? undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import { isExpired, parseYymmdd } from "../domain/gs1";
+import type { Lot, Pack, Product, ScanInput } from "../domain/records";
+import {
+  ADDITIONAL_INFO,
+  MARKS,
+  VERIFY_REASONS,
+  isDecommissioned,
+  type AdditionalInfo,
+  type PackStatus,
+  type VerifyReason,
+} from "../domain/vocabulary";
+import { KEY_TYPES, type State } from "./state";
+
+export interface Verification {
+  verified: boolean;
+  reason?: VerifyReason;
+  additionalInfo: AdditionalInfo[];
+  status?: PackStatus;
+  gtin: string;
+  serial: string;
+  lot?: string;
+  expiry?: string;
+  owner?: string;
+  checkedAt: string;
+}
+
+/** Every additional-info code that holds for the pack, in priority order. */
+export function additionalInfoOf(pack: Pack, lot: Lot | undefined, product: Product | undefined, atIso: string): AdditionalInfo[] {
+  const holds: Record<AdditionalInfo, boolean> = {
+    ILLEGITIMATE: pack.marks.includes(MARKS.ILLEGITIMATE),
+    RECALLED: lot?.recall !== undefined,
+    WITHDRAWN: product?.withdrawal !== undefined,
+    SUSPECT: pack.marks.includes(MARKS.SUSPECT),
+    ALREADY_DECOMMISSIONED: isDecommissioned(pack.status),
+    EXPIRED: isExpired(pack.expiry, atIso),
+    COLD_CHAIN_HOLD: pack.marks.includes(MARKS.COLD_CHAIN_HOLD),
+    QUARANTINED: pack.marks.includes(MARKS.QUARANTINED),
+  };
+  return Object.values(ADDITIONAL_INFO).filter((code) => holds[code]);
+}
+
+function sameExpiry(a: string, b: string): boolean {
+  return parseYymmdd(a)?.isoDate === parseYymmdd(b)?.isoDate;
+}
+
+/** Answers a verification request for a scanned pack (GS1 Lightweight Messaging in spirit). */
+export async function verifyPack(state: State, scan: ScanInput, atIso: string): Promise<Verification> {
+  const base = { gtin: scan.gtin, serial: scan.serial, checkedAt: atIso };
+  const pack = await state.get<Pack>(KEY_TYPES.PACK, [scan.gtin, scan.serial]);
+  if (!pack) return { ...base, verified: false, reason: VERIFY_REASONS.NO_MATCH_GTIN_SERIAL, additionalInfo: [] };
+  const lot = await state.get<Lot>(KEY_TYPES.LOT, [pack.gtin, pack.lot]);
+  const product = await state.get<Product>(KEY_TYPES.PRODUCT, [pack.gtin]);
+  const additionalInfo = additionalInfoOf(pack, lot, product, atIso);
+  let reason: VerifyReason | undefined;
+  if (pack.lot !== scan.lot) reason = VERIFY_REASONS.LOT_MISMATCH;
+  else if (!sameExpiry(pack.expiry, scan.expiry)) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
+  else reason = additionalInfo[0];
+  const answer: Verification = {
+    ...base,
+    verified: reason === undefined,
+    additionalInfo,
+    status: pack.status,
+    lot: pack.lot,
+    expiry: pack.expiry,
+    owner: pack.owner,
+  };
+  if (reason !== undefined) answer.reason = reason;
+  return answer;
+}
