@@ -41,7 +41,8 @@ const UploadQuery = Type.Composite(
     SubjectQuery,
     Type.Object({
       kind: Type.Union(DOCUMENT_KINDS.map((k) => Type.Literal(k))),
-      confidential: Type.Optional(Type.Boolean({ default: false })),
+      // Query strings are not coerced: the flag is the text "true" or "false".
+      confidential: Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")])),
     }),
   ],
   { additionalProperties: false },
@@ -123,7 +124,7 @@ export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (
           kind: query.kind,
           subject: subjectOf(query),
           contentType,
-          confidential: query.confidential ?? false,
+          confidential: query.confidential === "true",
           body: request.body as AsyncIterable<Uint8Array>,
         });
         return reply.code(201).send(result);
