@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Integration tests against the real parts: a Fabric network, a Kubo daemon and
+# a Hardhat node, brought up here in a data folder of their own and brought
+# down (and wiped) afterwards.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+source scripts/lib/node.sh
+export RXTRACE_DATA="${RXTRACE_TEST_DATA:-$root/.rxtrace/test}"
+
+teardown() {
+  echo "integration: bringing the test services down"
+  [ -f scripts/network.sh ] && bash scripts/network.sh down >/dev/null 2>&1
+  bash scripts/kubo.sh stop >/dev/null 2>&1
+  bash scripts/evm.sh stop >/dev/null 2>&1
+  [ -n "${RXTRACE_KEEP_TEST_DATA:-}" ] || rm -rf "$RXTRACE_DATA"
+}
+trap teardown EXIT
+
+rm -rf "$RXTRACE_DATA"
+set -e
+started=$(date +%s)
+if [ -f scripts/network.sh ]; then bash scripts/network.sh up; else echo "integration: no Fabric network script yet"; fi
+bash scripts/kubo.sh start
+bash scripts/evm.sh start
+echo "integration: services up in $(( $(date +%s) - started )) s"
+set +e
+
+specs=$(find test/integration -name '*.test.ts' | sort)
+if [ -z "$specs" ]; then echo "integration: no tests yet"; exit 0; fi
+# shellcheck disable=SC2086
+npx mocha --import tsx --timeout 120000 $specs
