@@ -189,3 +189,8 @@ export function loadConfig(env: Env, repoRoot: string): Config {
   }
   return deepFreeze(merged as Static<typeof ConfigSchema>);
 }
+
+/** The configuration of this process: its environment, the repository it runs from. */
+export function loadConfigFromProcess(repoRoot: string): Config {
+  return loadConfig(process.env, repoRoot);
+}

@@ -6,4 +6,5 @@ source scripts/lib/node.sh
 # The gateway imports the shared domain from the compiled chaincode package.
 if [ -f chaincode/src/index.ts ]; then npm run build -w chaincode --silent; fi
 npx tsc -p gateway --noEmit
+export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
 npx mocha --import=tsx --timeout 10000 'test/gateway/**/*.test.ts'

@@ -1,0 +1,61 @@
+/**
+ * Reads `$RXTRACE_DATA/network.json`, what the network scripts publish for
+ * clients: channels and their member orgs, each org's peer (endpoint, TLS CA,
+ * host override) and its users' certificate and key files.
+ */
+import { readFileSync } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+const UserSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  role: Type.String({ minLength: 1 }),
+  certPath: Type.String({ minLength: 1 }),
+  keyPath: Type.String({ minLength: 1 }),
+});
+
+const OrgSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  mspId: Type.String({ minLength: 1 }),
+  peer: Type.Object({
+    endpoint: Type.String({ minLength: 1 }),
+    hostOverride: Type.String({ minLength: 1 }),
+    tlsCaCertPath: Type.String({ minLength: 1 }),
+  }),
+  users: Type.Array(UserSchema),
+  admin: Type.Optional(UserSchema),
+});
+
+export const NetworkDescriptionSchema = Type.Object({
+  chaincode: Type.Optional(Type.String()),
+  channels: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), orgs: Type.Array(Type.String()) })),
+  orgs: Type.Array(OrgSchema, { minItems: 1 }),
+});
+
+export type NetworkDescription = Static<typeof NetworkDescriptionSchema>;
+export type NetworkOrg = Static<typeof OrgSchema>;
+export type NetworkUser = Static<typeof UserSchema>;
+
+/** Parses network.json content; throws naming the first wrong field. */
+export function parseNetworkDescription(content: unknown): NetworkDescription {
+  const error = Value.Errors(NetworkDescriptionSchema, content).First();
+  if (error) throw new Error(`network.json ${error.path || "(root)"}: ${error.message}`);
+  return content as NetworkDescription;
+}
+
+export function readNetworkDescription(file: string): NetworkDescription {
+  return parseNetworkDescription(JSON.parse(readFileSync(file, "utf8")));
+}
+
+export function findOrg(network: NetworkDescription, mspId: string): NetworkOrg | undefined {
+  return network.orgs.find((o) => o.mspId === mspId);
+}
+
+/** The org's user by name; the org's admin is found by its name too. */
+export function findUser(org: NetworkOrg, name: string): NetworkUser | undefined {
+  return org.users.find((u) => u.name === name) ?? (org.admin?.name === name ? org.admin : undefined);
+}
+
+export function channelMembers(network: NetworkDescription, channel: string): readonly string[] | undefined {
+  return network.channels.find((c) => c.name === channel)?.orgs;
+}

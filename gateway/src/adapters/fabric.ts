@@ -1,0 +1,212 @@
+/**
+ * LedgerClient over Fabric's Gateway service (@hyperledger/fabric-gateway).
+ * One gRPC connection per peer, shared by every org user whose calls go
+ * through that peer; one Gateway (identity + signer) per org user. Deadlines
+ * per call kind; a transaction invalidated by an MVCC read conflict is
+ * endorsed and submitted again (and only that); every submit waits for its
+ * commit status and fails unless it committed VALID.
+ */
+import { createPrivateKey } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
+import { connect, hash, signers, StatusCode, type Gateway } from "@hyperledger/fabric-gateway";
+import { isRole, type Principal } from "../auth/principal.js";
+import type { Config } from "../config.js";
+import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
+import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { CHANNELS } from "../ports/ledger.js";
+import { toGatewayError } from "./fabric-errors.js";
+import {
+  channelMembers,
+  findOrg,
+  findUser,
+  readNetworkDescription,
+  type NetworkDescription,
+  type NetworkOrg,
+} from "./fabric-network.js";
+
+const STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(StatusCode).map(([name, code]) => [code, name]),
+);
+
+export interface FabricLedgerOptions {
+  networkFile: string;
+  chaincode: string;
+  deadlinesMs: Config["fabric"]["deadlinesMs"];
+  mvccRetries: number;
+}
+
+interface Loaded {
+  stamp: string;
+  network: NetworkDescription;
+}
+
+function decodeResult(bytes: Uint8Array, transactionId?: string): unknown {
+  if (bytes.length === 0) return undefined;
+  const text = Buffer.from(bytes).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError("ENDORSEMENT_FAILED", "chaincode answered with something that is not JSON", { transactionId });
+  }
+}
+
+export class FabricLedgerClient implements LedgerClient {
+  readonly #options: FabricLedgerOptions;
+  #loaded: Loaded | undefined;
+  readonly #clients = new Map<string, grpc.Client>();
+  readonly #gateways = new Map<string, Gateway>();
+
+  constructor(options: FabricLedgerOptions) {
+    this.#options = options;
+  }
+
+  async evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult> {
+    const { gateway, peer } = this.#gatewayFor(as, call);
+    const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
+    try {
+      const bytes = await contract.evaluate(call.transaction, {
+        arguments: [...(call.args ?? [])],
+        transientData: call.transient,
+        endorsingOrganizations: call.endorsingOrganizations ? [...call.endorsingOrganizations] : undefined,
+      });
+      return { result: decodeResult(bytes) };
+    } catch (err) {
+      throw toGatewayError(err, peer);
+    }
+  }
+
+  async submit(as: Principal, call: LedgerCall): Promise<SubmitResult> {
+    const { gateway, peer } = this.#gatewayFor(as, call);
+    const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
+    for (let attempt = 0; ; attempt++) {
+      let transactionId: string | undefined;
+      try {
+        const proposal = contract.newProposal(call.transaction, {
+          arguments: [...(call.args ?? [])],
+          transientData: call.transient,
+          endorsingOrganizations: call.endorsingOrganizations ? [...call.endorsingOrganizations] : undefined,
+        });
+        transactionId = proposal.getTransactionId();
+        const transaction = await proposal.endorse();
+        const commit = await transaction.submit();
+        const status = await commit.getStatus();
+        if (status.successful) {
+          return {
+            result: decodeResult(transaction.getResult(), transactionId),
+            transactionId,
+            blockNumber: status.blockNumber.toString(),
+          };
+        }
+        const statusName = STATUS_NAMES[status.code] ?? String(status.code);
+        if (status.code === StatusCode.MVCC_READ_CONFLICT) {
+          if (attempt < this.#options.mvccRetries) continue;
+          throw new ConflictError(`transaction ${transactionId} lost ${attempt + 1} MVCC read conflicts; try again`, {
+            transactionId,
+            details: { status: statusName },
+          });
+        }
+        throw new CommitError(`transaction ${transactionId} committed invalid: ${statusName}`, {
+          transactionId,
+          details: { status: statusName, blockNumber: status.blockNumber.toString() },
+        });
+      } catch (err) {
+        if (err instanceof GatewayError) throw err;
+        throw toGatewayError(err, peer);
+      }
+    }
+  }
+
+  async ready(): Promise<void> {
+    const network = this.#network();
+    const failures: string[] = [];
+    for (const channel of CHANNELS) {
+      const members = channelMembers(network, channel);
+      if (!members) {
+        failures.push(`${channel}: not in network.json`);
+        continue;
+      }
+      // Ask any member with a client user; the regulator is on both channels, so try it first.
+      const candidates = [...members].sort((a, b) => Number(b === "RegulatorMSP") - Number(a === "RegulatorMSP"));
+      const org = candidates.map((m) => findOrg(network, m)).find((o) => o !== undefined && o.users.length > 0);
+      const user = org?.users[0];
+      if (!org || !user || !isRole(user.role)) {
+        failures.push(`${channel}: no client user to probe with`);
+        continue;
+      }
+      const probe: Principal = { keyId: "readiness", user: user.name, mspId: org.mspId as Principal["mspId"], role: user.role };
+      try {
+        await this.evaluate(probe, { channel, transaction: "partners:ListPartners" });
+      } catch (err) {
+        failures.push(`${channel} via ${org.peer.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join("; "));
+  }
+
+  close(): void {
+    for (const gateway of this.#gateways.values()) gateway.close();
+    this.#gateways.clear();
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  /** The network description, re-read (and connections rebuilt) when the file changes. */
+  #network(): NetworkDescription {
+    let stamp: string;
+    try {
+      const st = statSync(this.#options.networkFile);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      throw new UnavailableError("fabric", `no network description at ${this.#options.networkFile} (is the network up?)`);
+    }
+    if (this.#loaded?.stamp !== stamp) {
+      const network = readNetworkDescription(this.#options.networkFile);
+      this.close();
+      this.#loaded = { stamp, network };
+    }
+    return this.#loaded.network;
+  }
+
+  #client(org: NetworkOrg): grpc.Client {
+    let client = this.#clients.get(org.name);
+    if (!client) {
+      const tlsRoot = readFileSync(org.peer.tlsCaCertPath);
+      client = new grpc.Client(org.peer.endpoint, grpc.credentials.createSsl(tlsRoot), {
+        "grpc.ssl_target_name_override": org.peer.hostOverride,
+      });
+      this.#clients.set(org.name, client);
+    }
+    return client;
+  }
+
+  #gatewayFor(as: Principal, call: LedgerCall): { gateway: Gateway; peer: string } {
+    const network = this.#network();
+    const members = channelMembers(network, call.channel);
+    if (!members?.includes(as.mspId)) {
+      throw new ForbiddenError(`${as.mspId} is not a member of channel ${call.channel}`, { field: "channel" });
+    }
+    const org = findOrg(network, as.mspId);
+    const user = org ? findUser(org, as.user) : undefined;
+    if (!org || !user) {
+      throw new ForbiddenError(`no Fabric identity for user ${as.user} of ${as.mspId} in network.json`);
+    }
+    const key = `${org.mspId}/${user.name}`;
+    let gateway = this.#gateways.get(key);
+    if (!gateway) {
+      const deadlines = this.#options.deadlinesMs;
+      gateway = connect({
+        client: this.#client(org),
+        identity: { mspId: org.mspId, credentials: readFileSync(user.certPath) },
+        signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath))),
+        hash: hash.sha256,
+        evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluate }),
+        endorseOptions: () => ({ deadline: Date.now() + deadlines.endorse }),
+        submitOptions: () => ({ deadline: Date.now() + deadlines.submit }),
+        commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatus }),
+      });
+      this.#gateways.set(key, gateway);
+    }
+    return { gateway, peer: `${org.mspId} peer ${org.peer.endpoint}` };
+  }
+}
