@@ -3,11 +3,24 @@
  * `contracts` is what fabric-chaincode-node serves; the domain (GS1, MKT,
  * vocabulary, errors) is re-exported for the gateway.
  */
+import { ColdChainContract } from "./contracts/coldchain";
+import { CrossChannelContract } from "./contracts/crosschannel";
+import { DocumentsContract } from "./contracts/documents";
 import { PacksContract } from "./contracts/packs";
 import { PartnersContract } from "./contracts/partners";
 import { ProductsContract } from "./contracts/products";
+import { ShipmentsContract } from "./contracts/shipments";
 
 export * from "./domain";
-export { PacksContract, PartnersContract, ProductsContract };
+export { ColdChainContract, CrossChannelContract, DocumentsContract, PacksContract, PartnersContract, ProductsContract, ShipmentsContract };
 
-export const contracts: (typeof PartnersContract | typeof ProductsContract | typeof PacksContract)[] = [PacksContract, PartnersContract, ProductsContract];
+/** Contracts served by fabric-chaincode-node; the first is the default (no prefix). */
+export const contracts = [
+  PacksContract,
+  PartnersContract,
+  ProductsContract,
+  ShipmentsContract,
+  CrossChannelContract,
+  ColdChainContract,
+  DocumentsContract,
+];

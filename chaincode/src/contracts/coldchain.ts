@@ -1,0 +1,193 @@
+import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
+import { conflict, forbidden, notFound } from "../domain/errors";
+import { parseJsonObject, requireShipmentId } from "../domain/input";
+import { addToMktSums, durations, mktFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
+import { parseReadingsInput, parseReason, type ColdChain, type Pack, type Product, type Shipment } from "../domain/records";
+import { CERT_ROLES, EVENTS, MARKS, MAX_READINGS_PER_CALL, ORG_ROLES, PACK_STATUSES, isDecommissioned } from "../domain/vocabulary";
+import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
+import { begin } from "../ledger/begin";
+import { loadProduct, writePack } from "../ledger/packs";
+import { KEY_TYPES, result, type State } from "../ledger/state";
+import type { Tx } from "../ledger/tx";
+import { withMark } from "./packs";
+import { loadShipment } from "./shipments";
+
+/** The strictest storage data over the GTINs of one shipment. */
+interface Conditions {
+  storage: CentiRange;
+  limits: CentiRange;
+  budgetSeconds: number;
+}
+
+async function shipmentProducts(state: State, shipment: Shipment): Promise<Product[]> {
+  const products: Product[] = [];
+  for (const gtin of [...new Set(shipment.packs.map((ref) => ref.gtin))].sort()) products.push(await loadProduct(state, gtin));
+  return products;
+}
+
+function strictest(products: readonly Product[]): Conditions {
+  const narrow = (ranges: CentiRange[]): CentiRange => ({
+    minCentiCelsius: Math.max(...ranges.map((r) => r.minCentiCelsius)),
+    maxCentiCelsius: Math.min(...ranges.map((r) => r.maxCentiCelsius)),
+  });
+  return {
+    storage: narrow(products.map((p) => p.storage)),
+    limits: narrow(products.map((p) => p.limits)),
+    budgetSeconds: Math.min(...products.map((p) => p.stabilityBudgetMinutes)) * 60,
+  };
+}
+
+/** Packs of the shipment still on this channel and not decommissioned or handed off. */
+async function heldCandidates(state: State, shipment: Shipment): Promise<Pack[]> {
+  const packs: Pack[] = [];
+  for (const ref of shipment.packs) {
+    const pack = await state.get<Pack>(KEY_TYPES.PACK, [ref.gtin, ref.serial]);
+    if (pack && !isDecommissioned(pack.status) && pack.status !== PACK_STATUSES.HANDED_OFF) packs.push(pack);
+  }
+  return packs;
+}
+
+function emptyRecord(shipmentId: string): ColdChain {
+  return {
+    shipmentId,
+    readingCount: 0,
+    firstAt: 0,
+    lastAt: 0,
+    minCentiCelsius: Number.MAX_SAFE_INTEGER,
+    maxCentiCelsius: Number.MIN_SAFE_INTEGER,
+    secondsOutOfRange: 0,
+    minutesOutOfRange: 0,
+    mktCentiCelsius: 0,
+    weightSeconds: 0,
+    expSum: 0,
+    absoluteLimitBreached: false,
+    budgetExceeded: false,
+    hold: { status: "NONE" },
+  };
+}
+
+/** Temperature readings per shipment, MKT, and the cold-chain hold on its packs. */
+@Info({ title: "coldchain", description: "Temperature readings per shipment, MKT, COLD_CHAIN_HOLD, release or destroy by quality" })
+export class ColdChainContract extends Contract {
+  constructor() {
+    super("coldchain");
+  }
+
+  /** Adds a batch of readings to a shipment and holds its packs on an excursion. */
+  @Transaction()
+  @Returns("string")
+  async RecordReadings(ctx: Context, readingsJson: string): Promise<string> {
+    const fields = parseJsonObject("readings", readingsJson);
+    const { tx, state } = begin(ctx);
+    const input = parseReadingsInput(fields, tx.seconds, MAX_READINGS_PER_CALL);
+    await requirePartner(state, tx);
+    const shipment = await loadShipment(state, input.shipmentId);
+    if (tx.msp !== shipment.shipper && tx.msp !== shipment.consignee) {
+      throw forbidden(`only ${shipment.shipper} or ${shipment.consignee} record readings for shipment ${shipment.shipmentId}`);
+    }
+    const previous = (await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId])) ?? emptyRecord(shipment.shipmentId);
+    const first = input.readings[0];
+    if (first && previous.readingCount > 0 && first.at <= previous.lastAt) {
+      throw conflict(`readings[0].at must be later than the last recorded reading (${previous.lastAt})`, "readings[0].at");
+    }
+    const conditions = strictest(await shipmentProducts(state, shipment));
+    const seconds = durations(input.readings.map((r) => r.at), input.intervalSeconds);
+    const weighted = input.readings.map((r, i) => ({ centiCelsius: r.centiCelsius, seconds: seconds[i] ?? 0 }));
+    const batch = summarizeReadings(weighted, conditions.storage, conditions.limits);
+    const sums = addToMktSums(previous, weighted);
+    const secondsOutOfRange = previous.secondsOutOfRange + batch.secondsOutOfRange;
+    const budgetExceeded = secondsOutOfRange > conditions.budgetSeconds;
+    // A new excursion in this batch triggers the hold; a released hold is not re-raised by old data.
+    const triggered = batch.absoluteLimitBreached || (batch.secondsOutOfRange > 0 && budgetExceeded);
+    const holdSet = triggered && previous.hold.status !== "HELD" && previous.hold.status !== "DESTROYED";
+    let record: ColdChain = {
+      ...previous,
+      readingCount: previous.readingCount + input.readings.length,
+      firstAt: previous.readingCount > 0 ? previous.firstAt : (first?.at ?? 0),
+      lastAt: input.readings[input.readings.length - 1]?.at ?? previous.lastAt,
+      minCentiCelsius: Math.min(previous.minCentiCelsius, batch.minCentiCelsius),
+      maxCentiCelsius: Math.max(previous.maxCentiCelsius, batch.maxCentiCelsius),
+      secondsOutOfRange,
+      minutesOutOfRange: Math.floor(secondsOutOfRange / 60),
+      weightSeconds: sums.weightSeconds,
+      expSum: sums.expSum,
+      mktCentiCelsius: Math.round(mktFromSums(sums) * 100),
+      absoluteLimitBreached: previous.absoluteLimitBreached || batch.absoluteLimitBreached,
+      budgetExceeded,
+    };
+    if (holdSet) {
+      record = { ...record, hold: { status: "HELD", at: tx.at, by: tx.msp, reason: batch.absoluteLimitBreached ? "absolute limit crossed" : "stability budget exceeded" } };
+      for (const pack of await heldCandidates(state, shipment)) {
+        if (!pack.marks.includes(MARKS.COLD_CHAIN_HOLD)) await writePack(state, tx, { ...pack, marks: withMark(pack.marks, MARKS.COLD_CHAIN_HOLD) });
+      }
+    }
+    await state.put(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId], record, [shipment.shipper, shipment.consignee]);
+    state.emit(EVENTS.COLD_CHAIN_READINGS_RECORDED, {
+      shipmentId: shipment.shipmentId,
+      count: input.readings.length,
+      minCentiCelsius: record.minCentiCelsius,
+      maxCentiCelsius: record.maxCentiCelsius,
+      minutesOutOfRange: record.minutesOutOfRange,
+      mktCentiCelsius: record.mktCentiCelsius,
+      holdSet,
+    });
+    return result(record);
+  }
+
+  /** Releases a held shipment's packs: manufacturer's quality function only. */
+  @Transaction()
+  @Returns("string")
+  async ReleaseHold(ctx: Context, decisionJson: string): Promise<string> {
+    return decide(ctx, decisionJson, "release");
+  }
+
+  /** Destroys a held shipment's packs: manufacturer's quality function only. */
+  @Transaction()
+  @Returns("string")
+  async DestroyHeld(ctx: Context, decisionJson: string): Promise<string> {
+    return decide(ctx, decisionJson, "destroy");
+  }
+
+  @Transaction(false)
+  @Returns("string")
+  async GetColdChain(ctx: Context, shipmentId: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    const { state } = begin(ctx);
+    const record = await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipmentId]);
+    if (!record) throw notFound(`cold-chain record of shipment ${shipmentId}`, "shipmentId");
+    return result(record);
+  }
+}
+
+async function decide(ctx: Context, decisionJson: string, decision: "release" | "destroy"): Promise<string> {
+  const fields = parseJsonObject("decision", decisionJson);
+  const shipmentId = requireShipmentId("shipmentId", fields.shipmentId);
+  const reason = parseReason(fields.reason);
+  const { tx, state } = begin(ctx);
+  const partner = await requirePartner(state, tx);
+  requireRole(partner, [ORG_ROLES.MANUFACTURER], `a cold-chain ${decision}`);
+  requireCertRole(tx, CERT_ROLES.QUALITY, `a cold-chain ${decision}`);
+  const shipment = await loadShipment(state, shipmentId);
+  for (const product of await shipmentProducts(state, shipment)) {
+    if (product.manufacturer !== tx.msp) throw forbidden(`GTIN ${product.gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
+  }
+  const record = await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipmentId]);
+  if (record?.hold.status !== "HELD") throw conflict(`shipment ${shipmentId} is not on cold-chain hold`, "shipmentId");
+  let count = 0;
+  for (const pack of await heldCandidates(state, shipment)) {
+    if (!pack.marks.includes(MARKS.COLD_CHAIN_HOLD)) continue;
+    const marks = pack.marks.filter((mark) => mark !== MARKS.COLD_CHAIN_HOLD);
+    await writePack(state, tx, decision === "release" ? { ...pack, marks } : destroyed(pack, marks, tx));
+    count++;
+  }
+  const status = decision === "release" ? "RELEASED" : "DESTROYED";
+  const decided: ColdChain = { ...record, hold: { status, at: tx.at, by: tx.msp, reason } };
+  await state.put(KEY_TYPES.COLD_CHAIN, [shipmentId], decided, [shipment.shipper, shipment.consignee]);
+  state.emit(decision === "release" ? EVENTS.COLD_CHAIN_HOLD_RELEASED : EVENTS.HELD_PACKS_DESTROYED, { shipmentId, count, reason });
+  return result(decided);
+}
+
+function destroyed(pack: Pack, marks: Pack["marks"], tx: Tx): Pack {
+  const decommission = { reason: PACK_STATUSES.DESTROYED, at: tx.at, by: tx.msp, txId: tx.txId, previousStatus: pack.status, handedToPatient: false };
+  return { ...pack, marks, status: PACK_STATUSES.DESTROYED, decommission };
+}

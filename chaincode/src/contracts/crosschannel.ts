@@ -1,0 +1,162 @@
+import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
+import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
+import { parseJsonObject, requireOneOf } from "../domain/input";
+import { parsePackRefs, type HandOff, type Lot, type Pack, type PackRef, type Product } from "../domain/records";
+import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, EVENTS, MAX_PACKS_PER_CALL, ORG_ROLES, PACK_STATUSES, SOURCE_CHANNEL } from "../domain/vocabulary";
+import { requirePartner, requireRole } from "../ledger/access";
+import { begin } from "../ledger/begin";
+import { PackLoader, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";
+import { KEY_TYPES, result, type State } from "../ledger/state";
+import type { Tx } from "../ledger/tx";
+import { newPackFields } from "./packs";
+
+/** The function the downstream channel's import calls on the source channel. */
+export const GET_HAND_OFFS_FUNCTION = "crosschannel:GetHandOffs";
+
+export interface HandOffAnswer {
+  gtin: string;
+  serial: string;
+  handOff: HandOff | null;
+}
+
+function requireChannel(tx: Tx, channel: string, action: string): void {
+  if (tx.channel !== channel) throw conflict(`${action} runs on channel ${channel}, not ${tx.channel}`);
+}
+
+/** Moving packs from the source channel to the downstream channel. */
+@Info({ title: "crosschannel", description: "Hand-off on mfr-dist, import on dist-pharm checked by a cross-channel query" })
+export class CrossChannelContract extends Contract {
+  constructor() {
+    super("crosschannel");
+  }
+
+  /** Freezes packs the distributor holds on the source channel and records their hand-off. */
+  @Transaction()
+  @Returns("string")
+  async HandOff(ctx: Context, handOffJson: string): Promise<string> {
+    const fields = parseJsonObject("handOff", handOffJson);
+    const refs = parsePackRefs("packs", fields.packs, MAX_PACKS_PER_CALL);
+    const toChannel = requireOneOf("toChannel", fields.toChannel, [DOWNSTREAM_CHANNEL]);
+    const { tx, state } = begin(ctx);
+    requireChannel(tx, SOURCE_CHANNEL, "a hand-off");
+    const partner = await requirePartner(state, tx);
+    requireRole(partner, [ORG_ROLES.DISTRIBUTOR], "handing packs off");
+    const loader = new PackLoader(state);
+    const contexts = [];
+    for (const [i, ref] of refs.entries()) {
+      const context = await loader.load(ref, `packs[${i}]`);
+      if (context.pack.owner !== tx.msp) throw forbidden(`pack ${ref.gtin}/${ref.serial} is held by ${context.pack.owner}, not ${tx.msp}`);
+      if (context.pack.status !== PACK_STATUSES.RECEIVED) {
+        throw conflict(`pack ${ref.gtin}/${ref.serial} is ${context.pack.status}; only a RECEIVED pack is handed off`, `packs[${i}]`);
+      }
+      requireMovable(context, tx.at, `packs[${i}]`);
+      contexts.push(context);
+    }
+    for (const { pack, product, lot } of contexts) {
+      const handOff: HandOff = {
+        gtin: pack.gtin,
+        serial: pack.serial,
+        lot: pack.lot,
+        expiry: pack.expiry,
+        holder: tx.msp,
+        fromChannel: tx.channel,
+        toChannel,
+        at: tx.at,
+        txId: tx.txId,
+        product,
+        lotRecord: lot,
+      };
+      await state.put(KEY_TYPES.HAND_OFF, [pack.gtin, pack.serial], handOff, [tx.msp]);
+      await writePack(state, tx, { ...pack, status: PACK_STATUSES.HANDED_OFF, handOff: { toChannel, at: tx.at, txId: tx.txId } });
+    }
+    state.emit(EVENTS.PACKS_HANDED_OFF, { toChannel, count: refs.length, holder: tx.msp });
+    return result({ handedOff: refs.length, toChannel });
+  }
+
+  /** Hand-off records of the given packs (null where none), for the downstream import. */
+  @Transaction(false)
+  @Returns("string")
+  async GetHandOffs(ctx: Context, packsJson: string): Promise<string> {
+    const refs = parsePackRefs("packs", parseJsonObject("query", packsJson).packs, MAX_PACKS_PER_CALL);
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const answers: HandOffAnswer[] = [];
+    for (const ref of refs) {
+      const handOff = await state.get<HandOff>(KEY_TYPES.HAND_OFF, [ref.gtin, ref.serial]);
+      answers.push({ gtin: ref.gtin, serial: ref.serial, handOff: handOff ?? null });
+    }
+    return result(answers);
+  }
+
+  /** Creates handed-off packs on the downstream channel after checking the source channel's hand-off. */
+  @Transaction()
+  @Returns("string")
+  async ImportPacks(ctx: Context, importJson: string): Promise<string> {
+    const fields = parseJsonObject("import", importJson);
+    const refs = parsePackRefs("packs", fields.packs, MAX_PACKS_PER_CALL);
+    const fromChannel = requireOneOf("fromChannel", fields.fromChannel, [SOURCE_CHANNEL]);
+    const { tx, state } = begin(ctx);
+    requireChannel(tx, DOWNSTREAM_CHANNEL, "an import");
+    const partner = await requirePartner(state, tx);
+    requireRole(partner, [ORG_ROLES.DISTRIBUTOR], "importing packs");
+    for (const [i, ref] of refs.entries()) {
+      if (await state.exists(KEY_TYPES.PACK, [ref.gtin, ref.serial])) throw alreadyExists(`pack ${ref.gtin}/${ref.serial} on ${tx.channel}`, `packs[${i}]`);
+    }
+    const answers = await readHandOffs(ctx, refs, fromChannel);
+    const handOffs = answers.map((answer, i) => {
+      const handOff = answer.handOff;
+      if (!handOff) throw notFound(`hand-off of pack ${answer.gtin}/${answer.serial} on ${fromChannel}`, `packs[${i}]`);
+      if (handOff.holder !== tx.msp) throw forbidden(`pack ${answer.gtin}/${answer.serial} was handed off by ${handOff.holder}, not ${tx.msp}`);
+      if (handOff.toChannel !== tx.channel) throw conflict(`pack ${answer.gtin}/${answer.serial} was handed off to ${handOff.toChannel}`, `packs[${i}]`);
+      return handOff;
+    });
+    await mirrorMasterData(state, tx, handOffs);
+    for (const handOff of handOffs) {
+      const pack: Pack = {
+        ...newPackFields(handOff.gtin, handOff.serial, handOff.lot, handOff.expiry, tx),
+        status: PACK_STATUSES.RECEIVED,
+        importedFrom: { channel: fromChannel, txId: handOff.txId },
+      };
+      await writePack(state, tx, pack);
+    }
+    state.emit(EVENTS.PACKS_IMPORTED, { fromChannel, count: handOffs.length, holder: tx.msp });
+    return result({ imported: handOffs.length, fromChannel });
+  }
+}
+
+/** Read-only cross-channel query of the source channel's hand-offs. */
+async function readHandOffs(ctx: Context, refs: PackRef[], fromChannel: string): Promise<HandOffAnswer[]> {
+  const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, [GET_HAND_OFFS_FUNCTION, JSON.stringify({ packs: refs })], fromChannel);
+  if (response.status !== 200 || !response.payload) {
+    throw conflict(`cross-channel query to ${fromChannel} failed (${response.status}): ${response.message ?? "no payload"}`);
+  }
+  const answers = JSON.parse(new TextDecoder().decode(response.payload)) as unknown;
+  if (!Array.isArray(answers) || answers.length !== refs.length) throw conflict(`cross-channel query to ${fromChannel} returned an unexpected answer`);
+  return answers as HandOffAnswer[];
+}
+
+/** Creates the product and lot records on this channel once; keeps a recall or withdrawal already here. */
+async function mirrorMasterData(state: State, tx: Tx, handOffs: HandOff[]): Promise<void> {
+  const products = new Map<string, Product>();
+  const lots = new Map<string, { lot: Lot; serials: string[] }>();
+  for (const handOff of handOffs) {
+    products.set(handOff.gtin, handOff.product);
+    const key = `${handOff.gtin}\u0000${handOff.lot}`;
+    const entry = lots.get(key) ?? { lot: handOff.lotRecord, serials: [] };
+    entry.serials.push(handOff.serial);
+    lots.set(key, entry);
+  }
+  for (const [gtin, product] of products) {
+    if (!(await state.exists(KEY_TYPES.PRODUCT, [gtin]))) {
+      await state.put(KEY_TYPES.PRODUCT, [gtin], product, [masterDataEndorser(product.manufacturer, tx.channel)]);
+    }
+  }
+  for (const { lot, serials } of lots.values()) {
+    const existing = await state.get<Lot>(KEY_TYPES.LOT, [lot.gtin, lot.lot]);
+    const { recall: _sourceRecall, ...source } = lot;
+    const mirrored: Lot = existing ? { ...existing, packCount: existing.packCount + serials.length } : { ...source, packCount: serials.length };
+    const endorser = masterDataEndorser(lot.manufacturer, tx.channel);
+    await state.put(KEY_TYPES.LOT, [lot.gtin, lot.lot], mirrored, [endorser]);
+    await state.put(KEY_TYPES.LOT_PACKS, [lot.gtin, lot.lot, tx.txId], { serials: serials.sort() }, [endorser]);
+  }
+}

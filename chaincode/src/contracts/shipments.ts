@@ -1,0 +1,128 @@
+import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
+import { alreadyExists, conflict, forbidden, invalidArgument, notFound } from "../domain/errors";
+import { parseJsonObject, requireShipmentId } from "../domain/input";
+import { packRefKey, parsePackRefs, parseShipInput, parseTerms, type Pack, type Partner, type Shipment } from "../domain/records";
+import {
+  EVENTS,
+  MAX_PACKS_PER_CALL,
+  ORG_ROLES,
+  PACK_STATUSES,
+  SHIPPABLE_STATUSES,
+  TERMS_COLLECTION,
+  TERMS_TRANSIENT_KEY,
+} from "../domain/vocabulary";
+import { requirePartner } from "../ledger/access";
+import { begin } from "../ledger/begin";
+import { PackLoader, loadPack, requireMovable, writePack } from "../ledger/packs";
+import { KEY_TYPES, result, type State } from "../ledger/state";
+
+/** Key of a shipment's commercial terms in the trading pair's collection. */
+export function termsKey(shipmentId: string): string {
+  return `terms\u0000${shipmentId}`;
+}
+
+export async function loadShipment(state: State, shipmentId: string, field = "shipmentId"): Promise<Shipment> {
+  const shipment = await state.get<Shipment>(KEY_TYPES.SHIPMENT, [shipmentId]);
+  if (!shipment) throw notFound(`shipment ${shipmentId}`, field);
+  return shipment;
+}
+
+/** Shipments between trading partners: ship, receive or record an exception. */
+@Info({ title: "shipments", description: "Ship packs to a consignee, receive them, record discrepancies; terms in private data" })
+export class ShipmentsContract extends Contract {
+  constructor() {
+    super("shipments");
+  }
+
+  /** Ships packs the caller holds to a consignee; terms from the transient map go to private data. */
+  @Transaction()
+  @Returns("string")
+  async Ship(ctx: Context, shipmentJson: string): Promise<string> {
+    const input = parseShipInput(parseJsonObject("shipment", shipmentJson), MAX_PACKS_PER_CALL);
+    const transient = ctx.stub.getTransient().get(TERMS_TRANSIENT_KEY);
+    const terms = transient && transient.length > 0 ? parseTerms(parseJsonObject("terms", new TextDecoder().decode(transient))) : undefined;
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    if (await state.exists(KEY_TYPES.SHIPMENT, [input.shipmentId])) throw alreadyExists(`shipment ${input.shipmentId}`, "shipmentId");
+    if (input.consignee === tx.msp) throw invalidArgument("consignee", "must differ from the shipper");
+    const consignee = await state.get<Partner>(KEY_TYPES.PARTNER, [input.consignee]);
+    if (!consignee) throw notFound(`trading partner ${input.consignee}`, "consignee");
+    if (consignee.role === ORG_ROLES.REGULATOR) throw invalidArgument("consignee", "must be a trading partner, not the regulator");
+    const loader = new PackLoader(state);
+    const packs: Pack[] = [];
+    for (const [i, ref] of input.packs.entries()) {
+      const context = await loader.load(ref, `packs[${i}]`);
+      if (context.pack.owner !== tx.msp) throw forbidden(`pack ${ref.gtin}/${ref.serial} is held by ${context.pack.owner}, not ${tx.msp}`);
+      if (!SHIPPABLE_STATUSES.includes(context.pack.status)) {
+        throw conflict(`pack ${ref.gtin}/${ref.serial} is ${context.pack.status}; only COMMISSIONED or RECEIVED packs ship`, `packs[${i}]`);
+      }
+      requireMovable(context, tx.at, `packs[${i}]`);
+      packs.push(context.pack);
+    }
+    for (const pack of packs) {
+      await writePack(state, tx, { ...pack, status: PACK_STATUSES.IN_TRANSIT, shipmentId: input.shipmentId, consignee: input.consignee });
+    }
+    const shipment: Shipment = { ...input, shipper: tx.msp, status: "IN_TRANSIT", shippedAt: tx.at };
+    if (terms) shipment.termsHash = await state.putPrivate(TERMS_COLLECTION, termsKey(input.shipmentId), terms);
+    await state.put(KEY_TYPES.SHIPMENT, [shipment.shipmentId], shipment, [tx.msp, input.consignee]);
+    state.emit(EVENTS.SHIPMENT_SHIPPED, { shipmentId: shipment.shipmentId, shipper: tx.msp, consignee: input.consignee, count: packs.length });
+    return result(shipment);
+  }
+
+  /** Receives a shipment: the exact shipped set is accepted, any other set records an exception. */
+  @Transaction()
+  @Returns("string")
+  async Receive(ctx: Context, receiptJson: string): Promise<string> {
+    const fields = parseJsonObject("receipt", receiptJson);
+    const shipmentId = requireShipmentId("shipmentId", fields.shipmentId);
+    const counted = parsePackRefs("packs", fields.packs, MAX_PACKS_PER_CALL);
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const shipment = await loadShipment(state, shipmentId);
+    if (shipment.consignee !== tx.msp) throw forbidden(`only the consignee ${shipment.consignee} receives shipment ${shipmentId}`);
+    if (shipment.status === "RECEIVED") throw conflict(`shipment ${shipmentId} was already received`, "shipmentId");
+    const shipped = new Set(shipment.packs.map(packRefKey));
+    const seen = new Set(counted.map(packRefKey));
+    const missing = shipment.packs.filter((ref) => !seen.has(packRefKey(ref)));
+    const unexpected = counted.filter((ref) => !shipped.has(packRefKey(ref)));
+    const endorsers = [shipment.shipper, shipment.consignee];
+    if (missing.length > 0 || unexpected.length > 0) {
+      const recorded: Shipment = { ...shipment, status: "EXCEPTION", exception: { missing, unexpected, at: tx.at, txId: tx.txId } };
+      await state.put(KEY_TYPES.SHIPMENT, [shipmentId], recorded, endorsers);
+      state.emit(EVENTS.SHIPMENT_EXCEPTION_RECORDED, { shipmentId, missing, unexpected });
+      return result(recorded);
+    }
+    for (const ref of shipment.packs) {
+      const pack = await loadPack(state, ref);
+      const { shipmentId: _shipment, consignee: _consignee, ...rest } = pack;
+      await writePack(state, tx, { ...rest, status: PACK_STATUSES.RECEIVED, owner: tx.msp });
+    }
+    const received: Shipment = { ...shipment, status: "RECEIVED", receivedAt: tx.at };
+    await state.put(KEY_TYPES.SHIPMENT, [shipmentId], received, endorsers);
+    state.emit(EVENTS.SHIPMENT_RECEIVED, { shipmentId, count: shipment.packs.length });
+    return result(received);
+  }
+
+  @Transaction(false)
+  @Returns("string")
+  async GetShipment(ctx: Context, shipmentId: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    const { state } = begin(ctx);
+    return result(await loadShipment(state, shipmentId));
+  }
+
+  /** The shipment's commercial terms, readable on the trading partners' peers only. */
+  @Transaction(false)
+  @Returns("string")
+  async GetTerms(ctx: Context, shipmentId: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    const { tx, state } = begin(ctx);
+    const shipment = await loadShipment(state, shipmentId);
+    if (tx.msp !== shipment.shipper && tx.msp !== shipment.consignee) {
+      throw forbidden(`only ${shipment.shipper} and ${shipment.consignee} read the terms of shipment ${shipmentId}`);
+    }
+    const terms = await state.getPrivate<unknown>(TERMS_COLLECTION, termsKey(shipmentId));
+    if (!terms) throw notFound(`terms of shipment ${shipmentId}`, "shipmentId");
+    return result({ shipmentId, terms: terms.value, hashMatches: terms.hash === shipment.termsHash });
+  }
+}
