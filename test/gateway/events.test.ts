@@ -1,0 +1,412 @@
+import { createHmac } from "node:crypto";
+import { mkdtempSync, existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import type { FastifyInstance } from "fastify";
+import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-index.js";
+import { EventHub } from "../../gateway/src/events/hub.js";
+import { decodeEvent, EventListener } from "../../gateway/src/events/listener.js";
+import { subjectsOf } from "../../gateway/src/events/subjects.js";
+import { signDelivery, WebhookDispatcher, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
+import type { EventIndex, IndexedEvent } from "../../gateway/src/ports/event-index.js";
+import { eventRoutes } from "../../gateway/src/routes/events.js";
+import { testApp } from "./documents-fakes.js";
+import { eventually, FakeEventSource, rawEvent } from "./events-fakes.js";
+
+const GTIN = "09521234543213";
+const commissioned = (block: number, tx: string, lot = "LOT1") =>
+  rawEvent("mfr-dist", block, tx, "LotCommissioned", { at: "2026-03-01T10:00:00Z", by: "ManufacturerMSP", gtin: GTIN, lot, expiry: "270331", count: 2 });
+
+describe("event subjects", () => {
+  it("names a pack from gtin and serial and a lot from gtin and lot", () => {
+    expect(subjectsOf({ gtin: GTIN, serial: "SN1" })).to.deep.equal([{ gtin: GTIN, serial: "SN1" }]);
+    expect(subjectsOf({ gtin: GTIN, lot: "LOT1", reason: "x" })).to.deep.equal([{ gtin: GTIN, lot: "LOT1" }]);
+  });
+
+  it("names every pack listed under a shipment with the shipment id", () => {
+    const subjects = subjectsOf({ shipmentId: "S1", packs: [{ gtin: GTIN, serial: "A" }, { gtin: GTIN, serial: "B" }] });
+
+    expect(subjects).to.deep.include({ gtin: GTIN, serial: "A", shipmentId: "S1" });
+    expect(subjects).to.deep.include({ gtin: GTIN, serial: "B", shipmentId: "S1" });
+    expect(subjects).to.deep.include({ shipmentId: "S1" });
+  });
+
+  it("finds nothing in a payload that is not JSON", () => {
+    expect(subjectsOf(undefined)).to.deep.equal([]);
+  });
+});
+
+describe("event decoding", () => {
+  it("takes the transaction time and submitting org from the payload", () => {
+    const event = decodeEvent(commissioned(5, "t1"));
+
+    expect(event).to.include({ blockNumber: 5, txId: "t1", eventName: "LotCommissioned", timestamp: "2026-03-01T10:00:00.000Z", mspId: "ManufacturerMSP" });
+  });
+});
+
+describe("sqlite event index", () => {
+  let index: EventIndex;
+  beforeEach(() => {
+    index = openSqliteEventIndex(":memory:");
+  });
+  afterEach(() => index.close());
+
+  const record = (raw: ReturnType<typeof rawEvent>) => {
+    const event = decodeEvent(raw);
+    return index.record([{ event, subjects: subjectsOf(event.payload) }]);
+  };
+
+  it("records an event once even when it is replayed", () => {
+    expect(record(commissioned(5, "t1"))).to.have.length(1);
+    expect(record(commissioned(5, "t1"))).to.have.length(0);
+    expect(index.search({ limit: 10 })).to.have.length(1);
+  });
+
+  it("searches by GTIN, lot, org, event type and time range together", () => {
+    record(commissioned(5, "t1", "LOT1"));
+    record(commissioned(6, "t2", "LOT2"));
+    record(rawEvent("mfr-dist", 7, "t3", "LotRecalled", { at: "2026-04-01T00:00:00Z", by: "RegulatorMSP", gtin: GTIN, lot: "LOT1", reason: "r" }));
+
+    expect(index.search({ gtin: GTIN, lot: "LOT1", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t1", "t3"]);
+    expect(index.search({ org: "RegulatorMSP", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t3"]);
+    expect(index.search({ eventType: "LotCommissioned", lot: "LOT2", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t2"]);
+    expect(index.search({ from: "2026-03-15T00:00:00.000Z", to: "2026-05-01T00:00:00.000Z", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t3"]);
+  });
+
+  it("returns the subjects and payload of each event", () => {
+    record(commissioned(5, "t1"));
+
+    const [event] = index.search({ limit: 1 });
+
+    expect(event?.subjects).to.deep.equal([{ gtin: GTIN, lot: "LOT1" }]);
+    expect(event?.payload).to.include({ count: 2 });
+  });
+
+  it("forgets one channel and keeps the other", () => {
+    record(commissioned(5, "t1"));
+    record(rawEvent("dist-pharm", 3, "t9", "PacksImported", { at: "2026-03-02T00:00:00Z", by: "DistributorMSP" }));
+
+    index.clearChannel("mfr-dist");
+
+    expect(index.search({ limit: 10 }).map((e) => e.channel)).to.deep.equal(["dist-pharm"]);
+    expect(index.lastBlock("mfr-dist")).to.be.undefined;
+    expect(index.lastBlock("dist-pharm")).to.equal(3);
+  });
+});
+
+describe("event listener", () => {
+  let source: FakeEventSource;
+  let index: EventIndex;
+  let hub: EventHub;
+  let listener: EventListener;
+  let published: IndexedEvent[];
+
+  beforeEach(() => {
+    source = new FakeEventSource();
+    index = openSqliteEventIndex(":memory:");
+    hub = new EventHub();
+    published = [];
+    hub.subscribe((e) => published.push(e));
+    listener = new EventListener(source, index, hub, {
+      channels: ["mfr-dist", "dist-pharm"],
+      checkpointDir: mkdtempSync(path.join(tmpdir(), "rxtrace-listener-")),
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+    });
+  });
+
+  afterEach(async () => {
+    await listener.stop();
+    index.close();
+  });
+
+  it("indexes and publishes each channel's events and checkpoints them", async () => {
+    source.append(commissioned(5, "t1"));
+    source.append(rawEvent("dist-pharm", 2, "t2", "PacksImported", { at: "2026-03-02T00:00:00Z", by: "DistributorMSP" }));
+
+    listener.start();
+    await eventually(() => published.length === 2);
+
+    expect(index.search({ limit: 10 }).map((e) => e.txId).sort()).to.deep.equal(["t1", "t2"]);
+    expect(existsSync(listener.checkpointFile("mfr-dist"))).to.be.true;
+    await listener.ready();
+  });
+
+  it("resumes after its checkpoint when restarted, without duplicates", async () => {
+    source.append(commissioned(5, "t1"));
+    listener.start();
+    await eventually(() => published.length === 1);
+    await listener.stop();
+
+    source.append(commissioned(6, "t2", "LOT2"));
+    listener.start();
+    await eventually(() => published.length === 2);
+
+    expect(published.map((e) => e.txId)).to.deep.equal(["t1", "t2"]);
+    expect(index.search({ limit: 10 })).to.have.length(2);
+  });
+
+  it("reconnects by itself after the peer fails and reports not ready meanwhile", async () => {
+    listener.start();
+    await eventually(() => listener.status()["mfr-dist"]?.connected === true);
+
+    source.fail();
+    await eventually(() => listener.status()["mfr-dist"]?.connected === false);
+    const notReady = await listener.ready().catch((e: unknown) => e);
+    source.recover();
+    source.append(commissioned(5, "t1"));
+    await eventually(() => published.length === 1);
+
+    expect(notReady).to.be.instanceOf(Error);
+    expect((notReady as Error).message).to.match(/mfr-dist/);
+    expect(source.opens).to.be.greaterThan(2);
+  });
+
+  it("rebuilds a channel's index from the first block", async () => {
+    source.append(commissioned(5, "t1"));
+    source.append(commissioned(6, "t2", "LOT2"));
+    listener.start();
+    await eventually(() => published.length === 2);
+    index.clearChannel("mfr-dist");
+    expect(index.search({ channel: "mfr-dist", limit: 10 })).to.have.length(0);
+
+    await listener.rebuild("mfr-dist");
+    await eventually(() => index.search({ channel: "mfr-dist", limit: 10 }).length === 2);
+
+    expect(index.search({ channel: "mfr-dist", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t1", "t2"]);
+  });
+
+  it("adds the subjects the enricher finds", async () => {
+    await listener.stop();
+    listener = new EventListener(source, index, hub, {
+      channels: ["mfr-dist"],
+      checkpointDir: mkdtempSync(path.join(tmpdir(), "rxtrace-listener-")),
+      retryInitialMs: 5,
+      retryMaxMs: 20,
+      enrich: async (e) => (e.eventName === "ShipmentShipped" ? [{ gtin: GTIN, serial: "SN9", shipmentId: "S1" }] : []),
+    });
+    source.append(rawEvent("mfr-dist", 9, "t9", "ShipmentShipped", { at: "2026-03-03T00:00:00Z", by: "ManufacturerMSP", shipmentId: "S1", count: 1 }));
+
+    listener.start();
+    await eventually(() => published.length === 1);
+
+    expect(index.search({ gtin: GTIN, serial: "SN9", limit: 10 }).map((e) => e.txId)).to.deep.equal(["t9"]);
+  });
+});
+
+function fakeIndexed(seq: number, channel = "mfr-dist", eventName = "LotCommissioned"): IndexedEvent {
+  return {
+    seq,
+    channel,
+    blockNumber: seq,
+    txId: `t${seq}`,
+    eventName,
+    timestamp: "2026-03-01T10:00:00.000Z",
+    mspId: "ManufacturerMSP",
+    payload: { gtin: GTIN },
+    subjects: [{ gtin: GTIN, lot: "LOT1" }],
+  };
+}
+
+describe("webhooks", () => {
+  let server: Server;
+  let url: string;
+  let received: { headers: IncomingMessage["headers"]; body: string }[];
+  let answers: number[];
+
+  beforeEach(async () => {
+    received = [];
+    answers = [];
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.statusCode = answers.shift() ?? 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+
+  afterEach(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const dispatcher = (outcomes: DeliveryOutcome[] = [], maxAttempts = 4) =>
+    new WebhookDispatcher([{ url, secret: "s3cret-s3cret-s3cret" }], {
+      maxAttempts,
+      initialDelayMs: 10,
+      maxDelayMs: 40,
+      timeoutMs: 1000,
+      onOutcome: (o) => outcomes.push(o),
+    });
+
+  it("posts the event signed with HMAC-SHA256 over timestamp and body", async () => {
+    const hub = new EventHub();
+    const d = dispatcher();
+    d.attach(hub);
+
+    hub.publish(fakeIndexed(1));
+    await d.idle();
+
+    expect(received).to.have.length(1);
+    const { headers, body } = received[0] ?? { headers: {}, body: "" };
+    const expected = `sha256=${createHmac("sha256", "s3cret-s3cret-s3cret").update(`${String(headers["x-rxtrace-timestamp"])}.${body}`).digest("hex")}`;
+    expect(headers["x-rxtrace-signature"]).to.equal(expected);
+    expect(headers["x-rxtrace-event-id"]).to.equal("mfr-dist:t1");
+    expect(JSON.parse(body)).to.include({ eventName: "LotCommissioned", txId: "t1", seq: 1 });
+  });
+
+  it("retries a failed delivery with growing delays until it succeeds", async () => {
+    answers = [503, 500];
+    const outcomes: DeliveryOutcome[] = [];
+    const started = Date.now();
+
+    await dispatcher(outcomes).deliver({ url, secret: "s3cret-s3cret-s3cret" }, fakeIndexed(2));
+
+    expect(received.map((r) => r.headers["x-rxtrace-delivery-attempt"])).to.deep.equal(["1", "2", "3"]);
+    expect(outcomes[0]).to.include({ delivered: true, attempts: 3 });
+    expect(Date.now() - started).to.be.at.least(10 + 20);
+  });
+
+  it("gives up after the last attempt and reports the failure", async () => {
+    answers = [500, 500, 500];
+    const outcomes: DeliveryOutcome[] = [];
+
+    await dispatcher(outcomes, 3).deliver({ url, secret: "s3cret-s3cret-s3cret" }, fakeIndexed(3));
+
+    expect(received).to.have.length(3);
+    expect(outcomes[0]).to.include({ delivered: false, attempts: 3, lastStatus: 500 });
+  });
+
+  it("does not retry a delivery the subscriber refused with 400", async () => {
+    answers = [400];
+
+    const outcome = await dispatcher().deliver({ url, secret: "s3cret-s3cret-s3cret" }, fakeIndexed(4));
+
+    expect(received).to.have.length(1);
+    expect(outcome.delivered).to.be.false;
+  });
+
+  it("retries when the subscriber cannot be reached", async () => {
+    const outcome = await new WebhookDispatcher([], { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 500 }).deliver(
+      { url: "http://127.0.0.1:1/unreachable", secret: "x" },
+      fakeIndexed(5),
+    );
+
+    expect(outcome).to.include({ delivered: false, attempts: 2 });
+    expect(outcome.lastError).to.be.a("string");
+  });
+
+  it("signs deterministically for the same secret, timestamp and body", () => {
+    expect(signDelivery("k", "t", "b")).to.equal(signDelivery("k", "t", "b"));
+    expect(signDelivery("k", "t", "b")).to.not.equal(signDelivery("k2", "t", "b"));
+  });
+});
+
+describe("server-sent events route", () => {
+  let app: FastifyInstance;
+  let index: EventIndex;
+  let hub: EventHub;
+  let base: string;
+
+  beforeEach(async () => {
+    index = openSqliteEventIndex(":memory:");
+    hub = new EventHub();
+    app = testApp();
+    await app.register(eventRoutes, {
+      prefix: "/v1",
+      index,
+      hub,
+      channelsOf: (msp) => (msp === "PharmacyMSP" ? ["dist-pharm"] : ["mfr-dist", "dist-pharm"]),
+      heartbeatMs: 60_000,
+      replayLimit: 100,
+    });
+    base = await app.listen({ port: 0, host: "127.0.0.1" });
+  });
+
+  afterEach(async () => {
+    await app.close();
+    index.close();
+  });
+
+  /** Reads the stream until `count` events arrived. */
+  async function readEvents(response: Response, count: number): Promise<{ id: string; event: string; data: Record<string, unknown> }[]> {
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const decoder = new TextDecoder();
+    let text = "";
+    const events: { id: string; event: string; data: Record<string, unknown> }[] = [];
+    while (events.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      let cut: number;
+      while ((cut = text.indexOf("\n\n")) >= 0) {
+        const block = text.slice(0, cut);
+        text = text.slice(cut + 2);
+        const lines = Object.fromEntries(block.split("\n").filter((l) => !l.startsWith(":") && l.includes(": ")).map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]));
+        if (lines.data !== undefined) events.push({ id: lines.id ?? "", event: lines.event ?? "", data: JSON.parse(lines.data) as Record<string, unknown> });
+      }
+    }
+    await reader.cancel();
+    return events;
+  }
+
+  const record = (raw: ReturnType<typeof rawEvent>) => {
+    const event = decodeEvent(raw);
+    for (const e of index.record([{ event, subjects: subjectsOf(event.payload) }])) hub.publish(e);
+  };
+
+  it("streams live events as text/event-stream with the index position as id", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/v1/events`, { headers: { "x-test-user": "regulator" }, signal: controller.signal });
+    const reading = readEvents(response, 1);
+
+    await eventually(() => hub.size > 0);
+    record(commissioned(5, "t1"));
+    const events = await reading;
+
+    expect(response.headers.get("content-type")).to.match(/^text\/event-stream/);
+    expect(events[0]).to.deep.include({ id: "1", event: "LotCommissioned" });
+    expect(events[0]?.data).to.include({ txId: "t1", mspId: "ManufacturerMSP" });
+    controller.abort();
+  });
+
+  it("replays what was recorded after Last-Event-ID before going live", async () => {
+    record(commissioned(5, "t1"));
+    record(commissioned(6, "t2", "LOT2"));
+    record(commissioned(7, "t3", "LOT3"));
+    const controller = new AbortController();
+
+    const response = await fetch(`${base}/v1/events`, { headers: { "x-test-user": "regulator", "last-event-id": "1" }, signal: controller.signal });
+    const events = await readEvents(response, 2);
+
+    expect(events.map((e) => e.data.txId)).to.deep.equal(["t2", "t3"]);
+    controller.abort();
+  });
+
+  it("never sends an org the events of a channel it is not a member of", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/v1/events`, { headers: { "x-test-user": "pharmacy" }, signal: controller.signal });
+    const reading = readEvents(response, 1);
+    await eventually(() => hub.size > 0);
+
+    record(commissioned(5, "t-private"));
+    record(rawEvent("dist-pharm", 2, "t-visible", "PacksImported", { at: "2026-03-02T00:00:00Z", by: "DistributorMSP" }));
+    const events = await reading;
+
+    expect(events.map((e) => e.data.txId)).to.deep.equal(["t-visible"]);
+    controller.abort();
+  });
+
+  it("answers 400 naming the channel when the org asks for a channel it is not in", async () => {
+    const res = await app.inject({ method: "GET", url: "/v1/events?channel=mfr-dist", headers: { "x-test-user": "pharmacy" } });
+
+    expect(res.statusCode).to.equal(400);
+    expect(res.json()).to.include({ field: "channel" });
+  });
+});
