@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+/// @title rxtrace public-chain supply chain
+/// @notice The pack lifecycle of the rxtrace chaincode on an EVM chain: GTIN master data,
+/// lots, serialised packs, two-phase ship/receive, dispense, recall and withdrawal, cold-chain
+/// holds, document anchors, and anchors of another ledger's block hashes.
+/// @dev A pack is identified by `packId = keccak256(abi.encodePacked(uint64 gtin, string serial))`
+/// (see {packIdOf}). Reverts use custom errors whose name says which rule failed and whose
+/// arguments carry the values needed to diagnose it.
+interface ISupplyChain {
+    /// @notice Lifecycle state of a pack. `None` means "never commissioned".
+    enum PackStatus {
+        None,
+        Commissioned,
+        InTransit,
+        Received,
+        Dispensed
+    }
+
+    /// @notice State of a lot. A withdrawal of the lot's GTIN marks every lot `Withdrawn`.
+    enum LotState {
+        None,
+        Active,
+        Recalled,
+        Withdrawn
+    }
+
+    /// @notice Overlays a regulator may put on a single pack.
+    enum PackFlag {
+        ColdChainHold,
+        Suspect,
+        Illegitimate,
+        Quarantined
+    }
+
+    /// @notice Reason codes of {verify}, the same codes as the chaincode's verification
+    /// (docs/solidity.md maps each to its chaincode string). `None` means verified.
+    enum VerifyReason {
+        None,
+        NoMatchGtinSerial,
+        LotMismatch,
+        ExpiryMismatch,
+        Expired,
+        Recalled,
+        Withdrawn,
+        Suspect,
+        Illegitimate,
+        AlreadyDecommissioned,
+        ColdChainHold,
+        Quarantined
+    }
+
+    /// @notice Which input a text-validation error refers to.
+    enum Field {
+        Serial,
+        Lot,
+        ProductName,
+        Cid
+    }
+
+    /// @notice Master data of a GTIN as stored.
+    struct GtinRecord {
+        address manufacturer;
+        bool withdrawn;
+        uint32 lotCount;
+    }
+
+    /// @notice A lot as stored: its GTIN, manufacturer and expiry (YYMMDD, day 00 = month end).
+    struct LotRecord {
+        address manufacturer;
+        uint48 gtin;
+        uint24 expiry;
+        uint16 expiryDay;
+        LotState state;
+    }
+
+    /// @notice A pack as stored: one storage slot.
+    /// @dev `holder` is the custodian; while `InTransit` it is the named consignee, the only
+    /// account that may receive it (the shipper is in {PackShipped}).
+    struct PackRecord {
+        address holder;
+        uint32 lotId;
+        PackStatus status;
+        uint8 flags;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The GTIN is zero or longer than 14 digits.
+    error GtinOutOfRange(uint64 gtin);
+    /// @notice The GTIN's last digit is not its GS1 mod-10 check digit `expected`.
+    error GtinCheckDigitInvalid(uint64 gtin, uint8 expected);
+    /// @notice The GTIN was already registered, by `manufacturer`.
+    error GtinAlreadyRegistered(uint64 gtin, address manufacturer);
+    /// @notice The GTIN was never registered.
+    error GtinNotRegistered(uint64 gtin);
+    /// @notice Only the manufacturer that registered the GTIN may do this.
+    error NotGtinManufacturer(uint64 gtin, address account);
+    /// @notice The GTIN is withdrawn (irreversible): no new lots, no second withdrawal.
+    error GtinAlreadyWithdrawn(uint64 gtin);
+    /// @notice The GTIN already holds the maximum number of lots (withdrawal stays bounded).
+    error GtinLotLimitReached(uint64 gtin, uint256 limit);
+    /// @notice A text field is empty or longer than `maxLength`.
+    error InvalidLength(Field field, uint256 length, uint256 maxLength);
+    /// @notice A text field holds a character outside its character set at `position`.
+    error InvalidCharacter(Field field, uint256 position);
+    /// @notice The expiry is not a valid YYMMDD date (month 01-12, day 00-last day of month).
+    error InvalidExpiry(uint24 expiry);
+    /// @notice The lot's expiry date has passed.
+    error LotExpired(uint64 gtin, uint24 expiry);
+    /// @notice The lot number was already registered for this GTIN, as `lotId`.
+    error LotAlreadyRegistered(uint64 gtin, uint32 lotId);
+    /// @notice No lot has this id.
+    error LotNotRegistered(uint32 lotId);
+    /// @notice Only the lot's manufacturer may do this.
+    error NotLotManufacturer(uint32 lotId, address account);
+    /// @notice Only the manufacturer of the product or a regulator may do this.
+    error NotManufacturerOrRegulator(address account);
+    /// @notice The lot is not active (recalled or withdrawn), so it takes no new packs.
+    error LotNotActive(uint32 lotId, LotState state);
+    /// @notice The lot is already recalled.
+    error LotAlreadyRecalled(uint32 lotId);
+    /// @notice A batch is empty or longer than `maxSize`.
+    error InvalidBatchSize(uint256 size, uint256 maxSize);
+    /// @notice A pack with this GTIN and serial already exists.
+    error PackAlreadyCommissioned(bytes32 packId);
+    /// @notice No pack has this id.
+    error PackNotFound(bytes32 packId);
+    /// @notice Only the pack's current holder may do this.
+    error NotPackHolder(bytes32 packId, address account);
+    /// @notice Only the consignee named at shipment may receive the pack.
+    error NotConsignee(bytes32 packId, address account);
+    /// @notice Only the pack's holder, its manufacturer or a regulator may hold it.
+    error NotHoldAuthority(bytes32 packId, address account);
+    /// @notice The account is neither a trading partner nor a regulator.
+    error NotConsortiumMember(address account);
+    /// @notice The pack's status does not allow the requested move.
+    error InvalidTransition(bytes32 packId, PackStatus from, PackStatus to);
+    /// @notice The pack may not move or be dispensed: `reason` says why (recall, expiry, hold...).
+    error PackBlocked(bytes32 packId, VerifyReason reason);
+    /// @notice The account is not a trading partner (manufacturer, distributor or pharmacy).
+    error NotTradingPartner(address account);
+    /// @notice A pack cannot be shipped to its own holder.
+    error ShipmentToSelf(bytes32 packId);
+    /// @notice The pack already carries the flag.
+    error PackAlreadyFlagged(bytes32 packId, PackFlag flag);
+    /// @notice The pack does not carry the flag.
+    error PackNotFlagged(bytes32 packId, PackFlag flag);
+    /// @notice A regulator may only set Suspect, Illegitimate or Quarantined through {flagPack}.
+    error FlagNotSettableByRegulator(PackFlag flag);
+    /// @notice The sha256 digest is zero.
+    error InvalidDigest();
+    /// @notice This digest is already anchored for this subject.
+    error DocumentAlreadyAnchored(bytes32 subject, bytes32 sha256Digest);
+    /// @notice The block hash is zero.
+    error InvalidBlockHash(bytes32 ledgerId, uint64 blockNumber);
+    /// @notice Anchors of a ledger must have increasing block numbers; `minimum` is the lowest accepted.
+    error AnchorOutOfOrder(bytes32 ledgerId, uint64 blockNumber, uint64 minimum);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A GTIN was registered with its product name.
+    event GtinRegistered(uint64 indexed gtin, address indexed manufacturer, string productName);
+    /// @notice A GTIN was withdrawn from the market (irreversible).
+    event GtinWithdrawn(uint64 indexed gtin, address indexed by);
+    /// @notice A lot was registered.
+    event LotRegistered(uint32 indexed lotId, uint64 indexed gtin, string lot, uint24 expiry);
+    /// @notice A lot was recalled (irreversible).
+    event LotRecalled(uint32 indexed lotId, address indexed by);
+    /// @notice A pack was commissioned into a lot.
+    event PackCommissioned(bytes32 indexed packId, uint32 indexed lotId, string serial);
+    /// @notice A pack was shipped by `from` to the consignee `to`.
+    event PackShipped(bytes32 indexed packId, address from, address to);
+    /// @notice A pack was received by its consignee.
+    event PackReceived(bytes32 indexed packId, address by);
+    /// @notice A pack was dispensed (decommissioned) by the pharmacy holding it.
+    event PackDispensed(bytes32 indexed packId, address indexed pharmacy);
+    /// @notice An already dispensed pack was dispensed again; `suspect` when from another pharmacy.
+    event DecommissionAlerted(bytes32 indexed packId, address indexed by, bool suspect);
+    /// @notice A cold-chain hold was placed on a pack; `evidence` is the sha256 of the logger data.
+    event ColdChainHoldPlaced(bytes32 indexed packId, address indexed by, bytes32 evidence);
+    /// @notice A cold-chain hold was released by the manufacturer's quality function.
+    event ColdChainHoldReleased(bytes32 indexed packId, address indexed by);
+    /// @notice A regulator flagged a pack.
+    event PackFlagged(bytes32 indexed packId, PackFlag flag, address indexed by);
+    /// @notice A document was anchored: its sha256 on chain, its IPFS CID in this event.
+    event DocumentAnchored(bytes32 indexed subject, bytes32 indexed sha256Digest, address indexed by, string cid);
+    /// @notice A block hash of another ledger was anchored.
+    event BlockAnchored(bytes32 indexed ledgerId, uint64 indexed blockNumber, bytes32 blockHash, address indexed by);
+
+    // ---------------------------------------------------------------- products and lots
+
+    /// @notice Registers a GTIN for the calling manufacturer.
+    /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; not yet
+    /// registered; name of 1-64 printable ASCII characters. Emits {GtinRegistered}.
+    function registerGtin(uint64 gtin, string calldata productName) external;
+
+    /// @notice Registers a lot of one of the caller's GTINs and returns its id.
+    /// @dev Requirements: caller registered the GTIN; GTIN not withdrawn; lot of 1-20 GS1
+    /// characters, new for this GTIN; expiry a valid YYMMDD not in the past. Emits {LotRegistered}.
+    function registerLot(uint64 gtin, string calldata lot, uint24 expiry) external returns (uint32 lotId);
+
+    /// @notice Recalls a lot; every pack in it then fails verification with `Recalled`.
+    /// @dev Requirements: the lot's manufacturer or a regulator; lot active. Emits {LotRecalled}.
+    function recallLot(uint32 lotId) external;
+
+    /// @notice Withdraws a GTIN; every pack of it then fails verification with `Withdrawn`.
+    /// @dev Requirements: the GTIN's manufacturer or a regulator; not yet withdrawn.
+    /// Marks every lot of the GTIN withdrawn (at most MAX_LOTS_PER_GTIN). Emits {GtinWithdrawn}.
+    function withdrawGtin(uint64 gtin) external;
+
+    // ---------------------------------------------------------------- packs
+
+    /// @notice Commissions one pack with `serial` into a lot of the caller.
+    /// @dev Requirements: the lot's manufacturer; lot active and not expired; serial of 1-20
+    /// GS1 characters, new for the GTIN. Emits {PackCommissioned}.
+    function commissionPack(uint32 lotId, string calldata serial) external returns (bytes32 packId);
+
+    /// @notice Commissions up to MAX_BATCH packs into one lot, all or nothing.
+    /// @dev Same requirements as {commissionPack} for every serial. Emits {PackCommissioned} per pack.
+    function commissionPacks(uint32 lotId, string[] calldata serials) external;
+
+    /// @notice Ships a pack to `consignee`, who alone may then receive it.
+    /// @dev Requirements: caller holds the pack; status Commissioned or Received; not recalled,
+    /// withdrawn, expired, held, suspect, illegitimate or quarantined; consignee a trading
+    /// partner other than the caller. Emits {PackShipped}.
+    function ship(bytes32 packId, address consignee) external;
+
+    /// @notice Ships up to MAX_BATCH packs to one consignee, all or nothing.
+    function shipBatch(bytes32[] calldata packIds, address consignee) external;
+
+    /// @notice Receives a pack shipped to the caller.
+    /// @dev Requirements: status InTransit; caller is its consignee. Emits {PackReceived}.
+    function receivePack(bytes32 packId) external;
+
+    /// @notice Receives up to MAX_BATCH packs shipped to the caller, all or nothing.
+    function receiveBatch(bytes32[] calldata packIds) external;
+
+    /// @notice Verifies and decommissions a pack at the pharmacy holding it.
+    /// @dev A second dispense does not revert: it emits {DecommissionAlerted} and, when the
+    /// caller is not the pharmacy that dispensed it, flags the pack Suspect.
+    /// Requirements: PHARMACY_ROLE; first dispense: caller holds the pack, status Received,
+    /// pack not blocked. Emits {PackDispensed} or {DecommissionAlerted}.
+    /// @return dispensed True when this call decommissioned the pack, false on an alert.
+    function dispense(bytes32 packId) external returns (bool dispensed);
+
+    /// @notice Puts packs on cold-chain hold; they cannot move or be dispensed until released.
+    /// @dev Requirements: for each pack, caller is its holder, its manufacturer or a regulator;
+    /// pack not dispensed and not already held. Emits {ColdChainHoldPlaced} per pack.
+    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external;
+
+    /// @notice Releases cold-chain holds after the manufacturer's quality review.
+    /// @dev Requirements: caller is the manufacturer of each pack; each pack held.
+    /// Emits {ColdChainHoldReleased} per pack.
+    function releaseColdChainHold(bytes32[] calldata packIds) external;
+
+    /// @notice A regulator marks a pack Suspect, Illegitimate or Quarantined (irreversible here).
+    /// @dev Requirements: REGULATOR_ROLE; pack exists; flag not yet set. Emits {PackFlagged}.
+    function flagPack(bytes32 packId, PackFlag flag) external;
+
+    // ---------------------------------------------------------------- anchors
+
+    /// @notice Anchors a document's sha256 for a subject (pack id, lot key, shipment id...).
+    /// @dev Requirements: a trading partner or regulator; non-zero digest; CID of 1-128
+    /// alphanumeric characters; not yet anchored for the subject. Emits {DocumentAnchored}.
+    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external;
+
+    /// @notice Records the hash of block `blockNumber` of another ledger (e.g. a Fabric channel).
+    /// @dev Requirements: ANCHORER_ROLE; non-zero hash; block number above the last anchored
+    /// one of that ledger. Emits {BlockAnchored}.
+    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Verifies a scanned pack: GTIN, serial, lot and expiry as printed.
+    /// @return verified True when the pack may be dispensed.
+    /// @return reason `None` when verified, else the first failing reason.
+    function verify(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        external
+        view
+        returns (bool verified, VerifyReason reason);
+
+    /// @notice The id of the pack with this GTIN and serial.
+    function packIdOf(uint64 gtin, string calldata serial) external pure returns (bytes32);
+
+    /// @notice The stored pack (status None when it does not exist).
+    function packOf(bytes32 packId) external view returns (PackRecord memory);
+
+    /// @notice The stored lot (state None when it does not exist).
+    function lotOf(uint32 lotId) external view returns (LotRecord memory);
+
+    /// @notice The id of a lot by GTIN and lot number, 0 when not registered.
+    function lotIdOf(uint64 gtin, string calldata lot) external view returns (uint32);
+
+    /// @notice The stored GTIN master data (manufacturer zero when not registered).
+    function gtinOf(uint64 gtin) external view returns (GtinRecord memory);
+
+    /// @notice Who anchored a document for a subject and when (zero when not anchored).
+    function documentAnchorOf(bytes32 subject, bytes32 sha256Digest)
+        external
+        view
+        returns (address anchoredBy, uint64 anchoredAt);
+
+    /// @notice The anchored hash of a block of another ledger (zero when not anchored).
+    function anchoredBlockHash(bytes32 ledgerId, uint64 blockNumber) external view returns (bytes32);
+
+    /// @notice The highest anchored block number of a ledger; `exists` false when none.
+    function latestAnchor(bytes32 ledgerId) external view returns (bool exists, uint64 blockNumber);
+}

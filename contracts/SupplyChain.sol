@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ISupplyChain} from "./ISupplyChain.sol";
+
+/// @title SupplyChain
+/// @notice rxtrace's pack lifecycle on an EVM chain. See {ISupplyChain} for the rules.
+/// @dev Gas layout: a pack is one storage slot (holder, lot id, status, flags); lot data
+/// (manufacturer, GTIN, expiry, recall/withdrawal state) is one slot per lot, so a move
+/// reads two slots and writes one. A GTIN withdrawal is copied onto its lots for that reason.
+contract SupplyChain is ISupplyChain, AccessControl {
+    bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
+    bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
+    bytes32 public constant PHARMACY_ROLE = keccak256("PHARMACY_ROLE");
+    bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
+    /// @notice The account (the rxtrace gateway) that anchors another ledger's block hashes.
+    bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+
+    /// @notice Largest batch of packs one call takes (keeps a batch well under the block gas limit).
+    uint256 public constant MAX_BATCH = 500;
+    /// @notice Most lots one GTIN may hold, so that {withdrawGtin} stays under the block gas limit.
+    uint256 public constant MAX_LOTS_PER_GTIN = 1000;
+
+    uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
+    uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
+    uint256 private constant MAX_CID_LENGTH = 128;
+
+    // Bit c set when ASCII character c is allowed.
+    // GS1 character set 82: ! " % & ' ( ) * + , - . / 0-9 : ; < = > ? A-Z _ a-z
+    uint256 private constant GS1_CHARSET_82 = 0x7fffffe87fffffeffffffe600000000;
+    // Printable ASCII, space to tilde.
+    uint256 private constant PRINTABLE_ASCII = (uint256(1) << 127) - (uint256(1) << 32);
+    // 0-9 A-Z a-z: every multibase alphabet an IPFS CID uses (base32, base36, base58btc).
+    uint256 private constant ALPHANUMERIC = 0x7fffffe07fffffe03ff000000000000;
+
+    uint8 private constant HOLD_BIT = uint8(1) << uint8(PackFlag.ColdChainHold);
+    uint8 private constant SUSPECT_BIT = uint8(1) << uint8(PackFlag.Suspect);
+    uint8 private constant ILLEGITIMATE_BIT = uint8(1) << uint8(PackFlag.Illegitimate);
+    uint8 private constant QUARANTINED_BIT = uint8(1) << uint8(PackFlag.Quarantined);
+
+    uint8 private constant MANUFACTURER_BIT = 1;
+    uint8 private constant DISTRIBUTOR_BIT = 2;
+    uint8 private constant PHARMACY_BIT = 4;
+
+    struct DocumentAnchor {
+        address anchoredBy;
+        uint64 anchoredAt;
+    }
+
+    struct LedgerHead {
+        bool exists;
+        uint64 latestBlock;
+    }
+
+    mapping(bytes32 packId => PackRecord) private _packs;
+    mapping(uint32 lotId => LotRecord) private _lots;
+    mapping(bytes32 lotKey => uint32 lotId) private _lotIds;
+    mapping(uint64 gtin => GtinRecord) private _gtins;
+    mapping(uint64 gtin => mapping(uint256 index => uint32 lotId)) private _gtinLots;
+    // Partner role bits per account, kept beside AccessControl so one read answers "is a partner".
+    mapping(address account => uint8 roleBits) private _partnerRoles;
+    mapping(bytes32 subject => mapping(bytes32 sha256Digest => DocumentAnchor)) private _documents;
+    mapping(bytes32 ledgerId => LedgerHead) private _ledgerHeads;
+    mapping(bytes32 ledgerId => mapping(uint64 blockNumber => bytes32 blockHash)) private _blockHashes;
+    uint32 private _lotCount;
+
+    /// @param admin The account that grants and revokes every role.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- products and lots
+
+    /// @inheritdoc ISupplyChain
+    function registerGtin(uint64 gtin, string calldata productName) external onlyRole(MANUFACTURER_ROLE) {
+        _requireValidGtin(gtin);
+        _requireText(Field.ProductName, productName, MAX_PRODUCT_NAME_LENGTH, PRINTABLE_ASCII);
+        address registeredBy = _gtins[gtin].manufacturer;
+        if (registeredBy != address(0)) revert GtinAlreadyRegistered(gtin, registeredBy);
+
+        _gtins[gtin] = GtinRecord({manufacturer: msg.sender, withdrawn: false, lotCount: 0});
+        emit GtinRegistered(gtin, msg.sender, productName);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function registerLot(uint64 gtin, string calldata lot, uint24 expiry)
+        external
+        onlyRole(MANUFACTURER_ROLE)
+        returns (uint32 lotId)
+    {
+        GtinRecord memory product = _gtins[gtin];
+        if (product.manufacturer == address(0)) revert GtinNotRegistered(gtin);
+        if (product.manufacturer != msg.sender) revert NotGtinManufacturer(gtin, msg.sender);
+        if (product.withdrawn) revert GtinAlreadyWithdrawn(gtin);
+        if (product.lotCount >= MAX_LOTS_PER_GTIN) revert GtinLotLimitReached(gtin, MAX_LOTS_PER_GTIN);
+        _requireText(Field.Lot, lot, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
+        uint16 expiryDay = _expiryDay(expiry);
+        if (expiryDay < _today()) revert LotExpired(gtin, expiry);
+        bytes32 key = _lotKey(gtin, lot);
+        if (_lotIds[key] != 0) revert LotAlreadyRegistered(gtin, _lotIds[key]);
+
+        lotId = ++_lotCount;
+        _lotIds[key] = lotId;
+        _lots[lotId] = LotRecord({
+            manufacturer: msg.sender,
+            gtin: uint48(gtin),
+            expiry: expiry,
+            expiryDay: expiryDay,
+            state: LotState.Active
+        });
+        _gtinLots[gtin][product.lotCount] = lotId;
+        _gtins[gtin].lotCount = product.lotCount + 1;
+        emit LotRegistered(lotId, gtin, lot, expiry);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function recallLot(uint32 lotId) external {
+        LotRecord storage lot = _lots[lotId];
+        LotState state = lot.state;
+        if (state == LotState.None) revert LotNotRegistered(lotId);
+        _requireManufacturerOrRegulator(lot.manufacturer);
+        if (state == LotState.Recalled) revert LotAlreadyRecalled(lotId);
+        if (state != LotState.Active) revert LotNotActive(lotId, state);
+
+        lot.state = LotState.Recalled;
+        emit LotRecalled(lotId, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function withdrawGtin(uint64 gtin) external {
+        GtinRecord storage product = _gtins[gtin];
+        if (product.manufacturer == address(0)) revert GtinNotRegistered(gtin);
+        _requireManufacturerOrRegulator(product.manufacturer);
+        if (product.withdrawn) revert GtinAlreadyWithdrawn(gtin);
+
+        product.withdrawn = true;
+        uint256 lotCount = product.lotCount;
+        for (uint256 i = 0; i < lotCount; ++i) {
+            LotRecord storage lot = _lots[_gtinLots[gtin][i]];
+            // A recalled lot keeps its recall; both states are final and both block.
+            if (lot.state == LotState.Active) lot.state = LotState.Withdrawn;
+        }
+        emit GtinWithdrawn(gtin, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- packs
+
+    /// @inheritdoc ISupplyChain
+    function commissionPack(uint32 lotId, string calldata serial)
+        external
+        onlyRole(MANUFACTURER_ROLE)
+        returns (bytes32 packId)
+    {
+        uint48 gtin = _lotOpenForPacks(lotId);
+        packId = _commission(lotId, gtin, serial);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function commissionPacks(uint32 lotId, string[] calldata serials) external onlyRole(MANUFACTURER_ROLE) {
+        _requireBatchSize(serials.length);
+        uint48 gtin = _lotOpenForPacks(lotId);
+        for (uint256 i = 0; i < serials.length; ++i) {
+            _commission(lotId, gtin, serials[i]);
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function ship(bytes32 packId, address consignee) external {
+        _requireTradingPartner(consignee);
+        _ship(packId, consignee);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function shipBatch(bytes32[] calldata packIds, address consignee) external {
+        _requireBatchSize(packIds.length);
+        _requireTradingPartner(consignee);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            _ship(packIds[i], consignee);
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function receivePack(bytes32 packId) external {
+        _receive(packId);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function receiveBatch(bytes32[] calldata packIds) external {
+        _requireBatchSize(packIds.length);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            _receive(packIds[i]);
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function dispense(bytes32 packId) external onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
+        PackRecord memory pack = _existingPack(packId);
+        if (pack.status == PackStatus.Dispensed) {
+            // The "already inactive" alert: recorded, not reverted, so the event survives.
+            bool suspect = pack.holder != msg.sender;
+            if (suspect) _packs[packId].flags = pack.flags | SUSPECT_BIT;
+            emit DecommissionAlerted(packId, msg.sender, suspect);
+            return false;
+        }
+        if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
+        _requireTransition(packId, pack.status, PackStatus.Dispensed);
+        _requireNotBlocked(packId, pack);
+
+        _packs[packId].status = PackStatus.Dispensed;
+        emit PackDispensed(packId, msg.sender);
+        return true;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external {
+        _requireBatchSize(packIds.length);
+        bool isRegulator = hasRole(REGULATOR_ROLE, msg.sender);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            bytes32 packId = packIds[i];
+            PackRecord memory pack = _existingPack(packId);
+            if (!isRegulator && pack.holder != msg.sender && _lots[pack.lotId].manufacturer != msg.sender) {
+                revert NotHoldAuthority(packId, msg.sender);
+            }
+            if (pack.status == PackStatus.Dispensed) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
+            if (pack.flags & HOLD_BIT != 0) revert PackAlreadyFlagged(packId, PackFlag.ColdChainHold);
+
+            _packs[packId].flags = pack.flags | HOLD_BIT;
+            emit ColdChainHoldPlaced(packId, msg.sender, evidence);
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function releaseColdChainHold(bytes32[] calldata packIds) external {
+        _requireBatchSize(packIds.length);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            bytes32 packId = packIds[i];
+            PackRecord memory pack = _existingPack(packId);
+            if (_lots[pack.lotId].manufacturer != msg.sender) revert NotLotManufacturer(pack.lotId, msg.sender);
+            if (pack.flags & HOLD_BIT == 0) revert PackNotFlagged(packId, PackFlag.ColdChainHold);
+
+            _packs[packId].flags = pack.flags & ~HOLD_BIT;
+            emit ColdChainHoldReleased(packId, msg.sender);
+        }
+    }
+
+    /// @inheritdoc ISupplyChain
+    function flagPack(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+        if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
+        PackRecord memory pack = _existingPack(packId);
+        uint8 bit = uint8(1) << uint8(flag);
+        if (pack.flags & bit != 0) revert PackAlreadyFlagged(packId, flag);
+
+        _packs[packId].flags = pack.flags | bit;
+        emit PackFlagged(packId, flag, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- anchors
+
+    /// @inheritdoc ISupplyChain
+    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
+        if (_partnerRoles[msg.sender] == 0 && !hasRole(REGULATOR_ROLE, msg.sender)) {
+            revert NotConsortiumMember(msg.sender);
+        }
+        if (sha256Digest == bytes32(0)) revert InvalidDigest();
+        _requireText(Field.Cid, cid, MAX_CID_LENGTH, ALPHANUMERIC);
+        DocumentAnchor storage document = _documents[subject][sha256Digest];
+        if (document.anchoredBy != address(0)) revert DocumentAlreadyAnchored(subject, sha256Digest);
+
+        document.anchoredBy = msg.sender;
+        document.anchoredAt = uint64(block.timestamp);
+        emit DocumentAnchored(subject, sha256Digest, msg.sender, cid);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external onlyRole(ANCHORER_ROLE) {
+        if (blockHash == bytes32(0)) revert InvalidBlockHash(ledgerId, blockNumber);
+        LedgerHead memory head = _ledgerHeads[ledgerId];
+        if (head.exists && blockNumber <= head.latestBlock) {
+            revert AnchorOutOfOrder(ledgerId, blockNumber, head.latestBlock + 1);
+        }
+
+        _ledgerHeads[ledgerId] = LedgerHead({exists: true, latestBlock: blockNumber});
+        _blockHashes[ledgerId][blockNumber] = blockHash;
+        emit BlockAnchored(ledgerId, blockNumber, blockHash, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISupplyChain
+    function verify(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        external
+        view
+        returns (bool verified, VerifyReason reason)
+    {
+        PackRecord memory pack = _packs[_packId(gtin, serial)];
+        if (pack.status == PackStatus.None) return (false, VerifyReason.NoMatchGtinSerial);
+        if (_lotIds[_lotKey(gtin, lot)] != pack.lotId) return (false, VerifyReason.LotMismatch);
+        LotRecord memory packLot = _lots[pack.lotId];
+        (bool validExpiry, uint16 printedDay) = _tryExpiryDay(expiry);
+        if (!validExpiry || printedDay != packLot.expiryDay) return (false, VerifyReason.ExpiryMismatch);
+        if (pack.status == PackStatus.Dispensed) return (false, VerifyReason.AlreadyDecommissioned);
+        reason = _blockingReason(pack.flags, packLot);
+        verified = reason == VerifyReason.None;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function packIdOf(uint64 gtin, string calldata serial) external pure returns (bytes32) {
+        return _packId(gtin, serial);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function packOf(bytes32 packId) external view returns (PackRecord memory) {
+        return _packs[packId];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lotOf(uint32 lotId) external view returns (LotRecord memory) {
+        return _lots[lotId];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lotIdOf(uint64 gtin, string calldata lot) external view returns (uint32) {
+        return _lotIds[_lotKey(gtin, lot)];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function gtinOf(uint64 gtin) external view returns (GtinRecord memory) {
+        return _gtins[gtin];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function documentAnchorOf(bytes32 subject, bytes32 sha256Digest)
+        external
+        view
+        returns (address anchoredBy, uint64 anchoredAt)
+    {
+        DocumentAnchor memory document = _documents[subject][sha256Digest];
+        return (document.anchoredBy, document.anchoredAt);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function anchoredBlockHash(bytes32 ledgerId, uint64 blockNumber) external view returns (bytes32) {
+        return _blockHashes[ledgerId][blockNumber];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function latestAnchor(bytes32 ledgerId) external view returns (bool exists, uint64 blockNumber) {
+        LedgerHead memory head = _ledgerHeads[ledgerId];
+        return (head.exists, head.latestBlock);
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    /// @dev Keeps the partner bits in step with the roles.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        uint8 bit = _partnerBit(role);
+        if (granted && bit != 0) _partnerRoles[account] |= bit;
+    }
+
+    /// @dev Keeps the partner bits in step with the roles.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        uint8 bit = _partnerBit(role);
+        if (revoked && bit != 0) _partnerRoles[account] &= ~bit;
+    }
+
+    function _partnerBit(bytes32 role) private pure returns (uint8) {
+        if (role == MANUFACTURER_ROLE) return MANUFACTURER_BIT;
+        if (role == DISTRIBUTOR_ROLE) return DISTRIBUTOR_BIT;
+        if (role == PHARMACY_ROLE) return PHARMACY_BIT;
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _commission(uint32 lotId, uint48 gtin, string calldata serial) private returns (bytes32 packId) {
+        _requireText(Field.Serial, serial, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
+        packId = _packId(gtin, serial);
+        if (_packs[packId].status != PackStatus.None) revert PackAlreadyCommissioned(packId);
+
+        _packs[packId] = PackRecord({holder: msg.sender, lotId: lotId, status: PackStatus.Commissioned, flags: 0});
+        emit PackCommissioned(packId, lotId, serial);
+    }
+
+    function _ship(bytes32 packId, address consignee) private {
+        PackRecord memory pack = _existingPack(packId);
+        if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
+        if (consignee == msg.sender) revert ShipmentToSelf(packId);
+        _requireTransition(packId, pack.status, PackStatus.InTransit);
+        _requireNotBlocked(packId, pack);
+
+        _packs[packId] =
+            PackRecord({holder: consignee, lotId: pack.lotId, status: PackStatus.InTransit, flags: pack.flags});
+        emit PackShipped(packId, msg.sender, consignee);
+    }
+
+    function _receive(bytes32 packId) private {
+        PackRecord memory pack = _existingPack(packId);
+        _requireTransition(packId, pack.status, PackStatus.Received);
+        if (pack.holder != msg.sender) revert NotConsignee(packId, msg.sender);
+
+        _packs[packId].status = PackStatus.Received;
+        emit PackReceived(packId, msg.sender);
+    }
+
+    /// @dev Checks that the caller may commission into the lot now; returns the lot's GTIN.
+    function _lotOpenForPacks(uint32 lotId) private view returns (uint48 gtin) {
+        LotRecord memory lot = _lots[lotId];
+        if (lot.state == LotState.None) revert LotNotRegistered(lotId);
+        if (lot.manufacturer != msg.sender) revert NotLotManufacturer(lotId, msg.sender);
+        if (lot.state != LotState.Active) revert LotNotActive(lotId, lot.state);
+        if (_today() > lot.expiryDay) revert LotExpired(lot.gtin, lot.expiry);
+        return lot.gtin;
+    }
+
+    function _existingPack(bytes32 packId) private view returns (PackRecord memory pack) {
+        pack = _packs[packId];
+        if (pack.status == PackStatus.None) revert PackNotFound(packId);
+    }
+
+    /// @dev The one place that says which status changes exist.
+    function _requireTransition(bytes32 packId, PackStatus from, PackStatus to) private pure {
+        bool allowed = (to == PackStatus.InTransit
+                && (from == PackStatus.Commissioned || from == PackStatus.Received))
+            || (to == PackStatus.Received && from == PackStatus.InTransit)
+            || (to == PackStatus.Dispensed && from == PackStatus.Received);
+        if (!allowed) revert InvalidTransition(packId, from, to);
+    }
+
+    function _requireNotBlocked(bytes32 packId, PackRecord memory pack) private view {
+        VerifyReason reason = _blockingReason(pack.flags, _lots[pack.lotId]);
+        if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
+    }
+
+    /// @dev First reason, in this order, that stops a pack moving or being dispensed.
+    function _blockingReason(uint8 flags, LotRecord memory lot) private view returns (VerifyReason) {
+        if (flags & ILLEGITIMATE_BIT != 0) return VerifyReason.Illegitimate;
+        if (flags & SUSPECT_BIT != 0) return VerifyReason.Suspect;
+        if (lot.state == LotState.Withdrawn) return VerifyReason.Withdrawn;
+        if (lot.state == LotState.Recalled) return VerifyReason.Recalled;
+        if (flags & QUARANTINED_BIT != 0) return VerifyReason.Quarantined;
+        if (flags & HOLD_BIT != 0) return VerifyReason.ColdChainHold;
+        if (_today() > lot.expiryDay) return VerifyReason.Expired;
+        return VerifyReason.None;
+    }
+
+    function _requireTradingPartner(address account) private view {
+        if (_partnerRoles[account] == 0) revert NotTradingPartner(account);
+    }
+
+    function _requireManufacturerOrRegulator(address manufacturer) private view {
+        if (msg.sender != manufacturer && !hasRole(REGULATOR_ROLE, msg.sender)) {
+            revert NotManufacturerOrRegulator(msg.sender);
+        }
+    }
+
+    function _requireBatchSize(uint256 size) private pure {
+        if (size == 0 || size > MAX_BATCH) revert InvalidBatchSize(size, MAX_BATCH);
+    }
+
+    function _requireValidGtin(uint64 gtin) private pure {
+        if (gtin == 0 || gtin > 99_999_999_999_999) revert GtinOutOfRange(gtin);
+        // GS1 mod 10: weights 3,1,3,... from the digit next to the check digit leftwards.
+        uint256 rest = gtin / 10;
+        uint256 sum = 0;
+        uint256 weight = 3;
+        for (uint256 i = 0; i < 13; ++i) {
+            sum += (rest % 10) * weight;
+            rest /= 10;
+            weight = 4 - weight;
+        }
+        uint8 expected = uint8((10 - (sum % 10)) % 10);
+        if (gtin % 10 != expected) revert GtinCheckDigitInvalid(gtin, expected);
+    }
+
+    function _requireText(Field field, string calldata text, uint256 maxLength, uint256 charset) private pure {
+        bytes calldata chars = bytes(text);
+        if (chars.length == 0 || chars.length > maxLength) revert InvalidLength(field, chars.length, maxLength);
+        for (uint256 i = 0; i < chars.length; ++i) {
+            uint8 c = uint8(chars[i]);
+            if (c > 127 || (charset >> c) & 1 == 0) revert InvalidCharacter(field, i);
+        }
+    }
+
+    function _expiryDay(uint24 expiry) private pure returns (uint16 day) {
+        bool valid;
+        (valid, day) = _tryExpiryDay(expiry);
+        if (!valid) revert InvalidExpiry(expiry);
+    }
+
+    /// @dev YYMMDD (years 2000-2099; day 00 = last day of the month) to days since 1970-01-01.
+    function _tryExpiryDay(uint24 expiry) private pure returns (bool valid, uint16 day) {
+        uint256 year = 2000 + expiry / 10_000;
+        uint256 month = (expiry / 100) % 100;
+        uint256 dayOfMonth = expiry % 100;
+        if (year > 2099 || month == 0 || month > 12) return (false, 0);
+        uint256 lastDay = _daysInMonth(year, month);
+        if (dayOfMonth > lastDay) return (false, 0);
+        if (dayOfMonth == 0) dayOfMonth = lastDay;
+        return (true, uint16(_daysFromCivil(year, month, dayOfMonth)));
+    }
+
+    function _daysInMonth(uint256 year, uint256 month) private pure returns (uint256) {
+        if (month == 2) return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+        if (month == 4 || month == 6 || month == 9 || month == 11) return 30;
+        return 31;
+    }
+
+    /// @dev Howard Hinnant's days_from_civil, for dates after 1970-03-01.
+    function _daysFromCivil(uint256 year, uint256 month, uint256 day) private pure returns (uint256) {
+        uint256 y = month <= 2 ? year - 1 : year;
+        uint256 era = y / 400;
+        uint256 yearOfEra = y - era * 400;
+        uint256 shiftedMonth = month > 2 ? month - 3 : month + 9;
+        uint256 dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1;
+        uint256 dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - 719_468;
+    }
+
+    function _today() private view returns (uint256) {
+        return block.timestamp / 1 days;
+    }
+
+    function _packId(uint64 gtin, string calldata serial) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(gtin, serial));
+    }
+
+    function _lotKey(uint64 gtin, string calldata lot) private pure returns (bytes32) {
+        return keccak256(abi.encodePacked(gtin, lot));
+    }
+}

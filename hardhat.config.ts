@@ -1,0 +1,35 @@
+// Hardhat 3 configuration for the public-chain variant (contracts/).
+// Compilation is offline: the npm `solc` package's soljson.js is the compiler.
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  solidity: {
+    version: "0.8.30",
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      // Runtime gas matters more than deployment size: one deployment, millions of pack moves.
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "prague",
+    },
+  },
+  paths: {
+    // The baseline is compiled beside ours so the gas bench measures both in one run.
+    sources: { solidity: ["contracts", "bench/baseline"] },
+    tests: { mocha: "test/contracts", solidity: "test/contracts" },
+  },
+  coverage: { skipFiles: ["bench/baseline/**"] },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 40, failOnRevert: false },
+    },
+  },
+  networks: {
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+  },
+});
