@@ -1,0 +1,606 @@
+#!/usr/bin/env bash
+# The rxtrace Fabric network on one host, every node a plain process.
+#
+#   scripts/network.sh up      bring everything up; resumes from existing state
+#   scripts/network.sh down    stop every process, keep ledgers and identities
+#   scripts/network.sh reset   down, then wipe all network state
+#   scripts/network.sh status  which processes run, and their health
+#
+# Four orgs (manufacturer, distributor, pharmacy, regulator), each with a
+# Fabric CA, a peer, a BFT orderer and a chaincode server (CCaaS). Channels
+# mfr-dist and dist-pharm. All state lives in ${RXTRACE_DATA:-<repo>/.rxtrace}:
+#   fabric/   CA homes, MSPs, TLS material, ledgers, channel blocks, packages
+#   logs/     one log per process
+#   run/      one pid file per process
+#   network.json  what clients (gateway, tests) need to connect
+# Names and ports: docs/conventions.md. Design and measurements: docs/network.md.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DATA="${RXTRACE_DATA:-$ROOT/.rxtrace}"
+NET="$DATA/fabric"
+LOGS="$DATA/logs"
+RUN="$DATA/run"
+CHAINCODE_NAME=rxtrace
+CHAINCODE_VERSION=1.0
+CHAINCODE_SEQUENCE=1
+CHAINCODE_DIR="${RXTRACE_CHAINCODE_DIR:-$ROOT/chaincode}"
+DOMAIN=rxtrace
+ORGS=(manufacturer distributor pharmacy regulator)
+CHANNELS=(mfr-dist dist-pharm)
+# Log levels stay low: CPU is scarce and the gRPC layers are very loud.
+FABRIC_NODE_LOG="${RXTRACE_FABRIC_LOG:-warn}"
+# Mutual TLS: every connection to a peer or an orderer presents a client
+# certificate from one of the four org CAs. Fabric ties a peer's own client
+# certificate (towards orderers) to the same switch, so nodes and clients
+# share it. RXTRACE_MUTUAL_TLS=false turns it off for clients that cannot.
+MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
+export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
+
+say() { echo "network: $*"; }
+die() { echo "network: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- org facts
+msp_of() {
+  case $1 in
+    manufacturer) echo ManufacturerMSP ;; distributor) echo DistributorMSP ;;
+    pharmacy) echo PharmacyMSP ;; regulator) echo RegulatorMSP ;;
+    *) die "unknown org $1" ;;
+  esac
+}
+# Port block per org: 7 manufacturer, 8 distributor, 9 pharmacy, 10 regulator.
+base_of() {
+  case $1 in manufacturer) echo 7 ;; distributor) echo 8 ;; pharmacy) echo 9 ;; regulator) echo 10 ;; esac
+}
+ca_port() { echo "$(base_of "$1")054"; }
+ca_ops_port() { echo "$(($(base_of "$1") + 10))054"; }
+orderer_port() { echo "$(base_of "$1")050"; }
+orderer_admin_port() { echo "$(base_of "$1")053"; }
+orderer_ops_port() { echo "$(($(base_of "$1") + 10))050"; }
+peer_port() { echo "$(base_of "$1")051"; }
+peer_cc_port() { echo "$(base_of "$1")052"; }
+peer_ops_port() { echo "$(($(base_of "$1") + 10))051"; }
+ccaas_port() { echo "$(base_of "$1")055"; }
+# The address other nodes use to reach this org. One host: 127.0.0.1. One host
+# per org: export RXTRACE_HOST_<ORG>=that host's name (see docs/network.md).
+host_of() {
+  local var
+  var="RXTRACE_HOST_$(echo "$1" | tr '[:lower:]' '[:upper:]')"
+  echo "${!var:-127.0.0.1}"
+}
+channel_orgs() {
+  case $1 in
+    mfr-dist) echo manufacturer distributor regulator ;;
+    dist-pharm) echo distributor pharmacy regulator ;;
+  esac
+}
+# Client users per org, name:role (docs/conventions.md).
+users_of() {
+  case $1 in
+    manufacturer) echo operator:operator quality:quality ;;
+    distributor) echo operator:operator ;;
+    pharmacy) echo pharmacist:pharmacist ;;
+    regulator) echo auditor:auditor ;;
+  esac
+}
+org_dir() { echo "$NET/orgs/$1"; }
+ca_cert() { echo "$NET/ca/$1/ca-cert.pem"; }
+
+# ---------------------------------------------------------------- processes
+pid_of() {
+  local f="$RUN/$1.pid"
+  [ -f "$f" ] || return 1
+  local pid
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then echo "$pid"; else return 1; fi
+}
+is_running() { pid_of "$1" >/dev/null; }
+
+# start_process NAME COMMAND...: runs COMMAND in its own session (so the whole
+# process group can be stopped), stdin closed, output in logs/NAME.log.
+start_process() {
+  local name=$1; shift
+  if is_running "$name"; then return 0; fi
+  mkdir -p "$LOGS" "$RUN"
+  echo "---- start $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_process() {
+  local name=$1 pid i
+  pid=$(pid_of "$name") || { rm -f "$RUN/$name.pid"; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$RUN/$name.pid"
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$what did not become ready within ${limit}s (see $LOGS)"
+    sleep 0.2
+  done
+}
+
+# healthz PORT CAFILE: the operations endpoint answers 200 on /healthz.
+healthz() { curl -fsS --max-time 2 --cacert "$2" "https://127.0.0.1:$1/healthz" >/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ---------------------------------------------------------------- config
+render_config() {
+  mkdir -p "$NET/config"
+  cp "$FABRIC_HOME/config/orderer.yaml" "$NET/config/orderer.yaml"
+  # The peer must never reach for Docker: no VM endpoint, and the CCaaS
+  # builder from the release archive as the only external builder.
+  sed -e "s|path: /opt/hyperledger/ccaas_builder|path: $FABRIC_HOME/builders/ccaas|" \
+    -e "s|endpoint: unix:///var/run/docker.sock|endpoint: \"\"|" \
+    "$FABRIC_HOME/config/core.yaml" >"$NET/config/core.yaml"
+  local args=(-e "s|@NET@|$NET|g") org
+  for org in "${ORGS[@]}"; do args+=(-e "s|@HOST_$org@|$(host_of "$org")|g"); done
+  sed "${args[@]}" "$ROOT/network/configtx.yaml" >"$NET/config/configtx.yaml"
+}
+
+# ---------------------------------------------------------------- CAs
+start_ca() {
+  local org=$1 home="$NET/ca/$1"
+  mkdir -p "$home"
+  chmod 700 "$home"
+  if [ ! -f "$home/bootstrap.secret" ]; then
+    (umask 077 && openssl rand -hex 16 >"$home/bootstrap.secret")
+  fi
+  start_process "ca-$org" env FABRIC_CA_SERVER_HOME="$home" \
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$org")" \
+    fabric-ca-server start -b "admin:$(cat "$home/bootstrap.secret")" \
+    --address 127.0.0.1 --port "$(ca_port "$org")" --ca.name "ca-$org" \
+    --csr.cn "ca.$org.$DOMAIN" --csr.hosts "ca.$org.$DOMAIN,localhost,127.0.0.1" \
+    --tls.enabled
+}
+
+ca_ready() { [ -f "$(ca_cert "$1")" ] && curl -fsS --max-time 2 --cacert "$(ca_cert "$1")" "https://127.0.0.1:$(ca_port "$1")/cainfo" >/dev/null; }
+
+# ca_client ORG ARGS...: fabric-ca-client as the org's CA registrar.
+ca_client() {
+  local org=$1; shift
+  FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" fabric-ca-client "$@" \
+    --tls.certfiles "$(ca_cert "$org")" -u "https://127.0.0.1:$(ca_port "$org")" --caname "ca-$org"
+}
+
+# Writes the NodeOUs config that classifies identities by OU (client, peer,
+# admin, orderer) for an MSP folder whose CA certificate is cacerts/ca.pem.
+write_nodeous() {
+  cat >"$1/config.yaml" <<'EOF'
+NodeOUs:
+  Enable: true
+  ClientOUIdentifier:
+    Certificate: cacerts/ca.pem
+    OrganizationalUnitIdentifier: client
+  PeerOUIdentifier:
+    Certificate: cacerts/ca.pem
+    OrganizationalUnitIdentifier: peer
+  AdminOUIdentifier:
+    Certificate: cacerts/ca.pem
+    OrganizationalUnitIdentifier: admin
+  OrdererOUIdentifier:
+    Certificate: cacerts/ca.pem
+    OrganizationalUnitIdentifier: orderer
+EOF
+}
+
+# enrol_identity ORG NAME TYPE DIR HOSTS [ATTRS]: registers NAME with a
+# generated secret and enrols its signing (msp/) and TLS (tls/) certificates
+# into DIR. Skips what is already there, so up can resume.
+enrol_identity() {
+  local org=$1 name=$2 type=$3 dir=$4 hosts=$5 attrs=${6:-}
+  local secrets="$NET/ca/$org/secrets" url
+  [ -f "$dir/msp/signcerts/cert.pem" ] && [ -f "$dir/tls/server.crt" ] && return 0
+  mkdir -p "$secrets" "$dir"
+  if [ ! -f "$secrets/$name" ]; then
+    local secret
+    secret=$(openssl rand -hex 16)
+    local reg=(register --id.name "$name" --id.secret "$secret" --id.type "$type")
+    [ -n "$attrs" ] && reg+=(--id.attrs "$attrs")
+    ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 || die "registration of $name at ca-$org failed (see $LOGS/ca-client.log)"
+    (umask 077 && echo "$secret" >"$secrets/$name")
+  fi
+  url="https://$name:$(cat "$secrets/$name")@127.0.0.1:$(ca_port "$org")"
+  rm -rf "$dir/msp" "$dir/tls"
+  FABRIC_CA_CLIENT_HOME="$dir" fabric-ca-client enroll -u "$url" --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
+    -M "$dir/msp" --csr.hosts "$hosts" >/dev/null 2>&1 || die "enrolment of $name at ca-$org failed"
+  FABRIC_CA_CLIENT_HOME="$dir" fabric-ca-client enroll -u "$url" --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
+    -M "$dir/tlsmsp" --enrollment.profile tls --csr.hosts "$hosts" >/dev/null 2>&1 || die "TLS enrolment of $name at ca-$org failed"
+  # Stable file names: the MSP keeps one key and one CA certificate.
+  mv "$dir/msp/keystore/"*_sk "$dir/msp/keystore/key.pem"
+  mv "$dir/msp/cacerts/"*.pem "$dir/msp/cacerts/ca.pem.tmp" && mv "$dir/msp/cacerts/ca.pem.tmp" "$dir/msp/cacerts/ca.pem"
+  write_nodeous "$dir/msp"
+  mkdir -p "$dir/tls"
+  cp "$dir/tlsmsp/signcerts/cert.pem" "$dir/tls/server.crt"
+  cp "$dir/tlsmsp/keystore/"*_sk "$dir/tls/server.key"
+  cp "$(ca_cert "$org")" "$dir/tls/ca.crt"
+  rm -rf "$dir/tlsmsp" "$dir/msp/user" "$dir/msp/IssuerPublicKey" "$dir/msp/IssuerRevocationPublicKey"
+  chmod 600 "$dir/msp/keystore/key.pem" "$dir/tls/server.key"
+}
+
+enrol_org() {
+  local org=$1 od
+  od=$(org_dir "$org")
+  if [ ! -f "$NET/ca/$org/registrar/msp/signcerts/cert.pem" ]; then
+    FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" fabric-ca-client enroll \
+      -u "https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@127.0.0.1:$(ca_port "$org")" \
+      --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
+  fi
+  # The org's MSP as the channel sees it: CA certificates and NodeOUs only.
+  mkdir -p "$od/msp/cacerts" "$od/msp/tlscacerts"
+  cp "$(ca_cert "$org")" "$od/msp/cacerts/ca.pem"
+  cp "$(ca_cert "$org")" "$od/msp/tlscacerts/ca.pem"
+  write_nodeous "$od/msp"
+  local hosts_peer="peer.$org.$DOMAIN,localhost,127.0.0.1" hosts_orderer="orderer.$org.$DOMAIN,localhost,127.0.0.1"
+  [ "$(host_of "$org")" = 127.0.0.1 ] || { hosts_peer+=",$(host_of "$org")"; hosts_orderer+=",$(host_of "$org")"; }
+  enrol_identity "$org" peer peer "$od/peer" "$hosts_peer"
+  enrol_identity "$org" orderer orderer "$od/orderer" "$hosts_orderer"
+  enrol_identity "$org" chaincode client "$od/chaincode" "chaincode.$org.$DOMAIN,localhost,127.0.0.1"
+  enrol_identity "$org" "$org-admin" admin "$od/users/admin" "admin.$org.$DOMAIN"
+  local entry
+  for entry in $(users_of "$org"); do
+    enrol_identity "$org" "$org-${entry%%:*}" client "$od/users/${entry%%:*}" "${entry%%:*}.$org.$DOMAIN" "rxtrace.role=${entry#*:}:ecert"
+  done
+}
+
+# ---------------------------------------------------------------- orderers and peers
+all_ca_list() {
+  local org list=""
+  for org in "${ORGS[@]}"; do list+="${list:+,}$(ca_cert "$org")"; done
+  echo "[$list]"
+}
+
+start_orderer() {
+  local org=$1 od n
+  od=$(org_dir "$org")
+  n="$NET/nodes/orderer-$org"
+  mkdir -p "$n"
+  start_process "orderer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
+    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
+    ORDERER_GENERAL_LOCALMSPID="$(msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
+    ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
+    ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" ORDERER_GENERAL_TLS_CLIENTROOTCAS="$(all_ca_list)" \
+    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$od/orderer/tls/server.key" \
+    ORDERER_GENERAL_CLUSTER_ROOTCAS="$(all_ca_list)" \
+    ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true \
+    ORDERER_CONSENSUS_TYPE=BFT ORDERER_FILELEDGER_LOCATION="$n/ledger" \
+    ORDERER_CONSENSUS_WALDIR="$n/wal" ORDERER_CONSENSUS_SNAPDIR="$n/snap" \
+    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
+    ORDERER_OPERATIONS_TLS_ENABLED=true ORDERER_OPERATIONS_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_OPERATIONS_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
+    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
+    ORDERER_ADMIN_TLS_ENABLED=true ORDERER_ADMIN_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_ADMIN_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_ADMIN_TLS_ROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_METRICS_PROVIDER=disabled \
+    orderer
+}
+
+start_peer() {
+  local org=$1 od n
+  od=$(org_dir "$org")
+  n="$NET/nodes/peer-$org"
+  mkdir -p "$n"
+  start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
+    CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_LISTENADDRESS="127.0.0.1:$(peer_port "$org")" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/peer/msp" \
+    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE="$od/peer/tls/server.crt" \
+    CORE_PEER_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
+    CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" CORE_PEER_TLS_CLIENTROOTCAS_FILES="$(all_ca_list | tr -d "[]" | tr , " ")" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="$od/peer/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/peer/tls/server.key" \
+    CORE_PEER_FILESYSTEMPATH="$n/ledger" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$n/snapshots" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
+    CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
+    CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
+    CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
+    peer node start
+}
+
+# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against its peer.
+as_admin() {
+  local org=$1 od; shift
+  od=$(org_dir "$org")
+  env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
+    CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="$od/users/admin/tls/server.crt" \
+    CORE_PEER_TLS_CLIENTKEY_FILE="$od/users/admin/tls/server.key" "$@"
+}
+
+# Options that send a CLI command on to an orderer with mutual TLS.
+orderer_opts() {
+  local org=$1 od
+  od=$(org_dir "$org")
+  echo "-o 127.0.0.1:$(orderer_port "$org") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$org") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
+}
+
+# ---------------------------------------------------------------- channels
+create_channels() {
+  local ch org od
+  mkdir -p "$NET/channels"
+  for ch in "${CHANNELS[@]}"; do
+    if [ ! -f "$NET/channels/$ch.block" ]; then
+      local profile
+      case $ch in mfr-dist) profile=MfrDist ;; dist-pharm) profile=DistPharm ;; esac
+      configtxgen -configPath "$NET/config" -profile "$profile" -channelID "$ch" \
+        -outputBlock "$NET/channels/$ch.block.tmp" >>"$LOGS/configtxgen.log" 2>&1 || die "configtxgen failed for $ch (see $LOGS/configtxgen.log)"
+      mv "$NET/channels/$ch.block.tmp" "$NET/channels/$ch.block"
+    fi
+    # Every org's orderer joins every channel: the consortium orders together.
+    for org in "${ORGS[@]}"; do
+      od=$(org_dir "$org")
+      local osn=(-o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(ca_cert "$org")"
+        --client-cert "$od/users/admin/tls/server.crt" --client-key "$od/users/admin/tls/server.key")
+      local info
+      info=$(osnadmin channel list "${osn[@]}" -c "$ch" 2>/dev/null || true)
+      if ! grep -q '"status": "active"\|"status": "onboarding"' <<<"$info"; then
+        osnadmin channel join "${osn[@]}" --channelID "$ch" --config-block "$NET/channels/$ch.block" >>"$LOGS/osnadmin.log" 2>&1 ||
+          die "orderer-$org could not join $ch (see $LOGS/osnadmin.log)"
+        say "orderer-$org joined $ch"
+      fi
+    done
+  done
+}
+
+peer_joined() {
+  local list
+  list=$(as_admin "$1" peer channel list 2>/dev/null) || return 1
+  grep -qx "$2" <<<"$list"
+}
+
+join_peers() {
+  local ch org
+  for ch in "${CHANNELS[@]}"; do
+    for org in $(channel_orgs "$ch"); do
+      peer_joined "$org" "$ch" && continue
+      as_admin "$org" peer channel join -b "$NET/channels/$ch.block" >>"$LOGS/peer-cli.log" 2>&1 ||
+        die "peer-$org could not join $ch (see $LOGS/peer-cli.log)"
+      say "peer-$org joined $ch"
+    done
+  done
+}
+
+# ---------------------------------------------------------------- chaincode
+# One CCaaS package per org: its connection.json names that org's chaincode
+# server. Built once and kept, so its package id never changes.
+package_chaincode() {
+  local org=$1 dir="$NET/chaincode/$1" od
+  od=$(org_dir "$org")
+  [ -f "$dir/$CHAINCODE_NAME.tar.gz" ] && return 0
+  rm -rf "$dir/build" && mkdir -p "$dir/build/src"
+  jq -n --arg address "$(host_of "$org"):$(ccaas_port "$org")" \
+    --rawfile root "$(ca_cert "$org")" --rawfile cert "$od/peer/tls/server.crt" --rawfile key "$od/peer/tls/server.key" \
+    '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: true,
+      root_cert: $root, client_cert: $cert, client_key: $key}' >"$dir/build/src/connection.json"
+  jq -n --arg l "$CHAINCODE_NAME" '{"type": "ccaas", "label": $l}' >"$dir/build/metadata.json"
+  tar -C "$dir/build/src" -czf "$dir/build/code.tar.gz" connection.json
+  tar -C "$dir/build" -czf "$dir/$CHAINCODE_NAME.tar.gz.tmp" metadata.json code.tar.gz
+  mv "$dir/$CHAINCODE_NAME.tar.gz.tmp" "$dir/$CHAINCODE_NAME.tar.gz"
+  rm -rf "$dir/build"
+}
+
+package_id() { as_admin "$1" peer lifecycle chaincode calculatepackageid "$NET/chaincode/$1/$CHAINCODE_NAME.tar.gz"; }
+
+install_chaincode() {
+  local org=$1 id
+  id=$(package_id "$org")
+  if ! as_admin "$org" peer lifecycle chaincode queryinstalled --output json 2>/dev/null | jq -e --arg id "$id" '.installed_chaincodes // [] | any(.package_id == $id)' >/dev/null; then
+    as_admin "$org" peer lifecycle chaincode install "$NET/chaincode/$org/$CHAINCODE_NAME.tar.gz" >>"$LOGS/peer-cli.log" 2>&1 ||
+      die "install on peer-$org failed (see $LOGS/peer-cli.log)"
+    say "chaincode installed on peer-$org"
+  fi
+  echo "$id" >"$NET/chaincode/$org/package-id"
+}
+
+# The chaincode server of one org, restarted by its supervisor if it dies.
+start_chaincode_server() {
+  local org=$1 od
+  od=$(org_dir "$org")
+  start_process "chaincode-$org" "$ROOT/scripts/network/supervise.sh" "chaincode-$org" \
+    "$ROOT/node_modules/.bin/fabric-chaincode-node" server \
+    --chaincode-address "127.0.0.1:$(ccaas_port "$org")" \
+    --chaincode-id "$(cat "$NET/chaincode/$org/package-id")" \
+    --module-path "$CHAINCODE_DIR" \
+    --chaincode-tls-cert-file "$od/chaincode/tls/server.crt" \
+    --chaincode-tls-key-file "$od/chaincode/tls/server.key" \
+    --chaincode-tls-client-cacert-file "$(ca_cert "$org")"
+}
+
+signature_policy() {
+  local ch=$1 org p=""
+  for org in $(channel_orgs "$ch"); do p+="${p:+,}'$(msp_of "$org").peer'"; done
+  echo "OR($p)"
+}
+
+definition_opts() {
+  local ch=$1
+  echo "--channelID $ch --name $CHAINCODE_NAME --version $CHAINCODE_VERSION --sequence $CHAINCODE_SEQUENCE --signature-policy $(signature_policy "$ch") --collections-config $ROOT/network/collections/$ch.json"
+}
+
+committed() {
+  as_admin "$2" peer lifecycle chaincode querycommitted --channelID "$1" --name "$CHAINCODE_NAME" --output json 2>/dev/null |
+    jq -e --argjson s "$CHAINCODE_SEQUENCE" '.sequence == $s' >/dev/null
+}
+
+deploy_chaincode() {
+  local ch org first
+  for ch in "${CHANNELS[@]}"; do
+    read -r first _ <<<"$(channel_orgs "$ch")"
+    committed "$ch" "$first" && continue
+    for org in $(channel_orgs "$ch"); do
+      # shellcheck disable=SC2046
+      if ! as_admin "$org" peer lifecycle chaincode queryapproved --channelID "$ch" --name "$CHAINCODE_NAME" --sequence "$CHAINCODE_SEQUENCE" >/dev/null 2>&1; then
+        # shellcheck disable=SC2046
+        as_admin "$org" peer lifecycle chaincode approveformyorg $(definition_opts "$ch") \
+          --package-id "$(cat "$NET/chaincode/$org/package-id")" $(orderer_opts "$org") --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 ||
+          die "approval by $(msp_of "$org") on $ch failed (see $LOGS/peer-cli.log)"
+        say "$(msp_of "$org") approved $CHAINCODE_NAME on $ch"
+      fi
+    done
+    local peers=()
+    for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
+    # shellcheck disable=SC2046
+    as_admin "$first" peer lifecycle chaincode commit $(definition_opts "$ch") $(orderer_opts "$first") \
+      "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 || die "commit of $CHAINCODE_NAME on $ch failed (see $LOGS/peer-cli.log)"
+    say "$CHAINCODE_NAME committed on $ch"
+  done
+}
+
+ensure_chaincode_built() {
+  if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ]; then
+    say "building the chaincode (npm run build -w chaincode)"
+    (cd "$ROOT" && npm run build -w chaincode >>"$LOGS/chaincode-build.log" 2>&1) || die "the chaincode does not build (see $LOGS/chaincode-build.log)"
+  fi
+  local main
+  main=$(jq -r '.main // "index.js"' "$CHAINCODE_DIR/package.json")
+  [ -f "$CHAINCODE_DIR/$main" ] || die "the chaincode has no $CHAINCODE_DIR/$main to serve"
+}
+
+# ---------------------------------------------------------------- partners
+# After deployment the regulator registers the four partners on each channel.
+register_partners() {
+  "$ROOT/scripts/network/register-partners.sh" || die "registering the trading partners failed (see $LOGS/partners.log)"
+}
+
+# ---------------------------------------------------------------- network.json
+write_network_json() {
+  local org od users entry orgs_json="[]" orderers_json="[]" channels_json="[]" ch
+  for org in "${ORGS[@]}"; do
+    od=$(org_dir "$org")
+    users="[]"
+    for entry in $(users_of "$org"); do
+      users=$(jq --arg n "${entry%%:*}" --arg r "${entry#*:}" --arg d "$od/users/${entry%%:*}" \
+        '. + [{name: $n, role: $r, certPath: ($d + "/msp/signcerts/cert.pem"), keyPath: ($d + "/msp/keystore/key.pem"),
+               tlsCertPath: ($d + "/tls/server.crt"), tlsKeyPath: ($d + "/tls/server.key")}]' <<<"$users")
+    done
+    orgs_json=$(jq --arg name "$org" --arg msp "$(msp_of "$org")" --arg ep "127.0.0.1:$(peer_port "$org")" \
+      --arg host "peer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" --arg od "$od" --argjson users "$users" \
+      '. + [{name: $name, mspId: $msp,
+             peer: {endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca},
+             users: $users,
+             admin: {name: "admin", role: "admin", certPath: ($od + "/users/admin/msp/signcerts/cert.pem"),
+                     keyPath: ($od + "/users/admin/msp/keystore/key.pem"),
+                     tlsCertPath: ($od + "/users/admin/tls/server.crt"), tlsKeyPath: ($od + "/users/admin/tls/server.key")}}]' <<<"$orgs_json")
+    orderers_json=$(jq --arg name "$org" --arg msp "$(msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
+      --arg host "orderer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" \
+      '. + [{name: $name, mspId: $msp, endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca}]' <<<"$orderers_json")
+  done
+  for ch in "${CHANNELS[@]}"; do
+    local msps=()
+    for org in $(channel_orgs "$ch"); do msps+=("$(msp_of "$org")"); done
+    channels_json=$(jq --arg n "$ch" --args '. + [{name: $n, orgs: $ARGS.positional}]' "${msps[@]}" <<<"$channels_json")
+  done
+  jq -n --argjson channels "$channels_json" --argjson orgs "$orgs_json" --argjson orderers "$orderers_json" \
+    --arg cc "$CHAINCODE_NAME" '{channels: $channels, chaincode: $cc, orgs: $orgs, orderers: $orderers}' >"$DATA/network.json.tmp"
+  mv "$DATA/network.json.tmp" "$DATA/network.json"
+}
+
+# ---------------------------------------------------------------- health
+health() {
+  local org bad=0 line
+  for org in "${ORGS[@]}"; do
+    for line in "ca-$org:$(ca_ops_port "$org"):healthz" "orderer-$org:$(orderer_ops_port "$org"):healthz" \
+      "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(ccaas_port "$org"):port"; do
+      IFS=: read -r name port kind <<<"$line"
+      local state="down"
+      if is_running "$name"; then
+        if [ "$kind" = healthz ]; then
+          if [ "${name%%-*}" = ca ]; then
+            curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
+          else
+            healthz "$port" "$(ca_cert "$org")" 2>/dev/null && state=OK || state=unhealthy
+          fi
+        else
+          port_open "$port" && state=OK || state=unhealthy
+        fi
+      fi
+      printf '  %-22s %-6s %s\n' "$name" "$port" "$state"
+      [ "$state" = OK ] || bad=1
+    done
+  done
+  return $bad
+}
+
+# ---------------------------------------------------------------- commands
+cmd_up() {
+  local t0=$SECONDS org
+  mkdir -p "$NET" "$LOGS" "$RUN"
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh"
+  # shellcheck source=lib/node.sh
+  source "$ROOT/scripts/lib/node.sh"
+  ensure_chaincode_built
+  render_config
+  say "starting the certificate authorities"
+  for org in "${ORGS[@]}"; do start_ca "$org"; done
+  for org in "${ORGS[@]}"; do wait_until 30 "ca-$org" ca_ready "$org"; done
+  say "enrolling identities"
+  for org in "${ORGS[@]}"; do enrol_org "$org"; done
+  say "starting orderers and peers"
+  for org in "${ORGS[@]}"; do start_orderer "$org"; start_peer "$org"; done
+  for org in "${ORGS[@]}"; do
+    wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")"
+    wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")"
+  done
+  say "creating channels"
+  create_channels
+  join_peers
+  say "deploying chaincode $CHAINCODE_NAME"
+  for org in "${ORGS[@]}"; do package_chaincode "$org"; install_chaincode "$org"; done
+  for org in "${ORGS[@]}"; do start_chaincode_server "$org"; done
+  for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(ccaas_port "$org")"; done
+  deploy_chaincode
+  write_network_json
+  register_partners
+  say "health"
+  health || die "some nodes are not healthy (see $LOGS)"
+  say "up in $((SECONDS - t0))s; clients read $DATA/network.json"
+}
+
+cmd_down() {
+  local org name
+  for org in "${ORGS[@]}"; do stop_process "chaincode-$org"; done
+  for org in "${ORGS[@]}"; do stop_process "peer-$org"; done
+  for org in "${ORGS[@]}"; do stop_process "orderer-$org"; done
+  for org in "${ORGS[@]}"; do stop_process "ca-$org"; done
+  # Anything else this script started (pid files left behind).
+  for name in "$RUN"/*.pid; do [ -e "$name" ] && stop_process "$(basename "$name" .pid)"; done
+  say "stopped"
+}
+
+cmd_reset() {
+  cmd_down
+  rm -rf "$NET" "$LOGS" "$RUN" "$DATA/network.json"
+  say "network state wiped"
+}
+
+cmd_status() {
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  health
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  reset) cmd_reset ;;
+  status) cmd_status ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status" >&2; exit 2 ;;
+esac
