@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_time ON events (timestamp, block_number);
 CREATE INDEX IF NOT EXISTS events_name ON events (event_name);
 CREATE INDEX IF NOT EXISTS events_org ON events (msp_id);
+CREATE INDEX IF NOT EXISTS events_tx ON events (tx_id);
 CREATE TABLE IF NOT EXISTS event_subjects (
   seq INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
   gtin TEXT,
@@ -125,6 +126,7 @@ class SqliteEventIndex implements EventIndex {
     add(where, "e.msp_id = ?", query.org);
     add(where, "e.event_name = ?", query.eventType);
     add(where, "e.channel = ?", query.channel);
+    add(where, "e.tx_id = ?", query.txId);
     add(where, "e.timestamp >= ?", query.from);
     add(where, "e.timestamp < ?", query.to);
     add(where, "e.seq > ?", query.afterSeq);

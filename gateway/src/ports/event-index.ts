@@ -42,6 +42,7 @@ export interface EventQuery {
   readonly org?: string;
   readonly eventType?: string;
   readonly channel?: string;
+  readonly txId?: string;
   /** Inclusive lower bound, ISO 8601. */
   readonly from?: string;
   /** Exclusive upper bound, ISO 8601. */

@@ -1,0 +1,165 @@
+/**
+ * EPCIS 2.0 JSON-LD export of a pack's or lot's timeline. Identifiers are
+ * GS1 Digital Link URIs (allowed by EPCIS 2.0), so no company-prefix length
+ * is needed; cold-chain readings become a `sensorElementList`; what EPCIS has
+ * no field for (channel, transaction id, block) goes under the `rxtrace:`
+ * namespace declared in the context.
+ */
+import { createHash } from "node:crypto";
+import type { EventSubject } from "../ports/event-index.js";
+import type { TimelineEntry } from "./audit.js";
+
+export const EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+export const RXTRACE_NAMESPACE = "https://rxtrace.example.org/epcis/";
+const DIGITAL_LINK = "https://id.gs1.org";
+
+export type ExportTarget = { readonly type: "pack"; readonly gtin: string; readonly serial: string } | { readonly type: "lot"; readonly gtin: string; readonly lot: string };
+
+interface Mapping {
+  readonly action: "ADD" | "OBSERVE" | "DELETE";
+  readonly bizStep: string;
+  readonly disposition?: string;
+}
+
+/** CBV 2.0 business steps and dispositions per rxtrace event. */
+const MAPPINGS: Readonly<Record<string, Mapping>> = {
+  LotCommissioned: { action: "ADD", bizStep: "commissioning", disposition: "active" },
+  ShipmentShipped: { action: "OBSERVE", bizStep: "shipping", disposition: "in_transit" },
+  ShipmentReceived: { action: "OBSERVE", bizStep: "receiving", disposition: "in_progress" },
+  ShipmentExceptionRecorded: { action: "OBSERVE", bizStep: "receiving", disposition: "mismatch_instance" },
+  PacksHandedOff: { action: "OBSERVE", bizStep: "departing", disposition: "in_transit" },
+  PacksImported: { action: "OBSERVE", bizStep: "arriving", disposition: "in_progress" },
+  PackDispensed: { action: "DELETE", bizStep: "dispensing", disposition: "dispensed" },
+  PackDecommissioned: { action: "DELETE", bizStep: "decommissioning", disposition: "inactive" },
+  DecommissionAlertRaised: { action: "OBSERVE", bizStep: "inspecting", disposition: "non_sellable_other" },
+  DecommissionUndone: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  LotRecalled: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
+  ProductWithdrawn: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
+  PackMarked: { action: "OBSERVE", bizStep: "holding", disposition: "non_sellable_other" },
+  PackMarkCleared: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  ColdChainReadingsRecorded: { action: "OBSERVE", bizStep: "sensor_reporting" },
+  ColdChainHoldReleased: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  HeldPacksDestroyed: { action: "DELETE", bizStep: "destroying", disposition: "destroyed" },
+  DocumentAnchored: { action: "OBSERVE", bizStep: "inspecting" },
+};
+
+const DECOMMISSION_DISPOSITIONS: Readonly<Record<string, string>> = {
+  DESTROYED: "destroyed",
+  STOLEN: "stolen",
+  EXPORTED: "inactive",
+  SAMPLE: "inactive",
+  LOCKED: "inactive",
+};
+
+const MARK_DISPOSITIONS: Readonly<Record<string, string>> = {
+  QUARANTINED: "sellable_not_accessible",
+  SUSPECT: "non_sellable_other",
+  ILLEGITIMATE: "non_sellable_other",
+  COLD_CHAIN_HOLD: "sellable_not_accessible",
+};
+
+export function packUri(gtin: string, serial: string): string {
+  return `${DIGITAL_LINK}/01/${gtin}/21/${encodeURIComponent(serial)}`;
+}
+
+export function lotClassUri(gtin: string, lot: string): string {
+  return `${DIGITAL_LINK}/01/${gtin}/10/${encodeURIComponent(lot)}`;
+}
+
+function partyUri(mspId: string): string {
+  return `urn:rxtrace:org:${mspId}`;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function celsius(centi: unknown): number | undefined {
+  return typeof centi === "number" ? centi / 100 : undefined;
+}
+
+/** What the entry's EPCIS event is about, restricted to the exported pack or lot. */
+function objects(entry: TimelineEntry, target: ExportTarget): { epcList: string[]; quantityList: { epcClass: string }[] } {
+  const packs = new Set<string>();
+  const classes = new Set<string>();
+  const matches = (s: EventSubject): boolean => s.gtin === target.gtin && (target.type === "pack" ? s.serial === undefined || s.serial === target.serial : true);
+  for (const s of entry.subjects) {
+    if (!matches(s)) continue;
+    if (s.serial !== undefined) packs.add(packUri(target.gtin, s.serial));
+    else if (s.lot !== undefined) classes.add(lotClassUri(target.gtin, s.lot));
+  }
+  if (target.type === "pack" && packs.size === 0) packs.add(packUri(target.gtin, target.serial));
+  if (target.type === "lot" && packs.size === 0 && classes.size === 0) classes.add(lotClassUri(target.gtin, target.lot));
+  return { epcList: [...packs].sort(), quantityList: [...classes].sort().map((epcClass) => ({ epcClass })) };
+}
+
+function sensorElements(payload: Record<string, unknown>, time: string): unknown[] {
+  const reports: Record<string, unknown>[] = [];
+  const min = celsius(payload.minCentiCelsius);
+  const max = celsius(payload.maxCentiCelsius);
+  const mkt = celsius(payload.mktCentiCelsius);
+  if (min !== undefined || max !== undefined) {
+    reports.push({ type: "gs1:Temperature", ...(min === undefined ? {} : { minValue: min }), ...(max === undefined ? {} : { maxValue: max }), uom: "CEL" });
+  }
+  if (mkt !== undefined) reports.push({ type: "gs1:Temperature", value: mkt, uom: "CEL", "rxtrace:statistic": "meanKineticTemperature" });
+  if (typeof payload.minutesOutOfRange === "number") {
+    reports.push({ type: "gs1:Time", value: payload.minutesOutOfRange, uom: "MIN", "rxtrace:statistic": "minutesOutOfLabelledRange" });
+  }
+  return [
+    {
+      sensorMetadata: { time, ...(typeof payload.count === "number" ? { "rxtrace:readingCount": payload.count } : {}) },
+      sensorReport: reports,
+    },
+  ];
+}
+
+/** Maps one timeline entry to an EPCIS ObjectEvent (undefined for entries without an event). */
+export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record<string, unknown> | undefined {
+  if (entry.event === null) return undefined;
+  const mapping = MAPPINGS[entry.event];
+  if (mapping === undefined) return undefined;
+  const payload = record(entry.payload);
+  let disposition = mapping.disposition;
+  if (entry.event === "PackDecommissioned" && typeof payload.reason === "string") disposition = DECOMMISSION_DISPOSITIONS[payload.reason] ?? disposition;
+  if (entry.event === "PackMarked" && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
+  if (entry.event === "ColdChainReadingsRecorded" && payload.holdSet === true) disposition = "sellable_not_accessible";
+  const { epcList, quantityList } = objects(entry, target);
+  const event: Record<string, unknown> = {
+    type: "ObjectEvent",
+    // A stable id: the same transaction always exports the same event id.
+    eventID: `ni:///sha-256;${createHash("sha256").update(`${entry.channel}/${entry.txId}/${target.type}`).digest("hex")}?ver=CBV2.0`,
+    eventTime: entry.timestamp,
+    eventTimeZoneOffset: "+00:00",
+    epcList,
+    ...(quantityList.length > 0 ? { quantityList } : {}),
+    action: mapping.action,
+    bizStep: mapping.bizStep,
+    ...(disposition === undefined ? {} : { disposition }),
+    readPoint: { id: `${partyUri(entry.org)}:channel:${entry.channel}` },
+    sourceList: [{ type: "owning_party", source: partyUri(entry.org) }],
+    "rxtrace:event": entry.event,
+    "rxtrace:channel": entry.channel,
+    "rxtrace:txId": entry.txId,
+    ...(entry.blockNumber === null ? {} : { "rxtrace:blockNumber": entry.blockNumber }),
+  };
+  if (typeof payload.consignee === "string") event.destinationList = [{ type: "owning_party", destination: partyUri(payload.consignee) }];
+  if (typeof payload.shipmentId === "string") event.bizTransactionList = [{ type: "desadv", bizTransaction: `urn:rxtrace:shipment:${payload.shipmentId}` }];
+  if (entry.event === "ColdChainReadingsRecorded") event.sensorElementList = sensorElements(payload, entry.timestamp);
+  if (entry.event === "DocumentAnchored" && typeof payload.sha256 === "string") {
+    event["rxtrace:document"] = { sha256: payload.sha256, cid: payload.cid, kind: payload.kind };
+  }
+  return event;
+}
+
+/** The EPCIS 2.0 document of a timeline. */
+export function epcisDocument(entries: readonly TimelineEntry[], target: ExportTarget, creationDate: Date): Record<string, unknown> {
+  return {
+    "@context": [EPCIS_CONTEXT, { rxtrace: RXTRACE_NAMESPACE }],
+    type: "EPCISDocument",
+    schemaVersion: "2.0",
+    creationDate: creationDate.toISOString(),
+    epcisBody: {
+      eventList: entries.map((e) => toEpcisEvent(e, target)).filter((e): e is Record<string, unknown> => e !== undefined),
+    },
+  };
+}
