@@ -10,10 +10,15 @@ import { installAuth, API_PREFIX } from "./auth/hook.js";
 import type { Config } from "./config.js";
 import type { IdempotencyStore } from "./ports/idempotency.js";
 import type { LedgerClient } from "./ports/ledger.js";
+import { auditRoutes, type AuditRoutesOptions } from "./routes/audit.js";
+import { documentRoutes, type DocumentRoutesOptions } from "./routes/documents.js";
+import { eventRoutes, type EventRoutesOptions } from "./routes/events.js";
 import { healthRoutes, type ReadinessProbe } from "./routes/health.js";
 import { installErrorHandling } from "./routes/hooks/errors.js";
 import { installIdempotency } from "./routes/hooks/idempotency.js";
 import { installMetrics } from "./routes/hooks/metrics.js";
+import { installValidation } from "./routes/hooks/validation.js";
+import { scanRoutes } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
 
@@ -25,6 +30,12 @@ export interface AppDeps {
   /** Readiness of dependencies besides Fabric (IPFS, EVM). */
   readonly probes?: readonly ReadinessProbe[];
   readonly logger?: FastifyServerOptions["logger"];
+  /** Documents on IPFS anchored on the ledger (routes registered when given). */
+  readonly documents?: DocumentRoutesOptions;
+  /** Regulator audit: timelines, searches, EPCIS export (routes registered when given). */
+  readonly audit?: AuditRoutesOptions;
+  /** Server-Sent Events over the off-chain index (routes registered when given). */
+  readonly events?: EventRoutesOptions;
   /** How long /readyz waits for each dependency (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
@@ -33,13 +44,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.config.server.bodyLimitBytes,
-    ajv: {
-      // Wrongly typed bodies are refused, never coerced; unknown properties are refused, never dropped.
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true },
-    },
   });
 
   const registry = new MetricsRegistry();
+  installValidation(app);
   installErrorHandling(app);
   installMetrics(app, createHttpMetrics(registry));
 
@@ -69,6 +77,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const probes: ReadinessProbe[] = [{ name: "fabric", check: () => deps.ledger.ready() }, ...(deps.probes ?? [])];
   await app.register(healthRoutes, { probes, registry, probeTimeoutMs: deps.probeTimeoutMs ?? 3_000 });
-  await app.register(v1Routes, { prefix: API_PREFIX, ledger: deps.ledger, config: deps.config });
+  await app.register(v1Routes, { prefix: API_PREFIX, ledger: deps.ledger });
+  if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
+  if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
+  if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });
+  await app.register(scanRoutes);
   return app;
 }

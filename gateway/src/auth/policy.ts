@@ -21,6 +21,7 @@ export const ACTIONS = [
   "pack.decommission",
   "lot.recall",
   "gtin.withdraw",
+  "pack.mark",
   "pack.quarantine",
   "pack.markSuspect",
   "pack.markIllegitimate",
@@ -55,6 +56,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "pack.decommission": ANY_TRADER,
   "lot.recall": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },
   "gtin.withdraw": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },
+  // Any org that may set some mark; the pack service checks the specific mark.
+  "pack.mark": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
   "pack.quarantine": ANY_TRADER,
   "pack.markSuspect": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
   "pack.markIllegitimate": { RegulatorMSP: REGULATOR, ManufacturerMSP: ["quality", "admin"] },

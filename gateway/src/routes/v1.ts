@@ -1,14 +1,34 @@
-/** Every /v1 resource, each in its own file. */
+/** Every /v1 resource of the gateway core, each in its own file. */
 import type { FastifyPluginAsync } from "fastify";
-import type { Config } from "../config.js";
 import type { LedgerClient } from "../ports/ledger.js";
+import { HandOffService } from "../services/handoff.js";
+import { MasterDataService } from "../services/master-data.js";
+import { PackService } from "../services/packs.js";
+import { ShipmentService } from "../services/shipments.js";
+import { VerifyService } from "../services/verify.js";
+import { handOffRoutes } from "./handoffs.js";
+import { labelRoutes } from "./labels.js";
+import { lotRoutes } from "./lots.js";
+import { packRoutes } from "./packs.js";
+import { partnerRoutes } from "./partners.js";
+import { productRoutes } from "./products.js";
+import { shipmentRoutes } from "./shipments.js";
+import { verifyRoutes } from "./verify.js";
 import { whoamiRoutes } from "./whoami.js";
 
 export interface V1Options {
   ledger: LedgerClient;
-  config: Config;
 }
 
-export const v1Routes: FastifyPluginAsync<V1Options> = async (app) => {
+export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger }) => {
+  const masterData = new MasterDataService(ledger);
   await app.register(whoamiRoutes);
+  await app.register(partnerRoutes, { masterData });
+  await app.register(productRoutes, { masterData });
+  await app.register(lotRoutes, { masterData });
+  await app.register(packRoutes, { packs: new PackService(ledger) });
+  await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger) });
+  await app.register(handOffRoutes, { handOffs: new HandOffService(ledger) });
+  await app.register(verifyRoutes, { verifier: new VerifyService(ledger) });
+  await app.register(labelRoutes, { ledger });
 };

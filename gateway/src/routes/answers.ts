@@ -1,0 +1,6 @@
+/** Shapes of committed-write answers. */
+import type { Committed } from "../services/packs.js";
+
+export function committedAnswer(c: Committed): { channel: string; transactionId: string; blockNumber: string; result: unknown } {
+  return { channel: c.channel, transactionId: c.transactionId, blockNumber: c.blockNumber, result: c.result };
+}

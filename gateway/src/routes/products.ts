@@ -1,0 +1,69 @@
+/** Products (GTIN master data) and their withdrawal. */
+import type { FastifyPluginAsync } from "fastify";
+import { Type, type Static } from "@sinclair/typebox";
+import { principalOf } from "../auth/hook.js";
+import type { MasterDataService } from "../services/master-data.js";
+import { committedAnswer } from "./answers.js";
+import { ChannelQuery, Gtin, GtinParams, LedgerRecord, Reason, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
+
+const CentiCelsius = Type.Integer({ minimum: -8000, maximum: 8000, description: "integer centi-degrees Celsius" });
+const Range = Type.Object({ minCentiCelsius: CentiCelsius, maxCentiCelsius: CentiCelsius }, { additionalProperties: false });
+const Text = Type.String({ minLength: 1, maxLength: 200 });
+
+export const ProductBody = Type.Object(
+  {
+    gtin: Gtin,
+    name: Text,
+    strength: Text,
+    form: Text,
+    nationalCode: Text,
+    storage: Range,
+    limits: Range,
+    stabilityBudgetMinutes: Type.Integer({ minimum: 0, maximum: 525600 }),
+  },
+  { additionalProperties: false },
+);
+
+const WithdrawBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+
+export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }> = async (app, { masterData }) => {
+  app.post<{ Body: Static<typeof ProductBody> }>(
+    "/products",
+    {
+      config: { action: "product.register" },
+      schema: {
+        tags: ["products"],
+        summary: "Register a product (GTIN master data) on mfr-dist",
+        body: ProductBody,
+        response: { 201: writeAnswer(LedgerRecord), ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(committedAnswer(await masterData.registerProduct(principalOf(request), request.body))),
+  );
+
+  app.get<{ Params: Static<typeof GtinParams>; Querystring: ChannelQuery }>(
+    "/products/:gtin",
+    {
+      config: { action: "read" },
+      schema: { tags: ["products"], summary: "A product's master data", params: GtinParams, querystring: ChannelQuery, response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) } },
+    },
+    async (request) => masterData.getProduct(principalOf(request), request.params.gtin, request.query.channel),
+  );
+
+  app.post<{ Params: Static<typeof GtinParams>; Body: Static<typeof WithdrawBody> }>(
+    "/products/:gtin/withdrawal",
+    {
+      config: { action: "gtin.withdraw" },
+      schema: {
+        tags: ["products"],
+        summary: "Withdraw a GTIN (irreversible), on every channel that holds it",
+        params: GtinParams,
+        body: WithdrawBody,
+        response: { 200: Type.Object({ commits: Type.Array(writeAnswer(LedgerRecord)) }), ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => ({
+      commits: (await masterData.withdrawProduct(principalOf(request), request.params.gtin, request.body.reason)).map(committedAnswer),
+    }),
+  );
+};

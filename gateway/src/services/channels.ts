@@ -1,0 +1,56 @@
+/**
+ * Which channel an operation goes to. Channel membership follows
+ * docs/conventions.md: the manufacturer is on mfr-dist, the pharmacy on
+ * dist-pharm, the distributor and the regulator on both.
+ */
+import type { MspId, Principal } from "../auth/principal.js";
+import { InvalidArgumentError, ForbiddenError } from "../errors.js";
+import type { ChannelName } from "../ports/ledger.js";
+
+const MEMBERSHIP: Readonly<Record<MspId, readonly ChannelName[]>> = {
+  ManufacturerMSP: ["mfr-dist"],
+  DistributorMSP: ["mfr-dist", "dist-pharm"],
+  PharmacyMSP: ["dist-pharm"],
+  RegulatorMSP: ["mfr-dist", "dist-pharm"],
+};
+
+/** Channels the org is a member of; downstream (dist-pharm) last. */
+export function channelsOf(mspId: MspId): readonly ChannelName[] {
+  return MEMBERSHIP[mspId];
+}
+
+/** The one channel both trading partners are on. */
+export function channelBetween(a: MspId, b: MspId, field: string): ChannelName {
+  const shared = MEMBERSHIP[a].filter((c) => MEMBERSHIP[b].includes(c));
+  if (a === "RegulatorMSP" || b === "RegulatorMSP" || shared.length !== 1 || shared[0] === undefined) {
+    throw new InvalidArgumentError(field, `${a} and ${b} do not trade on one channel`);
+  }
+  return shared[0];
+}
+
+/**
+ * The channel named in the request (it must be one of the caller's), or the
+ * caller's only channel.
+ */
+export function resolveChannel(as: Principal, requested: ChannelName | undefined, operation: string): ChannelName {
+  const mine = MEMBERSHIP[as.mspId];
+  if (requested !== undefined) {
+    if (!mine.includes(requested)) throw new ForbiddenError(`${as.mspId} is not a member of channel ${requested}`, { field: "channel" });
+    return requested;
+  }
+  if (mine.length === 1 && mine[0] !== undefined) return mine[0];
+  throw new InvalidArgumentError("channel", `is required to ${operation}: ${as.mspId} is a member of ${mine.join(" and ")}`);
+}
+
+/** The requested channel if any, else every channel of the caller (for reads). */
+export function readChannels(as: Principal, requested: ChannelName | undefined): readonly ChannelName[] {
+  if (requested !== undefined) return [resolveChannel(as, requested, "read")];
+  return MEMBERSHIP[as.mspId];
+}
+
+/** Distinct org list for endorsement, order kept. */
+export function orgs(...mspIds: (string | undefined)[]): MspId[] {
+  const out: MspId[] = [];
+  for (const m of mspIds) if (m !== undefined && !out.includes(m as MspId)) out.push(m as MspId);
+  return out;
+}

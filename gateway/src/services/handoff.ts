@@ -1,0 +1,105 @@
+/**
+ * The distributor's one-call cross-channel hand-off: the packs leave mfr-dist
+ * by a hand-off recorded there, then enter dist-pharm by an import that reads
+ * the hand-off through a read-only cross-channel query. The import must run on
+ * a peer joined to both channels (the distributor's, with the regulator's
+ * endorsing the mirrored master data). A repeated call resumes: packs already
+ * handed off are not handed off again, packs already imported are skipped.
+ */
+import type { Principal } from "../auth/principal.js";
+import { ConflictError, GatewayError } from "../errors.js";
+import type { LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { readEverywhere } from "./ledger-views.js";
+
+const SOURCE = "mfr-dist";
+const DOWNSTREAM = "dist-pharm";
+
+type PackRef = { gtin: string; serial: string };
+
+export interface HandOffStep {
+  transactionId: string;
+  blockNumber: string;
+  count: number;
+}
+
+export interface HandOffAnswer {
+  fromChannel: typeof SOURCE;
+  toChannel: typeof DOWNSTREAM;
+  packs: number;
+  /** null when every pack had already been handed off by an earlier call. */
+  handOff: HandOffStep | null;
+  /** null when every pack had already been imported by an earlier call. */
+  import: HandOffStep | null;
+}
+
+function step(committed: SubmitResult, count: number): HandOffStep {
+  return { transactionId: committed.transactionId, blockNumber: committed.blockNumber, count };
+}
+
+export class HandOffService {
+  constructor(private readonly ledger: LedgerClient) {}
+
+  async handOff(as: Principal, packs: PackRef[]): Promise<HandOffAnswer> {
+    const { result } = await this.ledger.evaluate(as, {
+      channel: SOURCE,
+      transaction: "crosschannel:GetHandOffs",
+      args: [JSON.stringify({ packs })],
+    });
+    const existing = Array.isArray(result) ? (result as unknown[]) : [];
+    const pending: PackRef[] = [];
+    const done: PackRef[] = [];
+    packs.forEach((pack, i) => {
+      const record = existing[i] as { holder?: unknown; toChannel?: unknown } | null | undefined;
+      if (record === null || record === undefined) pending.push(pack);
+      else if (record.holder === as.mspId && record.toChannel === DOWNSTREAM) done.push(pack);
+      else throw new ConflictError(`packs[${i}]: already handed off by ${String(record.holder)} to ${String(record.toChannel)}`, { field: `packs[${i}]` });
+    });
+
+    let handOff: HandOffStep | null = null;
+    if (pending.length > 0) {
+      const committed = await this.ledger.submit(as, {
+        channel: SOURCE,
+        transaction: "crosschannel:HandOff",
+        args: [JSON.stringify({ packs: pending, toChannel: DOWNSTREAM })],
+        endorsingOrganizations: [as.mspId],
+      });
+      handOff = step(committed, pending.length);
+    }
+
+    // Packs handed off by an earlier call may already be imported.
+    const alreadyImported = new Set<string>();
+    if (done.length > 0) {
+      await Promise.all(
+        done.map(async (p) => {
+          const found = await readEverywhere(this.ledger, as, [DOWNSTREAM], { transaction: "packs:GetPack", args: [p.gtin, p.serial] });
+          if (found.length > 0) alreadyImported.add(`${p.gtin}/${p.serial}`);
+        }),
+      );
+    }
+    const toImport = packs.filter((p) => !alreadyImported.has(`${p.gtin}/${p.serial}`));
+
+    let imported: HandOffStep | null = null;
+    if (toImport.length > 0) {
+      try {
+        const committed = await this.ledger.submit(as, {
+          channel: DOWNSTREAM,
+          transaction: "crosschannel:ImportPacks",
+          args: [JSON.stringify({ packs: toImport, fromChannel: SOURCE })],
+          endorsingOrganizations: [as.mspId, "RegulatorMSP"],
+        });
+        imported = step(committed, toImport.length);
+      } catch (err) {
+        if (err instanceof GatewayError && handOff) {
+          throw new GatewayError(err.code, `hand-off committed (${handOff.transactionId}) but the import failed: ${err.message}; repeat the request to finish`, {
+            field: err.field,
+            transactionId: err.transactionId,
+            details: { handOffTransactionId: handOff.transactionId, importError: err.toBody() },
+            cause: err,
+          });
+        }
+        throw err;
+      }
+    }
+    return { fromChannel: SOURCE, toChannel: DOWNSTREAM, packs: packs.length, handOff, import: imported };
+  }
+}

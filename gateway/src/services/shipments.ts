@@ -1,0 +1,97 @@
+/**
+ * Shipments and their cold chain. Every write is endorsed by the shipper and
+ * the consignee: the packs in a shipment carry a policy of their owner and,
+ * in transit, their consignee.
+ */
+import type { MspId, Principal } from "../auth/principal.js";
+import { InvalidArgumentError } from "../errors.js";
+import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
+import { asShipment, readFirst, type ChannelResult, type ShipmentView } from "./ledger-views.js";
+import type { Committed } from "./packs.js";
+
+export interface ShipInput {
+  shipmentId: string;
+  consignee: MspId;
+  packs: { gtin: string; serial: string }[];
+  transactionInfoHash?: string | undefined;
+  statementHash?: string | undefined;
+  /** Commercial terms: sent as transient data into the partners' private collection. */
+  terms?: { price: string; currency: string; quantity: number; invoiceRef: string } | undefined;
+  channel?: ChannelName | undefined;
+}
+
+export interface ReadingsInput {
+  intervalSeconds: number;
+  readings: { at: number; centiCelsius: number }[];
+}
+
+export class ShipmentService {
+  constructor(private readonly ledger: LedgerClient) {}
+
+  async ship(as: Principal, input: ShipInput): Promise<Committed> {
+    if (input.consignee === as.mspId) throw new InvalidArgumentError("consignee", "must be another organisation than the shipper");
+    const channel = input.channel ? resolveChannel(as, input.channel, "ship") : channelBetween(as.mspId, input.consignee, "consignee");
+    const body: Record<string, unknown> = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs };
+    if (input.transactionInfoHash !== undefined) body.transactionInfoHash = input.transactionInfoHash;
+    if (input.statementHash !== undefined) body.statementHash = input.statementHash;
+    const committed = await this.ledger.submit(as, {
+      channel,
+      transaction: "shipments:Ship",
+      args: [JSON.stringify(body)],
+      ...(input.terms ? { transient: { terms: JSON.stringify(input.terms) } } : {}),
+      endorsingOrganizations: orgs(as.mspId, input.consignee),
+    });
+    return { ...committed, channel };
+  }
+
+  /** The shipment on the first of the caller's channels that has it. */
+  async find(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<ShipmentView>> {
+    const found = await readFirst(this.ledger, as, readChannels(as, channel), { transaction: "shipments:GetShipment", args: [shipmentId] }, `shipment ${shipmentId}`);
+    return { channel: found.channel, result: asShipment(found.result) };
+  }
+
+  async get(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "shipments:GetShipment", args: [shipmentId] }, `shipment ${shipmentId}`);
+  }
+
+  async terms(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
+    const shipment = await this.find(as, shipmentId, channel);
+    const { result } = await this.ledger.evaluate(as, {
+      channel: shipment.channel,
+      transaction: "shipments:GetTerms",
+      args: [shipmentId],
+      endorsingOrganizations: [as.mspId],
+    });
+    return { channel: shipment.channel, result };
+  }
+
+  async receive(as: Principal, shipmentId: string, packs: { gtin: string; serial: string }[], channel?: ChannelName): Promise<Committed> {
+    const shipment = await this.find(as, shipmentId, channel);
+    return this.#submit(as, shipment, "shipments:Receive", { shipmentId, packs });
+  }
+
+  async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed> {
+    const shipment = await this.find(as, shipmentId, channel);
+    return this.#submit(as, shipment, "coldchain:RecordReadings", { shipmentId, ...input });
+  }
+
+  async coldChain(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "coldchain:GetColdChain", args: [shipmentId] }, `cold-chain record of shipment ${shipmentId}`);
+  }
+
+  async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed> {
+    const shipment = await this.find(as, shipmentId, channel);
+    return this.#submit(as, shipment, decision === "release" ? "coldchain:ReleaseHold" : "coldchain:DestroyHeld", { shipmentId, reason });
+  }
+
+  async #submit(as: Principal, shipment: ChannelResult<ShipmentView>, transaction: string, body: object): Promise<Committed> {
+    const committed = await this.ledger.submit(as, {
+      channel: shipment.channel,
+      transaction,
+      args: [JSON.stringify(body)],
+      endorsingOrganizations: orgs(as.mspId, shipment.result.shipper, shipment.result.consignee),
+    });
+    return { ...committed, channel: shipment.channel };
+  }
+}
