@@ -13,7 +13,7 @@ export default defineConfig({
     path: require.resolve("solc/soljson.js"),
     settings: {
       // Runtime gas matters more than deployment size: one deployment, millions of pack moves.
-      optimizer: { enabled: true, runs: 10_000 },
+      optimizer: { enabled: true, runs: 1_000_000 },
       evmVersion: "prague",
     },
   },

@@ -77,12 +77,16 @@ interface ISupplyChain {
 
     /// @notice A pack as stored: one storage slot.
     /// @dev `holder` is the custodian; while `InTransit` it is the named consignee, the only
-    /// account that may receive it (the shipper is in {PackShipped}).
+    /// account that may receive it (the shipper is in {PackShipped}). `flags` holds one bit per
+    /// {PackFlag}. `expiryDay` (days since 1970) is copied from the lot so a move need not read
+    /// the lot; `recallEpoch` is the recall epoch at which the lot was last seen active.
     struct PackRecord {
         address holder;
         uint32 lotId;
         PackStatus status;
         uint8 flags;
+        uint16 expiryDay;
+        uint32 recallEpoch;
     }
 
     // ---------------------------------------------------------------- errors
@@ -141,6 +145,8 @@ interface ISupplyChain {
     error PackBlocked(bytes32 packId, VerifyReason reason);
     /// @notice The account is not a trading partner (manufacturer, distributor or pharmacy).
     error NotTradingPartner(address account);
+    /// @notice No more than `limit` accounts may hold a trading-partner role at once.
+    error TradingPartnerLimitReached(uint256 limit);
     /// @notice A pack cannot be shipped to its own holder.
     error ShipmentToSelf(bytes32 packId);
     /// @notice The pack already carries the flag.
@@ -172,8 +178,9 @@ interface ISupplyChain {
     event PackCommissioned(bytes32 indexed packId, uint32 indexed lotId, string serial);
     /// @notice A pack was shipped by `from` to the consignee `to`.
     event PackShipped(bytes32 indexed packId, address from, address to);
-    /// @notice A pack was received by its consignee.
-    event PackReceived(bytes32 indexed packId, address by);
+    /// @notice A pack was received by its consignee (the `to` of the pack's last {PackShipped}).
+    /// @dev The receiver is not repeated here: it keeps a receive at the gas target.
+    event PackReceived(bytes32 indexed packId);
     /// @notice A pack was dispensed (decommissioned) by the pharmacy holding it.
     event PackDispensed(bytes32 indexed packId, address indexed pharmacy);
     /// @notice An already dispensed pack was dispensed again; `suspect` when from another pharmacy.

@@ -6,9 +6,14 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 
 /// @title SupplyChain
 /// @notice rxtrace's pack lifecycle on an EVM chain. See {ISupplyChain} for the rules.
-/// @dev Gas layout: a pack is one storage slot (holder, lot id, status, flags); lot data
-/// (manufacturer, GTIN, expiry, recall/withdrawal state) is one slot per lot, so a move
-/// reads two slots and writes one. A GTIN withdrawal is copied onto its lots for that reason.
+/// @dev Gas layout. A pack is one storage slot (holder, lot, status, flags, expiry day, recall
+/// epoch); a lot is one slot (manufacturer, GTIN, expiry, state); a trading partner is one slot
+/// (role bits, recall epoch). A ship reads the pack and the consignee's partner slot and writes
+/// the pack; a receive reads and writes the pack. To keep the lot out of that path, every recall
+/// and withdrawal increments a recall epoch that is copied into each partner slot (at most
+/// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
+/// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
+/// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
 contract SupplyChain is ISupplyChain, AccessControl {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
@@ -21,6 +26,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
     uint256 public constant MAX_BATCH = 500;
     /// @notice Most lots one GTIN may hold, so that {withdrawGtin} stays under the block gas limit.
     uint256 public constant MAX_LOTS_PER_GTIN = 1000;
+    /// @notice Most accounts holding a trading-partner role, so that a recall stays under the block gas limit.
+    uint256 public constant MAX_TRADING_PARTNERS = 500;
 
     uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
@@ -39,9 +46,26 @@ contract SupplyChain is ISupplyChain, AccessControl {
     uint8 private constant ILLEGITIMATE_BIT = uint8(1) << uint8(PackFlag.Illegitimate);
     uint8 private constant QUARANTINED_BIT = uint8(1) << uint8(PackFlag.Quarantined);
 
+    // Bit offsets of the fields of a stored pack word (see _encodePack).
+    uint256 private constant LOT_SHIFT = 160;
+    uint256 private constant STATUS_SHIFT = 192;
+    uint256 private constant FLAGS_SHIFT = 200;
+    uint256 private constant EXPIRY_DAY_SHIFT = 208;
+    uint256 private constant EPOCH_SHIFT = 224;
+    uint256 private constant STATUS_MASK = uint256(0xff) << STATUS_SHIFT;
+    // lotId, flags and expiryDay: what a shipment keeps.
+    uint256 private constant LOT_FLAGS_EXPIRY_MASK =
+        ((uint256(1) << EPOCH_SHIFT) - 1) & ~((uint256(1) << LOT_SHIFT) - 1) & ~STATUS_MASK;
+
     uint8 private constant MANUFACTURER_BIT = 1;
     uint8 private constant DISTRIBUTOR_BIT = 2;
     uint8 private constant PHARMACY_BIT = 4;
+
+    struct PartnerRecord {
+        uint8 roleBits;
+        uint32 recallEpoch;
+        uint32 listIndex;
+    }
 
     struct DocumentAnchor {
         address anchoredBy;
@@ -53,17 +77,21 @@ contract SupplyChain is ISupplyChain, AccessControl {
         uint64 latestBlock;
     }
 
-    mapping(bytes32 packId => PackRecord) private _packs;
+    // Packs are stored as one word each (layout of PackRecord, see _encodePack) so that ship and
+    // receive read and write the slot exactly once.
+    mapping(bytes32 packId => uint256 packWord) private _packs;
     mapping(uint32 lotId => LotRecord) private _lots;
     mapping(bytes32 lotKey => uint32 lotId) private _lotIds;
     mapping(uint64 gtin => GtinRecord) private _gtins;
     mapping(uint64 gtin => mapping(uint256 index => uint32 lotId)) private _gtinLots;
-    // Partner role bits per account, kept beside AccessControl so one read answers "is a partner".
-    mapping(address account => uint8 roleBits) private _partnerRoles;
+    // Kept beside AccessControl so one read answers "is a partner" and "which recall epoch".
+    mapping(address account => PartnerRecord) private _partners;
+    address[] private _partnerList;
     mapping(bytes32 subject => mapping(bytes32 sha256Digest => DocumentAnchor)) private _documents;
     mapping(bytes32 ledgerId => LedgerHead) private _ledgerHeads;
     mapping(bytes32 ledgerId => mapping(uint64 blockNumber => bytes32 blockHash)) private _blockHashes;
     uint32 private _lotCount;
+    uint32 private _recallEpoch;
 
     /// @param admin The account that grants and revokes every role.
     constructor(address admin) {
@@ -124,6 +152,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (state != LotState.Active) revert LotNotActive(lotId, state);
 
         lot.state = LotState.Recalled;
+        _advanceRecallEpoch();
         emit LotRecalled(lotId, msg.sender);
     }
 
@@ -141,6 +170,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
             // A recalled lot keeps its recall; both states are final and both block.
             if (lot.state == LotState.Active) lot.state = LotState.Withdrawn;
         }
+        _advanceRecallEpoch();
         emit GtinWithdrawn(gtin, msg.sender);
     }
 
@@ -152,31 +182,31 @@ contract SupplyChain is ISupplyChain, AccessControl {
         onlyRole(MANUFACTURER_ROLE)
         returns (bytes32 packId)
     {
-        uint48 gtin = _lotOpenForPacks(lotId);
-        packId = _commission(lotId, gtin, serial);
+        LotRecord memory lot = _lotOpenForPacks(lotId);
+        packId = _commission(lotId, lot, _recallEpoch, serial);
     }
 
     /// @inheritdoc ISupplyChain
     function commissionPacks(uint32 lotId, string[] calldata serials) external onlyRole(MANUFACTURER_ROLE) {
         _requireBatchSize(serials.length);
-        uint48 gtin = _lotOpenForPacks(lotId);
+        LotRecord memory lot = _lotOpenForPacks(lotId);
+        uint32 recallEpoch = _recallEpoch;
         for (uint256 i = 0; i < serials.length; ++i) {
-            _commission(lotId, gtin, serials[i]);
+            _commission(lotId, lot, recallEpoch, serials[i]);
         }
     }
 
     /// @inheritdoc ISupplyChain
     function ship(bytes32 packId, address consignee) external {
-        _requireTradingPartner(consignee);
-        _ship(packId, consignee);
+        _ship(packId, consignee, _tradingPartnerEpoch(consignee));
     }
 
     /// @inheritdoc ISupplyChain
     function shipBatch(bytes32[] calldata packIds, address consignee) external {
         _requireBatchSize(packIds.length);
-        _requireTradingPartner(consignee);
+        uint32 recallEpoch = _tradingPartnerEpoch(consignee);
         for (uint256 i = 0; i < packIds.length; ++i) {
-            _ship(packIds[i], consignee);
+            _ship(packIds[i], consignee, recallEpoch);
         }
     }
 
@@ -199,15 +229,19 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (pack.status == PackStatus.Dispensed) {
             // The "already inactive" alert: recorded, not reverted, so the event survives.
             bool suspect = pack.holder != msg.sender;
-            if (suspect) _packs[packId].flags = pack.flags | SUSPECT_BIT;
+            if (suspect) {
+                pack.flags |= SUSPECT_BIT;
+                _packs[packId] = _encodePack(pack);
+            }
             emit DecommissionAlerted(packId, msg.sender, suspect);
             return false;
         }
         if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
         _requireTransition(packId, pack.status, PackStatus.Dispensed);
-        _requireNotBlocked(packId, pack);
+        _requireNotBlocked(packId, pack, _lots[pack.lotId].state);
 
-        _packs[packId].status = PackStatus.Dispensed;
+        pack.status = PackStatus.Dispensed;
+        _packs[packId] = _encodePack(pack);
         emit PackDispensed(packId, msg.sender);
         return true;
     }
@@ -225,7 +259,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
             if (pack.status == PackStatus.Dispensed) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
             if (pack.flags & HOLD_BIT != 0) revert PackAlreadyFlagged(packId, PackFlag.ColdChainHold);
 
-            _packs[packId].flags = pack.flags | HOLD_BIT;
+            pack.flags |= HOLD_BIT;
+            _packs[packId] = _encodePack(pack);
             emit ColdChainHoldPlaced(packId, msg.sender, evidence);
         }
     }
@@ -239,7 +274,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
             if (_lots[pack.lotId].manufacturer != msg.sender) revert NotLotManufacturer(pack.lotId, msg.sender);
             if (pack.flags & HOLD_BIT == 0) revert PackNotFlagged(packId, PackFlag.ColdChainHold);
 
-            _packs[packId].flags = pack.flags & ~HOLD_BIT;
+            pack.flags &= ~HOLD_BIT;
+            _packs[packId] = _encodePack(pack);
             emit ColdChainHoldReleased(packId, msg.sender);
         }
     }
@@ -251,7 +287,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
         uint8 bit = uint8(1) << uint8(flag);
         if (pack.flags & bit != 0) revert PackAlreadyFlagged(packId, flag);
 
-        _packs[packId].flags = pack.flags | bit;
+        pack.flags |= bit;
+        _packs[packId] = _encodePack(pack);
         emit PackFlagged(packId, flag, msg.sender);
     }
 
@@ -259,7 +296,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @inheritdoc ISupplyChain
     function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
-        if (_partnerRoles[msg.sender] == 0 && !hasRole(REGULATOR_ROLE, msg.sender)) {
+        if (_partners[msg.sender].roleBits == 0 && !hasRole(REGULATOR_ROLE, msg.sender)) {
             revert NotConsortiumMember(msg.sender);
         }
         if (sha256Digest == bytes32(0)) revert InvalidDigest();
@@ -293,14 +330,14 @@ contract SupplyChain is ISupplyChain, AccessControl {
         view
         returns (bool verified, VerifyReason reason)
     {
-        PackRecord memory pack = _packs[_packId(gtin, serial)];
+        PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial)]);
         if (pack.status == PackStatus.None) return (false, VerifyReason.NoMatchGtinSerial);
         if (_lotIds[_lotKey(gtin, lot)] != pack.lotId) return (false, VerifyReason.LotMismatch);
         LotRecord memory packLot = _lots[pack.lotId];
         (bool validExpiry, uint16 printedDay) = _tryExpiryDay(expiry);
         if (!validExpiry || printedDay != packLot.expiryDay) return (false, VerifyReason.ExpiryMismatch);
         if (pack.status == PackStatus.Dispensed) return (false, VerifyReason.AlreadyDecommissioned);
-        reason = _blockingReason(pack.flags, packLot);
+        reason = _blockingReason(pack.flags, pack.expiryDay, packLot.state);
         verified = reason == VerifyReason.None;
     }
 
@@ -311,7 +348,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @inheritdoc ISupplyChain
     function packOf(bytes32 packId) external view returns (PackRecord memory) {
-        return _packs[packId];
+        return _decodePack(_packs[packId]);
     }
 
     /// @inheritdoc ISupplyChain
@@ -352,18 +389,44 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     // ---------------------------------------------------------------- roles
 
-    /// @dev Keeps the partner bits in step with the roles.
+    /// @dev Keeps the partner records and list in step with the roles.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
         granted = super._grantRole(role, account);
         uint8 bit = _partnerBit(role);
-        if (granted && bit != 0) _partnerRoles[account] |= bit;
+        if (!granted || bit == 0) return granted;
+        PartnerRecord storage partner = _partners[account];
+        if (partner.roleBits == 0) {
+            if (_partnerList.length >= MAX_TRADING_PARTNERS) revert TradingPartnerLimitReached(MAX_TRADING_PARTNERS);
+            partner.listIndex = uint32(_partnerList.length);
+            partner.recallEpoch = _recallEpoch;
+            _partnerList.push(account);
+        }
+        partner.roleBits |= bit;
     }
 
-    /// @dev Keeps the partner bits in step with the roles.
+    /// @dev Keeps the partner records and list in step with the roles.
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
         revoked = super._revokeRole(role, account);
         uint8 bit = _partnerBit(role);
-        if (revoked && bit != 0) _partnerRoles[account] &= ~bit;
+        if (!revoked || bit == 0) return revoked;
+        PartnerRecord storage partner = _partners[account];
+        partner.roleBits &= ~bit;
+        if (partner.roleBits == 0) {
+            // Swap-and-pop keeps the list dense for the recall loop.
+            address last = _partnerList[_partnerList.length - 1];
+            _partnerList[partner.listIndex] = last;
+            _partners[last].listIndex = partner.listIndex;
+            _partnerList.pop();
+        }
+    }
+
+    /// @dev A recall or withdrawal happened: packs must look at their lot on their next move.
+    function _advanceRecallEpoch() private {
+        uint32 epoch = ++_recallEpoch;
+        uint256 count = _partnerList.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _partners[_partnerList[i]].recallEpoch = epoch;
+        }
     }
 
     function _partnerBit(bytes32 role) private pure returns (uint8) {
@@ -375,49 +438,87 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     // ---------------------------------------------------------------- internals
 
-    function _commission(uint32 lotId, uint48 gtin, string calldata serial) private returns (bytes32 packId) {
+    function _commission(uint32 lotId, LotRecord memory lot, uint32 recallEpoch, string calldata serial)
+        private
+        returns (bytes32 packId)
+    {
         _requireText(Field.Serial, serial, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
-        packId = _packId(gtin, serial);
-        if (_packs[packId].status != PackStatus.None) revert PackAlreadyCommissioned(packId);
+        packId = _packId(lot.gtin, serial);
+        if (_packs[packId] != 0) revert PackAlreadyCommissioned(packId);
 
-        _packs[packId] = PackRecord({holder: msg.sender, lotId: lotId, status: PackStatus.Commissioned, flags: 0});
+        _packs[packId] = _encodePack(PackRecord({
+            holder: msg.sender,
+            lotId: lotId,
+            status: PackStatus.Commissioned,
+            flags: 0,
+            expiryDay: lot.expiryDay,
+            recallEpoch: recallEpoch
+        }));
         emit PackCommissioned(packId, lotId, serial);
     }
 
-    function _ship(bytes32 packId, address consignee) private {
-        PackRecord memory pack = _existingPack(packId);
-        if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
+    // Ship and receive are the hot path: they work on the stored word directly (one SLOAD,
+    // one SSTORE, no memory struct); every other function goes through PackRecord.
+    function _ship(bytes32 packId, address consignee, uint32 recallEpoch) private {
+        uint256 word = _packs[packId];
+        if (word == 0) revert PackNotFound(packId);
+        if (address(uint160(word)) != msg.sender) revert NotPackHolder(packId, msg.sender);
         if (consignee == msg.sender) revert ShipmentToSelf(packId);
-        _requireTransition(packId, pack.status, PackStatus.InTransit);
-        _requireNotBlocked(packId, pack);
+        _requireTransition(packId, PackStatus(uint8(word >> STATUS_SHIFT)), PackStatus.InTransit);
+        // Same epoch: no recall or withdrawal since the lot was last seen active.
+        LotState lotState = uint32(word >> EPOCH_SHIFT) == recallEpoch
+            ? LotState.Active
+            : _lots[uint32(word >> LOT_SHIFT)].state;
+        VerifyReason reason =
+            _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState);
+        if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
 
-        _packs[packId] =
-            PackRecord({holder: consignee, lotId: pack.lotId, status: PackStatus.InTransit, flags: pack.flags});
+        _packs[packId] = uint256(uint160(consignee)) | (word & LOT_FLAGS_EXPIRY_MASK)
+            | (uint256(uint8(PackStatus.InTransit)) << STATUS_SHIFT) | (uint256(recallEpoch) << EPOCH_SHIFT);
         emit PackShipped(packId, msg.sender, consignee);
     }
 
     function _receive(bytes32 packId) private {
-        PackRecord memory pack = _existingPack(packId);
-        _requireTransition(packId, pack.status, PackStatus.Received);
-        if (pack.holder != msg.sender) revert NotConsignee(packId, msg.sender);
+        uint256 word = _packs[packId];
+        if (word == 0) revert PackNotFound(packId);
+        _requireTransition(packId, PackStatus(uint8(word >> STATUS_SHIFT)), PackStatus.Received);
+        if (address(uint160(word)) != msg.sender) revert NotConsignee(packId, msg.sender);
 
-        _packs[packId].status = PackStatus.Received;
-        emit PackReceived(packId, msg.sender);
+        _packs[packId] = (word & ~STATUS_MASK) | (uint256(uint8(PackStatus.Received)) << STATUS_SHIFT);
+        emit PackReceived(packId);
     }
 
     /// @dev Checks that the caller may commission into the lot now; returns the lot's GTIN.
-    function _lotOpenForPacks(uint32 lotId) private view returns (uint48 gtin) {
-        LotRecord memory lot = _lots[lotId];
+    function _lotOpenForPacks(uint32 lotId) private view returns (LotRecord memory lot) {
+        lot = _lots[lotId];
         if (lot.state == LotState.None) revert LotNotRegistered(lotId);
         if (lot.manufacturer != msg.sender) revert NotLotManufacturer(lotId, msg.sender);
         if (lot.state != LotState.Active) revert LotNotActive(lotId, lot.state);
         if (_today() > lot.expiryDay) revert LotExpired(lot.gtin, lot.expiry);
-        return lot.gtin;
     }
 
     function _existingPack(bytes32 packId) private view returns (PackRecord memory pack) {
-        pack = _packs[packId];
-        if (pack.status == PackStatus.None) revert PackNotFound(packId);
+        uint256 word = _packs[packId];
+        if (word == 0) revert PackNotFound(packId);
+        pack = _decodePack(word);
+    }
+
+    /// @dev PackRecord's fields from the low bits up: holder 160, lotId 32, status 8, flags 8,
+    /// expiryDay 16, recallEpoch 32 (the layout Solidity itself would give the struct).
+    /// A commissioned pack always has a non-zero holder, so word 0 means "no pack".
+    function _encodePack(PackRecord memory pack) private pure returns (uint256) {
+        return uint256(uint160(pack.holder)) | (uint256(pack.lotId) << LOT_SHIFT)
+            | (uint256(uint8(pack.status)) << STATUS_SHIFT) | (uint256(pack.flags) << FLAGS_SHIFT)
+            | (uint256(pack.expiryDay) << EXPIRY_DAY_SHIFT) | (uint256(pack.recallEpoch) << EPOCH_SHIFT);
+    }
+
+    function _decodePack(uint256 word) private pure returns (PackRecord memory pack) {
+        pack.holder = address(uint160(word));
+        pack.lotId = uint32(word >> LOT_SHIFT);
+        pack.status = PackStatus(uint8(word >> STATUS_SHIFT));
+        pack.flags = uint8(word >> FLAGS_SHIFT);
+        pack.expiryDay = uint16(word >> EXPIRY_DAY_SHIFT);
+        pack.recallEpoch = uint32(word >> EPOCH_SHIFT);
     }
 
     /// @dev The one place that says which status changes exist.
@@ -429,25 +530,29 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (!allowed) revert InvalidTransition(packId, from, to);
     }
 
-    function _requireNotBlocked(bytes32 packId, PackRecord memory pack) private view {
-        VerifyReason reason = _blockingReason(pack.flags, _lots[pack.lotId]);
+    function _requireNotBlocked(bytes32 packId, PackRecord memory pack, LotState lotState) private view {
+        VerifyReason reason = _blockingReason(pack.flags, pack.expiryDay, lotState);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
     }
 
     /// @dev First reason, in this order, that stops a pack moving or being dispensed.
-    function _blockingReason(uint8 flags, LotRecord memory lot) private view returns (VerifyReason) {
+    function _blockingReason(uint8 flags, uint16 expiryDay, LotState lotState) private view returns (VerifyReason) {
         if (flags & ILLEGITIMATE_BIT != 0) return VerifyReason.Illegitimate;
         if (flags & SUSPECT_BIT != 0) return VerifyReason.Suspect;
-        if (lot.state == LotState.Withdrawn) return VerifyReason.Withdrawn;
-        if (lot.state == LotState.Recalled) return VerifyReason.Recalled;
+        if (lotState == LotState.Withdrawn) return VerifyReason.Withdrawn;
+        if (lotState == LotState.Recalled) return VerifyReason.Recalled;
         if (flags & QUARANTINED_BIT != 0) return VerifyReason.Quarantined;
         if (flags & HOLD_BIT != 0) return VerifyReason.ColdChainHold;
-        if (_today() > lot.expiryDay) return VerifyReason.Expired;
+        if (_today() > expiryDay) return VerifyReason.Expired;
         return VerifyReason.None;
     }
 
-    function _requireTradingPartner(address account) private view {
-        if (_partnerRoles[account] == 0) revert NotTradingPartner(account);
+    /// @dev Reverts unless the account is a trading partner; returns its copy of the recall epoch.
+    function _tradingPartnerEpoch(address account) private view returns (uint32) {
+        PartnerRecord storage partner = _partners[account];
+        (uint8 roleBits, uint32 recallEpoch) = (partner.roleBits, partner.recallEpoch);
+        if (roleBits == 0) revert NotTradingPartner(account);
+        return recallEpoch;
     }
 
     function _requireManufacturerOrRegulator(address manufacturer) private view {
