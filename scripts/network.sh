@@ -245,6 +245,9 @@ enrol_org() {
   enrol_identity "$org" peer peer "$od/peer" "$hosts_peer"
   enrol_identity "$org" orderer orderer "$od/orderer" "$hosts_orderer"
   enrol_identity "$org" chaincode client "$od/chaincode" "chaincode.$org.$DOMAIN,localhost,127.0.0.1"
+  # The TLS client certificate the org's applications present to its peer
+  # (mutual TLS); their signing identities are the users below.
+  enrol_identity "$org" "$org-apptls" client "$od/apptls" "apps.$org.$DOMAIN"
   enrol_identity "$org" "$org-admin" admin "$od/users/admin" "admin.$org.$DOMAIN"
   local entry
   for entry in $(users_of "$org"); do
@@ -494,6 +497,7 @@ write_network_json() {
       --arg host "peer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" --arg od "$od" --argjson users "$users" \
       '. + [{name: $name, mspId: $msp,
              peer: {endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca},
+             clientTls: {certPath: ($od + "/apptls/tls/server.crt"), keyPath: ($od + "/apptls/tls/server.key")},
              users: $users,
              admin: {name: "admin", role: "admin", certPath: ($od + "/users/admin/msp/signcerts/cert.pem"),
                      keyPath: ($od + "/users/admin/msp/keystore/key.pem"),
@@ -508,7 +512,8 @@ write_network_json() {
     channels_json=$(jq --arg n "$ch" --args '. + [{name: $n, orgs: $ARGS.positional}]' "${msps[@]}" <<<"$channels_json")
   done
   jq -n --argjson channels "$channels_json" --argjson orgs "$orgs_json" --argjson orderers "$orderers_json" \
-    --arg cc "$CHAINCODE_NAME" '{channels: $channels, chaincode: $cc, orgs: $orgs, orderers: $orderers}' >"$DATA/network.json.tmp"
+    --arg cc "$CHAINCODE_NAME" --argjson mtls "$MUTUAL_TLS" \
+    '{channels: $channels, chaincode: $cc, mutualTls: $mtls, orgs: $orgs, orderers: $orderers}' >"$DATA/network.json.tmp"
   mv "$DATA/network.json.tmp" "$DATA/network.json"
 }
 

@@ -1,0 +1,103 @@
+/**
+ * Connections to the real network for integration tests: one gRPC client per
+ * org peer (mutual TLS with the org's application TLS certificate) and one
+ * fabric-gateway Gateway per org user.
+ */
+import { readFileSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
+import { connect, hash, signers, type Contract, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { createPrivateKey } from "node:crypto";
+import { orgByMsp, readNetworkDescription, userOf, type NetworkDescription, type NetworkOrg } from "./network-description.js";
+
+export interface OrgSession {
+  readonly org: NetworkOrg;
+  readonly gateway: Gateway;
+  network(channel: string): Network;
+  contract(channel: string): Contract;
+}
+
+export interface ClientOptions {
+  /** Present the org's TLS client certificate (mutual TLS); default: as network.json says. */
+  readonly clientCertificate?: boolean;
+}
+
+export function grpcClientFor(org: NetworkOrg, mutualTls: boolean): grpc.Client {
+  const root = readFileSync(org.peer.tlsCaCertPath);
+  const credentials = mutualTls
+    ? grpc.credentials.createSsl(root, readFileSync(org.clientTls.keyPath), readFileSync(org.clientTls.certPath))
+    : grpc.credentials.createSsl(root);
+  return new grpc.Client(org.peer.endpoint, credentials, { "grpc.ssl_target_name_override": org.peer.hostOverride });
+}
+
+/** Opens sessions and closes every one of them at once (call `close` in `after`). */
+export class FabricSessions {
+  readonly description: NetworkDescription;
+  readonly #clients = new Map<string, grpc.Client>();
+  readonly #gateways: Gateway[] = [];
+
+  constructor(description: NetworkDescription = readNetworkDescription()) {
+    this.description = description;
+  }
+
+  /** A session as `user` ("operator", "quality", "pharmacist", "auditor", "admin") of the org `mspId`. */
+  as(mspId: string, user: string, options: ClientOptions = {}): OrgSession {
+    const org = orgByMsp(this.description, mspId);
+    const identityFiles = userOf(org, user);
+    const mutual = options.clientCertificate ?? this.description.mutualTls;
+    const key = `${org.name}/${mutual ? "mtls" : "tls"}`;
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = grpcClientFor(org, mutual);
+      this.#clients.set(key, client);
+    }
+    const gateway = connect({
+      client,
+      identity: { mspId: org.mspId, credentials: readFileSync(identityFiles.certPath) },
+      signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identityFiles.keyPath))),
+      hash: hash.sha256,
+      evaluateOptions: () => ({ deadline: Date.now() + 15_000 }),
+      endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
+      submitOptions: () => ({ deadline: Date.now() + 15_000 }),
+      commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+    });
+    this.#gateways.push(gateway);
+    const chaincode = this.description.chaincode;
+    return {
+      org,
+      gateway,
+      network: (channel) => gateway.getNetwork(channel),
+      contract: (channel) => gateway.getNetwork(channel).getContract(chaincode),
+    };
+  }
+
+  close(): void {
+    for (const g of this.#gateways.splice(0)) g.close();
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/** Evaluates a query and parses its JSON answer. */
+export async function evaluateJson(contract: Contract, name: string, ...args: string[]): Promise<unknown> {
+  return JSON.parse(utf8.decode(await contract.evaluateTransaction(name, ...args))) as unknown;
+}
+
+/** Submits a transaction, waits for it to commit, and parses its JSON answer. */
+export async function submitJson(contract: Contract, name: string, options: { arguments: string[]; endorsingOrganizations?: string[]; transientData?: Record<string, string> }): Promise<unknown> {
+  const transient = options.transientData
+    ? Object.fromEntries(Object.entries(options.transientData).map(([k, v]) => [k, new TextEncoder().encode(v)]))
+    : undefined;
+  const result = await contract.submit(name, {
+    arguments: options.arguments,
+    ...(options.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+    ...(transient ? { transientData: transient } : {}),
+  });
+  return JSON.parse(utf8.decode(result)) as unknown;
+}
+
+/** A unique suffix so repeated runs on the same ledger never collide. */
+export function runId(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
+}
