@@ -1,0 +1,117 @@
+/**
+ * Pack labels: the GS1 DataMatrix printed on a pack (AIs 01, 17, 10, 21) and a
+ * QR code holding the pack's GS1 Digital Link URL, rendered as PNG or SVG so a
+ * label on screen or paper can be scanned back.
+ */
+import bwipjs from "bwip-js";
+import { formatBracketed, formatDigitalLink, formatElementString, type PackIdentifiers } from "@rxtrace/chaincode";
+import type { MspId, Principal } from "../auth/principal.js";
+import { GatewayError, NotFoundError } from "../errors.js";
+import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+
+export const LABEL_SYMBOLOGIES = ["datamatrix", "qr"] as const;
+export type LabelSymbology = (typeof LABEL_SYMBOLOGIES)[number];
+
+export const LABEL_IMAGE_FORMATS = ["png", "svg"] as const;
+export type LabelImageFormat = (typeof LABEL_IMAGE_FORMATS)[number];
+
+export interface LabelRequest {
+  readonly pack: PackIdentifiers;
+  readonly symbology: LabelSymbology;
+  readonly image: LabelImageFormat;
+  /** Origin of the Digital Link URL in a QR label, e.g. `http://127.0.0.1:3000`. */
+  readonly digitalLinkOrigin: string;
+  /** Pixels per module (PNG) or user units per module (SVG). */
+  readonly scale: number;
+}
+
+export interface Label {
+  readonly contentType: "image/png" | "image/svg+xml";
+  readonly body: Buffer;
+  /** What a scanner reads back: the element string (GS after variable fields) or the Digital Link URL. */
+  readonly encodedText: string;
+}
+
+/** Quiet zone around the symbol, in modules; ZXing does not find a DataMatrix without one. */
+const QUIET_ZONE_MODULES = 2;
+const QR_QUIET_ZONE_MODULES = 4;
+
+/** The text a scanner returns for the label (without the `]d2` symbology identifier). */
+export function labelText(pack: PackIdentifiers, symbology: LabelSymbology, digitalLinkOrigin: string): string {
+  return symbology === "datamatrix" ? formatElementString(pack) : formatDigitalLink(digitalLinkOrigin, pack);
+}
+
+function renderOptions(request: LabelRequest): bwipjs.RenderOptions {
+  if (request.symbology === "datamatrix") {
+    const quiet = QUIET_ZONE_MODULES * request.scale;
+    // bwip-js takes the bracketed form and encodes FNC1 and the separators itself.
+    return { bcid: "gs1datamatrix", text: formatBracketed(request.pack), scale: request.scale, paddingwidth: quiet, paddingheight: quiet, backgroundcolor: "FFFFFF" };
+  }
+  const quiet = QR_QUIET_ZONE_MODULES * request.scale;
+  return {
+    bcid: "qrcode",
+    text: formatDigitalLink(request.digitalLinkOrigin, request.pack),
+    scale: request.scale,
+    paddingwidth: quiet,
+    paddingheight: quiet,
+    backgroundcolor: "FFFFFF",
+  };
+}
+
+function toPng(options: bwipjs.RenderOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    bwipjs.toBuffer(options, (err, png) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve(png);
+    });
+  });
+}
+
+/**
+ * Renders one label.
+ * @throws Error when bwip-js refuses the data (it cannot once the identifiers are validated)
+ */
+export async function renderLabel(request: LabelRequest): Promise<Label> {
+  const options = renderOptions(request);
+  const encodedText = labelText(request.pack, request.symbology, request.digitalLinkOrigin);
+  if (request.image === "png") return { contentType: "image/png", body: await toPng(options), encodedText };
+  return { contentType: "image/svg+xml", body: Buffer.from(bwipjs.toSVG(options), "utf8"), encodedText };
+}
+
+/** The channels where an org can read a pack, the downstream one first (it holds the live copy after a hand-off). */
+export function channelsReadableBy(mspId: MspId): readonly ChannelName[] {
+  switch (mspId) {
+    case "ManufacturerMSP":
+      return ["mfr-dist"];
+    case "PharmacyMSP":
+      return ["dist-pharm"];
+    default:
+      return ["dist-pharm", "mfr-dist"];
+  }
+}
+
+/**
+ * The printed identity (lot and expiry bound at commissioning) of a pack the
+ * caller can see, from the first channel that has it.
+ * @throws NotFoundError when no readable channel knows the pack
+ */
+export async function findPackIdentifiers(ledger: LedgerClient, as: Principal, gtin: string, serial: string): Promise<PackIdentifiers> {
+  for (const channel of channelsReadableBy(as.mspId)) {
+    try {
+      const { result } = await ledger.evaluate(as, { channel, transaction: "packs:GetPack", args: [gtin, serial] });
+      return printedIdentity(result, gtin, serial);
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === "NOT_FOUND") continue;
+      throw err;
+    }
+  }
+  throw new NotFoundError(`pack ${gtin}/${serial} not found on any channel readable by ${as.mspId}`, { field: "serial" });
+}
+
+function printedIdentity(record: unknown, gtin: string, serial: string): PackIdentifiers {
+  const pack = record as { lot?: unknown; expiry?: unknown } | null;
+  if (typeof pack?.lot !== "string" || typeof pack.expiry !== "string") {
+    throw new GatewayError("INTERNAL", `pack ${gtin}/${serial}: the ledger answered without lot and expiry`);
+  }
+  return { gtin, serial, lot: pack.lot, expiry: pack.expiry };
+}
