@@ -72,6 +72,11 @@ function asBody(value: unknown): ChaincodeErrorBody | undefined {
  * Returns undefined when the text carries no rxtrace error.
  */
 export function parseChaincodeError(text: string): ChaincodeErrorBody | undefined {
+  // The body may also arrive JSON-escaped inside another JSON document (gRPC details).
+  return findBody(text) ?? (text.includes('\\"') ? findBody(text.replace(/\\"/g, '"')) : undefined);
+}
+
+function findBody(text: string): ChaincodeErrorBody | undefined {
   for (let start = text.indexOf("{"); start !== -1; start = text.indexOf("{", start + 1)) {
     // Try each closing brace from the right so nested or trailing text is tolerated.
     for (let end = text.lastIndexOf("}"); end > start; end = text.lastIndexOf("}", end - 1)) {

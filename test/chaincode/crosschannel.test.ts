@@ -1,0 +1,115 @@
+import { expect } from "chai";
+import { Client } from "./support/fake-fabric.js";
+import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, REG, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld, refs } from "./support/world.js";
+
+describe("crosschannel:HandOff", () => {
+  it("freezes the distributor's received packs on mfr-dist and records the hand-off", async () => {
+    const world = await lotWorld(2);
+    await deliverToDistributor(world, "S", ["SN000000", "SN000001"]);
+    const answer = await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    expect(answer).to.deep.equal({ handedOff: 1, toChannel: DOWNSTREAM });
+    const pack = await world.regulator.submit("packs:GetPack", GTIN, "SN000000");
+    expect(pack.status).to.equal("HANDED_OFF");
+    expect(pack.handOff.toChannel).to.equal(DOWNSTREAM);
+    const [record] = await world.regulator.submit("crosschannel:GetHandOffs", { packs: refs(["SN000000"]) });
+    expect(record.handOff).to.include({ holder: DIST, lot: LOT, expiry: EXPIRY, fromChannel: SOURCE, toChannel: DOWNSTREAM });
+    expect(world.net.ledger(SOURCE).lastEvent()?.payload).to.include({ type: "PacksHandedOff", count: 1, holder: DIST });
+    await expectError(world.distributor.submit("shipments:Ship", { shipmentId: "S2", consignee: MFR, packs: refs(["SN000000"]) }), "CONFLICT", "packs[0]");
+  });
+
+  it("rejects a hand-off of a pack twice", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "CONFLICT", "packs[0]");
+  });
+
+  it("rejects a hand-off by the manufacturer, by a non-holder, of a pack not yet received, or of a blocked pack", async () => {
+    const world = await lotWorld(3);
+    await expectError(world.manufacturer.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "FORBIDDEN");
+    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "FORBIDDEN");
+    await world.manufacturer.submit("shipments:Ship", { shipmentId: "S", consignee: DIST, packs: refs(["SN000001"]) });
+    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000001"]), toChannel: DOWNSTREAM }), "FORBIDDEN");
+    await deliverToDistributor(world, "S2", ["SN000002"]);
+    await world.regulator.submit("packs:SetMark", { gtin: GTIN, serial: "SN000002", mark: "SUSPECT", reason: "tip-off" });
+    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000002"]), toChannel: DOWNSTREAM }), "CONFLICT", "packs[0]");
+  });
+
+  it("rejects an unknown target channel and a hand-off run on the downstream channel", async () => {
+    const world = await lotWorld(1);
+    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: "elsewhere" }), "INVALID_ARGUMENT", "toChannel");
+    await expectError(world.distributorDown.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "CONFLICT");
+  });
+});
+
+describe("crosschannel:ImportPacks", () => {
+  it("creates the handed-off packs on dist-pharm as RECEIVED by the distributor, with mirrored product and lot", async () => {
+    const world = await lotWorld(2);
+    await deliverToDistributor(world, "S", ["SN000000", "SN000001"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000", "SN000001"]), toChannel: DOWNSTREAM });
+    const answer = await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000", "SN000001"]), fromChannel: SOURCE });
+    expect(answer).to.deep.equal({ imported: 2, fromChannel: SOURCE });
+    const pack = await world.pharmacy.submit("packs:GetPack", GTIN, "SN000001");
+    expect(pack).to.include({ status: "RECEIVED", owner: DIST, lot: LOT, expiry: EXPIRY });
+    expect(pack.importedFrom.channel).to.equal(SOURCE);
+    const down = world.net.ledger(DOWNSTREAM);
+    expect(down.endorsers(`\u0000pack\u0000${GTIN}\u0000SN000001\u0000`)).to.deep.equal([DIST]);
+    expect(down.endorsers(`\u0000lot\u0000${GTIN}\u0000${LOT}\u0000`)).to.deep.equal([REG]);
+    expect((await world.pharmacy.submit("products:GetProduct", GTIN)).manufacturer).to.equal(MFR);
+    expect((await world.pharmacy.submit("packs:GetLot", GTIN, LOT)).packCount).to.equal(2);
+    expect(down.lastEvent()?.payload).to.include({ type: "PacksImported", count: 2, holder: DIST });
+  });
+
+  it("rejects a second import of the same pack", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "ALREADY_EXISTS", "packs[0]");
+  });
+
+  it("rejects a pack that was never handed off", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "NOT_FOUND", "packs[0]");
+  });
+
+  it("rejects an import by an org that is not the distributor holding the hand-off", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    await expectError(world.pharmacy.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "FORBIDDEN");
+    await world.regulator.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
+    await world.regulatorDown.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
+    const other = new Client(world.net, DOWNSTREAM, "Distributor2MSP");
+    const error = await expectError(other.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "FORBIDDEN");
+    expect(error.detail).to.include(`handed off by ${DIST}`);
+  });
+
+  it("fails with CONFLICT when the source channel cannot be queried, writing nothing", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    world.net.crossChannelReachable = false;
+    const before = world.net.ledger(DOWNSTREAM).snapshot();
+    const error = await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "CONFLICT");
+    expect(error.detail).to.match(/cross-channel query to mfr-dist failed/);
+    expect(world.net.ledger(DOWNSTREAM).snapshot()).to.equal(before);
+  });
+
+  it("rejects an import on the source channel or from an unknown channel", async () => {
+    const world = await lotWorld(1);
+    await expectError(world.distributor.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "CONFLICT");
+    await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: "x" }), "INVALID_ARGUMENT", "fromChannel");
+  });
+
+  it("keeps a recall already recorded on dist-pharm when more packs of the lot arrive", async () => {
+    const world = await lotWorld(2);
+    await deliverToPharmacy(world, ["SN000000"], "A");
+    await world.regulatorDown.submit("packs:RecallLot", GTIN, LOT, "regulator recall");
+    await deliverToDistributor(world, "S-B", ["SN000001"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000001"]), toChannel: DOWNSTREAM });
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000001"]), fromChannel: SOURCE });
+    const lot = await world.pharmacy.submit("packs:GetLot", GTIN, LOT);
+    expect(lot.recall.reason).to.equal("regulator recall");
+    expect(lot.packCount).to.equal(2);
+  });
+});
