@@ -5,9 +5,9 @@
  */
 import bwipjs from "bwip-js";
 import { formatBracketed, formatDigitalLink, formatElementString, type PackIdentifiers } from "@rxtrace/chaincode";
-import type { MspId, Principal } from "../auth/principal.js";
-import { GatewayError, NotFoundError } from "../errors.js";
-import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import type { Principal } from "../auth/principal.js";
+import type { LedgerClient } from "../ports/ledger.js";
+import { PackService } from "./packs.js";
 
 export const LABEL_SYMBOLOGIES = ["datamatrix", "qr"] as const;
 export type LabelSymbology = (typeof LABEL_SYMBOLOGIES)[number];
@@ -78,40 +78,12 @@ export async function renderLabel(request: LabelRequest): Promise<Label> {
   return { contentType: "image/svg+xml", body: Buffer.from(bwipjs.toSVG(options), "utf8"), encodedText };
 }
 
-/** The channels where an org can read a pack, the downstream one first (it holds the live copy after a hand-off). */
-export function channelsReadableBy(mspId: MspId): readonly ChannelName[] {
-  switch (mspId) {
-    case "ManufacturerMSP":
-      return ["mfr-dist"];
-    case "PharmacyMSP":
-      return ["dist-pharm"];
-    default:
-      return ["dist-pharm", "mfr-dist"];
-  }
-}
-
 /**
  * The printed identity (lot and expiry bound at commissioning) of a pack the
- * caller can see, from the first channel that has it.
- * @throws NotFoundError when no readable channel knows the pack
+ * caller can see, from its live view (dist-pharm once handed off).
+ * @throws NotFoundError when no channel the caller reads knows the pack
  */
 export async function findPackIdentifiers(ledger: LedgerClient, as: Principal, gtin: string, serial: string): Promise<PackIdentifiers> {
-  for (const channel of channelsReadableBy(as.mspId)) {
-    try {
-      const { result } = await ledger.evaluate(as, { channel, transaction: "packs:GetPack", args: [gtin, serial] });
-      return printedIdentity(result, gtin, serial);
-    } catch (err) {
-      if (err instanceof GatewayError && err.code === "NOT_FOUND") continue;
-      throw err;
-    }
-  }
-  throw new NotFoundError(`pack ${gtin}/${serial} not found on any channel readable by ${as.mspId}`, { field: "serial" });
-}
-
-function printedIdentity(record: unknown, gtin: string, serial: string): PackIdentifiers {
-  const pack = record as { lot?: unknown; expiry?: unknown } | null;
-  if (typeof pack?.lot !== "string" || typeof pack.expiry !== "string") {
-    throw new GatewayError("INTERNAL", `pack ${gtin}/${serial}: the ledger answered without lot and expiry`);
-  }
-  return { gtin, serial, lot: pack.lot, expiry: pack.expiry };
+  const live = await new PackService(ledger).locate(as, gtin, serial);
+  return { gtin, serial, lot: live.result.lot, expiry: live.result.expiry };
 }
