@@ -22,6 +22,8 @@ export default defineConfig({
     sources: { solidity: ["contracts", "bench/baseline"] },
     tests: { mocha: "test/contracts", solidity: "test/contracts" },
   },
+  // typechain-types/ is git-ignored; tests import the generated contract types from there.
+  typechain: { outDir: "typechain-types" },
   coverage: { skipFiles: ["bench/baseline/**"] },
   test: {
     solidity: {

@@ -1,0 +1,878 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+const { ethers, networkHelpers } = await network.create();
+
+const GTIN = 9521234543213n;
+const OTHER_GTIN = 14567815983469n;
+const LOT = "LOT2026A";
+const EXPIRY = 301231; // 31 Dec 2030
+const EXPIRY_DAY = Date.UTC(2030, 11, 31) / 86_400_000;
+
+enum Status {
+  None,
+  Commissioned,
+  InTransit,
+  Received,
+  Dispensed,
+}
+enum LotState {
+  None,
+  Active,
+  Recalled,
+  Withdrawn,
+}
+enum Flag {
+  ColdChainHold,
+  Suspect,
+  Illegitimate,
+  Quarantined,
+}
+enum Reason {
+  None,
+  NoMatchGtinSerial,
+  LotMismatch,
+  ExpiryMismatch,
+  Expired,
+  Recalled,
+  Withdrawn,
+  Suspect,
+  Illegitimate,
+  AlreadyDecommissioned,
+  ColdChainHold,
+  Quarantined,
+}
+enum Field {
+  Serial,
+  Lot,
+  ProductName,
+  Cid,
+}
+
+async function deployWithRoles() {
+  const [admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy] =
+    await ethers.getSigners();
+  const chain = await ethers.deployContract("SupplyChain", [admin.address]);
+  const grants: [string, { address: string }][] = [
+    [await chain.MANUFACTURER_ROLE(), manufacturer],
+    [await chain.MANUFACTURER_ROLE(), otherManufacturer],
+    [await chain.DISTRIBUTOR_ROLE(), distributor],
+    [await chain.PHARMACY_ROLE(), pharmacy],
+    [await chain.PHARMACY_ROLE(), otherPharmacy],
+    [await chain.REGULATOR_ROLE(), regulator],
+    [await chain.ANCHORER_ROLE(), anchorer],
+  ];
+  for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
+  return { chain, admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy };
+}
+
+async function withLot() {
+  const f = await deployWithRoles();
+  await (await f.chain.connect(f.manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
+  await (await f.chain.connect(f.manufacturer).registerLot(GTIN, LOT, EXPIRY)).wait();
+  return { ...f, lotId: 1n };
+}
+
+async function withPack() {
+  const f = await withLot();
+  await (await f.chain.connect(f.manufacturer).commissionPack(f.lotId, "SN001")).wait();
+  const packId = await f.chain.packIdOf(GTIN, "SN001");
+  return { ...f, packId };
+}
+
+/** A pack that went manufacturer -> distributor -> pharmacy and sits received at the pharmacy. */
+async function atPharmacy() {
+  const f = await withPack();
+  await (await f.chain.connect(f.manufacturer).ship(f.packId, f.distributor.address)).wait();
+  await (await f.chain.connect(f.distributor).receivePack(f.packId)).wait();
+  await (await f.chain.connect(f.distributor).ship(f.packId, f.pharmacy.address)).wait();
+  await (await f.chain.connect(f.pharmacy).receivePack(f.packId)).wait();
+  return f;
+}
+
+describe("SupplyChain", function () {
+  describe("registerGtin", function () {
+    it("registers a GTIN for the calling manufacturer and emits GtinRegistered", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Aspirin 100mg"))
+        .to.emit(chain, "GtinRegistered")
+        .withArgs(GTIN, manufacturer.address, "Aspirin 100mg");
+      const record = await chain.gtinOf(GTIN);
+      expect(record.manufacturer).to.equal(manufacturer.address);
+      expect(record.withdrawn).to.equal(false);
+    });
+
+    it("rejects a caller without the manufacturer role", async function () {
+      const { chain, distributor } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(distributor).registerGtin(GTIN, "Aspirin"))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(distributor.address, await chain.MANUFACTURER_ROLE());
+    });
+
+    it("rejects a second registration of the same GTIN", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "Copy"))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyRegistered")
+        .withArgs(GTIN, manufacturer.address);
+    });
+
+    it("rejects a GTIN whose check digit is wrong, naming the expected digit", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).registerGtin(9521234543214n, "Aspirin"))
+        .to.be.revertedWithCustomError(chain, "GtinCheckDigitInvalid")
+        .withArgs(9521234543214n, 3);
+    });
+
+    it("accepts every valid GTIN of the design's test vectors", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      for (const gtin of [14567815983469n, 350090123456n, 10350090123453n, 614141123452n]) {
+        await expect(chain.connect(manufacturer).registerGtin(gtin, "Product")).to.emit(chain, "GtinRegistered");
+      }
+    });
+
+    it("rejects a zero GTIN and one longer than 14 digits", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).registerGtin(0n, "X"))
+        .to.be.revertedWithCustomError(chain, "GtinOutOfRange")
+        .withArgs(0n);
+      await expect(chain.connect(manufacturer).registerGtin(100000000000000n, "X"))
+        .to.be.revertedWithCustomError(chain, "GtinOutOfRange")
+        .withArgs(100000000000000n);
+    });
+
+    it("rejects an empty, an overlong and a non-printable product name", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, ""))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.ProductName, 0, 64);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "x".repeat(65)))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.ProductName, 65, 64);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Aspirin\n"))
+        .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+        .withArgs(Field.ProductName, 7);
+    });
+  });
+
+  describe("registerLot", function () {
+    it("registers a lot with its expiry and returns increasing ids", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "LOT2026B", 300200))
+        .to.emit(chain, "LotRegistered")
+        .withArgs(lotId + 1n, GTIN, "LOT2026B", 300200);
+      const lot = await chain.lotOf(lotId + 1n);
+      expect(lot.manufacturer).to.equal(manufacturer.address);
+      expect(lot.gtin).to.equal(GTIN);
+      expect(lot.state).to.equal(LotState.Active);
+      // Day 00 means the last day of the month: February 2030 has 28 days.
+      expect(lot.expiryDay).to.equal(Date.UTC(2030, 1, 28) / 86_400_000);
+      expect(await chain.lotIdOf(GTIN, "LOT2026B")).to.equal(lotId + 1n);
+      expect((await chain.gtinOf(GTIN)).lotCount).to.equal(2n);
+    });
+
+    it("rejects a manufacturer that did not register the GTIN", async function () {
+      const { chain, otherManufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(otherManufacturer).registerLot(GTIN, "X1", EXPIRY))
+        .to.be.revertedWithCustomError(chain, "NotGtinManufacturer")
+        .withArgs(GTIN, otherManufacturer.address);
+    });
+
+    it("rejects a caller without the manufacturer role", async function () {
+      const { chain, stranger } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(stranger).registerLot(GTIN, "X1", EXPIRY)).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("rejects an unregistered GTIN", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerLot(OTHER_GTIN, "X1", EXPIRY))
+        .to.be.revertedWithCustomError(chain, "GtinNotRegistered")
+        .withArgs(OTHER_GTIN);
+    });
+
+    it("rejects the same lot number twice for one GTIN", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, LOT, EXPIRY))
+        .to.be.revertedWithCustomError(chain, "LotAlreadyRegistered")
+        .withArgs(GTIN, lotId);
+    });
+
+    it("rejects lot numbers outside the GS1 character set or longer than 20", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "LOT#1", EXPIRY))
+        .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+        .withArgs(Field.Lot, 3);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "LOTé", EXPIRY))
+        .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+        .withArgs(Field.Lot, 3);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "L".repeat(21), EXPIRY))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Lot, 21, 20);
+    });
+
+    it("rejects expiries that are not YYMMDD dates", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      for (const bad of [301301, 300001, 300230, 290229, 1_000_101]) {
+        await expect(chain.connect(manufacturer).registerLot(GTIN, `L${bad}`, bad))
+          .to.be.revertedWithCustomError(chain, "InvalidExpiry")
+          .withArgs(bad);
+      }
+      // 2028 is a leap year, so 29 February exists.
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "LEAP", 280229)).to.emit(chain, "LotRegistered");
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "APRIL", 300430)).to.emit(chain, "LotRegistered");
+    });
+
+    it("rejects an expiry already in the past", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "OLD", 200131))
+        .to.be.revertedWithCustomError(chain, "LotExpired")
+        .withArgs(GTIN, 200131);
+    });
+
+    it("rejects a lot of a withdrawn GTIN", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
+      await expect(chain.connect(manufacturer).registerLot(GTIN, "NEW", EXPIRY))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyWithdrawn")
+        .withArgs(GTIN);
+    });
+  });
+
+  describe("commissionPack", function () {
+    it("commissions a pack held by the manufacturer with the lot's expiry", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      const packId = await chain.packIdOf(GTIN, "SN8X4K2Q9");
+      expect(packId).to.equal(ethers.solidityPackedKeccak256(["uint64", "string"], [GTIN, "SN8X4K2Q9"]));
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN8X4K2Q9"))
+        .to.emit(chain, "PackCommissioned")
+        .withArgs(packId, lotId, "SN8X4K2Q9");
+      const pack = await chain.packOf(packId);
+      expect(pack.holder).to.equal(manufacturer.address);
+      expect(pack.lotId).to.equal(lotId);
+      expect(pack.status).to.equal(Status.Commissioned);
+      expect(pack.expiryDay).to.equal(EXPIRY_DAY);
+    });
+
+    it("rejects a duplicate GTIN and serial", async function () {
+      const { chain, manufacturer, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN001"))
+        .to.be.revertedWithCustomError(chain, "PackAlreadyCommissioned")
+        .withArgs(packId);
+    });
+
+    it("rejects a manufacturer that does not own the lot", async function () {
+      const { chain, otherManufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(otherManufacturer).commissionPack(lotId, "SN1"))
+        .to.be.revertedWithCustomError(chain, "NotLotManufacturer")
+        .withArgs(lotId, otherManufacturer.address);
+    });
+
+    it("rejects a caller without the manufacturer role", async function () {
+      const { chain, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(distributor).commissionPack(lotId, "SN1")).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("rejects an unknown lot", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).commissionPack(99, "SN1"))
+        .to.be.revertedWithCustomError(chain, "LotNotRegistered")
+        .withArgs(99);
+    });
+
+    it("rejects a recalled lot and an expired lot", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).registerLot(GTIN, "SHORT", 301130)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN1"))
+        .to.be.revertedWithCustomError(chain, "LotNotActive")
+        .withArgs(lotId, LotState.Recalled);
+      await networkHelpers.time.increaseTo(Date.UTC(2030, 11, 1) / 1000);
+      await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, "SN1"))
+        .to.be.revertedWithCustomError(chain, "LotExpired")
+        .withArgs(GTIN, 301130);
+    });
+
+    it("rejects an empty serial, an overlong one and one with a space", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).commissionPack(lotId, ""))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Serial, 0, 20);
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "S".repeat(21)))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Serial, 21, 20);
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN 1"))
+        .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+        .withArgs(Field.Serial, 2);
+    });
+  });
+
+  describe("commissionPacks", function () {
+    it("commissions every serial of a batch", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      const serials = ["A1", "A2", "A3"];
+      const tx = chain.connect(manufacturer).commissionPacks(lotId, serials);
+      for (const serial of serials) {
+        await expect(tx)
+          .to.emit(chain, "PackCommissioned")
+          .withArgs(await chain.packIdOf(GTIN, serial), lotId, serial);
+      }
+    });
+
+    it("commissions nothing when one serial of the batch is a duplicate", async function () {
+      const { chain, manufacturer, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).commissionPacks(lotId, ["B1", "SN001"]))
+        .to.be.revertedWithCustomError(chain, "PackAlreadyCommissioned")
+        .withArgs(packId);
+      expect((await chain.packOf(await chain.packIdOf(GTIN, "B1"))).status).to.equal(Status.None);
+    });
+
+    it("rejects an empty batch and one above MAX_BATCH", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).commissionPacks(lotId, []))
+        .to.be.revertedWithCustomError(chain, "InvalidBatchSize")
+        .withArgs(0, 500);
+      const tooMany = Array.from({ length: 501 }, (_, i) => `S${i}`);
+      await expect(chain.connect(manufacturer).commissionPacks(lotId, tooMany))
+        .to.be.revertedWithCustomError(chain, "InvalidBatchSize")
+        .withArgs(501, 500);
+    });
+
+    it("rejects a caller without the manufacturer role", async function () {
+      const { chain, pharmacy, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(pharmacy).commissionPacks(lotId, ["C1"])).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+  });
+
+  describe("ship and receive", function () {
+    it("ships to the named consignee, who alone receives it", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.emit(chain, "PackShipped")
+        .withArgs(packId, manufacturer.address, distributor.address);
+      let pack = await chain.packOf(packId);
+      expect(pack.status).to.equal(Status.InTransit);
+      expect(pack.holder).to.equal(distributor.address);
+
+      await expect(chain.connect(distributor).receivePack(packId)).to.emit(chain, "PackReceived").withArgs(packId);
+      pack = await chain.packOf(packId);
+      expect(pack.status).to.equal(Status.Received);
+      expect(pack.holder).to.equal(distributor.address);
+    });
+
+    it("rejects a ship by anyone but the holder", async function () {
+      const { chain, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotPackHolder")
+        .withArgs(packId, distributor.address);
+    });
+
+    it("rejects a consignee that is not a trading partner", async function () {
+      const { chain, manufacturer, stranger, regulator, packId } = await networkHelpers.loadFixture(withPack);
+      for (const consignee of [stranger, regulator]) {
+        await expect(chain.connect(manufacturer).ship(packId, consignee.address))
+          .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+          .withArgs(consignee.address);
+      }
+    });
+
+    it("rejects a shipment to the holder itself", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "ShipmentToSelf")
+        .withArgs(packId);
+    });
+
+    it("rejects shipping an unknown pack", async function () {
+      const { chain, manufacturer, distributor } = await networkHelpers.loadFixture(withPack);
+      const unknown = ethers.id("nope");
+      await expect(chain.connect(manufacturer).ship(unknown, distributor.address))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(unknown);
+      await expect(chain.connect(distributor).receivePack(unknown))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(unknown);
+    });
+
+    it("rejects shipping a pack again before it is received", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotPackHolder")
+        .withArgs(packId, manufacturer.address);
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.InTransit, Status.InTransit);
+    });
+
+    it("rejects a receive by anyone but the consignee", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await expect(chain.connect(pharmacy).receivePack(packId))
+        .to.be.revertedWithCustomError(chain, "NotConsignee")
+        .withArgs(packId, pharmacy.address);
+    });
+
+    it("rejects a repeated receive and a receive of a pack never shipped", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).receivePack(packId))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.Commissioned, Status.Received);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await expect(chain.connect(distributor).receivePack(packId))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.Received, Status.Received);
+    });
+
+    it("ships onward from received and back upstream", async function () {
+      const { chain, pharmacy, distributor, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(pharmacy).ship(packId, distributor.address))
+        .to.emit(chain, "PackShipped")
+        .withArgs(packId, pharmacy.address, distributor.address);
+    });
+
+    it("refuses to ship a pack of a recalled lot, even one commissioned before the recall", async function () {
+      const { chain, manufacturer, distributor, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(regulator).recallLot(lotId)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+
+    it("still ships packs of other lots after a recall elsewhere", async function () {
+      const { chain, manufacturer, distributor, lotId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).registerLot(GTIN, "OTHER", EXPIRY)).wait();
+      await (await chain.connect(manufacturer).commissionPack(lotId + 1n, "OK1")).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      const ok = await chain.packIdOf(GTIN, "OK1");
+      await expect(chain.connect(manufacturer).ship(ok, distributor.address)).to.emit(chain, "PackShipped");
+      expect((await chain.packOf(ok)).recallEpoch).to.equal(1n);
+    });
+
+    it("refuses to ship a pack of a withdrawn GTIN", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Withdrawn);
+    });
+
+    it("refuses to ship an expired pack", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await networkHelpers.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Expired);
+    });
+
+    it("ships and receives batches all or nothing", async function () {
+      const { chain, manufacturer, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).commissionPacks(lotId, ["P1", "P2"])).wait();
+      const ids = [await chain.packIdOf(GTIN, "P1"), await chain.packIdOf(GTIN, "P2")];
+      await expect(chain.connect(manufacturer).shipBatch([ids[0]!, ids[0]!], distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotPackHolder")
+        .withArgs(ids[0], manufacturer.address);
+      expect((await chain.packOf(ids[0]!)).status).to.equal(Status.Commissioned);
+      await expect(chain.connect(manufacturer).shipBatch(ids, distributor.address)).to.emit(chain, "PackShipped");
+      await expect(chain.connect(distributor).receiveBatch(ids)).to.emit(chain, "PackReceived");
+      for (const id of ids) expect((await chain.packOf(id)).status).to.equal(Status.Received);
+      await expect(chain.connect(distributor).shipBatch([], manufacturer.address)).to.be.revertedWithCustomError(
+        chain,
+        "InvalidBatchSize",
+      );
+      await expect(chain.connect(distributor).receiveBatch([])).to.be.revertedWithCustomError(
+        chain,
+        "InvalidBatchSize",
+      );
+      await expect(chain.connect(distributor).shipBatch(ids, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(ethers.ZeroAddress);
+    });
+  });
+
+  describe("dispense", function () {
+    it("decommissions a received pack at the pharmacy holding it", async function () {
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      expect(await chain.connect(pharmacy).dispense.staticCall(packId)).to.equal(true);
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.emit(chain, "PackDispensed")
+        .withArgs(packId, pharmacy.address);
+      expect((await chain.packOf(packId)).status).to.equal(Status.Dispensed);
+    });
+
+    it("raises an already-inactive alert on a second dispense by the same pharmacy", async function () {
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      expect(await chain.connect(pharmacy).dispense.staticCall(packId)).to.equal(false);
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.emit(chain, "DecommissionAlerted")
+        .withArgs(packId, pharmacy.address, false);
+      expect((await chain.packOf(packId)).flags).to.equal(0n);
+    });
+
+    it("marks the pack suspect when another pharmacy dispenses it again", async function () {
+      const { chain, pharmacy, otherPharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      await expect(chain.connect(otherPharmacy).dispense(packId))
+        .to.emit(chain, "DecommissionAlerted")
+        .withArgs(packId, otherPharmacy.address, true);
+      expect((await chain.packOf(packId)).flags).to.equal(1n << BigInt(Flag.Suspect));
+    });
+
+    it("rejects a caller without the pharmacy role", async function () {
+      const { chain, distributor, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(distributor).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(distributor.address, await chain.PHARMACY_ROLE());
+    });
+
+    it("rejects a pharmacy that does not hold the pack", async function () {
+      const { chain, otherPharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(otherPharmacy).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "NotPackHolder")
+        .withArgs(packId, otherPharmacy.address);
+    });
+
+    it("rejects dispensing a pack still in transit", async function () {
+      const { chain, manufacturer, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, pharmacy.address)).wait();
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.InTransit, Status.Dispensed);
+    });
+
+    it("rejects dispensing an unknown pack", async function () {
+      const { chain, pharmacy } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(pharmacy).dispense(ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.ZeroHash);
+    });
+
+    it("refuses to dispense a recalled pack, naming the reason", async function () {
+      const { chain, pharmacy, manufacturer, lotId, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+  });
+
+  describe("recallLot and withdrawGtin", function () {
+    it("lets the manufacturer recall its lot once, irreversibly", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).recallLot(lotId))
+        .to.emit(chain, "LotRecalled")
+        .withArgs(lotId, manufacturer.address);
+      expect((await chain.lotOf(lotId)).state).to.equal(LotState.Recalled);
+      await expect(chain.connect(manufacturer).recallLot(lotId))
+        .to.be.revertedWithCustomError(chain, "LotAlreadyRecalled")
+        .withArgs(lotId);
+    });
+
+    it("lets a regulator recall any lot", async function () {
+      const { chain, regulator, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(regulator).recallLot(lotId))
+        .to.emit(chain, "LotRecalled")
+        .withArgs(lotId, regulator.address);
+    });
+
+    it("rejects a recall by another manufacturer or a distributor", async function () {
+      const { chain, otherManufacturer, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      for (const caller of [otherManufacturer, distributor]) {
+        await expect(chain.connect(caller).recallLot(lotId))
+          .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+          .withArgs(caller.address);
+      }
+    });
+
+    it("rejects a recall of an unknown lot and of a withdrawn one", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).recallLot(7))
+        .to.be.revertedWithCustomError(chain, "LotNotRegistered")
+        .withArgs(7);
+      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
+      await expect(chain.connect(manufacturer).recallLot(lotId))
+        .to.be.revertedWithCustomError(chain, "LotNotActive")
+        .withArgs(lotId, LotState.Withdrawn);
+    });
+
+    it("withdraws a GTIN once and marks its active lots withdrawn, keeping recalls", async function () {
+      const { chain, manufacturer, regulator, lotId } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).registerLot(GTIN, "SECOND", EXPIRY)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId + 1n)).wait();
+      await expect(chain.connect(regulator).withdrawGtin(GTIN))
+        .to.emit(chain, "GtinWithdrawn")
+        .withArgs(GTIN, regulator.address);
+      expect((await chain.lotOf(lotId)).state).to.equal(LotState.Withdrawn);
+      expect((await chain.lotOf(lotId + 1n)).state).to.equal(LotState.Recalled);
+      expect((await chain.gtinOf(GTIN)).withdrawn).to.equal(true);
+      await expect(chain.connect(manufacturer).withdrawGtin(GTIN))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyWithdrawn")
+        .withArgs(GTIN);
+    });
+
+    it("rejects a withdrawal by a non-manufacturer and of an unknown GTIN", async function () {
+      const { chain, pharmacy, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(pharmacy).withdrawGtin(GTIN))
+        .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+        .withArgs(pharmacy.address);
+      await expect(chain.connect(manufacturer).withdrawGtin(OTHER_GTIN))
+        .to.be.revertedWithCustomError(chain, "GtinNotRegistered")
+        .withArgs(OTHER_GTIN);
+    });
+  });
+
+  describe("cold-chain holds and regulator flags", function () {
+    it("lets the holder place a hold that blocks movement until the manufacturer releases it", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      const evidence = ethers.sha256(ethers.toUtf8Bytes("logger report"));
+      await expect(chain.connect(distributor).placeColdChainHold([packId], evidence))
+        .to.emit(chain, "ColdChainHoldPlaced")
+        .withArgs(packId, distributor.address, evidence);
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.ColdChainHold);
+      await expect(chain.connect(distributor).placeColdChainHold([packId], evidence))
+        .to.be.revertedWithCustomError(chain, "PackAlreadyFlagged")
+        .withArgs(packId, Flag.ColdChainHold);
+      await expect(chain.connect(distributor).releaseColdChainHold([packId]))
+        .to.be.revertedWithCustomError(chain, "NotLotManufacturer")
+        .withArgs(1n, distributor.address);
+      await expect(chain.connect(manufacturer).releaseColdChainHold([packId]))
+        .to.emit(chain, "ColdChainHoldReleased")
+        .withArgs(packId, manufacturer.address);
+      await expect(chain.connect(manufacturer).releaseColdChainHold([packId]))
+        .to.be.revertedWithCustomError(chain, "PackNotFlagged")
+        .withArgs(packId, Flag.ColdChainHold);
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address)).to.emit(chain, "PackShipped");
+    });
+
+    it("lets the manufacturer and a regulator hold packs they do not hold", async function () {
+      const { chain, manufacturer, distributor, regulator, lotId } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).commissionPacks(lotId, ["H1", "H2"])).wait();
+      const [h1, h2] = [await chain.packIdOf(GTIN, "H1"), await chain.packIdOf(GTIN, "H2")];
+      await (await chain.connect(manufacturer).shipBatch([h1, h2], distributor.address)).wait();
+      await expect(chain.connect(manufacturer).placeColdChainHold([h1], ethers.ZeroHash)).to.emit(
+        chain,
+        "ColdChainHoldPlaced",
+      );
+      await expect(chain.connect(regulator).placeColdChainHold([h2], ethers.ZeroHash)).to.emit(
+        chain,
+        "ColdChainHoldPlaced",
+      );
+    });
+
+    it("rejects a hold by an unrelated account, on a dispensed pack and on an empty list", async function () {
+      const { chain, pharmacy, stranger, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(stranger).placeColdChainHold([packId], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "NotHoldAuthority")
+        .withArgs(packId, stranger.address);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      await expect(chain.connect(pharmacy).placeColdChainHold([packId], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.AlreadyDecommissioned);
+      await expect(chain.connect(pharmacy).placeColdChainHold([], ethers.ZeroHash)).to.be.revertedWithCustomError(
+        chain,
+        "InvalidBatchSize",
+      );
+      await expect(chain.connect(pharmacy).releaseColdChainHold([])).to.be.revertedWithCustomError(
+        chain,
+        "InvalidBatchSize",
+      );
+    });
+
+    it("lets a regulator flag a pack once, blocking it", async function () {
+      const { chain, regulator, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(regulator).flagPack(packId, Flag.Quarantined))
+        .to.emit(chain, "PackFlagged")
+        .withArgs(packId, Flag.Quarantined, regulator.address);
+      await expect(chain.connect(regulator).flagPack(packId, Flag.Quarantined))
+        .to.be.revertedWithCustomError(chain, "PackAlreadyFlagged")
+        .withArgs(packId, Flag.Quarantined);
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Quarantined);
+      await (await chain.connect(regulator).flagPack(packId, Flag.Illegitimate)).wait();
+      await expect(chain.connect(pharmacy).dispense(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Illegitimate);
+    });
+
+    it("rejects flags from non-regulators, the hold flag and unknown packs", async function () {
+      const { chain, regulator, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).flagPack(packId, Flag.Suspect))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(manufacturer.address, await chain.REGULATOR_ROLE());
+      await expect(chain.connect(regulator).flagPack(packId, Flag.ColdChainHold))
+        .to.be.revertedWithCustomError(chain, "FlagNotSettableByRegulator")
+        .withArgs(Flag.ColdChainHold);
+      await expect(chain.connect(regulator).flagPack(ethers.ZeroHash, Flag.Suspect))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.ZeroHash);
+    });
+  });
+
+  describe("verify", function () {
+    it("verifies a pack as printed and explains each mismatch", async function () {
+      const { chain } = await networkHelpers.loadFixture(atPharmacy);
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([true, BigInt(Reason.None)]);
+      expect(await chain.verify(GTIN, "SN999", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.NoMatchGtinSerial)]);
+      expect(await chain.verify(OTHER_GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([
+        false,
+        BigInt(Reason.NoMatchGtinSerial),
+      ]);
+      expect(await chain.verify(GTIN, "SN001", "LOTX", EXPIRY)).to.deep.equal([false, BigInt(Reason.LotMismatch)]);
+      expect(await chain.verify(GTIN, "SN001", LOT, 301130)).to.deep.equal([false, BigInt(Reason.ExpiryMismatch)]);
+      expect(await chain.verify(GTIN, "SN001", LOT, 301332)).to.deep.equal([false, BigInt(Reason.ExpiryMismatch)]);
+      // Day 00 is the last day of the month, so 301200 and 301231 name the same date.
+      expect(await chain.verify(GTIN, "SN001", LOT, 301200)).to.deep.equal([true, BigInt(Reason.None)]);
+    });
+
+    it("reports decommissioned, suspect, recalled, withdrawn, held and expired packs", async function () {
+      const { chain, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(regulator).placeColdChainHold([packId], ethers.ZeroHash)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.ColdChainHold)]);
+      await networkHelpers.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
+      await (await chain.connect(manufacturer).releaseColdChainHold([packId])).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Expired)]);
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Recalled)]);
+      await (await chain.connect(regulator).flagPack(packId, Flag.Suspect)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Suspect)]);
+    });
+
+    it("reports a dispensed pack as already decommissioned and a withdrawn GTIN as withdrawn", async function () {
+      const { chain, pharmacy, manufacturer, lotId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(manufacturer).commissionPack(lotId, "SN002")).wait();
+      await (await chain.connect(pharmacy).dispense(await chain.packIdOf(GTIN, "SN001"))).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([
+        false,
+        BigInt(Reason.AlreadyDecommissioned),
+      ]);
+      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
+      expect(await chain.verify(GTIN, "SN002", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Withdrawn)]);
+    });
+  });
+
+  describe("anchorDocument", function () {
+    it("anchors a document's sha256 for a subject with its CID in the event", async function () {
+      const { chain, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      const digest = ethers.sha256(ethers.toUtf8Bytes("certificate"));
+      const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+        .to.emit(chain, "DocumentAnchored")
+        .withArgs(packId, digest, distributor.address, cid);
+      const [by, at] = await chain.documentAnchorOf(packId, digest);
+      expect(by).to.equal(distributor.address);
+      expect(at).to.equal(BigInt(await networkHelpers.time.latest()));
+      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+        .to.be.revertedWithCustomError(chain, "DocumentAlreadyAnchored")
+        .withArgs(packId, digest);
+    });
+
+    it("lets a regulator anchor and rejects an outsider", async function () {
+      const { chain, regulator, stranger } = await networkHelpers.loadFixture(withPack);
+      const digest = ethers.sha256(ethers.toUtf8Bytes("inspection"));
+      await expect(chain.connect(regulator).anchorDocument(ethers.ZeroHash, digest, "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"))
+        .to.emit(chain, "DocumentAnchored");
+      await expect(chain.connect(stranger).anchorDocument(ethers.ZeroHash, digest, "Qm1"))
+        .to.be.revertedWithCustomError(chain, "NotConsortiumMember")
+        .withArgs(stranger.address);
+    });
+
+    it("rejects a zero digest and a malformed CID", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withPack);
+      const digest = ethers.sha256(ethers.toUtf8Bytes("doc"));
+      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, ethers.ZeroHash, "Qm1"))
+        .to.be.revertedWithCustomError(chain, "InvalidDigest");
+      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, "ipfs://x"))
+        .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+        .withArgs(Field.Cid, 4);
+      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, ""))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Cid, 0, 128);
+    });
+  });
+
+  describe("anchor", function () {
+    it("records increasing block hashes of another ledger", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:mfr-dist");
+      const hash = ethers.sha256(ethers.toUtf8Bytes("block 0"));
+      expect(await chain.latestAnchor(ledger)).to.deep.equal([false, 0n]);
+      await expect(chain.connect(anchorer).anchor(ledger, 0, hash))
+        .to.emit(chain, "BlockAnchored")
+        .withArgs(ledger, 0, hash, anchorer.address);
+      await (await chain.connect(anchorer).anchor(ledger, 10, hash)).wait();
+      expect(await chain.anchoredBlockHash(ledger, 0)).to.equal(hash);
+      expect(await chain.latestAnchor(ledger)).to.deep.equal([true, 10n]);
+    });
+
+    it("rejects a repeated or older block number and a zero hash", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:dist-pharm");
+      const hash = ethers.id("h");
+      await (await chain.connect(anchorer).anchor(ledger, 5, hash)).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, 5, hash))
+        .to.be.revertedWithCustomError(chain, "AnchorOutOfOrder")
+        .withArgs(ledger, 5, 6);
+      await expect(chain.connect(anchorer).anchor(ledger, 6, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidBlockHash")
+        .withArgs(ledger, 6);
+    });
+
+    it("rejects a caller without the anchorer role", async function () {
+      const { chain, regulator } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(regulator).anchor(ethers.ZeroHash, 1, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(regulator.address, await chain.ANCHORER_ROLE());
+    });
+  });
+
+  describe("trading partners", function () {
+    it("stops shipments to an account whose partner roles were all revoked", async function () {
+      const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      // Still a pharmacy, so still a partner.
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
+      await expect(chain.connect(manufacturer).receivePack(packId)).to.emit(chain, "PackReceived");
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+    });
+
+    it("gives a partner granted after a recall the current recall epoch", async function () {
+      const { chain, admin, manufacturer, stranger, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), stranger.address)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, stranger.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+
+    it("ignores granting a role twice and revoking a role never held", async function () {
+      const { chain, admin, distributor, stranger } = await networkHelpers.loadFixture(deployWithRoles);
+      const role = await chain.DISTRIBUTOR_ROLE();
+      await expect(chain.connect(admin).grantRole(role, distributor.address)).not.to.emit(chain, "RoleGranted");
+      await expect(chain.connect(admin).revokeRole(role, stranger.address)).not.to.emit(chain, "RoleRevoked");
+      await expect(chain.connect(admin).revokeRole(await chain.REGULATOR_ROLE(), distributor.address)).not.to.emit(
+        chain,
+        "RoleRevoked",
+      );
+    });
+  });
+});
