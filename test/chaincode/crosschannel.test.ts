@@ -11,8 +11,9 @@ describe("crosschannel:HandOff", () => {
     const pack = await world.regulator.submit("packs:GetPack", GTIN, "SN000000");
     expect(pack.status).to.equal("HANDED_OFF");
     expect(pack.handOff.toChannel).to.equal(DOWNSTREAM);
-    const [record] = await world.regulator.submit("crosschannel:GetHandOffs", { packs: refs(["SN000000"]) });
-    expect(record.handOff).to.include({ holder: DIST, lot: LOT, expiry: EXPIRY, fromChannel: SOURCE, toChannel: DOWNSTREAM });
+    const [record, none] = await world.regulator.submit("crosschannel:GetHandOffs", { packs: refs(["SN000000", "SN000001"]) });
+    expect(none).to.equal(null);
+    expect(record).to.include({ holder: DIST, lot: LOT, expiry: EXPIRY, fromChannel: SOURCE, toChannel: DOWNSTREAM });
     expect(world.net.ledger(SOURCE).lastEvent()?.payload).to.include({ type: "PacksHandedOff", count: 1, holder: DIST });
     await expectError(world.distributor.submit("shipments:Ship", { shipmentId: "S2", consignee: MFR, packs: refs(["SN000000"]) }), "CONFLICT", "packs[0]");
   });
@@ -39,6 +40,16 @@ describe("crosschannel:HandOff", () => {
     const world = await lotWorld(1);
     await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: "elsewhere" }), "INVALID_ARGUMENT", "toChannel");
     await expectError(world.distributorDown.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "CONFLICT");
+  });
+});
+
+describe("crosschannel:GetHandOffs", () => {
+  it("answers in the order asked, null where a pack was not handed off", async () => {
+    const world = await lotWorld(2);
+    await deliverToDistributor(world, "S", ["SN000000", "SN000001"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    const answers = await world.distributor.submit<({ serial: string } | null)[]>("crosschannel:GetHandOffs", { packs: refs(["SN000001", "SN000000"]) });
+    expect(answers.map((a) => a?.serial ?? null)).to.deep.equal([null, "SN000000"]);
   });
 });
 

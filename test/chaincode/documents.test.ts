@@ -61,3 +61,48 @@ describe("documents:AnchorDocument", () => {
     await expectError(anchor({ encrypted: "no" }), "INVALID_ARGUMENT", "encrypted");
   });
 });
+
+describe("documents:PutDocumentKey, GetDocumentKey and PurgeDocumentKey", () => {
+  const KEY = Buffer.alloc(32, 7).toString("base64");
+
+  it("keeps a document key in the caller's implicit collection, readable by that org only, never on the channel", async () => {
+    const world = await lotWorld(1);
+    const stored = await world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID);
+    expect(stored.cid).to.equal(CID);
+    expect(await world.quality.submit("documents:GetDocumentKey", CID)).to.deep.equal({ cid: CID, key: KEY });
+    await expectError(world.distributor.submit("documents:GetDocumentKey", CID), "NOT_FOUND", "cid");
+    const ledger = world.net.ledger(SOURCE);
+    expect([...ledger.state.values()].some((v) => new TextDecoder().decode(v).includes(KEY))).to.equal(false);
+    expect(JSON.stringify(ledger.lastEvent()?.payload)).not.to.include(KEY);
+    expect(ledger.lastEvent()?.name).to.equal("DocumentKeyStored");
+  });
+
+  it("purges the key so the document can no longer be decrypted", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID);
+    const purged = await world.manufacturer.submit("documents:PurgeDocumentKey", CID);
+    expect(purged.cid).to.equal(CID);
+    expect(world.net.ledger(SOURCE).lastEvent()?.name).to.equal("DocumentKeyPurged");
+    await expectError(world.manufacturer.submit("documents:GetDocumentKey", CID), "NOT_FOUND", "cid");
+    await expectError(world.manufacturer.submit("documents:PurgeDocumentKey", CID), "NOT_FOUND", "cid");
+  });
+
+  it("rejects storing a second key for the same document", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID);
+    await expectError(world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID), "ALREADY_EXISTS", "cid");
+  });
+
+  it("rejects a key that is missing, not base64 or not 32 bytes, and a malformed CID", async () => {
+    const world = await lotWorld(1);
+    await expectError(world.manufacturer.submit("documents:PutDocumentKey", CID), "INVALID_ARGUMENT", "key");
+    await expectError(world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: "not base64!" }, CID), "INVALID_ARGUMENT", "key");
+    await expectError(world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: Buffer.alloc(16).toString("base64") }, CID), "INVALID_ARGUMENT", "key");
+    await expectError(world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, "Qm1"), "INVALID_ARGUMENT", "cid");
+  });
+
+  it("rejects an org that is not a partner on the channel", async () => {
+    const world = await lotWorld(1);
+    await expectError(world.pharmacy.on(SOURCE).submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID), "FORBIDDEN");
+  });
+});

@@ -13,11 +13,6 @@ import { newPackFields } from "./packs";
 /** The function the downstream channel's import calls on the source channel. */
 export const GET_HAND_OFFS_FUNCTION = "crosschannel:GetHandOffs";
 
-export interface HandOffAnswer {
-  gtin: string;
-  serial: string;
-  handOff: HandOff | null;
-}
 
 function requireChannel(tx: Tx, channel: string, action: string): void {
   if (tx.channel !== channel) throw conflict(`${action} runs on channel ${channel}, not ${tx.channel}`);
@@ -73,18 +68,15 @@ export class CrossChannelContract extends Contract {
     return result({ handedOff: refs.length, toChannel });
   }
 
-  /** Hand-off records of the given packs (null where none), for the downstream import. */
+  /** Hand-off records of the given packs in the order asked (null where none), for the downstream import. */
   @Transaction(false)
   @Returns("string")
   async GetHandOffs(ctx: Context, packsJson: string): Promise<string> {
-    const refs = parsePackRefs("packs", parseJsonObject("query", packsJson).packs, MAX_PACKS_PER_CALL);
+    const refs = parsePackRefs("packs", parseJsonObject("query", packsJson).packs, MAX_PACKS_PER_CALL, true);
     const { tx, state } = begin(ctx);
     await requirePartner(state, tx);
-    const answers: HandOffAnswer[] = [];
-    for (const ref of refs) {
-      const handOff = await state.get<HandOff>(KEY_TYPES.HAND_OFF, [ref.gtin, ref.serial]);
-      answers.push({ gtin: ref.gtin, serial: ref.serial, handOff: handOff ?? null });
-    }
+    const answers: (HandOff | null)[] = [];
+    for (const ref of refs) answers.push((await state.get<HandOff>(KEY_TYPES.HAND_OFF, [ref.gtin, ref.serial])) ?? null);
     return result(answers);
   }
 
@@ -103,11 +95,11 @@ export class CrossChannelContract extends Contract {
       if (await state.exists(KEY_TYPES.PACK, [ref.gtin, ref.serial])) throw alreadyExists(`pack ${ref.gtin}/${ref.serial} on ${tx.channel}`, `packs[${i}]`);
     }
     const answers = await readHandOffs(ctx, refs, fromChannel);
-    const handOffs = answers.map((answer, i) => {
-      const handOff = answer.handOff;
-      if (!handOff) throw notFound(`hand-off of pack ${answer.gtin}/${answer.serial} on ${fromChannel}`, `packs[${i}]`);
-      if (handOff.holder !== tx.msp) throw forbidden(`pack ${answer.gtin}/${answer.serial} was handed off by ${handOff.holder}, not ${tx.msp}`);
-      if (handOff.toChannel !== tx.channel) throw conflict(`pack ${answer.gtin}/${answer.serial} was handed off to ${handOff.toChannel}`, `packs[${i}]`);
+    const handOffs = refs.map(({ gtin, serial }, i) => {
+      const handOff = answers[i];
+      if (!handOff || handOff.gtin !== gtin || handOff.serial !== serial) throw notFound(`hand-off of pack ${gtin}/${serial} on ${fromChannel}`, `packs[${i}]`);
+      if (handOff.holder !== tx.msp) throw forbidden(`pack ${gtin}/${serial} was handed off by ${handOff.holder}, not ${tx.msp}`);
+      if (handOff.toChannel !== tx.channel) throw conflict(`pack ${gtin}/${serial} was handed off to ${handOff.toChannel}`, `packs[${i}]`);
       return handOff;
     });
     await mirrorMasterData(state, tx, handOffs);
@@ -125,14 +117,14 @@ export class CrossChannelContract extends Contract {
 }
 
 /** Read-only cross-channel query of the source channel's hand-offs. */
-async function readHandOffs(ctx: Context, refs: PackRef[], fromChannel: string): Promise<HandOffAnswer[]> {
+async function readHandOffs(ctx: Context, refs: PackRef[], fromChannel: string): Promise<(HandOff | null)[]> {
   const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, [GET_HAND_OFFS_FUNCTION, JSON.stringify({ packs: refs })], fromChannel);
   if (response.status !== 200 || !response.payload) {
     throw conflict(`cross-channel query to ${fromChannel} failed (${response.status}): ${response.message ?? "no payload"}`);
   }
   const answers = JSON.parse(new TextDecoder().decode(response.payload)) as unknown;
   if (!Array.isArray(answers) || answers.length !== refs.length) throw conflict(`cross-channel query to ${fromChannel} returned an unexpected answer`);
-  return answers as HandOffAnswer[];
+  return answers as (HandOff | null)[];
 }
 
 /** Creates the product and lot records on this channel once; keeps a recall or withdrawal already here. */

@@ -1,8 +1,8 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, forbidden } from "../domain/errors";
+import { alreadyExists, forbidden, notFound } from "../domain/errors";
 import { parseJsonObject } from "../domain/input";
-import { parseDocumentInput, parseSubject, subjectKeyParts, type DocumentRecord, type Partner, type Subject } from "../domain/records";
-import { EVENTS, ORG_ROLES } from "../domain/vocabulary";
+import { parseCid, parseDocumentInput, parseDocumentKey, parseSubject, subjectKeyParts, type DocumentRecord, type Partner, type Subject } from "../domain/records";
+import { DOCUMENT_KEY_TRANSIENT_KEY, EVENTS, ORG_ROLES, implicitOrgCollection } from "../domain/vocabulary";
 import { requirePartner } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadLot, loadPack, loadProduct } from "../ledger/packs";
@@ -31,6 +31,18 @@ function requireParty(partner: Partner, parties: readonly string[], subject: Sub
   if (partner.role !== ORG_ROLES.REGULATOR && !parties.includes(partner.mspId)) {
     throw forbidden(`${partner.mspId} may not anchor documents to this ${subject.type}; allowed: ${parties.join(", ")} or the regulator`);
   }
+}
+
+/** Key of a document's encryption key in the org's implicit collection. */
+export function documentKeyKey(cid: string): string {
+  return `dockey\u0000${cid}`;
+}
+
+interface StoredDocumentKey {
+  cid: string;
+  key: string;
+  storedAt: string;
+  storedBy: string;
 }
 
 /** Hashes and IPFS CIDs of documents, anchored to a product, lot, pack or shipment. */
@@ -62,5 +74,48 @@ export class DocumentsContract extends Contract {
     const { state } = begin(ctx);
     await subjectParties(state, subject);
     return result(await state.list<DocumentRecord>(KEY_TYPES.DOCUMENT, subjectKeyParts(subject)));
+  }
+
+  /** Keeps a confidential document's key (transient `key`, base64) in the caller's implicit collection. */
+  @Transaction()
+  @Returns("string")
+  async PutDocumentKey(ctx: Context, cid: string): Promise<string> {
+    parseCid(cid);
+    const transient = ctx.stub.getTransient().get(DOCUMENT_KEY_TRANSIENT_KEY);
+    const key = parseDocumentKey(transient ? new TextDecoder().decode(transient) : "");
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const collection = implicitOrgCollection(tx.msp);
+    if (await state.getPrivate(collection, documentKeyKey(cid))) throw alreadyExists(`key of document ${cid}`, "cid");
+    const stored: StoredDocumentKey = { cid, key, storedAt: tx.at, storedBy: tx.msp };
+    await state.putPrivate(collection, documentKeyKey(cid), stored);
+    state.emit(EVENTS.DOCUMENT_KEY_STORED, { cid });
+    return result({ cid, storedAt: tx.at });
+  }
+
+  /** The caller org's key of a confidential document. */
+  @Transaction(false)
+  @Returns("string")
+  async GetDocumentKey(ctx: Context, cid: string): Promise<string> {
+    parseCid(cid);
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const stored = await state.getPrivate<StoredDocumentKey>(implicitOrgCollection(tx.msp), documentKeyKey(cid));
+    if (!stored) throw notFound(`key of document ${cid}`, "cid");
+    return result({ cid, key: stored.value.key });
+  }
+
+  /** Purges a document's key so the encrypted file can no longer be read (erasure). */
+  @Transaction()
+  @Returns("string")
+  async PurgeDocumentKey(ctx: Context, cid: string): Promise<string> {
+    parseCid(cid);
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const collection = implicitOrgCollection(tx.msp);
+    if (!(await state.getPrivate(collection, documentKeyKey(cid)))) throw notFound(`key of document ${cid}`, "cid");
+    await state.purgePrivate(collection, documentKeyKey(cid));
+    state.emit(EVENTS.DOCUMENT_KEY_PURGED, { cid });
+    return result({ cid, purgedAt: tx.at });
   }
 }

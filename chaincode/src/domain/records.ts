@@ -216,8 +216,8 @@ export function comparePackRefs(a: PackRef, b: PackRef): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** A non-empty list of distinct pack references, sorted. */
-export function parsePackRefs(field: string, value: unknown, max: number): PackRef[] {
+/** A non-empty list of distinct pack references, sorted unless `keepOrder`. */
+export function parsePackRefs(field: string, value: unknown, max: number, keepOrder = false): PackRef[] {
   const items = requireArray(field, value, 1, max);
   const seen = new Set<string>();
   const refs = items.map((item, i) => {
@@ -227,7 +227,7 @@ export function parsePackRefs(field: string, value: unknown, max: number): PackR
     seen.add(key);
     return ref;
   });
-  return refs.sort(comparePackRefs);
+  return keepOrder ? refs : refs.sort(comparePackRefs);
 }
 
 export interface CommissionInput {
@@ -382,6 +382,19 @@ export function subjectKeyParts(subject: Subject): string[] {
   }
 }
 
+const CID = /^[A-Za-z0-9]{46,100}$/;
+
+export function parseCid(value: unknown, field = "cid"): string {
+  return requirePattern(field, value, CID, "must be an IPFS CID: 46-100 letters and digits");
+}
+
+/** A document encryption key: AES-256, 32 bytes, sent base64-encoded. */
+export function parseDocumentKey(base64: string, field = "key"): string {
+  const canonical = /^[A-Za-z0-9+/]{43}=$/.test(base64) ? Buffer.from(base64, "base64") : undefined;
+  if (canonical?.length !== 32) throw invalidArgument(field, "must be 32 bytes (AES-256) encoded as base64");
+  return base64;
+}
+
 export interface DocumentInput {
   sha256: string;
   cid: string;
@@ -393,7 +406,7 @@ export interface DocumentInput {
 export function parseDocumentInput(fields: Fields): DocumentInput {
   return {
     sha256: requireSha256("sha256", fields.sha256),
-    cid: requirePattern("cid", fields.cid, /^[A-Za-z0-9]{46,100}$/, "must be an IPFS CID: 46-100 letters and digits"),
+    cid: parseCid(fields.cid),
     kind: requireOneOf("kind", fields.kind, DOCUMENT_KINDS),
     subject: parseSubject(fields.subject),
     encrypted: optionalBoolean("encrypted", fields.encrypted, false),

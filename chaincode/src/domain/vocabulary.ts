@@ -113,6 +113,8 @@ export const EVENTS = {
   COLD_CHAIN_HOLD_RELEASED: "ColdChainHoldReleased",
   HELD_PACKS_DESTROYED: "HeldPacksDestroyed",
   DOCUMENT_ANCHORED: "DocumentAnchored",
+  DOCUMENT_KEY_STORED: "DocumentKeyStored",
+  DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -130,6 +132,12 @@ export const SOURCE_CHANNEL = process.env.RXTRACE_SOURCE_CHANNEL ?? "mfr-dist";
 export const DOWNSTREAM_CHANNEL = process.env.RXTRACE_DOWNSTREAM_CHANNEL ?? "dist-pharm";
 /** Private data collection of the channel's two trading partners. */
 export const TERMS_COLLECTION = "tradeTerms";
+/** An org's own implicit private data collection (document keys). */
+export function implicitOrgCollection(mspId: string): string {
+  return `_implicit_org_${mspId}`;
+}
+/** Transient map key holding a document's encryption key (base64). */
+export const DOCUMENT_KEY_TRANSIENT_KEY = "key";
 /** Transient map key holding a shipment's commercial terms. */
 export const TERMS_TRANSIENT_KEY = "terms";
 

@@ -110,6 +110,11 @@ export class State {
     return { value: JSON.parse(decoder.decode(bytes)) as T, hash: sha256Hex(bytes) };
   }
 
+  /** Purges private data: the value is removed from every peer's private store, only its hash history stays. */
+  async purgePrivate(collection: string, key: string): Promise<void> {
+    await this.#tx.stub.purgePrivateData(collection, key);
+  }
+
   /** Sets the transaction's one event. */
   emit(type: EventName, fields: Record<string, unknown>): void {
     const envelope: EventEnvelope = { type, txId: this.#tx.txId, at: this.#tx.at, by: this.#tx.msp };

@@ -84,6 +84,7 @@ class FakeStub {
   readonly writes = new Map<string, Uint8Array>();
   readonly sbeWrites = new Map<string, Uint8Array>();
   readonly privateWrites = new Map<string, Map<string, Uint8Array>>();
+  readonly purges: [string, string][] = [];
   event: { name: string; payload: Uint8Array } | undefined;
 
   constructor(network: FakeNetwork, ledger: FakeLedger, identity: FakeIdentity, txId: string, seconds: number, transient: Map<string, Uint8Array>) {
@@ -144,6 +145,9 @@ class FakeStub {
     writes.set(key, value);
     this.privateWrites.set(collection, writes);
   }
+  async purgePrivateData(collection: string, key: string): Promise<void> {
+    this.purges.push([collection, key]);
+  }
   setEvent(name: string, payload: Uint8Array): void {
     this.event = { name, payload };
   }
@@ -183,6 +187,7 @@ export class FakeNetwork {
   }
 
   isMember(channel: string, collection: string, mspId: string): boolean {
+    if (collection.startsWith("_implicit_org_")) return collection === `_implicit_org_${mspId}`;
     const members = this.#collections.get(`${channel}/${collection}`);
     return members === undefined || members.includes(mspId);
   }
@@ -235,6 +240,7 @@ export class FakeNetwork {
       for (const [key, value] of writes) data.set(key, value);
       ledger.privateData.set(collection, data);
     }
+    for (const [collection, key] of stub.purges) ledger.privateData.get(collection)?.delete(key);
     if (stub.event) {
       ledger.events.push({ name: stub.event.name, payload: JSON.parse(decoder.decode(stub.event.payload)) as Record<string, unknown>, txId });
     }
