@@ -1,10 +1,13 @@
 /**
- * LedgerEventSource over fabric-gateway: `getChaincodeEvents` with a file
- * checkpointer, so a restarted gateway resumes where it stopped.
+ * The events and blocks of Fabric channels over fabric-gateway:
+ * `getChaincodeEvents` with a file checkpointer, so a restarted gateway
+ * resumes where it stopped, and blocks through the peer's query system
+ * chaincode (qscc).
  */
 import { checkpointers, type Network } from "@hyperledger/fabric-gateway";
-import { UnavailableError } from "../errors.js";
-import type { ChaincodeEventStream, LedgerEventSource, RawChaincodeEvent } from "../ports/ledger-events.js";
+import { common } from "@hyperledger/fabric-protos";
+import { GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
+import type { BlockSource, ChaincodeEventStream, LedgerBlock, LedgerEventSource, RawChaincodeEvent } from "../ports/ledger-events.js";
 
 /**
  * @param networkFor the connected Network of a channel (the listening identity must be a member)
@@ -40,5 +43,55 @@ export function newFabricEventSource(networkFor: (channel: string) => Network, c
         },
       };
     },
+  };
+}
+
+function decodeBlock(bytes: Uint8Array): LedgerBlock {
+  let block: common.Block;
+  try {
+    block = common.Block.deserializeBinary(bytes);
+  } catch (error) {
+    throw new InvalidArgumentError("block", `is not a serialized Fabric block: ${(error as Error).message}`);
+  }
+  const header = block.getHeader();
+  if (header === undefined) throw new InvalidArgumentError("block", "has no header");
+  return {
+    number: BigInt(header.getNumber()),
+    previousHash: header.getPreviousHash_asU8(),
+    dataHash: header.getDataHash_asU8(),
+    data: block.getData()?.getDataList_asU8() ?? [],
+  };
+}
+
+function fabricFailure(what: string, error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/not found|no such block|out of range|Entry not found/i.test(message)) return new NotFoundError(`${what}: ${message}`);
+  return new UnavailableError("fabric", `${what}: ${message}`, { cause: error });
+}
+
+/** BlockSource over qscc (GetChainInfo, GetBlockByNumber); the identity must be a channel member. */
+export function newFabricBlockSource(networkFor: (channel: string) => Network): BlockSource {
+  const raw = async (channel: string, number: bigint): Promise<Uint8Array> => {
+    try {
+      return await networkFor(channel).getContract("qscc").evaluateTransaction("GetBlockByNumber", channel, number.toString());
+    } catch (error) {
+      throw fabricFailure(`block ${number.toString()} of ${channel}`, error);
+    }
+  };
+  return {
+    async height(channel: string): Promise<bigint> {
+      try {
+        const bytes = await networkFor(channel).getContract("qscc").evaluateTransaction("GetChainInfo", channel);
+        return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+      } catch (error) {
+        throw fabricFailure(`chain info of ${channel}`, error);
+      }
+    },
+    async block(channel: string, number: bigint): Promise<LedgerBlock> {
+      return decodeBlock(await raw(channel, number));
+    },
+    decode: decodeBlock,
+    raw,
   };
 }

@@ -25,3 +25,23 @@ export interface LedgerEventSource {
    */
   open(channel: string, checkpointFile: string): Promise<ChaincodeEventStream>;
 }
+
+/** A block as committed: header fields and its envelopes. */
+export interface LedgerBlock {
+  readonly number: bigint;
+  readonly previousHash: Uint8Array;
+  readonly dataHash: Uint8Array;
+  readonly data: readonly Uint8Array[];
+}
+
+/** Reads a channel's blocks (the peer's query system chaincode in production). */
+export interface BlockSource {
+  /** Height of the channel's chain: the latest block is height - 1. */
+  height(channel: string): Promise<bigint>;
+  /** @throws NotFoundError when the channel has no such block */
+  block(channel: string, number: bigint): Promise<LedgerBlock>;
+  /** Decodes a serialized block (protobuf `common.Block`). @throws InvalidArgumentError when it is not one */
+  decode(bytes: Uint8Array): LedgerBlock;
+  /** The serialized bytes of a block, as the peer stores it. */
+  raw(channel: string, number: bigint): Promise<Uint8Array>;
+}

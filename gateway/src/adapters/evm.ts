@@ -1,0 +1,266 @@
+/**
+ * The EVM side over ethers v6: the SupplyChain deployment that
+ * `$RXTRACE_DATA/evm/deployment.json` describes, as an AnchorRegistry and as
+ * the public-chain variant of the pack lifecycle. Accounts are those the node
+ * manages (a Hardhat node unlocks its own); the deployment names which account
+ * acts for which org and which one anchors.
+ */
+import { readFileSync } from "node:fs";
+import {
+  Contract,
+  encodeBytes32String,
+  getBytes,
+  hexlify,
+  isCallException,
+  isError,
+  JsonRpcProvider,
+  solidityPackedKeccak256,
+  type InterfaceAbi,
+  type JsonRpcSigner,
+  type TransactionReceipt,
+} from "ethers";
+import { ConflictError, ForbiddenError, GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
+import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js";
+import type { MspId } from "../auth/principal.js";
+import type { PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
+
+export interface EvmDeployment {
+  readonly address: string;
+  readonly abi: InterfaceAbi;
+  readonly chainId: number;
+  readonly rpcUrl: string;
+  /** Account address per org MSP id and for the anchorer (`anchorer`). */
+  readonly accounts: Readonly<Record<string, string>>;
+}
+
+/** Reads and checks deployment.json, naming the field that is wrong. */
+export function readEvmDeployment(file: string): EvmDeployment {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UnavailableError("evm", `cannot read the deployment ${file}: ${(error as Error).message}`);
+  }
+  const d = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (typeof d.address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(d.address)) throw new Error(`${file}: address must be a 0x-prefixed 20-byte hex address`);
+  if (!Array.isArray(d.abi)) throw new Error(`${file}: abi must be an array`);
+  if (typeof d.rpcUrl !== "string") throw new Error(`${file}: rpcUrl must be a URL`);
+  const chainId = typeof d.chainId === "string" ? Number(d.chainId) : d.chainId;
+  if (typeof chainId !== "number" || !Number.isInteger(chainId)) throw new Error(`${file}: chainId must be an integer`);
+  const accounts: Record<string, string> = {};
+  const source = (typeof d.accounts === "object" && d.accounts !== null ? d.accounts : {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(source)) {
+    const address = typeof value === "string" ? value : (value as { address?: unknown } | null)?.address;
+    if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[name] = address;
+  }
+  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts };
+}
+
+/** The ledger id of a channel on the anchoring chain. */
+export function ledgerIdOf(channel: string): string {
+  return encodeBytes32String(channel);
+}
+
+const NOT_FOUND = /NotFound|NotRegistered/;
+const FORBIDDEN = /^Not|AccessControl|Unauthorized/;
+const CONFLICT = /Already|InvalidTransition|Blocked|NotActive|Expired|OutOfOrder|Withdrawn|Recalled|LimitReached|ShipmentToSelf|NotFlagged/;
+
+/** Maps an ethers failure to a gateway error: custom errors by name, connection failures to 503. */
+export function toEvmError(error: unknown, what: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (isCallException(error) && error.revert !== null) {
+    const { name, args } = error.revert;
+    const details = { revert: name, args: args.map((a: unknown) => (typeof a === "bigint" ? a.toString() : a)) };
+    const message = `${what}: the contract refused with ${name}`;
+    if (NOT_FOUND.test(name)) return new NotFoundError(message, { details });
+    if (FORBIDDEN.test(name)) return new ForbiddenError(message, { details });
+    if (CONFLICT.test(name)) return new ConflictError(message, { details });
+    return new GatewayError("INVALID_ARGUMENT", message, { details });
+  }
+  if (isError(error, "NETWORK_ERROR") || isError(error, "TIMEOUT") || isError(error, "SERVER_ERROR") || /ECONNREFUSED|fetch failed|socket hang up/i.test(String((error as Error).message))) {
+    return new UnavailableError("evm", `${what}: ${(error as Error).message}`, { cause: error });
+  }
+  return new GatewayError("INTERNAL", `${what}: ${(error as Error).message}`, { cause: error });
+}
+
+export class EvmConnection {
+  readonly deployment: EvmDeployment;
+  readonly provider: JsonRpcProvider;
+
+  constructor(deployment: EvmDeployment) {
+    this.deployment = deployment;
+    // staticNetwork: no network detection loop while the node is down; calls fail and are retried by the caller.
+    this.provider = new JsonRpcProvider(deployment.rpcUrl, deployment.chainId, { staticNetwork: true });
+  }
+
+  /** The contract read-only, or connected to the account acting for `actor` (MSP id or "anchorer"). */
+  async contract(actor?: string): Promise<Contract> {
+    if (actor === undefined) return new Contract(this.deployment.address, this.deployment.abi, this.provider);
+    const address = this.deployment.accounts[actor];
+    if (address === undefined) throw new ForbiddenError(`no EVM account is configured for ${actor} in the deployment`);
+    const signer: JsonRpcSigner = await this.provider.getSigner(address);
+    return new Contract(this.deployment.address, this.deployment.abi, signer);
+  }
+
+  /** Sends a transaction and waits for its receipt, mapping failures. */
+  async send(actor: string, method: string, args: readonly unknown[]): Promise<TransactionReceipt> {
+    try {
+      const contract = await this.contract(actor);
+      const tx = (await contract.getFunction(method).send(...args)) as { wait(): Promise<TransactionReceipt | null> };
+      const receipt = await tx.wait();
+      if (receipt === null) throw new GatewayError("COMMIT_FAILED", `${method}: no receipt`);
+      return receipt;
+    } catch (error) {
+      throw toEvmError(error, method);
+    }
+  }
+
+  async call(method: string, args: readonly unknown[]): Promise<unknown> {
+    try {
+      return (await (await this.contract()).getFunction(method).staticCall(...args)) as unknown;
+    } catch (error) {
+      throw toEvmError(error, method);
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.provider.getBlockNumber();
+    } catch (error) {
+      throw new UnavailableError("evm", `JSON-RPC at ${this.deployment.rpcUrl} does not answer: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+}
+
+/** AnchorRegistry over SupplyChain's `anchor`, `anchoredBlockHash`, `latestAnchor` and its BlockAnchored events. */
+export function newEvmAnchorRegistry(connection: EvmConnection): AnchorRegistry {
+  return {
+    async anchor(ledgerId, blockNumber, blockHash): Promise<AnchorReceipt> {
+      const receipt = await connection.send("anchorer", "anchor", [ledgerIdOf(ledgerId), blockNumber, hexlify(blockHash)]);
+      return { transactionHash: receipt.hash, chainBlockNumber: receipt.blockNumber };
+    },
+    async anchoredHash(ledgerId, blockNumber) {
+      const value = (await connection.call("anchoredBlockHash", [ledgerIdOf(ledgerId), blockNumber])) as string;
+      const bytes = getBytes(value);
+      return bytes.every((b) => b === 0) ? undefined : bytes;
+    },
+    async latest(ledgerId) {
+      const [exists, number] = (await connection.call("latestAnchor", [ledgerIdOf(ledgerId)])) as [boolean, bigint];
+      return exists ? number : undefined;
+    },
+    async nextAnchored(ledgerId, blockNumber) {
+      try {
+        const contract = await connection.contract();
+        const logs = await contract.queryFilter(contract.filters.BlockAnchored?.(ledgerIdOf(ledgerId)) ?? "BlockAnchored", 0, "latest");
+        let best: bigint | undefined;
+        for (const log of logs) {
+          const n = (log as { args?: { blockNumber?: bigint } }).args?.blockNumber;
+          if (typeof n === "bigint" && n >= blockNumber && (best === undefined || n < best)) best = n;
+        }
+        return best;
+      } catch (error) {
+        throw toEvmError(error, "BlockAnchored logs");
+      }
+    },
+    ping: () => connection.ping(),
+  };
+}
+
+/** Validates a GTIN-14 text for the contract's uint64, naming the field. */
+export function gtinNumber(gtin: string): bigint {
+  if (!/^[0-9]{14}$/.test(gtin)) throw new InvalidArgumentError("gtin", "must be 14 digits");
+  return BigInt(gtin);
+}
+
+const PACK_STATUSES = ["NONE", "COMMISSIONED", "IN_TRANSIT", "RECEIVED", "DISPENSED"] as const;
+const VERIFY_REASONS = [
+  undefined,
+  "NO_MATCH_GTIN_SERIAL",
+  "LOT_MISMATCH",
+  "EXPIRY_MISMATCH",
+  "EXPIRED",
+  "RECALLED",
+  "WITHDRAWN",
+  "SUSPECT",
+  "ILLEGITIMATE",
+  "ALREADY_DECOMMISSIONED",
+  "COLD_CHAIN_HOLD",
+  "QUARANTINED",
+] as const;
+
+/** `keccak256(abi.encodePacked(uint64 gtin, string serial))`, as SupplyChain.packIdOf. */
+export function packIdOf(gtin: string, serial: string): string {
+  return solidityPackedKeccak256(["uint64", "string"], [gtinNumber(gtin), serial]);
+}
+
+function expiryNumber(expiry: string): number {
+  if (!/^[0-9]{6}$/.test(expiry)) throw new InvalidArgumentError("expiry", "must be YYMMDD");
+  return Number(expiry);
+}
+
+function result(receipt: TransactionReceipt): PublicTxResult {
+  return { transactionHash: receipt.hash, chainBlockNumber: receipt.blockNumber };
+}
+
+/** PublicSupplyChain over the SupplyChain contract. */
+export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain {
+  const lotIdOf = async (gtin: string, lot: string): Promise<bigint> => {
+    const id = (await connection.call("lotIdOf", [gtinNumber(gtin), lot])) as bigint;
+    if (id === 0n) throw new NotFoundError(`lot ${lot} of GTIN ${gtin} is not registered on the public chain`, { field: "lot" });
+    return id;
+  };
+  const consigneeAddress = (msp: MspId): string => {
+    const address = connection.deployment.accounts[msp];
+    if (address === undefined) throw new InvalidArgumentError("consignee", `has no account on the public chain: ${msp}`);
+    return address;
+  };
+  return {
+    async registerProduct(as, gtin, name) {
+      return result(await connection.send(as, "registerGtin", [gtinNumber(gtin), name]));
+    },
+    async registerLot(as, gtin, lot, expiry) {
+      const receipt = await connection.send(as, "registerLot", [gtinNumber(gtin), lot, expiryNumber(expiry)]);
+      return { ...result(receipt), lotId: Number(await lotIdOf(gtin, lot)) };
+    },
+    async commission(as, gtin, lot, serials) {
+      const lotId = await lotIdOf(gtin, lot);
+      return { ...result(await connection.send(as, "commissionPacks", [lotId, [...serials]])), commissioned: serials.length };
+    },
+    async ship(as, packs, consignee) {
+      return result(await connection.send(as, "shipBatch", [packs.map((p) => packIdOf(p.gtin, p.serial)), consigneeAddress(consignee)]));
+    },
+    async receive(as, packs) {
+      return result(await connection.send(as, "receiveBatch", [packs.map((p) => packIdOf(p.gtin, p.serial))]));
+    },
+    async dispense(as, pack) {
+      const packId = packIdOf(pack.gtin, pack.serial);
+      const contract = await connection.contract(as);
+      let dispensed: boolean;
+      try {
+        dispensed = (await contract.getFunction("dispense").staticCall(packId)) as boolean;
+      } catch (error) {
+        throw toEvmError(error, "dispense");
+      }
+      return { ...result(await connection.send(as, "dispense", [packId])), dispensed };
+    },
+    async recallLot(as, gtin, lot) {
+      return result(await connection.send(as, "recallLot", [await lotIdOf(gtin, lot)]));
+    },
+    async pack(pack) {
+      const packId = packIdOf(pack.gtin, pack.serial);
+      const record = (await connection.call("packOf", [packId])) as { holder: string; lotId: bigint; status: bigint };
+      const status = PACK_STATUSES[Number(record.status)] ?? "UNKNOWN";
+      if (status === "NONE") throw new NotFoundError(`no pack ${pack.gtin}/${pack.serial} on the public chain`, { field: "serial" });
+      return { ...pack, packId, status, holder: record.holder, lotId: Number(record.lotId) };
+    },
+    async verify(pack) {
+      const [verified, reason] = (await connection.call("verify", [gtinNumber(pack.gtin), pack.serial, pack.lot, expiryNumber(pack.expiry)])) as [boolean, bigint];
+      const code = VERIFY_REASONS[Number(reason)];
+      return verified || code === undefined ? { verified } : { verified, reason: code };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The pack lifecycle on the public-chain variant (SupplyChain.sol on an EVM
+ * chain), for requests that target it. Each org acts through its own account.
+ */
+import type { MspId } from "../auth/principal.js";
+
+export interface PackRef {
+  readonly gtin: string;
+  readonly serial: string;
+}
+
+export interface PublicTxResult {
+  readonly transactionHash: string;
+  readonly chainBlockNumber: number;
+}
+
+export interface PublicPack {
+  readonly gtin: string;
+  readonly serial: string;
+  readonly packId: string;
+  /** NONE, COMMISSIONED, IN_TRANSIT, RECEIVED, DISPENSED */
+  readonly status: string;
+  /** Account holding the pack (the consignee while in transit). */
+  readonly holder: string;
+  readonly lotId: number;
+}
+
+export interface PublicVerification {
+  readonly verified: boolean;
+  /** Same codes as the chaincode's verification (absent when verified). */
+  readonly reason?: string;
+}
+
+export interface PublicSupplyChain {
+  registerProduct(as: MspId, gtin: string, name: string): Promise<PublicTxResult>;
+  registerLot(as: MspId, gtin: string, lot: string, expiry: string): Promise<PublicTxResult & { lotId: number }>;
+  commission(as: MspId, gtin: string, lot: string, serials: readonly string[]): Promise<PublicTxResult & { commissioned: number }>;
+  ship(as: MspId, packs: readonly PackRef[], consignee: MspId): Promise<PublicTxResult>;
+  receive(as: MspId, packs: readonly PackRef[]): Promise<PublicTxResult>;
+  dispense(as: MspId, pack: PackRef): Promise<PublicTxResult & { dispensed: boolean }>;
+  recallLot(as: MspId, gtin: string, lot: string): Promise<PublicTxResult>;
+  pack(pack: PackRef): Promise<PublicPack>;
+  verify(pack: PackRef & { readonly lot: string; readonly expiry: string }): Promise<PublicVerification>;
+}

@@ -1,0 +1,235 @@
+/**
+ * /v1/evm: the public-chain side. Anchors of Fabric block hashes (run now,
+ * state, check a block against them, fetch a raw block to keep a copy) and
+ * the pack lifecycle on SupplyChain.sol for requests that target the public
+ * variant.
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { Type, type Static } from "@sinclair/typebox";
+import { principalOf } from "../auth/hook.js";
+import { isMspId, MSP_IDS } from "../auth/principal.js";
+import { GatewayError, InvalidArgumentError } from "../errors.js";
+import type { BlockSource } from "../ports/ledger-events.js";
+import type { PublicSupplyChain } from "../ports/public-chain.js";
+import type { AnchoringService } from "../services/anchoring.js";
+
+export interface EvmRoutesOptions {
+  readonly anchoring: AnchoringService;
+  readonly blocks: BlockSource;
+  readonly channelsOf: (mspId: string) => readonly string[];
+  /** Absent when no SupplyChain deployment is configured: lifecycle routes answer 503. */
+  readonly publicChain?: PublicSupplyChain;
+}
+
+const Gtin = Type.String({ pattern: "^[0-9]{14}$", description: "GTIN-14" });
+const Gs1Text = Type.String({ minLength: 1, maxLength: 20, pattern: "^[!-~]+$" });
+const Expiry = Type.String({ pattern: "^[0-9]{6}$", description: "YYMMDD" });
+const BlockNumber = Type.String({ pattern: "^[0-9]{1,19}$" });
+const PackRef = Type.Object({ gtin: Gtin, serial: Gs1Text }, { additionalProperties: false });
+const Packs = Type.Array(PackRef, { minItems: 1, maxItems: 500 });
+const Msp = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
+const TxResult = Type.Object({ transactionHash: Type.String(), chainBlockNumber: Type.Integer() }, { additionalProperties: true });
+
+const CheckBody = Type.Object(
+  {
+    channel: Type.String({ minLength: 1 }),
+    blockNumber: BlockNumber,
+    block: Type.Optional(Type.String({ minLength: 4, maxLength: 14_000_000, pattern: "^[A-Za-z0-9+/]+={0,2}$", description: "your copy of the block, base64 protobuf" })),
+  },
+  { additionalProperties: false },
+);
+
+const CheckAnswer = Type.Object({
+  channel: Type.String(),
+  blockNumber: Type.String(),
+  blockHash: Type.String(),
+  verified: Type.Boolean(),
+  reason: Type.Optional(Type.String()),
+  anchoredBlockNumber: Type.Optional(Type.String()),
+  anchoredHash: Type.Optional(Type.String()),
+  linksChecked: Type.Integer(),
+});
+
+export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, options) => {
+  const { anchoring, blocks } = options;
+  const member = (mspId: string, channel: string): void => {
+    const visible = options.channelsOf(mspId);
+    if (!visible.includes(channel)) throw new InvalidArgumentError("channel", `must be one of the channels of ${mspId}: ${visible.join(", ")}`);
+  };
+  const chain = (): PublicSupplyChain => {
+    if (options.publicChain === undefined) throw new GatewayError("UNAVAILABLE", "evm unavailable: no SupplyChain deployment is configured", { details: { dependency: "evm" } });
+    return options.publicChain;
+  };
+
+  app.get(
+    "/evm/anchors",
+    { config: { action: "read" }, schema: { tags: ["evm"], summary: "The last anchoring run per channel" } },
+    async () => ({ channels: anchoring.status() }),
+  );
+
+  app.post(
+    "/evm/anchors",
+    {
+      config: { action: "read" },
+      schema: {
+        tags: ["evm"],
+        summary: "Anchor a channel's latest block hash on the EVM chain now (the gateway also does it periodically)",
+        body: Type.Object({ channel: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const { channel } = request.body as { channel: string };
+      member(principalOf(request).mspId, channel);
+      return anchoring.anchorLatest(channel);
+    },
+  );
+
+  app.post(
+    "/evm/anchors/check",
+    {
+      config: { action: "read" },
+      schema: {
+        tags: ["evm"],
+        summary: "Check a Fabric block (the ledger's or your copy) against the anchored hashes; a changed block answers verified false with the reason",
+        body: CheckBody,
+        response: { 200: CheckAnswer },
+      },
+    },
+    async (request) => {
+      const body = request.body as Static<typeof CheckBody>;
+      member(principalOf(request).mspId, body.channel);
+      return anchoring.check(body.channel, BigInt(body.blockNumber), body.block === undefined ? undefined : Buffer.from(body.block, "base64"));
+    },
+  );
+
+  app.get(
+    "/evm/blocks/:channel/:number",
+    {
+      config: { action: "read" },
+      schema: {
+        tags: ["evm"],
+        summary: "A Fabric block as stored (base64 protobuf), to keep a copy and check it later",
+        params: Type.Object({ channel: Type.String({ minLength: 1 }), number: BlockNumber }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const { channel, number } = request.params as { channel: string; number: string };
+      member(principalOf(request).mspId, channel);
+      return { channel, blockNumber: number, block: Buffer.from(await blocks.raw(channel, BigInt(number))).toString("base64") };
+    },
+  );
+
+  // ---- the pack lifecycle on the public chain
+
+  app.post(
+    "/evm/products",
+    {
+      config: { action: "product.register" },
+      schema: { tags: ["evm"], summary: "Register a GTIN on the public chain", body: Type.Object({ gtin: Gtin, name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 201: TxResult } },
+    },
+    async (request, reply) => {
+      const { gtin, name } = request.body as { gtin: string; name: string };
+      return reply.code(201).send(await chain().registerProduct(principalOf(request).mspId, gtin, name));
+    },
+  );
+
+  app.post(
+    "/evm/lots",
+    {
+      config: { action: "lot.commission" },
+      schema: { tags: ["evm"], summary: "Register a lot on the public chain", body: Type.Object({ gtin: Gtin, lot: Gs1Text, expiry: Expiry }, { additionalProperties: false }), response: { 201: TxResult } },
+    },
+    async (request, reply) => {
+      const { gtin, lot, expiry } = request.body as { gtin: string; lot: string; expiry: string };
+      return reply.code(201).send(await chain().registerLot(principalOf(request).mspId, gtin, lot, expiry));
+    },
+  );
+
+  app.post(
+    "/evm/lots/:gtin/:lot/packs",
+    {
+      config: { action: "lot.commission" },
+      schema: {
+        tags: ["evm"],
+        summary: "Commission packs into a lot on the public chain (all or nothing)",
+        params: Type.Object({ gtin: Gtin, lot: Gs1Text }, { additionalProperties: false }),
+        body: Type.Object({ serials: Type.Array(Gs1Text, { minItems: 1, maxItems: 500, uniqueItems: true }) }, { additionalProperties: false }),
+        response: { 201: TxResult },
+      },
+    },
+    async (request, reply) => {
+      const { gtin, lot } = request.params as { gtin: string; lot: string };
+      const { serials } = request.body as { serials: string[] };
+      return reply.code(201).send(await chain().commission(principalOf(request).mspId, gtin, lot, serials));
+    },
+  );
+
+  app.post(
+    "/evm/lots/:gtin/:lot/recall",
+    {
+      config: { action: "lot.recall" },
+      schema: { tags: ["evm"], summary: "Recall a lot on the public chain (irreversible)", params: Type.Object({ gtin: Gtin, lot: Gs1Text }, { additionalProperties: false }), response: { 200: TxResult } },
+    },
+    async (request) => {
+      const { gtin, lot } = request.params as { gtin: string; lot: string };
+      return chain().recallLot(principalOf(request).mspId, gtin, lot);
+    },
+  );
+
+  app.post(
+    "/evm/shipments",
+    {
+      config: { action: "shipment.ship" },
+      schema: { tags: ["evm"], summary: "Ship packs to a consignee on the public chain", body: Type.Object({ consignee: Msp, packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
+    },
+    async (request) => {
+      const { consignee, packs } = request.body as { consignee: string; packs: { gtin: string; serial: string }[] };
+      if (!isMspId(consignee)) throw new InvalidArgumentError("consignee", `must be one of ${MSP_IDS.join(", ")}`);
+      return chain().ship(principalOf(request).mspId, packs, consignee);
+    },
+  );
+
+  app.post(
+    "/evm/receipts",
+    {
+      config: { action: "shipment.receive" },
+      schema: { tags: ["evm"], summary: "Receive packs shipped to the caller on the public chain", body: Type.Object({ packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
+    },
+    async (request) => {
+      const { packs } = request.body as { packs: { gtin: string; serial: string }[] };
+      return chain().receive(principalOf(request).mspId, packs);
+    },
+  );
+
+  app.post(
+    "/evm/packs/:gtin/:serial/dispense",
+    {
+      config: { action: "pack.dispense" },
+      schema: { tags: ["evm"], summary: "Verify and decommission a pack at the pharmacy holding it, on the public chain", params: PackRef, response: { 200: TxResult } },
+    },
+    async (request) => {
+      const pack = request.params as { gtin: string; serial: string };
+      return chain().dispense(principalOf(request).mspId, pack);
+    },
+  );
+
+  app.get(
+    "/evm/packs/:gtin/:serial",
+    { config: { action: "read" }, schema: { tags: ["evm"], summary: "A pack as stored on the public chain", params: PackRef } },
+    async (request) => chain().pack(request.params as { gtin: string; serial: string }),
+  );
+
+  app.get(
+    "/evm/verify",
+    {
+      config: { action: "read" },
+      schema: {
+        tags: ["evm"],
+        summary: "Verify a pack (GTIN, serial, lot, expiry as printed) on the public chain",
+        querystring: Type.Object({ gtin: Gtin, serial: Gs1Text, lot: Gs1Text, expiry: Expiry }, { additionalProperties: false }),
+        response: { 200: Type.Object({ verified: Type.Boolean(), reason: Type.Optional(Type.String()) }) },
+      },
+    },
+    async (request) => chain().verify(request.query as { gtin: string; serial: string; lot: string; expiry: string }),
+  );
+};

@@ -1,0 +1,378 @@
+import { createHash } from "node:crypto";
+import { expect } from "chai";
+import { makeError } from "ethers";
+import type { FastifyInstance } from "fastify";
+import { ledgerIdOf, packIdOf, toEvmError } from "../../gateway/src/adapters/evm.js";
+import { blockDataHash, blockHeaderBytes, blockHeaderHash } from "../../gateway/src/crypto/block-hash.js";
+import { GatewayError } from "../../gateway/src/errors.js";
+import type { AnchorRegistry } from "../../gateway/src/ports/anchor-registry.js";
+import type { BlockSource, LedgerBlock } from "../../gateway/src/ports/ledger-events.js";
+import type { PublicSupplyChain } from "../../gateway/src/ports/public-chain.js";
+import { evmRoutes } from "../../gateway/src/routes/evm.js";
+import { AnchoringService } from "../../gateway/src/services/anchoring.js";
+import { testApp } from "./documents-fakes.js";
+
+/** A channel's chain of blocks, linked by the real Fabric hash rules; blocks serialize as JSON. */
+class FakeChain implements BlockSource {
+  readonly blocks: LedgerBlock[] = [];
+
+  constructor(count: number) {
+    for (let i = 0; i < count; i += 1) this.append([`tx-${i}-a`, `tx-${i}-b`]);
+  }
+
+  append(envelopes: string[]): void {
+    const data = envelopes.map((e) => Buffer.from(e));
+    const prev = this.blocks.at(-1);
+    const previousHash = prev === undefined ? Buffer.alloc(0) : blockHeaderHash(prev.number, prev.previousHash, prev.dataHash);
+    this.blocks.push({ number: BigInt(this.blocks.length), previousHash, dataHash: blockDataHash(data), data });
+  }
+
+  async height(): Promise<bigint> {
+    return BigInt(this.blocks.length);
+  }
+
+  async block(_channel: string, number: bigint): Promise<LedgerBlock> {
+    const block = this.blocks[Number(number)];
+    if (block === undefined) throw new GatewayError("NOT_FOUND", `no block ${number.toString()}`);
+    return block;
+  }
+
+  async raw(channel: string, number: bigint): Promise<Uint8Array> {
+    return Buffer.from(FakeChain.encode(await this.block(channel, number)));
+  }
+
+  decode(bytes: Uint8Array): LedgerBlock {
+    const j = JSON.parse(Buffer.from(bytes).toString()) as { number: string; previousHash: string; dataHash: string; data: string[] };
+    return { number: BigInt(j.number), previousHash: Buffer.from(j.previousHash, "hex"), dataHash: Buffer.from(j.dataHash, "hex"), data: j.data.map((d) => Buffer.from(d, "hex")) };
+  }
+
+  static encode(b: LedgerBlock): string {
+    const hex = (x: Uint8Array) => Buffer.from(x).toString("hex");
+    return JSON.stringify({ number: b.number.toString(), previousHash: hex(b.previousHash), dataHash: hex(b.dataHash), data: b.data.map(hex) });
+  }
+}
+
+class MemoryAnchors implements AnchorRegistry {
+  readonly anchors = new Map<string, Map<bigint, Uint8Array>>();
+  sent = 0;
+
+  async anchor(ledgerId: string, blockNumber: bigint, blockHash: Uint8Array) {
+    const latest = await this.latest(ledgerId);
+    if (latest !== undefined && blockNumber <= latest) throw new GatewayError("CONFLICT", "AnchorOutOfOrder");
+    const m = this.anchors.get(ledgerId) ?? new Map<bigint, Uint8Array>();
+    m.set(blockNumber, blockHash);
+    this.anchors.set(ledgerId, m);
+    this.sent += 1;
+    return { transactionHash: `0x${this.sent}`, chainBlockNumber: this.sent };
+  }
+  async anchoredHash(ledgerId: string, blockNumber: bigint) {
+    return this.anchors.get(ledgerId)?.get(blockNumber);
+  }
+  async latest(ledgerId: string) {
+    const keys = [...(this.anchors.get(ledgerId)?.keys() ?? [])];
+    return keys.length === 0 ? undefined : keys.reduce((a, b) => (a > b ? a : b));
+  }
+  async nextAnchored(ledgerId: string, blockNumber: bigint) {
+    const keys = [...(this.anchors.get(ledgerId)?.keys() ?? [])].filter((k) => k >= blockNumber);
+    return keys.length === 0 ? undefined : keys.reduce((a, b) => (a < b ? a : b));
+  }
+  async ping() {}
+}
+
+describe("Fabric block hash", () => {
+  it("DER-encodes the header as SEQUENCE of INTEGER number and two OCTET STRINGs", () => {
+    const bytes = blockHeaderBytes(1n, Buffer.alloc(32, 1), Buffer.alloc(32, 2));
+
+    expect(bytes.toString("hex")).to.equal(`3047020101` + `0420${"01".repeat(32)}` + `0420${"02".repeat(32)}`);
+  });
+
+  it("adds a leading zero byte to a block number whose top bit is set", () => {
+    expect(blockHeaderBytes(128n, Buffer.alloc(0), Buffer.alloc(0)).toString("hex")).to.equal("30080202008004000400");
+    expect(blockHeaderBytes(0n, Buffer.alloc(0), Buffer.alloc(0)).toString("hex")).to.equal("3007020100" + "04000400");
+  });
+
+  it("hashes the DER bytes with sha256", () => {
+    const expected = createHash("sha256").update(blockHeaderBytes(7n, Buffer.alloc(32, 3), Buffer.alloc(32, 4))).digest("hex");
+
+    expect(blockHeaderHash(7n, Buffer.alloc(32, 3), Buffer.alloc(32, 4)).toString("hex")).to.equal(expected);
+  });
+
+  it("hashes a block's data as its envelopes concatenated", () => {
+    expect(blockDataHash([Buffer.from("ab"), Buffer.from("c")]).toString("hex")).to.equal(createHash("sha256").update("abc").digest("hex"));
+  });
+});
+
+describe("anchoring service", () => {
+  let chain: FakeChain;
+  let anchors: MemoryAnchors;
+  let service: AnchoringService;
+
+  beforeEach(() => {
+    chain = new FakeChain(6);
+    anchors = new MemoryAnchors();
+    service = new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 0, maxWalk: 100 });
+  });
+
+  it("anchors the latest block's hash of a channel", async () => {
+    const run = await service.anchorLatest("mfr-dist");
+
+    const last = chain.blocks[5] as LedgerBlock;
+    expect(run).to.include({ channel: "mfr-dist", blockNumber: "5", blockHash: blockHeaderHash(last.number, last.previousHash, last.dataHash).toString("hex") });
+    expect(run.receipt?.transactionHash).to.equal("0x1");
+  });
+
+  it("does not anchor the same block twice", async () => {
+    await service.anchorLatest("mfr-dist");
+
+    const again = await service.anchorLatest("mfr-dist");
+
+    expect(again.receipt).to.be.undefined;
+    expect(anchors.sent).to.equal(1);
+  });
+
+  it("anchors every channel in one run and skips one already anchored at or above its latest block", async () => {
+    const failing = new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 0, maxWalk: 100 });
+    anchors.anchors.set("dist-pharm", new Map([[99n, Buffer.alloc(32, 9)]]));
+
+    await failing.anchorAll();
+
+    expect(failing.status()["mfr-dist"]?.run?.receipt).to.not.be.undefined;
+    expect(failing.status()["dist-pharm"]?.run?.receipt).to.be.undefined;
+  });
+
+  it("verifies an anchored block", async () => {
+    await service.anchorLatest("mfr-dist");
+
+    const check = await service.check("mfr-dist", 5n);
+
+    expect(check).to.include({ verified: true, anchoredBlockNumber: "5", linksChecked: 0 });
+  });
+
+  it("verifies an older block by walking the hash chain up to the next anchor", async () => {
+    await service.anchorLatest("mfr-dist");
+
+    const check = await service.check("mfr-dist", 2n);
+
+    expect(check).to.include({ verified: true, anchoredBlockNumber: "5", linksChecked: 3 });
+  });
+
+  it("refuses a copy of a block whose transactions were changed", async () => {
+    await service.anchorLatest("mfr-dist");
+    const copy = chain.blocks[3] as LedgerBlock;
+    const tampered = FakeChain.encode({ ...copy, data: [Buffer.from("tx-3-a"), Buffer.from("tx-3-FORGED")] });
+
+    const check = await service.check("mfr-dist", 3n, Buffer.from(tampered));
+
+    expect(check).to.include({ verified: false, reason: "DATA_HASH_MISMATCH" });
+  });
+
+  it("refuses a rewritten block whose header was recomputed to match the changed data", async () => {
+    await service.anchorLatest("mfr-dist");
+    const copy = chain.blocks[3] as LedgerBlock;
+    const data = [Buffer.from("tx-3-FORGED")];
+    const rewritten = FakeChain.encode({ ...copy, data, dataHash: blockDataHash(data) });
+
+    const check = await service.check("mfr-dist", 3n, Buffer.from(rewritten));
+
+    expect(check).to.include({ verified: false, reason: "HASH_CHAIN_BROKEN" });
+  });
+
+  it("refuses a chain rewritten up to the anchored block", async () => {
+    await service.anchorLatest("mfr-dist");
+    // Rewrite the whole history consistently: every link holds, but the anchor does not.
+    const forged = new FakeChain(0);
+    for (let i = 0; i < 6; i += 1) forged.append([`tx-${i}-a`, i === 1 ? "FORGED" : `tx-${i}-b`]);
+    const forgedService = new AnchoringService(forged, anchors, { channels: ["mfr-dist"], intervalMs: 0, maxWalk: 100 });
+
+    const check = await forgedService.check("mfr-dist", 1n);
+
+    expect(check).to.include({ verified: false, reason: "ANCHOR_MISMATCH", anchoredBlockNumber: "5" });
+  });
+
+  it("says when a block has no anchor at or above it yet", async () => {
+    const check = await service.check("mfr-dist", 2n);
+
+    expect(check).to.include({ verified: false, reason: "NOT_ANCHORED_YET" });
+  });
+
+  it("rejects a channel it does not anchor, naming the field", async () => {
+    const error = await service.check("other", 1n).catch((e: unknown) => e);
+
+    expect(error).to.be.instanceOf(GatewayError).with.property("field", "channel");
+  });
+
+  it("rejects a supplied block whose number differs from the one asked", async () => {
+    await service.anchorLatest("mfr-dist");
+
+    const error = await service.check("mfr-dist", 2n, await chain.raw("mfr-dist", 3n)).catch((e: unknown) => e);
+
+    expect(error).to.be.instanceOf(GatewayError).with.property("field", "block");
+  });
+});
+
+describe("EVM error mapping", () => {
+  const revert = (name: string) => makeError("execution reverted", "CALL_EXCEPTION", { action: "call", data: "0x", reason: null, transaction: { to: null, data: "0x" }, invocation: null, revert: { signature: `${name}()`, name, args: [] } });
+
+  it("maps the contract's custom errors to 404, 403, 409 and 400 by name", () => {
+    expect(toEvmError(revert("PackNotFound"), "x").code).to.equal("NOT_FOUND");
+    expect(toEvmError(revert("NotPackHolder"), "x").code).to.equal("FORBIDDEN");
+    expect(toEvmError(revert("AccessControlUnauthorizedAccount"), "x").code).to.equal("FORBIDDEN");
+    expect(toEvmError(revert("PackAlreadyCommissioned"), "x").code).to.equal("CONFLICT");
+    expect(toEvmError(revert("InvalidTransition"), "x").code).to.equal("CONFLICT");
+    expect(toEvmError(revert("GtinCheckDigitInvalid"), "x").code).to.equal("INVALID_ARGUMENT");
+  });
+
+  it("maps an unreachable node to 503 naming the EVM", () => {
+    const error = toEvmError(new Error("connect ECONNREFUSED 127.0.0.1:8545"), "anchor");
+
+    expect(error.code).to.equal("UNAVAILABLE");
+    expect(error.message).to.match(/^evm unavailable/);
+  });
+});
+
+describe("EVM identifiers", () => {
+  it("derives the pack id as keccak256 of the packed uint64 GTIN and serial", () => {
+    expect(packIdOf("09521234543213", "SN1")).to.match(/^0x[0-9a-f]{64}$/);
+    expect(packIdOf("09521234543213", "SN1")).to.not.equal(packIdOf("09521234543213", "SN2"));
+  });
+
+  it("names a channel's ledger as its bytes32 text", () => {
+    expect(ledgerIdOf("mfr-dist")).to.equal(`0x${Buffer.from("mfr-dist").toString("hex").padEnd(64, "0")}`);
+  });
+
+  it("rejects a GTIN that is not 14 digits, naming the field", () => {
+    expect(() => packIdOf("123", "SN1")).to.throw(GatewayError).with.property("field", "gtin");
+  });
+});
+
+describe("evm routes", () => {
+  let app: FastifyInstance;
+  let chain: FakeChain;
+  let shipped: unknown[];
+
+  const publicChain = (): PublicSupplyChain => {
+    const tx = { transactionHash: "0xabc", chainBlockNumber: 7 };
+    return {
+      registerProduct: async () => tx,
+      registerLot: async () => ({ ...tx, lotId: 1 }),
+      commission: async (_as, _g, _l, serials) => ({ ...tx, commissioned: serials.length }),
+      ship: async (as, packs, consignee) => {
+        shipped.push({ as, packs, consignee });
+        return tx;
+      },
+      receive: async () => tx,
+      dispense: async () => ({ ...tx, dispensed: true }),
+      recallLot: async () => tx,
+      pack: async (p) => ({ ...p, packId: "0x1", status: "COMMISSIONED", holder: "0x2", lotId: 1 }),
+      verify: async () => ({ verified: false, reason: "RECALLED" }),
+    };
+  };
+
+  async function build(withChain: boolean): Promise<void> {
+    chain = new FakeChain(4);
+    shipped = [];
+    const anchors = new MemoryAnchors();
+    app = testApp();
+    await app.register(evmRoutes, {
+      prefix: "/v1",
+      anchoring: new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 0, maxWalk: 100 }),
+      blocks: chain,
+      channelsOf: (msp) => (msp === "PharmacyMSP" ? ["dist-pharm"] : ["mfr-dist", "dist-pharm"]),
+      ...(withChain ? { publicChain: publicChain() } : {}),
+    });
+    await app.ready();
+  }
+
+  afterEach(async () => app.close());
+
+  it("anchors on request and then checks the ledger's block as verified", async () => {
+    await build(true);
+
+    const anchored = await app.inject({ method: "POST", url: "/v1/evm/anchors", headers: { "x-test-user": "regulator" }, payload: { channel: "mfr-dist" } });
+    const check = await app.inject({ method: "POST", url: "/v1/evm/anchors/check", headers: { "x-test-user": "regulator" }, payload: { channel: "mfr-dist", blockNumber: "1" } });
+
+    expect(anchored.statusCode).to.equal(200);
+    expect(check.statusCode).to.equal(200);
+    expect(check.json()).to.include({ verified: true, anchoredBlockNumber: "3" });
+  });
+
+  it("answers verified false for a tampered copy of a block", async () => {
+    await build(true);
+    await app.inject({ method: "POST", url: "/v1/evm/anchors", headers: { "x-test-user": "regulator" }, payload: { channel: "mfr-dist" } });
+    const raw = await app.inject({ method: "GET", url: "/v1/evm/blocks/mfr-dist/2", headers: { "x-test-user": "regulator" } });
+    const copy = JSON.parse(Buffer.from(raw.json().block, "base64").toString()) as { data: string[] };
+    copy.data[0] = Buffer.from("forged").toString("hex");
+
+    const check = await app.inject({
+      method: "POST",
+      url: "/v1/evm/anchors/check",
+      headers: { "x-test-user": "regulator" },
+      payload: { channel: "mfr-dist", blockNumber: "2", block: Buffer.from(JSON.stringify(copy)).toString("base64") },
+    });
+
+    expect(check.json()).to.include({ verified: false, reason: "DATA_HASH_MISMATCH" });
+  });
+
+  it("answers 400 naming the channel when an org checks a channel it is not in", async () => {
+    await build(true);
+
+    const res = await app.inject({ method: "POST", url: "/v1/evm/anchors/check", headers: { "x-test-user": "pharmacy" }, payload: { channel: "mfr-dist", blockNumber: "1" } });
+
+    expect(res.statusCode).to.equal(400);
+    expect(res.json()).to.include({ field: "channel" });
+  });
+
+  it("answers 400 naming blockNumber when it is not a number", async () => {
+    await build(true);
+
+    const res = await app.inject({ method: "POST", url: "/v1/evm/anchors/check", headers: { "x-test-user": "regulator" }, payload: { channel: "mfr-dist", blockNumber: "-1" } });
+
+    expect(res.statusCode).to.equal(400);
+    expect(res.json().field).to.match(/blockNumber/);
+  });
+
+  it("ships on the public chain as the caller's org", async () => {
+    await build(true);
+
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipments",
+      headers: { "x-test-user": "manufacturer" },
+      payload: { consignee: "DistributorMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }] },
+    });
+
+    expect(res.statusCode).to.equal(200);
+    expect(shipped).to.deep.equal([{ as: "ManufacturerMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }], consignee: "DistributorMSP" }]);
+  });
+
+  it("answers 400 naming consignee for an unknown org", async () => {
+    await build(true);
+
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipments",
+      headers: { "x-test-user": "manufacturer" },
+      payload: { consignee: "EvilMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }] },
+    });
+
+    expect(res.statusCode).to.equal(400);
+    expect(res.json().field).to.match(/consignee/);
+  });
+
+  it("verifies on the public chain with the chaincode's reason codes", async () => {
+    await build(true);
+
+    const res = await app.inject({ method: "GET", url: "/v1/evm/verify?gtin=09521234543213&serial=SN1&lot=L1&expiry=270331", headers: { "x-test-user": "pharmacy" } });
+
+    expect(res.json()).to.deep.equal({ verified: false, reason: "RECALLED" });
+  });
+
+  it("answers 503 naming the EVM when no deployment is configured", async () => {
+    await build(false);
+
+    const res = await app.inject({ method: "GET", url: "/v1/evm/packs/09521234543213/SN1", headers: { "x-test-user": "pharmacy" } });
+
+    expect(res.statusCode).to.equal(503);
+    expect(res.json().message).to.match(/evm/);
+  });
+});
