@@ -86,6 +86,9 @@ class FakeStub {
   readonly privateWrites = new Map<string, Map<string, Uint8Array>>();
   readonly purges: [string, string][] = [];
   event: { name: string; payload: Uint8Array } | undefined;
+  /** Raw arguments and creator, as the peer sends them (used by fabric-shim's dispatcher). */
+  bufferArgs: Buffer[] = [];
+  creator: { mspid: string; idBytes: Uint8Array } | undefined;
 
   constructor(network: FakeNetwork, ledger: FakeLedger, identity: FakeIdentity, txId: string, seconds: number, transient: Map<string, Uint8Array>) {
     this.#network = network;
@@ -98,6 +101,12 @@ class FakeStub {
 
   getTxID(): string {
     return this.#txId;
+  }
+  getBufferArgs(): Buffer[] {
+    return this.bufferArgs;
+  }
+  getCreator(): { mspid: string; idBytes: Uint8Array } | undefined {
+    return this.creator;
   }
   getChannelID(): string {
     return this.#ledger.channel;
@@ -225,6 +234,29 @@ export class FakeNetwork {
     const payload = await method.call(contract, ctx, ...args);
     if (commit) this.#commit(ledger, stub, txId);
     return payload;
+  }
+
+  /**
+   * Runs one transaction through a chaincode object as the peer would (fabric-shim's
+   * Invoke with raw arguments and the creator's certificate); commits on status 200.
+   */
+  async invokeShim(
+    chaincode: { Invoke(stub: unknown): Promise<{ status: number; message?: string; payload?: Uint8Array }> },
+    channel: string,
+    creator: { mspId: string; certificatePem: string },
+    args: string[],
+    transient: Record<string, string> = {},
+  ): Promise<{ status: number; message: string; payload: string }> {
+    const ledger = this.ledger(channel);
+    this.seconds += 1;
+    const txId = `tx${String(++this.#txCounter).padStart(6, "0")}`;
+    const transientMap = new Map(Object.entries(transient).map(([k, v]) => [k, encoder.encode(v)]));
+    const stub = new FakeStub(this, ledger, { mspId: creator.mspId, attrs: {} }, txId, this.seconds, transientMap);
+    stub.bufferArgs = args.map((a) => Buffer.from(a));
+    stub.creator = { mspid: creator.mspId, idBytes: encoder.encode(creator.certificatePem) };
+    const response = await chaincode.Invoke(stub);
+    if (response.status === 200) this.#commit(ledger, stub, txId);
+    return { status: response.status, message: response.message ?? "", payload: response.payload ? decoder.decode(response.payload) : "" };
   }
 
   #commit(ledger: FakeLedger, stub: FakeStub, txId: string): void {
