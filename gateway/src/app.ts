@@ -18,7 +18,7 @@ import { installErrorHandling } from "./routes/hooks/errors.js";
 import { installIdempotency } from "./routes/hooks/idempotency.js";
 import { installMetrics } from "./routes/hooks/metrics.js";
 import { installValidation } from "./routes/hooks/validation.js";
-import { scanRoutes } from "./routes/scan.js";
+import { scanRoutes, type ScanRoutesOptions } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
 
@@ -36,6 +36,8 @@ export interface AppDeps {
   readonly audit?: AuditRoutesOptions;
   /** Server-Sent Events over the off-chain index (routes registered when given). */
   readonly events?: EventRoutesOptions;
+  /** The public scan page at /scan (its web root; the default serves gateway/src/web). */
+  readonly scan?: ScanRoutesOptions;
   /** How long /readyz waits for each dependency (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
@@ -77,10 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const probes: ReadinessProbe[] = [{ name: "fabric", check: () => deps.ledger.ready() }, ...(deps.probes ?? [])];
   await app.register(healthRoutes, { probes, registry, probeTimeoutMs: deps.probeTimeoutMs ?? 3_000 });
+  await app.register(scanRoutes, deps.scan ?? {});
   await app.register(v1Routes, { prefix: API_PREFIX, ledger: deps.ledger });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
   if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });
-  await app.register(scanRoutes);
   return app;
 }

@@ -2,16 +2,29 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
+import { newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
+import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
+import { newKuboContentStore } from "./adapters/ipfs.js";
+import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { buildApp } from "./app.js";
 import { FileApiKeyStore } from "./auth/api-keys.js";
+import { isMspId } from "./auth/principal.js";
 import { ConfigError, loadConfigFromProcess } from "./config.js";
+import { EventHub } from "./events/hub.js";
+import { EventListener } from "./events/listener.js";
+import { WebhookDispatcher } from "./events/webhooks.js";
+import { CHANNELS, type ChannelName } from "./ports/ledger.js";
+import { AuditService, shipmentEnricher } from "./services/audit.js";
+import { channelsOf } from "./services/channels.js";
+import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
+
+const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
   const config = loadConfigFromProcess(repoRoot);
-  mkdirSync(config.stateDir, { recursive: true });
+  mkdirSync(path.join(config.stateDir, "checkpoints"), { recursive: true });
 
   const ledger = new FabricLedgerClient({
     networkFile: config.networkFile,
@@ -20,16 +33,38 @@ async function main(): Promise<void> {
     mvccRetries: config.fabric.mvccRetries,
   });
   const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, "idempotency.db"));
+  const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });
+  const documentPolicy = { uploadLimitBytes: config.ipfs.uploadLimitBytes, allowedContentTypes: config.ipfs.allowedContentTypes };
+
+  const index = openSqliteEventIndex(path.join(config.stateDir, "index.db"));
+  const hub = new EventHub();
+  const listener = new EventListener(newFabricEventSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode), index, hub, {
+    channels: CHANNELS,
+    checkpointDir: path.join(config.stateDir, "checkpoints"),
+    retryInitialMs: 1_000,
+    retryMaxMs: 30_000,
+    enrich: (event) => shipmentEnricher(ledger, ledger.observer(event.channel))(event),
+    onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
+  });
+  const webhooks = new WebhookDispatcher(config.events.webhooks, { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 60_000, timeoutMs: 5_000 });
+  webhooks.attach(hub);
+
   const app = await buildApp({
     config,
     keys: new FileApiKeyStore(config.keysFile),
     idempotency,
     ledger,
+    probes: [{ name: "ipfs", check: () => contentStore.ping() }],
+    documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
+    audit: { audit: new AuditService(ledger, index, { channelsOf: channelsOfOrg, maxEvents: 5_000 }), listener },
+    events: { index, hub, channelsOf: channelsOfOrg, heartbeatMs: 15_000, replayLimit: 1_000 },
     logger: { level: config.server.logLevel },
   });
 
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, "shutting down");
+    await listener.stop();
+    webhooks.close();
     await app.close();
     ledger.close();
     idempotency.close();
@@ -39,6 +74,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 
   await app.listen({ host: config.server.host, port: config.server.port });
+  listener.start();
 }
 
 main().catch((err: unknown) => {

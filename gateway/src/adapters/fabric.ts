@@ -9,7 +9,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { connect, hash, signers, StatusCode, type Gateway } from "@hyperledger/fabric-gateway";
+import { connect, hash, signers, StatusCode, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
@@ -118,30 +118,44 @@ export class FabricLedgerClient implements LedgerClient {
   }
 
   async ready(): Promise<void> {
-    const network = this.#network();
     const failures: string[] = [];
     for (const channel of CHANNELS) {
-      const members = channelMembers(network, channel);
-      if (!members) {
-        failures.push(`${channel}: not in network.json`);
-        continue;
-      }
-      // Ask any member with a client user; the regulator is on both channels, so try it first.
-      const candidates = [...members].sort((a, b) => Number(b === "RegulatorMSP") - Number(a === "RegulatorMSP"));
-      const org = candidates.map((m) => findOrg(network, m)).find((o) => o !== undefined && o.users.length > 0);
-      const user = org?.users[0];
-      if (!org || !user || !isRole(user.role)) {
-        failures.push(`${channel}: no client user to probe with`);
-        continue;
-      }
-      const probe: Principal = { keyId: "readiness", user: user.name, mspId: org.mspId as Principal["mspId"], role: user.role };
+      let observer: Principal;
       try {
-        await this.evaluate(probe, { channel, transaction: "partners:ListPartners" });
+        observer = this.observer(channel);
       } catch (err) {
-        failures.push(`${channel} via ${org.peer.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+        failures.push(`${channel}: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
+      try {
+        await this.evaluate(observer, { channel, transaction: "partners:ListPartners" });
+      } catch (err) {
+        failures.push(`${channel}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     if (failures.length > 0) throw new Error(failures.join("; "));
+  }
+
+  /**
+   * A client user of a member of the channel, for the gateway's own reads
+   * (readiness, event listening): the regulator's when it has one, being a
+   * member of every channel.
+   */
+  observer(channel: string): Principal {
+    const network = this.#network();
+    const members = channelMembers(network, channel);
+    if (!members) throw new UnavailableError("fabric", `channel ${channel} is not in network.json`);
+    const candidates = [...members].sort((a, b) => Number(b === "RegulatorMSP") - Number(a === "RegulatorMSP"));
+    const org = candidates.map((m) => findOrg(network, m)).find((o) => o !== undefined && o.users.length > 0);
+    const user = org?.users[0];
+    if (!org || !user || !isRole(user.role)) throw new UnavailableError("fabric", `no client user of a ${channel} member in network.json`);
+    return { keyId: "gateway", user: user.name, mspId: org.mspId as Principal["mspId"], role: user.role };
+  }
+
+  /** The fabric-gateway Network of a channel as the observer (for the event listener adapter). */
+  observerNetwork(channel: string): Network {
+    const as = this.observer(channel);
+    return this.#gatewayFor(as, { channel: channel as LedgerCall["channel"], transaction: "" }).gateway.getNetwork(channel);
   }
 
   close(): void {
