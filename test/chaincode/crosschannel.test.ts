@@ -124,3 +124,48 @@ describe("crosschannel:ImportPacks", () => {
     expect(lot.packCount).to.equal(2);
   });
 });
+
+describe("crosschannel:SyncRecall and crosschannel:SyncWithdrawal", () => {
+  it("copies the manufacturer's recall from mfr-dist onto the dist-pharm lot, so the pharmacy's verify fails", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "sterility deviation");
+    expect((await world.pharmacy.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY)).verified).to.equal(true);
+    const lot = await world.distributorDown.submit("crosschannel:SyncRecall", GTIN, LOT);
+    expect(lot.recall).to.include({ by: MFR, reason: "sterility deviation" });
+    expect(world.net.ledger(DOWNSTREAM).lastEvent()?.payload).to.include({ type: "LotRecalled", syncedFrom: SOURCE });
+    expect((await world.pharmacy.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY)).reason).to.equal("RECALLED");
+  });
+
+  it("rejects a sync when the source has no recall, when it is already synced, and on the source channel", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await expectError(world.distributorDown.submit("crosschannel:SyncRecall", GTIN, LOT), "CONFLICT", "lot");
+    await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "r");
+    await world.regulatorDown.submit("crosschannel:SyncRecall", GTIN, LOT);
+    await expectError(world.distributorDown.submit("crosschannel:SyncRecall", GTIN, LOT), "CONFLICT", "lot");
+    await expectError(world.distributor.submit("crosschannel:SyncRecall", GTIN, LOT), "CONFLICT");
+    await expectError(world.distributorDown.submit("crosschannel:SyncRecall", GTIN, "NOLOT"), "NOT_FOUND", "lot");
+  });
+
+  it("copies a GTIN withdrawal once and refuses a second or groundless sync", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await expectError(world.distributorDown.submit("crosschannel:SyncWithdrawal", GTIN), "CONFLICT", "gtin");
+    await world.manufacturer.submit("products:WithdrawProduct", GTIN, "authorisation ended");
+    const product = await world.distributorDown.submit("crosschannel:SyncWithdrawal", GTIN);
+    expect(product.withdrawal).to.include({ by: MFR, reason: "authorisation ended" });
+    expect((await world.pharmacy.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY)).additionalInfo).to.deep.equal(["WITHDRAWN"]);
+    await expectError(world.distributorDown.submit("crosschannel:SyncWithdrawal", GTIN), "CONFLICT", "gtin");
+    await expectError(world.distributor.submit("crosschannel:SyncWithdrawal", GTIN), "CONFLICT");
+  });
+
+  it("refuses an org that is not a partner, and fails when the source channel is unreachable", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "r");
+    await expectError(world.manufacturer.on(DOWNSTREAM).submit("crosschannel:SyncRecall", GTIN, LOT), "FORBIDDEN");
+    world.net.crossChannelReachable = false;
+    await expectError(world.distributorDown.submit("crosschannel:SyncRecall", GTIN, LOT), "CONFLICT");
+  });
+});

@@ -1,11 +1,12 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
 import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
 import { parseJsonObject, requireOneOf } from "../domain/input";
+import { validateGtin, validateLot } from "../domain/gs1";
 import { parsePackRefs, type HandOff, type Lot, type Pack, type PackRef, type Product } from "../domain/records";
 import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, EVENTS, MAX_PACKS_PER_CALL, ORG_ROLES, PACK_STATUSES, SOURCE_CHANNEL } from "../domain/vocabulary";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
-import { PackLoader, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";
+import { PackLoader, loadLot, loadProduct, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
 import { newPackFields } from "./packs";
@@ -94,7 +95,7 @@ export class CrossChannelContract extends Contract {
     for (const [i, ref] of refs.entries()) {
       if (await state.exists(KEY_TYPES.PACK, [ref.gtin, ref.serial])) throw alreadyExists(`pack ${ref.gtin}/${ref.serial} on ${tx.channel}`, `packs[${i}]`);
     }
-    const answers = await readHandOffs(ctx, refs, fromChannel);
+    const answers = await readHandOffs(ctx, refs);
     const handOffs = refs.map(({ gtin, serial }, i) => {
       const handOff = answers[i];
       if (!handOff || handOff.gtin !== gtin || handOff.serial !== serial) throw notFound(`hand-off of pack ${gtin}/${serial} on ${fromChannel}`, `packs[${i}]`);
@@ -114,17 +115,59 @@ export class CrossChannelContract extends Contract {
     state.emit(EVENTS.PACKS_IMPORTED, { fromChannel, count: handOffs.length, holder: tx.msp });
     return result({ imported: handOffs.length, fromChannel });
   }
+
+  /** Copies a lot recall recorded on the source channel onto this channel's mirror of the lot. */
+  @Transaction()
+  @Returns("string")
+  async SyncRecall(ctx: Context, gtin: string, lot: string): Promise<string> {
+    validateGtin("gtin", gtin);
+    validateLot("lot", lot);
+    const { tx, state } = begin(ctx);
+    requireChannel(tx, DOWNSTREAM_CHANNEL, "a recall sync");
+    await requirePartner(state, tx);
+    const mirror = await loadLot(state, gtin, lot);
+    if (mirror.recall) throw conflict(`lot ${lot} is already recalled on ${tx.channel}`, "lot");
+    const source = await querySource<Lot>(ctx, ["packs:GetLot", gtin, lot]);
+    if (!source.recall) throw conflict(`lot ${lot} is not recalled on ${SOURCE_CHANNEL}`, "lot");
+    const recalled: Lot = { ...mirror, recall: source.recall };
+    await state.put(KEY_TYPES.LOT, [gtin, lot], recalled, [masterDataEndorser(mirror.manufacturer, tx.channel)]);
+    state.emit(EVENTS.LOT_RECALLED, { gtin, lot, reason: source.recall.reason, syncedFrom: SOURCE_CHANNEL });
+    return result(recalled);
+  }
+
+  /** Copies a GTIN withdrawal recorded on the source channel onto this channel's mirror of the product. */
+  @Transaction()
+  @Returns("string")
+  async SyncWithdrawal(ctx: Context, gtin: string): Promise<string> {
+    validateGtin("gtin", gtin);
+    const { tx, state } = begin(ctx);
+    requireChannel(tx, DOWNSTREAM_CHANNEL, "a withdrawal sync");
+    await requirePartner(state, tx);
+    const mirror = await loadProduct(state, gtin);
+    if (mirror.withdrawal) throw conflict(`GTIN ${gtin} is already withdrawn on ${tx.channel}`, "gtin");
+    const source = await querySource<Product>(ctx, ["products:GetProduct", gtin]);
+    if (!source.withdrawal) throw conflict(`GTIN ${gtin} is not withdrawn on ${SOURCE_CHANNEL}`, "gtin");
+    const withdrawn: Product = { ...mirror, withdrawal: source.withdrawal };
+    await state.put(KEY_TYPES.PRODUCT, [gtin], withdrawn, [masterDataEndorser(mirror.manufacturer, tx.channel)]);
+    state.emit(EVENTS.PRODUCT_WITHDRAWN, { gtin, reason: source.withdrawal.reason, syncedFrom: SOURCE_CHANNEL });
+    return result(withdrawn);
+  }
 }
 
 /** Read-only cross-channel query of the source channel's hand-offs. */
-async function readHandOffs(ctx: Context, refs: PackRef[], fromChannel: string): Promise<(HandOff | null)[]> {
-  const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, [GET_HAND_OFFS_FUNCTION, JSON.stringify({ packs: refs })], fromChannel);
-  if (response.status !== 200 || !response.payload) {
-    throw conflict(`cross-channel query to ${fromChannel} failed (${response.status}): ${response.message ?? "no payload"}`);
-  }
-  const answers = JSON.parse(new TextDecoder().decode(response.payload)) as unknown;
-  if (!Array.isArray(answers) || answers.length !== refs.length) throw conflict(`cross-channel query to ${fromChannel} returned an unexpected answer`);
+async function readHandOffs(ctx: Context, refs: PackRef[]): Promise<(HandOff | null)[]> {
+  const answers = await querySource<unknown>(ctx, [GET_HAND_OFFS_FUNCTION, JSON.stringify({ packs: refs })]);
+  if (!Array.isArray(answers) || answers.length !== refs.length) throw conflict(`cross-channel query to ${SOURCE_CHANNEL} returned an unexpected answer`);
   return answers as (HandOff | null)[];
+}
+
+/** A read-only query of the source channel, as the caller, on a peer joined to both channels. */
+async function querySource<T>(ctx: Context, args: string[]): Promise<T> {
+  const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, args, SOURCE_CHANNEL);
+  if (response.status !== 200 || !response.payload) {
+    throw conflict(`cross-channel query to ${SOURCE_CHANNEL} failed (${response.status}): ${response.message ?? "no payload"}`);
+  }
+  return JSON.parse(new TextDecoder().decode(response.payload)) as T;
 }
 
 /** Creates the product and lot records on this channel once; keeps a recall or withdrawal already here. */
