@@ -1,4 +1,202 @@
 #!/usr/bin/env bash
+# npm start: the whole rxtrace system on this machine, in the foreground.
+#   1. checks prerequisites (one sentence each when something is missing)
+#   2. Fabric network (binaries from the release archives on first run), chaincode deployed
+#   3. Kubo (IPFS; built from its Go module on first run)
+#   4. Hardhat node with SupplyChain.sol deployed
+#   5. one API key per org user (only for users that have none)
+#   6. the gateway (REST, /docs, /scan), built when its sources changed
+# Ctrl-C stops every process this command started. State stays in
+# ${RXTRACE_DATA:-<repo>/.rxtrace}, so a second `npm start` resumes with the
+# data intact; `npm run reset` wipes it.
+#
+#   npm start                 bring everything up
+#   npm start -- --demo       ... and load the demo data set (scripts/demo.ts)
+#   npm start -- --no-evm     skip the Hardhat node (no public-chain variant or anchoring)
+# Settings: docs/start.md (RXTRACE_DATA, RXTRACE_GATEWAY_PORT/HOST, RXTRACE_GATEWAY_CONFIG, ...).
 set -euo pipefail
-echo "rxtrace: npm start is not built yet (the network, gateway and EVM parts are in progress)." >&2
-exit 1
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export RXTRACE_DATA="${RXTRACE_DATA:-$ROOT/.rxtrace}"
+RXTRACE_CACHE="${RXTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxtrace}"
+GATEWAY_HOST="${RXTRACE_GATEWAY_HOST:-127.0.0.1}"
+GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-3000}"
+KUBO_VERSION="${KUBO_VERSION:-0.42.0}"
+KUBO_API_PORT="${KUBO_API_PORT:-5001}"
+KUBO_GATEWAY_PORT="${KUBO_GATEWAY_PORT:-5080}"
+EVM_PORT="${EVM_PORT:-8545}"
+LOGS="$RXTRACE_DATA/logs"
+RUN="$RXTRACE_DATA/run"
+
+demo=0; evm=1
+for arg in "$@"; do
+  case "$arg" in
+    --demo) demo=1 ;;
+    --no-evm) evm=0 ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "rxtrace: unknown option $arg (try npm start -- --help)." >&2; exit 2 ;;
+  esac
+done
+
+step=0; steps=6
+say() { echo "rxtrace: $*"; }
+progress() { step=$((step + 1)); echo; echo "[$step/$steps] $*"; }
+fail() { echo "rxtrace: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------ prerequisites
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+network_running() { compgen -G "$RUN/peer-*.pid" >/dev/null && for f in "$RUN"/peer-*.pid; do kill -0 "$(cat "$f")" 2>/dev/null || return 1; done; }
+
+check_free() { # PORT WHAT
+  if port_busy "$1"; then
+    fail "port $1 ($2) is already in use by another program; stop that program (see: ss -ltnp 'sport = :$1') or run npm run reset if it is a leftover rxtrace process."
+  fi
+}
+
+check_prerequisites() {
+  command -v curl >/dev/null 2>&1 || fail "curl is missing; install it (Debian: apt-get install -y curl) and run npm start again."
+  command -v tar >/dev/null 2>&1 || fail "tar is missing; install it and run npm start again."
+  if [ ! -x "$RXTRACE_CACHE/kubo/$KUBO_VERSION/ipfs" ] && ! command -v go >/dev/null 2>&1; then
+    fail "Go is needed once to build Kubo $KUBO_VERSION (IPFS); install Go 1.25 or newer (https://go.dev/dl) and run npm start again."
+  fi
+  if [ ! -x "$RXTRACE_CACHE/fabric/${FABRIC_VERSION:-3.1.5}/bin/peer" ] \
+    && ! { [ -n "${FABRIC_DIST_DIR:-}" ] && compgen -G "$FABRIC_DIST_DIR/hyperledger-fabric-linux-*.tar.gz" >/dev/null; } \
+    && ! curl -sfI --max-time 10 https://github.com >/dev/null 2>&1; then
+    fail "the Fabric binaries are not installed and cannot be downloaded; set FABRIC_DIST_DIR to a folder holding the Fabric release archives (see docs/start.md) and run npm start again."
+  fi
+  if ! network_running; then
+    local p
+    for p in 7054 8054 9054 10054; do check_free "$p" "a Fabric CA"; done
+    for p in 7050 7053 17050 8050 8053 18050 9050 9053 19050 10050 10053 20050; do check_free "$p" "a Fabric orderer"; done
+    for p in 7051 7052 17051 8051 8052 18051 9051 9052 19051 10051 10052 20051; do check_free "$p" "a Fabric peer"; done
+    for p in 7055 8055 9055 10055; do check_free "$p" "a chaincode server"; done
+  fi
+  alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
+  if [ "$evm" = 1 ]; then alive hardhat || check_free "$EVM_PORT" "the Hardhat node"; fi
+  if alive gateway; then
+    fail "an rxtrace gateway started by another npm start is still running (pid $(cat "$RUN/gateway.pid")); stop that one first (Ctrl-C in its terminal)."
+  fi
+  check_free "$GATEWAY_PORT" "the rxtrace gateway"
+}
+
+# ------------------------------------------------------------ stop on exit
+started=()
+gateway_pid=""
+stopping=0
+stop_all() {
+  [ "$stopping" = 1 ] && return; stopping=1
+  trap - INT TERM
+  if [ ${#started[@]} -eq 0 ] && [ -z "$gateway_pid" ]; then return; fi
+  echo
+  say "stopping what this npm start started..."
+  if [ -n "$gateway_pid" ] && kill -0 "$gateway_pid" 2>/dev/null; then
+    kill "$gateway_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$gateway_pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/gateway.pid"
+  local i
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    case "${started[$i]}" in
+      evm) bash scripts/evm.sh stop || true ;;
+      kubo) bash scripts/kubo.sh stop || true ;;
+      network) bash scripts/network.sh down >/dev/null || true; say "network stopped" ;;
+    esac
+  done
+  say "stopped. Data kept in $RXTRACE_DATA (npm start resumes it; npm run reset wipes it)."
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
+trap 'code=$?; if [ "$code" -ne 0 ] && [ "$stopping" = 0 ]; then stop_all; fi' EXIT
+
+# ------------------------------------------------------------ gateway build
+gateway_build_needed() {
+  [ -f gateway/dist/main.js ] || return 0
+  [ -f chaincode/dist/index.js ] || return 0
+  [ -n "$(find gateway/src chaincode/src -name '*.ts' -newer gateway/dist/main.js -print -quit)" ]
+}
+
+wait_for_gateway() {
+  local url="http://127.0.0.1:$GATEWAY_PORT"
+  for _ in $(seq 1 300); do
+    curl -sf "$url/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$gateway_pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# ------------------------------------------------------------ main
+source scripts/lib/node.sh
+mkdir -p "$LOGS" "$RUN"
+[ "$demo" = 1 ] && steps=7
+say "data folder $RXTRACE_DATA"
+
+progress "checking prerequisites"
+check_prerequisites
+say "ok"
+
+progress "Fabric network (4 orgs, channels mfr-dist and dist-pharm, chaincode rxtrace)"
+if network_running; then say "already running; leaving it as it is"; else started+=(network); bash scripts/network.sh up; fi
+
+progress "Kubo (IPFS) on 127.0.0.1:$KUBO_API_PORT"
+alive kubo || started+=(kubo)
+bash scripts/kubo.sh start
+
+progress "Hardhat node on 127.0.0.1:$EVM_PORT with SupplyChain.sol"
+if [ "$evm" = 1 ]; then
+  alive hardhat || started+=(evm)
+  bash scripts/evm.sh start
+else
+  say "skipped (--no-evm)"
+fi
+
+progress "API keys"
+npx tsx scripts/gateway/create-keys.ts
+
+progress "gateway on http://$GATEWAY_HOST:$GATEWAY_PORT"
+if gateway_build_needed; then
+  say "building chaincode domain and gateway (TypeScript)..."
+  npm run build -w chaincode --silent
+  npm run build -w gateway --silent
+fi
+node gateway/dist/main.js >>"$LOGS/gateway.log" 2>&1 </dev/null &
+gateway_pid=$!
+echo "$gateway_pid" >"$RUN/gateway.pid"
+if ! wait_for_gateway; then
+  tail -n 30 "$LOGS/gateway.log" >&2
+  fail "the gateway did not start; its log is $LOGS/gateway.log (last lines above)."
+fi
+# Bundle the scan page now rather than on the first visitor's request.
+curl -sf "http://127.0.0.1:$GATEWAY_PORT/scan/app.js" -o /dev/null || say "warning: the scan page script did not build; see $LOGS/gateway.log"
+
+if [ "$demo" = 1 ]; then
+  progress "demo data"
+  npx tsx scripts/demo.ts --gateway "http://127.0.0.1:$GATEWAY_PORT" || say "warning: the demo data set did not load completely (see above); the system stays up."
+fi
+
+base="http://$GATEWAY_HOST:$GATEWAY_PORT"
+cat <<BANNER
+
+rxtrace is up.
+  API            $base/v1          (send an API key in the x-api-key header)
+  API docs       $base/docs
+  Scan page      $base/scan
+  Health         $base/readyz
+  API keys       $RXTRACE_DATA/gateway/api-keys.txt   (one per org user; tab-separated: org, user, role, key id, key)
+  Logs           $LOGS/
+  Demo data      npm run demo   (in another terminal, while this runs)
+Press Ctrl-C to stop everything this command started. Data stays in $RXTRACE_DATA.
+BANNER
+
+# Stay in the foreground with the gateway; if it dies, stop the rest.
+set +e
+wait "$gateway_pid"
+code=$?
+if [ "$stopping" = 0 ]; then
+  echo "rxtrace: the gateway exited (code $code); last lines of $LOGS/gateway.log:" >&2
+  tail -n 20 "$LOGS/gateway.log" >&2
+  stop_all
+  exit 1
+fi

@@ -1,0 +1,208 @@
+/**
+ * The demo data set, loaded through the gateway's REST API as the orgs' users
+ * would: two products, three lots, a shipment manufacturer -> distributor on
+ * mfr-dist (with private trade terms), a refrigerated shipment with one
+ * cold-chain excursion (hold), the hand-off to dist-pharm, a shipment
+ * distributor -> pharmacy, a recall by the regulator and one dispense. It ends
+ * by printing scan-page and label links for packs in each state.
+ *
+ *   npm run demo                      against http://127.0.0.1:${RXTRACE_GATEWAY_PORT:-3000}
+ *   npx tsx scripts/demo.ts --gateway http://host:port
+ *
+ * Keys come from $RXTRACE_DATA/gateway/api-keys.txt. Every step is safe to run
+ * again: what already exists (409) is left as it is.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
+const gatewayArg = process.argv.indexOf("--gateway");
+const gateway = (gatewayArg > 0 ? process.argv[gatewayArg + 1] : undefined) ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? "3000"}`;
+const keysFile = path.join(dataDir, "gateway", "api-keys.txt");
+
+type Who = "manufacturer" | "quality" | "distributor" | "pharmacy" | "regulator";
+const USERS: Record<Who, [mspId: string, user: string]> = {
+  manufacturer: ["ManufacturerMSP", "operator"],
+  quality: ["ManufacturerMSP", "quality"],
+  distributor: ["DistributorMSP", "operator"],
+  pharmacy: ["PharmacyMSP", "pharmacist"],
+  regulator: ["RegulatorMSP", "auditor"],
+};
+
+/** The newest key of each org user in api-keys.txt (mspId, user, role, key id, key; tab-separated). */
+export function latestKeys(text: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || line.trim() === "") continue;
+    const [mspId, user, , , key] = line.split("\t");
+    if (mspId && user && key) keys.set(`${mspId}/${user}`, key);
+  }
+  return keys;
+}
+
+function loadKeys(): Record<Who, string> {
+  let text: string;
+  try {
+    text = readFileSync(keysFile, "utf8");
+  } catch {
+    throw new Error(`no API keys at ${keysFile}; start the system first (npm start), which creates them`);
+  }
+  const all = latestKeys(text);
+  const out = {} as Record<Who, string>;
+  for (const [who, [mspId, user]] of Object.entries(USERS) as [Who, [string, string]][]) {
+    const key = all.get(`${mspId}/${user}`);
+    if (!key) throw new Error(`${keysFile} has no key for ${mspId}/${user}`);
+    out[who] = key;
+  }
+  return out;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call(key: string, method: "GET" | "POST", url: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { "x-api-key": key };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${gateway}/v1${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  const parsed: unknown = text === "" ? undefined : JSON.parse(text);
+  if (!res.ok) {
+    const err = (parsed ?? {}) as { code?: string; message?: string };
+    throw new ApiError(res.status, err.code ?? String(res.status), `${method} ${url}: ${res.status} ${err.code ?? ""} ${err.message ?? text}`);
+  }
+  return parsed;
+}
+
+/** Runs one step; an answer 409 (already exists / already done) counts as done. */
+async function step(title: string, run: () => Promise<unknown>): Promise<void> {
+  process.stdout.write(`  ${title} ... `);
+  try {
+    await run();
+    process.stdout.write("done\n");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      process.stdout.write(`already there (${err.code})\n`);
+      return;
+    }
+    process.stdout.write("FAILED\n");
+    throw err;
+  }
+}
+
+const AMOXICILLIN = "09521234543213";
+const INSULIN = "14567815983469";
+const packs = (gtin: string, prefix: string, from: number, to: number): { gtin: string; serial: string }[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ gtin, serial: `${prefix}-${String(from + i).padStart(3, "0")}` }));
+
+async function main(): Promise<void> {
+  const key = loadKeys();
+  console.log(`rxtrace demo data -> ${gateway}`);
+
+  await step("manufacturer registers Amoxicillin 500 mg (controlled room temperature)", () =>
+    call(key.manufacturer, "POST", "/products", {
+      gtin: AMOXICILLIN,
+      name: "Amoxicillin 500 mg capsules",
+      strength: "500 mg",
+      form: "capsule",
+      nationalCode: "NDC 0000-1111-22",
+      storage: { minCentiCelsius: 2000, maxCentiCelsius: 2500 },
+      limits: { minCentiCelsius: 1500, maxCentiCelsius: 3000 },
+      stabilityBudgetMinutes: 1440,
+    }),
+  );
+  await step("manufacturer registers Insulin glargine pens (refrigerated 2-8 °C)", () =>
+    call(key.manufacturer, "POST", "/products", {
+      gtin: INSULIN,
+      name: "Insulin glargine 100 U/ml pen",
+      strength: "100 U/ml",
+      form: "pre-filled pen",
+      nationalCode: "NDC 0000-3333-44",
+      storage: { minCentiCelsius: 200, maxCentiCelsius: 800 },
+      limits: { minCentiCelsius: 0, maxCentiCelsius: 2500 },
+      stabilityBudgetMinutes: 60,
+    }),
+  );
+
+  const lots = [
+    { gtin: AMOXICILLIN, lot: "AMX2601", expiry: "281231", serials: packs(AMOXICILLIN, "AMX", 1, 6) },
+    { gtin: AMOXICILLIN, lot: "AMX2602", expiry: "281100", serials: packs(AMOXICILLIN, "AMXR", 1, 3) },
+    { gtin: INSULIN, lot: "INS2601", expiry: "271000", serials: packs(INSULIN, "INS", 1, 4) },
+  ];
+  for (const lot of lots) {
+    await step(`manufacturer commissions lot ${lot.lot} (${lot.serials.length} packs)`, () =>
+      call(key.manufacturer, "POST", "/lots", { gtin: lot.gtin, lot: lot.lot, expiry: lot.expiry, serials: lot.serials.map((p) => p.serial) }),
+    );
+  }
+
+  const s1 = [...packs(AMOXICILLIN, "AMX", 1, 6), ...packs(AMOXICILLIN, "AMXR", 1, 3)];
+  await step("manufacturer ships DEMO-S1 to the distributor (mfr-dist, private trade terms)", () =>
+    call(key.manufacturer, "POST", "/shipments", {
+      shipmentId: "DEMO-S1",
+      consignee: "DistributorMSP",
+      packs: s1,
+      terms: { price: "412.50", currency: "EUR", quantity: s1.length, invoiceRef: "INV-DEMO-0001" },
+    }),
+  );
+  await step("distributor receives DEMO-S1", () => call(key.distributor, "POST", "/shipments/DEMO-S1/receive", { packs: s1 }));
+
+  const s2 = packs(INSULIN, "INS", 1, 4);
+  await step("manufacturer ships refrigerated DEMO-S2 to the distributor", () =>
+    call(key.manufacturer, "POST", "/shipments", { shipmentId: "DEMO-S2", consignee: "DistributorMSP", packs: s2 }),
+  );
+  await step("distributor's data logger reports DEMO-S2 temperatures with a 90-minute excursion to 12 °C", async () => {
+    try {
+      await call(key.distributor, "GET", "/shipments/DEMO-S2/cold-chain");
+      throw new ApiError(409, "ALREADY_EXISTS", "readings already recorded");
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    }
+    const start = Math.floor(Date.now() / 1000) - 6 * 3600;
+    const readings = Array.from({ length: 30 }, (_, i) => ({ at: start + i * 600, centiCelsius: i >= 12 && i < 21 ? 1200 : 500 }));
+    return call(key.distributor, "POST", "/shipments/DEMO-S2/readings", { intervalSeconds: 600, readings });
+  });
+  await step("distributor receives DEMO-S2 (its packs stay on cold-chain hold)", () =>
+    call(key.distributor, "POST", "/shipments/DEMO-S2/receive", { packs: s2 }),
+  );
+
+  const toPharmacy = [...packs(AMOXICILLIN, "AMX", 1, 4), ...packs(AMOXICILLIN, "AMXR", 1, 3)];
+  await step("distributor hands packs off from mfr-dist to dist-pharm", () => call(key.distributor, "POST", "/handoffs", { packs: toPharmacy }));
+  await step("distributor ships DEMO-S3 to the pharmacy (dist-pharm)", () =>
+    call(key.distributor, "POST", "/shipments", {
+      shipmentId: "DEMO-S3",
+      consignee: "PharmacyMSP",
+      packs: toPharmacy,
+      terms: { price: "301.00", currency: "EUR", quantity: toPharmacy.length, invoiceRef: "INV-DEMO-0002" },
+    }),
+  );
+  await step("pharmacy receives DEMO-S3", () => call(key.pharmacy, "POST", "/shipments/DEMO-S3/receive", { packs: toPharmacy }));
+
+  await step("regulator recalls lot AMX2602 on both channels", () =>
+    call(key.regulator, "POST", `/lots/${AMOXICILLIN}/AMX2602/recall`, { reason: "Demo: out-of-specification dissolution results" }),
+  );
+  await step("pharmacy dispenses AMX-001", () => call(key.pharmacy, "POST", `/packs/${AMOXICILLIN}/AMX-001/dispense`, { lot: "AMX2601", expiry: "281231" }));
+
+  const label = (gtin: string, serial: string): string => `${gateway}/v1/packs/${gtin}/${serial}/label.png`;
+  console.log(`
+Demo data loaded. Open ${gateway}/scan with the pharmacy key (PharmacyMSP pharmacist in ${keysFile}) and scan or upload:
+  authentic, in stock at the pharmacy  ${label(AMOXICILLIN, "AMX-002")}
+  recalled lot AMX2602                 ${label(AMOXICILLIN, "AMXR-001")}
+  already dispensed                    ${label(AMOXICILLIN, "AMX-001")}
+  on cold-chain hold (distributor)     ${label(INSULIN, "INS-001")}  (use the distributor's or regulator's key)
+Label images need an API key too (x-api-key header), e.g.
+  curl -H "x-api-key: <key>" -o pack.png '${label(AMOXICILLIN, "AMX-002")}'
+Type a code instead: 01${AMOXICILLIN}17281231` + `10AMX2601<GS>21AMX-002`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`rxtrace demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
