@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { mkdtempSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -103,6 +103,12 @@ describe("event listener", () => {
   let hub: EventHub;
   let listener: EventListener;
   let published: IndexedEvent[];
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-listener-"));
+    dirs.push(dir);
+    return dir;
+  };
 
   beforeEach(() => {
     source = new FakeEventSource();
@@ -112,7 +118,7 @@ describe("event listener", () => {
     hub.subscribe((e) => published.push(e));
     listener = new EventListener(source, index, hub, {
       channels: ["mfr-dist", "dist-pharm"],
-      checkpointDir: mkdtempSync(path.join(tmpdir(), "rxtrace-listener-")),
+      checkpointDir: tempDir(),
       retryInitialMs: 5,
       retryMaxMs: 20,
     });
@@ -121,6 +127,7 @@ describe("event listener", () => {
   afterEach(async () => {
     await listener.stop();
     index.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   it("indexes and publishes each channel's events and checkpoints them", async () => {
@@ -183,7 +190,7 @@ describe("event listener", () => {
     await listener.stop();
     listener = new EventListener(source, index, hub, {
       channels: ["mfr-dist"],
-      checkpointDir: mkdtempSync(path.join(tmpdir(), "rxtrace-listener-")),
+      checkpointDir: tempDir(),
       retryInitialMs: 5,
       retryMaxMs: 20,
       enrich: async (e) => (e.eventName === "ShipmentShipped" ? [{ gtin: GTIN, serial: "SN9", shipmentId: "S1" }] : []),
