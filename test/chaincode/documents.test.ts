@@ -87,6 +87,14 @@ describe("documents:PutDocumentKey, GetDocumentKey and PurgeDocumentKey", () => 
     await expectError(world.manufacturer.submit("documents:PurgeDocumentKey", CID), "NOT_FOUND", "cid");
   });
 
+  it("does not let another org read or purge the key", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID);
+    await expectError(world.regulator.submit("documents:PurgeDocumentKey", CID), "NOT_FOUND", "cid");
+    await expectError(world.regulator.submit("documents:GetDocumentKey", CID), "NOT_FOUND", "cid");
+    expect(await world.manufacturer.submit("documents:GetDocumentKey", CID)).to.deep.equal({ cid: CID, key: KEY });
+  });
+
   it("rejects storing a second key for the same document", async () => {
     const world = await lotWorld(1);
     await world.manufacturer.submitWithTransient("documents:PutDocumentKey", { key: KEY }, CID);

@@ -135,6 +135,15 @@ describe("packs:Decommission", () => {
     });
   }
 
+  it("answers a repeated decommission by the same org with an already-inactive alert and no status change", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "LOCKED" });
+    const again = await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "DESTROYED" });
+    expect(again.alert).to.include({ code: "ALREADY_INACTIVE", firstBy: MFR });
+    expect(again.pack).to.include({ status: "LOCKED" });
+    expect(again.pack.marks).to.deep.equal([]);
+  });
+
   it("rejects a decommission by an org that does not hold the pack", async () => {
     const world = await lotWorld(1);
     await expectError(world.distributor.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "STOLEN" }), "FORBIDDEN");
@@ -162,6 +171,14 @@ describe("packs:UndoDecommission", () => {
     expect(pack.status).to.equal("RECEIVED");
     expect(pack.decommission).to.equal(undefined);
     expect(world.net.ledger(DOWNSTREAM).lastEvent()?.payload).to.include({ type: "DecommissionUndone", status: "RECEIVED" });
+  });
+
+  it("rejects a repeated undo: the pack is active again", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "SAMPLE" });
+    expect((await world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000")).status).to.equal("COMMISSIONED");
+    const error = await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT", "serial");
+    expect(error.detail).to.match(/not decommissioned/);
   });
 
   it("rejects an undo after 10 days", async () => {
