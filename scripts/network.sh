@@ -41,6 +41,8 @@ say() { echo "network: $*"; }
 die() { echo "network: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- org facts
+# The orderer of an org runs under a second MSP id of the same CA (see network/configtx.yaml).
+orderer_msp_of() { local m; m=$(msp_of "$1"); echo "${m%MSP}OrdererMSP"; }
 msp_of() {
   case $1 in
     manufacturer) echo ManufacturerMSP ;; distributor) echo DistributorMSP ;;
@@ -269,7 +271,7 @@ start_orderer() {
   mkdir -p "$n"
   start_process "orderer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
     ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
-    ORDERER_GENERAL_LOCALMSPID="$(msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
+    ORDERER_GENERAL_LOCALMSPID="$(orderer_msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
     ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
     ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" ORDERER_GENERAL_TLS_CLIENTROOTCAS="$(all_ca_list)" \
@@ -502,7 +504,7 @@ write_network_json() {
              admin: {name: "admin", role: "admin", certPath: ($od + "/users/admin/msp/signcerts/cert.pem"),
                      keyPath: ($od + "/users/admin/msp/keystore/key.pem"),
                      tlsCertPath: ($od + "/users/admin/tls/server.crt"), tlsKeyPath: ($od + "/users/admin/tls/server.key")}}]' <<<"$orgs_json")
-    orderers_json=$(jq --arg name "$org" --arg msp "$(msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
+    orderers_json=$(jq --arg name "$org" --arg msp "$(orderer_msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
       --arg host "orderer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" \
       '. + [{name: $name, mspId: $msp, endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca}]' <<<"$orderers_json")
   done

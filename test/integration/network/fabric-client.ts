@@ -89,15 +89,71 @@ export async function submitJson(contract: Contract, name: string, options: { ar
   const transient = options.transientData
     ? Object.fromEntries(Object.entries(options.transientData).map(([k, v]) => [k, new TextEncoder().encode(v)]))
     : undefined;
-  const result = await contract.submit(name, {
-    arguments: options.arguments,
-    ...(options.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
-    ...(transient ? { transientData: transient } : {}),
-  });
-  return JSON.parse(utf8.decode(result)) as unknown;
+  try {
+    const result = await contract.submit(name, {
+      arguments: options.arguments,
+      ...(options.endorsingOrganizations ? { endorsingOrganizations: options.endorsingOrganizations } : {}),
+      ...(transient ? { transientData: transient } : {}),
+    });
+    return JSON.parse(utf8.decode(result)) as unknown;
+  } catch (error) {
+    throw withDetails(error);
+  }
+}
+
+/** Copies the peers' messages of a gateway error into its message, so a failed test says why. */
+export function withDetails(error: unknown): unknown {
+  const details = (error as { details?: { address?: string; message?: string }[] } | undefined)?.details;
+  if (error instanceof Error && details && details.length > 0) {
+    error.message += details.map((d) => `\n  ${d.address ?? "peer"}: ${d.message ?? ""}`).join("");
+  }
+  return error;
 }
 
 /** A unique suffix so repeated runs on the same ledger never collide. */
 export function runId(): string {
   return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
+}
+
+/**
+ * The chaincode error code (INVALID_ARGUMENT, FORBIDDEN, ...) carried by a
+ * failed evaluate or endorse, found in the error or its peer details.
+ */
+export function chaincodeErrorCode(error: unknown): string | undefined {
+  const texts: string[] = [];
+  if (error instanceof Error) texts.push(error.message);
+  const details = (error as { details?: { message?: string }[] } | undefined)?.details ?? [];
+  for (const d of details) if (d.message) texts.push(d.message);
+  for (const t of texts) {
+    const match = /"code":"([A-Z_]+)"/.exec(t);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** Runs `action`, expecting it to fail; returns what it threw. */
+export async function failureOf(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/**
+ * Retries `check` until it passes or `ms` elapse. A submit returns once the
+ * submitting org's peer committed the block; another org's peer may commit it
+ * a moment later, so reads through another org's peer use this.
+ */
+export async function eventually<T>(check: () => Promise<T>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
