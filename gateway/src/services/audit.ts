@@ -184,13 +184,19 @@ function fromIndexed(e: IndexedEvent): TimelineEntry {
 
 const CHANNEL_ORDER: Readonly<Record<string, number>> = { "mfr-dist": 0, "dist-pharm": 1 };
 
-/** Time first; within one second the source channel before the downstream one, then block order. */
+/**
+ * Time first (the ledger keeps seconds); within one second the source channel
+ * before the downstream one, then block order. An entry the index has not
+ * seen keeps its place from the key history, which is in commit order.
+ */
 function sortTimeline(entries: TimelineEntry[]): TimelineEntry[] {
+  const arrival = new Map(entries.map((e, i) => [e, i]));
   return entries.sort(
     (a, b) =>
       a.timestamp.localeCompare(b.timestamp) ||
       (CHANNEL_ORDER[a.channel] ?? 9) - (CHANNEL_ORDER[b.channel] ?? 9) ||
-      (a.blockNumber ?? Number.MAX_SAFE_INTEGER) - (b.blockNumber ?? Number.MAX_SAFE_INTEGER),
+      (a.blockNumber !== null && b.blockNumber !== null ? a.blockNumber - b.blockNumber : 0) ||
+      (arrival.get(a) ?? 0) - (arrival.get(b) ?? 0),
   );
 }
 

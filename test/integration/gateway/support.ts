@@ -2,7 +2,7 @@
 import path from "node:path";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
-import type { ChannelName, LedgerClient } from "../../../gateway/src/ports/ledger.js";
+import type { ChannelName, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
 
 export const KUBO_API = process.env.RXTRACE_KUBO_API ?? "http://127.0.0.1:5001";
 export const DATA_DIR = process.env.RXTRACE_DATA ?? path.resolve(import.meta.dirname, "../../../.rxtrace");
@@ -43,8 +43,8 @@ export function expiryAhead(): string {
 }
 
 /** Registers a refrigerated product of the manufacturer on mfr-dist. */
-export async function registerProduct(ledger: LedgerClient, gtin: string): Promise<void> {
-  await ledger.submit(manufacturer, {
+export async function registerProduct(ledger: LedgerClient, gtin: string): Promise<SubmitResult> {
+  return ledger.submit(manufacturer, {
     channel: "mfr-dist",
     transaction: "products:RegisterProduct",
     args: [
@@ -72,7 +72,7 @@ export interface Journey {
 }
 
 /**
- * One lot's journey across both channels: commission, ship to the distributor
+ * One lot's journey across both channels: register the product, commission, ship to the distributor
  * with cold-chain readings, receive, hand off to dist-pharm, import, ship to
  * the pharmacy, receive, dispense one pack.
  */
@@ -87,7 +87,8 @@ export async function runJourney(ledger: LedgerClient, tag: string): Promise<Jou
     const out = await ledger.submit(as, { channel, transaction, args: [JSON.stringify(body)], endorsingOrganizations: endorsers });
     steps.push({ channel, name, txId: out.transactionId, blockNumber: out.blockNumber });
   };
-  await registerProduct(ledger, gtin);
+  const registered = await registerProduct(ledger, gtin);
+  steps.push({ channel: "mfr-dist", name: "register", txId: registered.transactionId, blockNumber: registered.blockNumber });
   await step("commission", manufacturer, "mfr-dist", "packs:CommissionLot", { gtin, lot, expiry, serials }, ["ManufacturerMSP"]);
   const s1 = `S1-${RUN}`;
   await step("ship", manufacturer, "mfr-dist", "shipments:Ship", { shipmentId: s1, consignee: "DistributorMSP", packs }, ["ManufacturerMSP", "DistributorMSP"]);
