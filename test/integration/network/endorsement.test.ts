@@ -1,0 +1,49 @@
+/**
+ * State-based endorsement on the real network: every pack key names its
+ * owner's org, so a change endorsed only by another org's peer fails
+ * validation at commit, even though that peer's chaincode accepted it.
+ */
+import { expect } from "chai";
+import { CommitError } from "@hyperledger/fabric-gateway";
+import { FabricSessions, eventually, failureOf, runId, submitJson, type OrgSession } from "./fabric-client.js";
+import { commissionLot, packOf, type Lot } from "./scenario.js";
+
+/** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */
+const ENDORSEMENT_POLICY_FAILURE = 10;
+
+describe("state-based endorsement of a pack", function () {
+  this.timeout(120_000);
+  let sessions: FabricSessions;
+  let manufacturer: OrgSession;
+  let regulator: OrgSession;
+  let lot: Lot;
+
+  before(async () => {
+    sessions = new FabricSessions();
+    manufacturer = sessions.as("ManufacturerMSP", "operator");
+    regulator = sessions.as("RegulatorMSP", "auditor");
+    lot = await commissionLot(manufacturer, `SBE${runId()}`, 1);
+  });
+  after(() => sessions.close());
+
+  it("invalidates a regulator's mark on a manufacturer's pack endorsed only by the regulator's peer, leaving the pack unchanged", async () => {
+    const pack = lot.packs[0]!;
+    const mark = JSON.stringify({ ...pack, mark: "SUSPECT", reason: "report from the field" });
+    const error = await failureOf(() =>
+      submitJson(regulator.contract("mfr-dist"), "packs:SetMark", { arguments: [mark], endorsingOrganizations: ["RegulatorMSP"] }),
+    );
+    expect(error).to.be.instanceOf(CommitError);
+    expect((error as CommitError).code).to.equal(ENDORSEMENT_POLICY_FAILURE);
+    expect((await packOf(regulator, "mfr-dist", pack)).marks).to.not.include("SUSPECT");
+  });
+
+  it("commits the same mark once the owner's peer endorses it too", async () => {
+    const pack = lot.packs[0]!;
+    const mark = JSON.stringify({ ...pack, mark: "SUSPECT", reason: "report from the field" });
+    await submitJson(regulator.contract("mfr-dist"), "packs:SetMark", {
+      arguments: [mark],
+      endorsingOrganizations: ["RegulatorMSP", "ManufacturerMSP"],
+    });
+    await eventually(async () => expect((await packOf(manufacturer, "mfr-dist", pack)).marks).to.include("SUSPECT"));
+  });
+});
