@@ -139,9 +139,13 @@ describe("POST /v1/handoffs (one-call cross-channel hand-off)", () => {
   beforeEach(async () => {
     t = await buildTestApp();
     imported = new Set();
+    let handedOff = false;
     t.ledger
-      .on("crosschannel:GetHandOffs", () => [null, null])
-      .on("crosschannel:HandOff", () => ({ handedOff: 2, toChannel: "dist-pharm" }))
+      .on("crosschannel:GetHandOffs", () => (handedOff ? PACKS.map(() => ({ holder: "DistributorMSP", toChannel: "dist-pharm" })) : [null, null]))
+      .on("crosschannel:HandOff", () => {
+        handedOff = true;
+        return { handedOff: 2, toChannel: "dist-pharm" };
+      })
       .on("crosschannel:ImportPacks", (call) => {
         for (const p of JSON.parse(call.args?.[0] ?? "").packs as { serial: string }[]) imported.add(p.serial);
         return { imported: 2 };
@@ -168,6 +172,27 @@ describe("POST /v1/handoffs (one-call cross-channel hand-off)", () => {
       ["crosschannel:HandOff", "mfr-dist", ["DistributorMSP"]],
       ["crosschannel:ImportPacks", "dist-pharm", ["DistributorMSP", "RegulatorMSP"]],
     ]);
+  });
+
+  it("waits until the regulator's peer sees the hand-off before importing", async () => {
+    let polls = 0;
+    let handedOff = false;
+    t.ledger
+      .on("crosschannel:HandOff", () => {
+        handedOff = true;
+        return { handedOff: 2 };
+      })
+      .on("crosschannel:GetHandOffs", (call) => {
+        if (!handedOff) return [null, null];
+        // The regulator's peer commits the block a little later than the distributor's.
+        if (call.endorsingOrganizations?.includes("RegulatorMSP") && ++polls < 3) return [null, null];
+        return PACKS.map(() => ({ holder: "DistributorMSP", toChannel: "dist-pharm" }));
+      });
+    const res = await t.app.inject({ method: "POST", url: "/v1/handoffs", headers: json(KEYS.distributor), payload: { packs: PACKS } });
+    expect(res.statusCode).to.equal(200);
+    expect(polls).to.equal(3);
+    const kinds = t.ledger.calls.map((c) => c.call.transaction);
+    expect(kinds.lastIndexOf("crosschannel:GetHandOffs")).to.be.lessThan(kinds.indexOf("crosschannel:ImportPacks"));
   });
 
   it("says the hand-off committed and how to finish when the import fails", async () => {

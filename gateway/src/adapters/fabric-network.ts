@@ -1,7 +1,8 @@
 /**
  * Reads `$RXTRACE_DATA/network.json`, what the network scripts publish for
  * clients: channels and their member orgs, each org's peer (endpoint, TLS CA,
- * host override) and its users' certificate and key files.
+ * host override), its applications' TLS client certificate (mutual TLS) and
+ * its users' certificate and key files.
  */
 import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
@@ -22,6 +23,8 @@ const OrgSchema = Type.Object({
     hostOverride: Type.String({ minLength: 1 }),
     tlsCaCertPath: Type.String({ minLength: 1 }),
   }),
+  /** The org applications' TLS client certificate, when the peers require mutual TLS. */
+  clientTls: Type.Optional(Type.Object({ certPath: Type.String({ minLength: 1 }), keyPath: Type.String({ minLength: 1 }) })),
   users: Type.Array(UserSchema),
   admin: Type.Optional(UserSchema),
 });

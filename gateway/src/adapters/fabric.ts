@@ -1,7 +1,8 @@
 /**
  * LedgerClient over Fabric's Gateway service (@hyperledger/fabric-gateway).
- * One gRPC connection per peer, shared by every org user whose calls go
- * through that peer; one Gateway (identity + signer) per org user. Deadlines
+ * One gRPC connection per peer (mutual TLS with the org's application
+ * certificate when network.json names one), shared by every org user whose
+ * calls go through that peer; one Gateway (identity + signer) per org user. Deadlines
  * per call kind; a transaction invalidated by an MVCC read conflict is
  * endorsed and submitted again (and only that); every submit waits for its
  * commit status and fails unless it committed VALID.
@@ -186,7 +187,10 @@ export class FabricLedgerClient implements LedgerClient {
     let client = this.#clients.get(org.name);
     if (!client) {
       const tlsRoot = readFileSync(org.peer.tlsCaCertPath);
-      client = new grpc.Client(org.peer.endpoint, grpc.credentials.createSsl(tlsRoot), {
+      const credentials = org.clientTls
+        ? grpc.credentials.createSsl(tlsRoot, readFileSync(org.clientTls.keyPath), readFileSync(org.clientTls.certPath))
+        : grpc.credentials.createSsl(tlsRoot);
+      client = new grpc.Client(org.peer.endpoint, credentials, {
         "grpc.ssl_target_name_override": org.peer.hostOverride,
       });
       this.#clients.set(org.name, client);

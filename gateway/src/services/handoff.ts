@@ -36,8 +36,46 @@ function step(committed: SubmitResult, count: number): HandOffStep {
   return { transactionId: committed.transactionId, blockNumber: committed.blockNumber, count };
 }
 
+export interface HandOffOptions {
+  /** How long to wait for the regulator's peer to commit the hand-off block before importing. */
+  propagationTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class HandOffService {
-  constructor(private readonly ledger: LedgerClient) {}
+  readonly #timeoutMs: number;
+  readonly #pollMs: number;
+
+  constructor(
+    private readonly ledger: LedgerClient,
+    options: HandOffOptions = {},
+  ) {
+    this.#timeoutMs = options.propagationTimeoutMs ?? 10_000;
+    this.#pollMs = options.pollIntervalMs ?? 200;
+  }
+
+  /**
+   * The commit status came from the distributor's peer; the import is also
+   * endorsed by the regulator's peer, whose cross-channel read must already
+   * see the hand-off block. Waits until it does (or the timeout passes, and
+   * the import then reports what is missing).
+   */
+  async #awaitPropagation(as: Principal, packs: PackRef[]): Promise<void> {
+    const deadline = Date.now() + this.#timeoutMs;
+    for (;;) {
+      const { result } = await this.ledger.evaluate(as, {
+        channel: SOURCE,
+        transaction: "crosschannel:GetHandOffs",
+        args: [JSON.stringify({ packs })],
+        endorsingOrganizations: ["RegulatorMSP"],
+      });
+      const seen = Array.isArray(result) && result.length === packs.length && result.every((r) => r !== null && r !== undefined);
+      if (seen || Date.now() >= deadline) return;
+      await sleep(this.#pollMs);
+    }
+  }
 
   async handOff(as: Principal, packs: PackRef[]): Promise<HandOffAnswer> {
     const { result } = await this.ledger.evaluate(as, {
@@ -64,6 +102,7 @@ export class HandOffService {
         endorsingOrganizations: [as.mspId],
       });
       handOff = step(committed, pending.length);
+      await this.#awaitPropagation(as, pending);
     }
 
     // Packs handed off by an earlier call may already be imported.

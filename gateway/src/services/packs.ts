@@ -9,7 +9,7 @@ import { isAllowed, type Action } from "../auth/policy.js";
 import { ForbiddenError, NotFoundError } from "../errors.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../ports/ledger.js";
 import { orgs, readChannels } from "./channels.js";
-import { liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
+import { chronological, liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
 
 export type Committed = SubmitResult & { channel: ChannelName };
 
@@ -39,13 +39,13 @@ export class PackService {
     return live;
   }
 
-  /** History of the pack on each channel the caller sees, merged oldest first. */
+  /** History of the pack on each channel the caller sees, merged oldest first (mfr-dist before dist-pharm within a second). */
   async history(as: Principal, gtin: string, serial: string, channel?: ChannelName): Promise<{ channel: ChannelName; entry: unknown }[]> {
     const per = await readEverywhere(this.ledger, as, readChannels(as, channel), {
       transaction: "packs:GetPackHistory",
       args: [gtin, serial],
     });
-    const merged = per.flatMap((p) => (Array.isArray(p.result) ? p.result : []).map((entry: unknown) => ({ channel: p.channel, entry })));
+    const merged = per.flatMap((p) => chronological(Array.isArray(p.result) ? (p.result as unknown[]) : []).map((entry) => ({ channel: p.channel, entry })));
     if (merged.length === 0) throw new NotFoundError(`no pack ${gtin}/${serial}`, { field: "serial" });
     const at = (e: unknown) => (typeof (e as { at?: unknown }).at === "string" ? (e as { at: string }).at : "");
     return merged.sort((a, b) => at(a.entry).localeCompare(at(b.entry)));

@@ -1,0 +1,117 @@
+/**
+ * Runs the real gateway in process against the network `scripts/network.sh up`
+ * published under $RXTRACE_DATA: the Fabric adapter, API keys issued by
+ * scripts/gateway/create-keys.ts into a temporary state folder, a real HTTP
+ * listener on a free loopback port.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { gtinCheckDigit } from "@rxtrace/chaincode";
+import type { FastifyInstance } from "fastify";
+import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
+import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
+import { buildApp } from "../../../gateway/src/app.js";
+import { FileApiKeyStore } from "../../../gateway/src/auth/api-keys.js";
+import { loadConfig, type Config } from "../../../gateway/src/config.js";
+
+export const repoRoot = path.resolve(import.meta.dirname, "../../..");
+
+export interface Gateway {
+  url: string;
+  config: Config;
+  /** Plain API keys by "MSPID/user". */
+  keys: Record<string, string>;
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+/** Runs scripts/gateway/create-keys.ts with the test's configuration. */
+export function keysScript(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  return execFileSync(process.execPath, ["--import=tsx", path.join(repoRoot, "scripts/gateway/create-keys.ts"), ...args], { env, encoding: "utf8" });
+}
+
+function readPlainKeys(file: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.startsWith("#") || line.trim() === "") continue;
+    const [mspId, user, , , key] = line.split("\t");
+    if (mspId && user && key) keys[`${mspId}/${user}`] = key;
+  }
+  return keys;
+}
+
+export async function startGateway(): Promise<Gateway> {
+  const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
+  const networkFile = path.join(dataDir, "network.json");
+  if (!existsSync(networkFile)) {
+    throw new Error(`no ${networkFile}: start the network first (scripts/network.sh up, or scripts/test/integration.sh)`);
+  }
+  const stateDir = mkdtempSync(path.join(tmpdir(), "rxtrace-gw-it-"));
+  const configFile = path.join(stateDir, "gateway.json");
+  writeFileSync(configFile, JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { port: 0, logLevel: "warn" } }));
+  const env = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
+  keysScript(env);
+  const config = loadConfig(env, repoRoot);
+
+  const ledger = new FabricLedgerClient({
+    networkFile: config.networkFile,
+    chaincode: config.fabric.chaincode,
+    deadlinesMs: config.fabric.deadlinesMs,
+    mvccRetries: config.fabric.mvccRetries,
+  });
+  const idempotency = new SqliteIdempotencyStore(path.join(stateDir, "idempotency.db"));
+  const app: FastifyInstance = await buildApp({ config, keys: new FileApiKeyStore(config.keysFile), idempotency, ledger });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    keys: readPlainKeys(path.join(stateDir, "api-keys.txt")),
+    env,
+    async close() {
+      await app.close();
+      ledger.close();
+      idempotency.close();
+    },
+  };
+}
+
+/** A GTIN-14 with a valid check digit, fresh for each run. */
+export function freshGtin(): string {
+  const first13 = `0${String(Date.now()).slice(-9)}${String(Math.floor(Math.random() * 1000)).padStart(3, "0")}`;
+  return first13 + String(gtinCheckDigit(first13));
+}
+
+export function futureExpiry(): string {
+  return `${String((new Date().getUTCFullYear() + 2) % 100).padStart(2, "0")}1231`;
+}
+
+export interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+/** One HTTP call to the gateway with an API key (or none). */
+export async function call(gw: Gateway, method: string, url: string, key?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${gw.url}${url}`, {
+    method,
+    headers: {
+      ...(key ? { "x-api-key": key } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
