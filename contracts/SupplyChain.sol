@@ -616,12 +616,12 @@ contract SupplyChain is ISupplyChain, AccessControl {
     /// @dev Howard Hinnant's days_from_civil, for dates after 1970-03-01.
     function _daysFromCivil(uint256 year, uint256 month, uint256 day) private pure returns (uint256) {
         uint256 y = month <= 2 ? year - 1 : year;
-        uint256 era = y / 400;
-        uint256 yearOfEra = y - era * 400;
+        uint256 yearOfEra = y % 400;
         uint256 shiftedMonth = month > 2 ? month - 3 : month + 9;
         uint256 dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1;
         uint256 dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
-        return era * 146_097 + dayOfEra - 719_468;
+        // y - yearOfEra is a whole number of 400-year eras of 146,097 days each: exact.
+        return (y - yearOfEra) * 146_097 / 400 + dayOfEra - 719_468;
     }
 
     function _today() private view returns (uint256) {

@@ -32,3 +32,5 @@ echo "contracts: coverage lines ${line_pct}%, statements ${stmt_pct}%"
 
 npx solhint 'contracts/**/*.sol' || { echo "contracts: solhint found problems"; exit 1; }
 echo "contracts: solhint clean"
+
+bash scripts/evm/slither.sh || { echo "contracts: slither found medium or high issues"; exit 1; }
