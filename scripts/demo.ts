@@ -7,10 +7,11 @@
  * by printing scan-page and label links for packs in each state.
  *
  *   npm run demo                      against http://127.0.0.1:${RXTRACE_GATEWAY_PORT:-3000}
- *   npx tsx scripts/demo.ts --gateway http://host:port
+ *   npx tsx scripts/demo.ts --gateway http://host:port --keys path/to/api-keys.txt
  *
- * Keys come from $RXTRACE_DATA/gateway/api-keys.txt. Every step is safe to run
- * again: what already exists (409) is left as it is.
+ * Keys come from $RXTRACE_DATA/gateway/api-keys.txt unless --keys names the
+ * file. Every step is safe to run again: what already exists (409) is left as
+ * it is.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -18,9 +19,12 @@ import { fileURLToPath } from "node:url";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
-const gatewayArg = process.argv.indexOf("--gateway");
-const gateway = (gatewayArg > 0 ? process.argv[gatewayArg + 1] : undefined) ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? "3000"}`;
-const keysFile = path.join(dataDir, "gateway", "api-keys.txt");
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+const gateway = option("--gateway") ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? "3000"}`;
+const keysFile = option("--keys") ?? path.join(dataDir, "gateway", "api-keys.txt");
 
 type Who = "manufacturer" | "quality" | "distributor" | "pharmacy" | "regulator";
 const USERS: Record<Who, [mspId: string, user: string]> = {
@@ -188,7 +192,12 @@ async function main(): Promise<void> {
   await step("regulator recalls lot AMX2602 on both channels", () =>
     call(key.regulator, "POST", `/lots/${AMOXICILLIN}/AMX2602/recall`, { reason: "Demo: out-of-specification dissolution results" }),
   );
-  await step("pharmacy dispenses AMX-001", () => call(key.pharmacy, "POST", `/packs/${AMOXICILLIN}/AMX-001/dispense`, { lot: "AMX2601", expiry: "281231" }));
+  await step("pharmacy dispenses AMX-001", async () => {
+    // A second dispense is not refused: it records an "already inactive" alert, which a re-run must not cause.
+    const pack = (await call(key.pharmacy, "GET", `/packs/${AMOXICILLIN}/AMX-001`)) as { result?: { status?: string } };
+    if (pack.result?.status === "DISPENSED") throw new ApiError(409, "CONFLICT", "already dispensed");
+    return call(key.pharmacy, "POST", `/packs/${AMOXICILLIN}/AMX-001/dispense`, { lot: "AMX2601", expiry: "281231" });
+  });
 
   const label = (gtin: string, serial: string): string => `${gateway}/v1/packs/${gtin}/${serial}/label.png`;
   console.log(`

@@ -36,6 +36,7 @@ describe("scan page in Chromium", function () {
     world.receivedAtPharmacy("SN-AUTH-1", LOT, EXPIRY);
     world.receivedAtPharmacy("SN-AUTH-2", LOT, EXPIRY);
     world.receivedAtPharmacy("SN-AUTH-3", LOT, EXPIRY);
+    world.receivedAtPharmacy("SN-AUTH-4", LOT, EXPIRY);
     world.receivedAtPharmacy("SN-RECALL-1", RECALLED_LOT, EXPIRY);
     world.recallLot(RECALLED_LOT);
     gateway = await buildTestApp({ ledger: world.ledger });
@@ -143,6 +144,24 @@ describe("scan page in Chromium", function () {
     await page.locator("#verdict-title").filter({ hasText: "Not verified" }).waitFor();
     expect(await page.locator("#verdict-reason").textContent()).to.contain("already been decommissioned");
     await page.close();
+  });
+
+  it("tells the second of two pharmacists dispensing the same pack at once that it was already inactive", async () => {
+    const first = await openSignedIn();
+    const second = await openSignedIn();
+    for (const page of [first, second]) {
+      await page.getByLabel("Or choose a photo or image of the label").setInputFiles(await labelFile("SN-AUTH-4"));
+      expect((await verdictOf(page)).title).to.equal("Verified");
+    }
+    await first.getByRole("button", { name: "Dispense this pack" }).click();
+    await first.locator("#dispense-result").filter({ hasText: "Dispensed" }).waitFor();
+    await second.getByRole("button", { name: "Dispense this pack" }).click();
+    await second.locator("#dispense-result").filter({ hasText: "Not dispensed" }).waitFor();
+    expect(await second.locator("#dispense-result").textContent()).to.contain("already inactive");
+    expect(await second.locator("#dispense-result").textContent()).to.contain("ALREADY_INACTIVE");
+    expect(world.ledger.submitted("packs:Dispense").filter((c) => c.call.args?.[0]?.includes("SN-AUTH-4"))).to.have.length(2);
+    await first.close();
+    await second.close();
   });
 
   it("does not offer dispensing to a user of another org, even for a verified pack", async () => {

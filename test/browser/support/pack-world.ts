@@ -121,6 +121,12 @@ export class PackWorld {
   }
 
   #dispense(input: Record<string, string>, caller: string): Record<string, unknown> {
+    const existing = this.#packs.get(this.#key(input.gtin, input.serial));
+    if (existing?.status === "DISPENSED") {
+      // As the chaincode: a second decommission is not refused; it records an alert.
+      const verification = this.#verify([input.gtin ?? "", input.serial ?? "", input.lot ?? "", input.expiry ?? ""]);
+      return { verification, alert: { code: "ALREADY_INACTIVE", at: new Date(this.#clock).toISOString(), by: caller, firstBy: existing.owner } };
+    }
     const verification = this.#verify([input.gtin ?? "", input.serial ?? "", input.lot ?? "", input.expiry ?? ""]);
     if (verification.verified !== true) throw new ConflictError(`pack fails verification: ${String(verification.reason)}`);
     const pack = this.#find(input.gtin, input.serial);

@@ -180,7 +180,18 @@ async function dispense(): Promise<void> {
   const { gtin, serial, lot, expiry } = current.pack;
   ui.dispense.disabled = true;
   try {
-    const answer = await api<{ transactionId?: string }>("POST", `/v1/packs/${encodeURIComponent(gtin)}/${encodeURIComponent(serial)}/dispense`, { lot, expiry });
+    const answer = await api<{ transactionId?: string; result?: { alert?: { code?: string } } }>(
+      "POST",
+      `/v1/packs/${encodeURIComponent(gtin)}/${encodeURIComponent(serial)}/dispense`,
+      { lot, expiry },
+    );
+    if (answer.result?.alert) {
+      // The ledger does not refuse a second decommission; it records an alert instead.
+      ui.dispenseResult.className = "error";
+      ui.dispenseResult.textContent = `Not dispensed: the pack was already inactive; the ledger recorded alert ${answer.result.alert.code ?? ""} (transaction ${answer.transactionId ?? ""}).`;
+      setText("fact-status", statusWords("DISPENSED"));
+      return;
+    }
     ui.dispenseResult.className = "done";
     ui.dispenseResult.textContent = `Dispensed. Ledger transaction ${answer.transactionId ?? "recorded"}.`;
     setText("fact-status", statusWords("DISPENSED"));
