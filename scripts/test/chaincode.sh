@@ -17,4 +17,4 @@ const names = m.contracts.map((C) => new C().getName());
 if (names.length < 7) throw new Error("chaincode exports only " + names.join(","));
 console.log("chaincode/dist exports contracts: " + names.join(", "));
 '
-npx c8 --config .c8rc.json mocha --import=tsx --reporter spec 'test/chaincode/**/*.test.ts'
+npx c8 --config test/chaincode/c8rc.json mocha --import=tsx --reporter spec 'test/chaincode/**/*.test.ts'
