@@ -13,6 +13,7 @@ import {
   hexlify,
   isCallException,
   isError,
+  Interface,
   JsonRpcProvider,
   solidityPackedKeccak256,
   type InterfaceAbi,
@@ -29,9 +30,17 @@ export interface EvmDeployment {
   readonly abi: InterfaceAbi;
   readonly chainId: number;
   readonly rpcUrl: string;
-  /** Account address per org MSP id and for the anchorer (`anchorer`). */
+  /** Account address per org MSP id and for the anchorer (`anchorer`); the file may name them by contract role. */
   readonly accounts: Readonly<Record<string, string>>;
 }
+
+const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
+  MANUFACTURER_ROLE: "ManufacturerMSP",
+  DISTRIBUTOR_ROLE: "DistributorMSP",
+  PHARMACY_ROLE: "PharmacyMSP",
+  REGULATOR_ROLE: "RegulatorMSP",
+  ANCHORER_ROLE: "anchorer",
+};
 
 /** Reads and checks deployment.json, naming the field that is wrong. */
 export function readEvmDeployment(file: string): EvmDeployment {
@@ -51,7 +60,8 @@ export function readEvmDeployment(file: string): EvmDeployment {
   const source = (typeof d.accounts === "object" && d.accounts !== null ? d.accounts : {}) as Record<string, unknown>;
   for (const [name, value] of Object.entries(source)) {
     const address = typeof value === "string" ? value : (value as { address?: unknown } | null)?.address;
-    if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[name] = address;
+    // scripts/evm/deploy.ts names accounts by contract role; the gateway acts by org.
+    if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[ROLE_ACCOUNTS[name] ?? name] = address;
   }
   return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts };
 }
@@ -65,11 +75,21 @@ const NOT_FOUND = /NotFound|NotRegistered/;
 const FORBIDDEN = /^Not|AccessControl|Unauthorized/;
 const CONFLICT = /Already|InvalidTransition|Blocked|NotActive|Expired|OutOfOrder|Withdrawn|Recalled|LimitReached|ShipmentToSelf|NotFlagged/;
 
+/** The custom error of a revert, decoded by ethers or, when it could not (gas estimation), from its data. */
+function revertOf(error: unknown, contract: Interface | undefined): { name: string; args: readonly unknown[] } | undefined {
+  if (!isCallException(error)) return undefined;
+  if (error.revert !== null) return error.revert;
+  if (contract === undefined || typeof error.data !== "string" || error.data.length < 10) return undefined;
+  const parsed = contract.parseError(error.data);
+  return parsed === null ? undefined : { name: parsed.name, args: [...parsed.args] };
+}
+
 /** Maps an ethers failure to a gateway error: custom errors by name, connection failures to 503. */
-export function toEvmError(error: unknown, what: string): GatewayError {
+export function toEvmError(error: unknown, what: string, contract?: Interface): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (isCallException(error) && error.revert !== null) {
-    const { name, args } = error.revert;
+  const revert = revertOf(error, contract);
+  if (revert !== undefined) {
+    const { name, args } = revert;
     const details = { revert: name, args: args.map((a: unknown) => (typeof a === "bigint" ? a.toString() : a)) };
     const message = `${what}: the contract refused with ${name}`;
     if (NOT_FOUND.test(name)) return new NotFoundError(message, { details });
@@ -86,9 +106,11 @@ export function toEvmError(error: unknown, what: string): GatewayError {
 export class EvmConnection {
   readonly deployment: EvmDeployment;
   readonly provider: JsonRpcProvider;
+  readonly interface: Interface;
 
   constructor(deployment: EvmDeployment) {
     this.deployment = deployment;
+    this.interface = Interface.from(deployment.abi);
     // staticNetwork: no network detection loop while the node is down; calls fail and are retried by the caller.
     this.provider = new JsonRpcProvider(deployment.rpcUrl, deployment.chainId, { staticNetwork: true });
   }
@@ -111,7 +133,7 @@ export class EvmConnection {
       if (receipt === null) throw new GatewayError("COMMIT_FAILED", `${method}: no receipt`);
       return receipt;
     } catch (error) {
-      throw toEvmError(error, method);
+      throw toEvmError(error, method, this.interface);
     }
   }
 
@@ -119,7 +141,7 @@ export class EvmConnection {
     try {
       return (await (await this.contract()).getFunction(method).staticCall(...args)) as unknown;
     } catch (error) {
-      throw toEvmError(error, method);
+      throw toEvmError(error, method, this.interface);
     }
   }
 
@@ -163,7 +185,7 @@ export function newEvmAnchorRegistry(connection: EvmConnection): AnchorRegistry 
         }
         return best;
       } catch (error) {
-        throw toEvmError(error, "BlockAnchored logs");
+        throw toEvmError(error, "BlockAnchored logs", connection.interface);
       }
     },
     ping: () => connection.ping(),
@@ -243,7 +265,7 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
       try {
         dispensed = (await contract.getFunction("dispense").staticCall(packId)) as boolean;
       } catch (error) {
-        throw toEvmError(error, "dispense");
+        throw toEvmError(error, "dispense", connection.interface);
       }
       return { ...result(await connection.send(as, "dispense", [packId])), dispensed };
     },
