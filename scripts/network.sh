@@ -37,7 +37,7 @@ FABRIC_NODE_LOG="${RXTRACE_FABRIC_LOG:-warn}"
 MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
 export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
 
-say() { echo "network: $*"; }
+say() { echo "network: [${SECONDS}s] $*"; }
 die() { echo "network: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- org facts
@@ -109,16 +109,24 @@ start_process() {
   echo $! >"$RUN/$name.pid"
 }
 
-stop_process() {
-  local name=$1 pid i
-  pid=$(pid_of "$name") || { rm -f "$RUN/$name.pid"; return 0; }
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+# stop_processes NAME...: TERM to every named process group at once, then
+# waits (at most 10 s) for all of them, then KILL for any left.
+stop_processes() {
+  local name pid pids=() i
+  for name in "$@"; do
+    if pid=$(pid_of "$name"); then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$RUN/$name.pid"
+  done
   for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && return 0
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -f "$RUN/$name.pid"
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
@@ -314,6 +322,7 @@ start_peer() {
     CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s \
     peer node start
 }
 
@@ -418,14 +427,12 @@ install_chaincode() {
 start_chaincode_server() {
   local org=$1 od
   od=$(org_dir "$org")
-  start_process "chaincode-$org" "$ROOT/scripts/network/supervise.sh" "chaincode-$org" \
-    "$ROOT/node_modules/.bin/fabric-chaincode-node" server \
-    --chaincode-address "127.0.0.1:$(ccaas_port "$org")" \
-    --chaincode-id "$(cat "$NET/chaincode/$org/package-id")" \
-    --module-path "$CHAINCODE_DIR" \
-    --chaincode-tls-cert-file "$od/chaincode/tls/server.crt" \
-    --chaincode-tls-key-file "$od/chaincode/tls/server.key" \
-    --chaincode-tls-client-cacert-file "$(ca_cert "$org")"
+  start_process "chaincode-$org" env CHAINCODE_ID="$(cat "$NET/chaincode/$org/package-id")" \
+    CHAINCODE_ADDRESS="127.0.0.1:$(ccaas_port "$org")" CHAINCODE_MODULE="$CHAINCODE_DIR" \
+    CHAINCODE_TLS_CERT="$od/chaincode/tls/server.crt" CHAINCODE_TLS_KEY="$od/chaincode/tls/server.key" \
+    CHAINCODE_TLS_CLIENT_CA="$(ca_cert "$org")" \
+    CORE_CHAINCODE_LOGGING_LEVEL="${RXTRACE_CHAINCODE_LOG:-warning}" CORE_CHAINCODE_LOGGING_SHIM="${RXTRACE_CHAINCODE_LOG:-warning}" \
+    "$ROOT/scripts/network/supervise.sh" "chaincode-$org" node "$ROOT/scripts/network/chaincode-server.cjs"
 }
 
 signature_policy() {
@@ -469,7 +476,9 @@ deploy_chaincode() {
 }
 
 ensure_chaincode_built() {
-  if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ]; then
+  # Build only when a source file is newer than the build (a build costs ~8 s).
+  if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ] && { [ ! -f "$CHAINCODE_DIR/dist/index.js" ] ||
+    [ -n "$(find "$CHAINCODE_DIR/src" "$CHAINCODE_DIR/package.json" "$CHAINCODE_DIR/tsconfig.json" -newer "$CHAINCODE_DIR/dist/index.js" -print -quit)" ]; }; then
     say "building the chaincode (npm run build -w chaincode)"
     (cd "$ROOT" && npm run build -w chaincode >>"$LOGS/chaincode-build.log" 2>&1) || die "the chaincode does not build (see $LOGS/chaincode-build.log)"
   fi
@@ -517,6 +526,28 @@ write_network_json() {
     --arg cc "$CHAINCODE_NAME" --argjson mtls "$MUTUAL_TLS" \
     '{channels: $channels, chaincode: $cc, mutualTls: $mtls, orgs: $orgs, orderers: $orderers}' >"$DATA/network.json.tmp"
   mv "$DATA/network.json.tmp" "$DATA/network.json"
+}
+
+# ---------------------------------------------------------------- gossip
+# members_seen ORG CHANNEL: the org's peer discovers a peer of every member org
+# of the channel. Endorsements that need several orgs (state-based policies)
+# fail until gossip has found them, so up waits for this.
+members_seen() {
+  local org=$1 ch=$2 od want got
+  od=$(org_dir "$org")
+  want=$(for o in $(channel_orgs "$ch"); do msp_of "$o"; done | sort | tr '\n' ' ')
+  got=$(discover --peerTLSCA "$(ca_cert "$org")" --userKey "$od/users/admin/msp/keystore/key.pem" \
+    --userCert "$od/users/admin/msp/signcerts/cert.pem" --MSP "$(msp_of "$org")" \
+    --tlsCert "$od/users/admin/tls/server.crt" --tlsKey "$od/users/admin/tls/server.key" \
+    peers --channel "$ch" --server "127.0.0.1:$(peer_port "$org")" 2>/dev/null | jq -r '.[].MSPID' 2>/dev/null | sort -u | tr '\n' ' ')
+  [ "$got" = "$want" ]
+}
+
+wait_for_gossip() {
+  local ch org
+  for ch in "${CHANNELS[@]}"; do
+    for org in $(channel_orgs "$ch"); do wait_until 90 "gossip of peer-$org on $ch" members_seen "$org" "$ch"; done
+  done
 }
 
 # ---------------------------------------------------------------- health
@@ -575,6 +606,8 @@ cmd_up() {
   for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(ccaas_port "$org")"; done
   deploy_chaincode
   write_network_json
+  say "waiting for the peers to find each other (gossip)"
+  wait_for_gossip
   register_partners
   say "health"
   health || die "some nodes are not healthy (see $LOGS)"
@@ -582,13 +615,11 @@ cmd_up() {
 }
 
 cmd_down() {
-  local org name
-  for org in "${ORGS[@]}"; do stop_process "chaincode-$org"; done
-  for org in "${ORGS[@]}"; do stop_process "peer-$org"; done
-  for org in "${ORGS[@]}"; do stop_process "orderer-$org"; done
-  for org in "${ORGS[@]}"; do stop_process "ca-$org"; done
+  local names=() org name
+  for org in "${ORGS[@]}"; do names+=("chaincode-$org" "peer-$org" "orderer-$org" "ca-$org"); done
   # Anything else this script started (pid files left behind).
-  for name in "$RUN"/*.pid; do [ -e "$name" ] && stop_process "$(basename "$name" .pid)"; done
+  for name in "$RUN"/*.pid; do [ -e "$name" ] && names+=("$(basename "$name" .pid)"); done
+  stop_processes "${names[@]}"
   say "stopped"
 }
 
