@@ -10,7 +10,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { connect, hash, signers, StatusCode, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { connect, hash, signers, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
@@ -35,6 +35,8 @@ export interface FabricLedgerOptions {
   chaincode: string;
   deadlinesMs: Config["fabric"]["deadlinesMs"];
   mvccRetries: number;
+  /** Opens a Gateway; fabric-gateway's `connect` unless a test passes a double. */
+  connect?: (options: ConnectOptions) => Gateway;
 }
 
 interface Loaded {
@@ -213,7 +215,7 @@ export class FabricLedgerClient implements LedgerClient {
     let gateway = this.#gateways.get(key);
     if (!gateway) {
       const deadlines = this.#options.deadlinesMs;
-      gateway = connect({
+      gateway = (this.#options.connect ?? connect)({
         client: this.#client(org),
         identity: { mspId: org.mspId, credentials: readFileSync(user.certPath) },
         signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath))),

@@ -1,0 +1,161 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { ConnectOptions, Gateway } from "@hyperledger/fabric-gateway";
+import { expect } from "chai";
+import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
+import type { Principal } from "../../gateway/src/auth/principal.js";
+import { GatewayError } from "../../gateway/src/errors.js";
+
+const MVCC_READ_CONFLICT = 11;
+const ENDORSEMENT_POLICY_FAILURE = 10;
+
+interface Attempt {
+  transaction: string;
+  args: string[];
+  endorsingOrganizations?: string[];
+}
+
+/** A Gateway double: each submit commits with the next scripted status code. */
+function gatewayDouble(statuses: number[], result = '{"ok":true}') {
+  const attempts: Attempt[] = [];
+  const opened: ConnectOptions[] = [];
+  let tx = 0;
+  const connectFn = (options: ConnectOptions): Gateway => {
+    opened.push(options);
+    const contract = {
+      evaluate: async (name: string, opts: { arguments: string[] }) => {
+        attempts.push({ transaction: name, args: opts.arguments });
+        return new TextEncoder().encode(result);
+      },
+      newProposal: (name: string, opts: { arguments: string[]; endorsingOrganizations?: string[] }) => {
+        const id = `tx${++tx}`;
+        attempts.push({ transaction: name, args: opts.arguments, ...(opts.endorsingOrganizations ? { endorsingOrganizations: opts.endorsingOrganizations } : {}) });
+        return {
+          getTransactionId: () => id,
+          endorse: async () => ({
+            getResult: () => new TextEncoder().encode(result),
+            submit: async () => ({
+              getStatus: async () => {
+                const code = statuses.shift() ?? 0;
+                return { code, successful: code === 0, blockNumber: BigInt(40 + tx), transactionId: id };
+              },
+            }),
+          }),
+        };
+      },
+    };
+    return { getNetwork: () => ({ getContract: () => contract }), close: () => {} } as unknown as Gateway;
+  };
+  return { connectFn, attempts, opened };
+}
+
+function networkFile(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-fab-"));
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  writeFileSync(path.join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+  writeFileSync(path.join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");
+  writeFileSync(path.join(dir, "ca.pem"), "not used by the double");
+  const file = path.join(dir, "network.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      channels: [{ name: "mfr-dist", orgs: ["ManufacturerMSP"] }, { name: "dist-pharm", orgs: [] }],
+      orgs: [
+        {
+          name: "manufacturer",
+          mspId: "ManufacturerMSP",
+          peer: { endpoint: "127.0.0.1:1", hostOverride: "peer.manufacturer", tlsCaCertPath: path.join(dir, "ca.pem") },
+          users: [{ name: "operator", role: "operator", certPath: path.join(dir, "cert.pem"), keyPath: path.join(dir, "key.pem") }],
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+const as: Principal = { keyId: "k", user: "operator", mspId: "ManufacturerMSP", role: "operator" };
+const deadlinesMs = { evaluate: 5000, endorse: 15000, submit: 5000, commitStatus: 60000 };
+
+describe("Fabric ledger client submit", () => {
+  it("returns the parsed result with the transaction id and block of a VALID commit", async () => {
+    const double = gatewayDouble([0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    const committed = await client.submit(as, { channel: "mfr-dist", transaction: "packs:CommissionLot", args: ["{}"], endorsingOrganizations: ["ManufacturerMSP"] });
+    expect(committed).to.deep.equal({ result: { ok: true }, transactionId: "tx1", blockNumber: "41" });
+    expect(double.attempts[0]?.endorsingOrganizations).to.deep.equal(["ManufacturerMSP"]);
+    client.close();
+  });
+
+  it("signs as the key's own user with the org's MSP id", async () => {
+    const double = gatewayDouble([0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    await client.submit(as, { channel: "mfr-dist", transaction: "t" });
+    expect(double.opened[0]?.identity.mspId).to.equal("ManufacturerMSP");
+    expect(new TextDecoder().decode(double.opened[0]?.identity.credentials)).to.include("BEGIN CERTIFICATE");
+    client.close();
+  });
+
+  it("sets a deadline per call kind", async () => {
+    const double = gatewayDouble([0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    await client.evaluate(as, { channel: "mfr-dist", transaction: "t" });
+    const options = double.opened[0];
+    const now = Date.now();
+    const deadline = (f: (() => { deadline?: unknown }) | undefined) => Number((f?.() as { deadline: number }).deadline) - now;
+    expect(deadline(options?.evaluateOptions)).to.be.within(4900, 5100);
+    expect(deadline(options?.endorseOptions)).to.be.within(14900, 15100);
+    expect(deadline(options?.submitOptions)).to.be.within(4900, 5100);
+    expect(deadline(options?.commitStatusOptions)).to.be.within(59900, 60100);
+    client.close();
+  });
+
+  it("endorses and submits again after an MVCC read conflict, with a new transaction", async () => {
+    const double = gatewayDouble([MVCC_READ_CONFLICT, MVCC_READ_CONFLICT, 0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    const committed = await client.submit(as, { channel: "mfr-dist", transaction: "t" });
+    expect(committed.transactionId).to.equal("tx3");
+    expect(double.attempts).to.have.length(3);
+    client.close();
+  });
+
+  it("gives up with 409 after the allowed MVCC retries", async () => {
+    const double = gatewayDouble([MVCC_READ_CONFLICT, MVCC_READ_CONFLICT, MVCC_READ_CONFLICT]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 1, connect: double.connectFn });
+    const err = await client.submit(as, { channel: "mfr-dist", transaction: "t" }).catch((e: unknown) => e);
+    expect((err as GatewayError).code).to.equal("CONFLICT");
+    expect((err as GatewayError).transactionId).to.equal("tx2");
+    expect(double.attempts).to.have.length(2);
+    client.close();
+  });
+
+  it("never retries another invalid status: 502 naming it, with the transaction id", async () => {
+    const double = gatewayDouble([ENDORSEMENT_POLICY_FAILURE]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    const err = await client.submit(as, { channel: "mfr-dist", transaction: "t" }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(GatewayError);
+    expect((err as GatewayError).status).to.equal(502);
+    expect((err as GatewayError).code).to.equal("COMMIT_FAILED");
+    expect((err as GatewayError).message).to.equal("transaction tx1 committed invalid: ENDORSEMENT_POLICY_FAILURE");
+    expect(double.attempts).to.have.length(1);
+    client.close();
+  });
+
+  it("refuses an answer that is not JSON with 502", async () => {
+    const double = gatewayDouble([0], "<html>");
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    const err = await client.evaluate(as, { channel: "mfr-dist", transaction: "t" }).catch((e: unknown) => e);
+    expect((err as GatewayError).status).to.equal(502);
+    client.close();
+  });
+
+  it("opens one Gateway per org user and reuses it", async () => {
+    const double = gatewayDouble([0, 0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    await client.submit(as, { channel: "mfr-dist", transaction: "t" });
+    await client.evaluate(as, { channel: "mfr-dist", transaction: "t" });
+    expect(double.opened).to.have.length(1);
+    client.close();
+  });
+});
