@@ -1,0 +1,153 @@
+/** What every scenario gets: clients, keys, the sampler, the run's sizes and unique names. */
+import { readFileSync } from "node:fs";
+import type { Contract } from "@hyperledger/fabric-gateway";
+import type { FabricSessions } from "./fabric-direct.js";
+import { closedLoop, openLoop, type ClosedLoopOptions, type OpenLoopOptions, type Operation } from "./load.js";
+import type { ProcessSampler } from "./procstat.js";
+import type { RoundRecord } from "./report.js";
+import type { RestClient } from "./rest.js";
+
+export type Who = "manufacturer" | "distributor" | "pharmacy" | "regulator";
+const USERS: Record<Who, [mspId: string, user: string]> = {
+  manufacturer: ["ManufacturerMSP", "operator"],
+  distributor: ["DistributorMSP", "operator"],
+  pharmacy: ["PharmacyMSP", "pharmacist"],
+  regulator: ["RegulatorMSP", "auditor"],
+};
+export const MSP: Record<Who, string> = {
+  manufacturer: "ManufacturerMSP",
+  distributor: "DistributorMSP",
+  pharmacy: "PharmacyMSP",
+  regulator: "RegulatorMSP",
+};
+
+/**
+ * The newest API key of each bench user from api-keys.txt (tab-separated
+ * mspId, user, role, key id, key; see scripts/gateway/create-keys.ts).
+ * @throws Error naming the file and the missing user
+ */
+export function readApiKeys(file: string): Record<Who, string> {
+  const latest = new Map<string, string>();
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.startsWith("#") || line.trim() === "") continue;
+    const [mspId, user, , , key] = line.split("\t");
+    if (mspId && user && key) latest.set(`${mspId}/${user}`, key);
+  }
+  const out = {} as Record<Who, string>;
+  for (const [who, [mspId, user]] of Object.entries(USERS) as [Who, [string, string]][]) {
+    const key = latest.get(`${mspId}/${user}`);
+    if (!key) throw new Error(`${file}: no API key for ${mspId}/${user}`);
+    out[who] = key;
+  }
+  return out;
+}
+
+export interface PackRef {
+  readonly gtin: string;
+  readonly serial: string;
+  readonly lot: string;
+  readonly expiry: string;
+}
+
+export interface Sizes {
+  readonly sequentialCount: number;
+  readonly stepRates: readonly number[];
+  readonly stepSeconds: number;
+  readonly batchSize: number;
+  readonly batchCalls: number;
+  readonly shipReceivePairs: number;
+  readonly hotPacks: number;
+  readonly hotAttempts: number;
+  readonly verifyConcurrency: number;
+  readonly verifySeconds: number;
+  readonly overheadConcurrency: number;
+  readonly overheadWrites: number;
+  readonly documents: readonly { readonly bytes: number; readonly count: number }[];
+}
+
+export const FULL: Sizes = {
+  sequentialCount: 60,
+  stepRates: [50, 100, 150, 200, 250, 300],
+  stepSeconds: 15,
+  batchSize: 1000,
+  batchCalls: 10,
+  shipReceivePairs: 400,
+  hotPacks: 10,
+  hotAttempts: 300,
+  verifyConcurrency: 32,
+  verifySeconds: 15,
+  overheadConcurrency: 50,
+  overheadWrites: 1500,
+  documents: [
+    { bytes: 10 * 1024, count: 60 },
+    { bytes: 100 * 1024, count: 40 },
+    { bytes: 1024 * 1024, count: 12 },
+  ],
+};
+
+export const QUICK: Sizes = {
+  sequentialCount: 5,
+  stepRates: [20, 40],
+  stepSeconds: 3,
+  batchSize: 100,
+  batchCalls: 4,
+  shipReceivePairs: 10,
+  hotPacks: 3,
+  hotAttempts: 20,
+  verifyConcurrency: 8,
+  verifySeconds: 3,
+  overheadConcurrency: 10,
+  overheadWrites: 40,
+  documents: [
+    { bytes: 10 * 1024, count: 4 },
+    { bytes: 1024 * 1024, count: 2 },
+  ],
+};
+
+export interface BenchContext {
+  readonly rest: RestClient;
+  readonly keys: Record<Who, string>;
+  readonly sessions: FabricSessions;
+  /** rxtrace on mfr-dist, per org. */
+  readonly rxtrace: Record<"manufacturer" | "distributor", Contract>;
+  /** The reference chaincode on mfr-dist, as the manufacturer. */
+  readonly noop: Contract;
+  readonly sampler: ProcessSampler;
+  readonly sizes: Sizes;
+  /** A prefix unique to this run, so a rerun on the same ledger never collides (GS1 characters). */
+  readonly tag: string;
+  readonly gtin: string;
+  readonly expiry: string;
+  /** Packs commissioned by the batch scenario, for the ship/receive and verify scenarios. */
+  readonly preloaded: PackRef[];
+}
+
+type RoundMeta = Omit<RoundRecord, keyof import("./load.js").RoundResult | "usage">;
+
+/** Runs one closed-loop round while sampling the processes. */
+export async function measureClosed(ctx: BenchContext, meta: RoundMeta, options: ClosedLoopOptions, op: Operation): Promise<RoundRecord> {
+  ctx.sampler.start();
+  const result = await closedLoop(options, op);
+  const usage = ctx.sampler.stop();
+  const record = { ...meta, ...result, usage };
+  log(record);
+  return record;
+}
+
+/** Runs one open-loop round while sampling the processes. */
+export async function measureOpen(ctx: BenchContext, meta: RoundMeta, options: OpenLoopOptions, op: Operation): Promise<RoundRecord> {
+  ctx.sampler.start();
+  const result = await openLoop(options, op);
+  const usage = ctx.sampler.stop();
+  const record = { ...meta, ...result, usage };
+  log(record);
+  return record;
+}
+
+function log(r: RoundRecord): void {
+  const reasons = Object.entries(r.failureReasons).map(([k, v]) => `${k} x${v}`).join(", ");
+  process.stdout.write(
+    `  ${r.label} [${r.client}/${r.chaincode}]: ${r.succeeded} ok, ${r.failed} failed${reasons ? ` (${reasons})` : ""}; ` +
+      `send ${r.sendRate}/s, tput ${r.throughput}/s; latency p50 ${r.latency.p50Ms} p95 ${r.latency.p95Ms} p99 ${r.latency.p99Ms} max ${r.latency.maxMs} ms\n`,
+  );
+}

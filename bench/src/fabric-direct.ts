@@ -1,0 +1,57 @@
+/**
+ * The same calls the gateway makes, sent straight through
+ * @hyperledger/fabric-gateway (no REST layer), to measure what REST costs and
+ * to drive the reference `noop` chaincode. Connections come from the
+ * integration tests' helper, so both read network.json the same way.
+ */
+import { StatusCode, type Contract } from "@hyperledger/fabric-gateway";
+import { FabricSessions, chaincodeErrorCode } from "../../test/integration/network/fabric-client.js";
+
+const utf8 = new TextDecoder();
+const STATUS_NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, code]) => [code as number, name]));
+
+/** A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...) or the chaincode's error code. */
+export class DirectCallError extends Error {
+  override readonly name = "DirectCallError";
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SubmitCall {
+  readonly args: readonly string[];
+  readonly endorsingOrganizations?: readonly string[];
+}
+
+/** Endorses, submits and waits for the commit; answers the result as text. A transaction that commits invalid throws with its status code. */
+export async function submitDirect(contract: Contract, name: string, call: SubmitCall): Promise<string> {
+  let commit;
+  try {
+    commit = await contract.submitAsync(name, {
+      arguments: [...call.args],
+      ...(call.endorsingOrganizations ? { endorsingOrganizations: [...call.endorsingOrganizations] } : {}),
+    });
+  } catch (error) {
+    throw new DirectCallError(chaincodeErrorCode(error) ?? (error as Error).name, (error as Error).message);
+  }
+  const status = await commit.getStatus();
+  if (status.code !== StatusCode.VALID) {
+    const reason = STATUS_NAMES.get(status.code) ?? `STATUS_${status.code}`;
+    throw new DirectCallError(reason, `${name} ${status.transactionId} committed ${reason}`);
+  }
+  return utf8.decode(commit.getResult());
+}
+
+/** Evaluates a query; answers the result as text. */
+export async function evaluateDirect(contract: Contract, name: string, ...args: string[]): Promise<string> {
+  try {
+    return utf8.decode(await contract.evaluateTransaction(name, ...args));
+  } catch (error) {
+    throw new DirectCallError(chaincodeErrorCode(error) ?? (error as Error).name, (error as Error).message);
+  }
+}
+
+export { FabricSessions };

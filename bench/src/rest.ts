@@ -1,0 +1,67 @@
+/**
+ * A lean HTTP client for the gateway's REST API: node:http with keep-alive
+ * (the load generator shares 2 cores with the system it measures, so it must
+ * stay cheap). A non-2xx answer throws a RestError carrying the API's code.
+ */
+import http from "node:http";
+
+export class RestError extends Error {
+  override readonly name = "RestError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RestClient {
+  get(path: string, key: string): Promise<unknown>;
+  post(path: string, key: string, body: unknown): Promise<unknown>;
+  /** A raw body with its content type (document uploads). */
+  postRaw(path: string, key: string, body: Buffer, contentType: string): Promise<unknown>;
+  close(): void;
+}
+
+export function newRestClient(baseUrl: string, maxSockets = 256): RestClient {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const send = (method: string, path: string, key: string, body?: Buffer, contentType?: string): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { "x-api-key": key };
+      if (body !== undefined) {
+        headers["content-type"] = contentType ?? "application/json";
+        headers["content-length"] = body.length;
+      }
+      const req = http.request({ host: url.hostname, port: url.port, path: `/v1${path}`, method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown = undefined;
+          try {
+            parsed = text === "" ? undefined : JSON.parse(text);
+          } catch {
+            parsed = text;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(parsed);
+            return;
+          }
+          const err = (typeof parsed === "object" && parsed !== null ? parsed : {}) as { code?: string; message?: string };
+          reject(new RestError(status, err.code ?? `HTTP_${status}`, `${method} ${path}: ${status} ${err.code ?? ""} ${err.message ?? text}`));
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  return {
+    get: (path, key) => send("GET", path, key),
+    post: (path, key, body) => send("POST", path, key, Buffer.from(JSON.stringify(body))),
+    postRaw: (path, key, body, contentType) => send("POST", path, key, body, contentType),
+    close: () => agent.destroy(),
+  };
+}
