@@ -49,6 +49,8 @@ export class State {
     return this.#tx.stub.createCompositeKey(type, [...parts]);
   }
 
+  // Records read back were written by this module from values the validated
+  // factories of domain/records.ts produced, so they are typed, not re-validated.
   async get<T>(type: KeyType, parts: readonly string[]): Promise<T | undefined> {
     const bytes = await this.#tx.stub.getState(this.key(type, parts));
     return bytes.length === 0 ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
