@@ -123,13 +123,26 @@ export function rasterizeSvg(svg: string): Grayscale {
   return { width, height, pixels };
 }
 
-/** Decodes a grayscale image with ZXing: a DataMatrix if there is one, else a QR code. */
+/**
+ * Decodes a grayscale image with ZXing: a DataMatrix if there is one, else a
+ * QR code, else a QR code read as a pure barcode (ZXing's QR detector
+ * misreads some clean computer-made QR images; the page does the same).
+ */
 export function scanGrayscale(image: Grayscale): string {
   const bitmap = (): BinaryBitmap => new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(image.pixels, image.width, image.height)));
   const hints = new Map<DecodeHintType, unknown>([[DecodeHintType.TRY_HARDER, true]]);
-  try {
-    return new DataMatrixReader().decode(bitmap(), hints).getText();
-  } catch {
-    return new QRCodeReader().decode(bitmap(), hints).getText();
+  const attempts = [
+    () => new DataMatrixReader().decode(bitmap(), hints),
+    () => new QRCodeReader().decode(bitmap(), hints),
+    () => new QRCodeReader().decode(bitmap(), new Map([[DecodeHintType.PURE_BARCODE, true]])),
+  ];
+  let last: unknown;
+  for (const attempt of attempts) {
+    try {
+      return attempt().getText();
+    } catch (err) {
+      last = err;
+    }
   }
+  throw last instanceof Error ? last : new Error("no barcode found");
 }

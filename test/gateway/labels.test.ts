@@ -41,6 +41,16 @@ describe("label rendering", () => {
     expect(parseGs1(text)).to.deep.include({ gtin: PACK.gtin, serial: PACK.serial, lot: PACK.lot, expiry: PACK.expiry });
   });
 
+  it("renders QR labels that read back for every gateway address, whatever mask and size the URL leads to", async () => {
+    for (let port = 30000; port < 30020; port++) {
+      for (const scale of [2, 4]) {
+        const origin = `http://127.0.0.1:${port}`;
+        const label = await renderLabel({ pack: PACK, symbology: "qr", image: "png", digitalLinkOrigin: origin, scale });
+        expect(scanPng(label.body), `${origin} at scale ${scale}`).to.equal(`${origin}/01/09521234543213/10/LOT2024A/21/SN8X4K2Q9?17=270331`);
+      }
+    }
+  }).timeout(60_000);
+
   it("percent-encodes lot and serial characters that are not URL-safe in the Digital Link", async () => {
     const pack = { ...PACK, serial: "A%B?C", lot: "L/1" };
     const label = await renderLabel({ pack, symbology: "qr", image: "png", digitalLinkOrigin: "https://id.example.com", scale: 3 });

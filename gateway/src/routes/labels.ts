@@ -22,7 +22,7 @@ const LabelQuery = Type.Object(
       LABEL_SYMBOLOGIES.map((s) => Type.Literal(s)),
       { default: "datamatrix", description: "datamatrix: GS1 DataMatrix element string; qr: GS1 Digital Link URL" },
     ),
-    scale: Type.Integer({ minimum: 1, maximum: 20, default: 4, description: "pixels per module" }),
+    scale: Type.Integer({ minimum: 1, maximum: 20, default: 4, description: "size: a module is 2 x scale pixels (PNG) or units (SVG)" }),
   },
   { additionalProperties: false },
 );

@@ -21,7 +21,7 @@ export interface LabelRequest {
   readonly image: LabelImageFormat;
   /** Origin of the Digital Link URL in a QR label, e.g. `http://127.0.0.1:3000`. */
   readonly digitalLinkOrigin: string;
-  /** Pixels per module (PNG) or user units per module (SVG). */
+  /** Size: bwip-js draws a module 2 x scale pixels (PNG) or user units (SVG) wide. */
   readonly scale: number;
 }
 

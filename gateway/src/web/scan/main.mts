@@ -73,6 +73,10 @@ const hints = new Map<DecodeHintType, unknown>([
   [DecodeHintType.TRY_HARDER, true],
 ]);
 const reader = new BrowserMultiFormatReader(hints);
+// ZXing's QR detector misreads some clean, computer-made QR images (a checksum
+// error at 8+ pixels per module); read as a pure barcode they decode. Uploaded
+// label images are often exactly that, so they get this second try.
+const pureReader = new BrowserMultiFormatReader(new Map([...hints, [DecodeHintType.PURE_BARCODE, true]]));
 let camera: IScannerControls | undefined;
 let current: VerifyAnswer | undefined;
 let principal: { mspId: string; role: string } | undefined;
@@ -206,7 +210,7 @@ async function decodeImage(file: File): Promise<void> {
   showError("");
   const url = URL.createObjectURL(file);
   try {
-    const result = await reader.decodeFromImageUrl(url);
+    const result = await reader.decodeFromImageUrl(url).catch(() => pureReader.decodeFromImageUrl(url));
     await verify(result.getText());
   } catch {
     showError("No GS1 DataMatrix or QR code was found in this image. Try a sharper, closer picture.");
