@@ -153,7 +153,8 @@ interface ISupplyChain {
     error PackAlreadyFlagged(bytes32 packId, PackFlag flag);
     /// @notice The pack does not carry the flag.
     error PackNotFlagged(bytes32 packId, PackFlag flag);
-    /// @notice A regulator may only set Suspect, Illegitimate or Quarantined through {flagPack}.
+    /// @notice A regulator may only set or clear Suspect, Illegitimate or Quarantined; the
+    /// cold-chain hold has its own functions.
     error FlagNotSettableByRegulator(PackFlag flag);
     /// @notice The sha256 digest is zero.
     error InvalidDigest();
@@ -191,6 +192,8 @@ interface ISupplyChain {
     event ColdChainHoldReleased(bytes32 indexed packId, address indexed by);
     /// @notice A regulator flagged a pack.
     event PackFlagged(bytes32 indexed packId, PackFlag flag, address indexed by);
+    /// @notice A regulator cleared a pack's flag.
+    event PackFlagCleared(bytes32 indexed packId, PackFlag flag, address indexed by);
     /// @notice A document was anchored: its sha256 on chain, its IPFS CID in this event.
     event DocumentAnchored(bytes32 indexed subject, bytes32 indexed sha256Digest, address indexed by, string cid);
     /// @notice A block hash of another ledger was anchored.
@@ -209,7 +212,8 @@ interface ISupplyChain {
     function registerLot(uint64 gtin, string calldata lot, uint24 expiry) external returns (uint32 lotId);
 
     /// @notice Recalls a lot; every pack in it then fails verification with `Recalled`.
-    /// @dev Requirements: the lot's manufacturer or a regulator; lot active. Emits {LotRecalled}.
+    /// @dev Requirements: the lot's manufacturer or a regulator; lot not yet recalled (a lot of a
+    /// withdrawn GTIN may still be recalled: RECALLED outranks WITHDRAWN). Emits {LotRecalled}.
     function recallLot(uint32 lotId) external;
 
     /// @notice Withdraws a GTIN; every pack of it then fails verification with `Withdrawn`.
@@ -262,9 +266,13 @@ interface ISupplyChain {
     /// Emits {ColdChainHoldReleased} per pack.
     function releaseColdChainHold(bytes32[] calldata packIds) external;
 
-    /// @notice A regulator marks a pack Suspect, Illegitimate or Quarantined (irreversible here).
+    /// @notice A regulator marks a pack Suspect, Illegitimate or Quarantined.
     /// @dev Requirements: REGULATOR_ROLE; pack exists; flag not yet set. Emits {PackFlagged}.
     function flagPack(bytes32 packId, PackFlag flag) external;
+
+    /// @notice A regulator clears a Suspect, Illegitimate or Quarantined mark.
+    /// @dev Requirements: REGULATOR_ROLE; pack exists; flag set. Emits {PackFlagCleared}.
+    function clearPackFlag(bytes32 packId, PackFlag flag) external;
 
     // ---------------------------------------------------------------- anchors
 

@@ -149,7 +149,6 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (state == LotState.None) revert LotNotRegistered(lotId);
         _requireManufacturerOrRegulator(lot.manufacturer);
         if (state == LotState.Recalled) revert LotAlreadyRecalled(lotId);
-        if (state != LotState.Active) revert LotNotActive(lotId, state);
 
         lot.state = LotState.Recalled;
         _advanceRecallEpoch();
@@ -292,6 +291,18 @@ contract SupplyChain is ISupplyChain, AccessControl {
         emit PackFlagged(packId, flag, msg.sender);
     }
 
+    /// @inheritdoc ISupplyChain
+    function clearPackFlag(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+        if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
+        PackRecord memory pack = _existingPack(packId);
+        uint8 bit = uint8(1) << uint8(flag);
+        if (pack.flags & bit == 0) revert PackNotFlagged(packId, flag);
+
+        pack.flags &= ~bit;
+        _packs[packId] = _encodePack(pack);
+        emit PackFlagCleared(packId, flag, msg.sender);
+    }
+
     // ---------------------------------------------------------------- anchors
 
     /// @inheritdoc ISupplyChain
@@ -336,8 +347,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
         LotRecord memory packLot = _lots[pack.lotId];
         (bool validExpiry, uint16 printedDay) = _tryExpiryDay(expiry);
         if (!validExpiry || printedDay != packLot.expiryDay) return (false, VerifyReason.ExpiryMismatch);
-        if (pack.status == PackStatus.Dispensed) return (false, VerifyReason.AlreadyDecommissioned);
-        reason = _blockingReason(pack.flags, pack.expiryDay, packLot.state);
+        reason = _blockingReason(pack.flags, pack.expiryDay, packLot.state, pack.status == PackStatus.Dispensed);
         verified = reason == VerifyReason.None;
     }
 
@@ -470,7 +480,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
             ? LotState.Active
             : _lots[uint32(word >> LOT_SHIFT)].state;
         VerifyReason reason =
-            _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState);
+            _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
 
         _packs[packId] = uint256(uint160(consignee)) | (word & LOT_FLAGS_EXPIRY_MASK)
@@ -531,19 +541,26 @@ contract SupplyChain is ISupplyChain, AccessControl {
     }
 
     function _requireNotBlocked(bytes32 packId, PackRecord memory pack, LotState lotState) private view {
-        VerifyReason reason = _blockingReason(pack.flags, pack.expiryDay, lotState);
+        VerifyReason reason = _blockingReason(pack.flags, pack.expiryDay, lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
     }
 
-    /// @dev First reason, in this order, that stops a pack moving or being dispensed.
-    function _blockingReason(uint8 flags, uint16 expiryDay, LotState lotState) private view returns (VerifyReason) {
+    /// @dev First reason that stops a pack moving or being dispensed, in the chaincode's order
+    /// (docs/chaincode-api.md, Verification): ILLEGITIMATE, RECALLED, WITHDRAWN, SUSPECT,
+    /// ALREADY_DECOMMISSIONED, EXPIRED, COLD_CHAIN_HOLD, QUARANTINED.
+    function _blockingReason(uint8 flags, uint16 expiryDay, LotState lotState, bool decommissioned)
+        private
+        view
+        returns (VerifyReason)
+    {
         if (flags & ILLEGITIMATE_BIT != 0) return VerifyReason.Illegitimate;
-        if (flags & SUSPECT_BIT != 0) return VerifyReason.Suspect;
-        if (lotState == LotState.Withdrawn) return VerifyReason.Withdrawn;
         if (lotState == LotState.Recalled) return VerifyReason.Recalled;
-        if (flags & QUARANTINED_BIT != 0) return VerifyReason.Quarantined;
-        if (flags & HOLD_BIT != 0) return VerifyReason.ColdChainHold;
+        if (lotState == LotState.Withdrawn) return VerifyReason.Withdrawn;
+        if (flags & SUSPECT_BIT != 0) return VerifyReason.Suspect;
+        if (decommissioned) return VerifyReason.AlreadyDecommissioned;
         if (_today() > expiryDay) return VerifyReason.Expired;
+        if (flags & HOLD_BIT != 0) return VerifyReason.ColdChainHold;
+        if (flags & QUARANTINED_BIT != 0) return VerifyReason.Quarantined;
         return VerifyReason.None;
     }
 

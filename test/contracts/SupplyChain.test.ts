@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-const { ethers, networkHelpers } = await network.create();
+const { ethers: sharedEthers, networkHelpers } = await network.create();
+const ethers = sharedEthers;
 
 const GTIN = 9521234543213n;
 const OTHER_GTIN = 14567815983469n;
@@ -49,45 +50,61 @@ enum Field {
   Cid,
 }
 
-async function deployWithRoles() {
-  const [admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy] =
-    await ethers.getSigners();
-  const chain = await ethers.deployContract("SupplyChain", [admin.address]);
-  const grants: [string, { address: string }][] = [
-    [await chain.MANUFACTURER_ROLE(), manufacturer],
-    [await chain.MANUFACTURER_ROLE(), otherManufacturer],
-    [await chain.DISTRIBUTOR_ROLE(), distributor],
-    [await chain.PHARMACY_ROLE(), pharmacy],
-    [await chain.PHARMACY_ROLE(), otherPharmacy],
-    [await chain.REGULATOR_ROLE(), regulator],
-    [await chain.ANCHORER_ROLE(), anchorer],
-  ];
-  for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
-  return { chain, admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy };
+/** The fixtures, bound to one chain connection (the shared one, or a fresh chain). */
+function fixturesOn(ethers: typeof sharedEthers) {
+  async function deployWithRoles() {
+    const [admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy] =
+      await ethers.getSigners();
+    const chain = await ethers.deployContract("SupplyChain", [admin.address]);
+    const grants: [string, { address: string }][] = [
+      [await chain.MANUFACTURER_ROLE(), manufacturer],
+      [await chain.MANUFACTURER_ROLE(), otherManufacturer],
+      [await chain.DISTRIBUTOR_ROLE(), distributor],
+      [await chain.PHARMACY_ROLE(), pharmacy],
+      [await chain.PHARMACY_ROLE(), otherPharmacy],
+      [await chain.REGULATOR_ROLE(), regulator],
+      [await chain.ANCHORER_ROLE(), anchorer],
+    ];
+    for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
+    return { chain, admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy };
+  }
+
+  async function withLot() {
+    const f = await deployWithRoles();
+    await (await f.chain.connect(f.manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
+    await (await f.chain.connect(f.manufacturer).registerLot(GTIN, LOT, EXPIRY)).wait();
+    return { ...f, lotId: 1n };
+  }
+
+  async function withPack() {
+    const f = await withLot();
+    await (await f.chain.connect(f.manufacturer).commissionPack(f.lotId, "SN001")).wait();
+    const packId = await f.chain.packIdOf(GTIN, "SN001");
+    return { ...f, packId };
+  }
+
+    /** A pack that went manufacturer -> distributor -> pharmacy and sits received at the pharmacy. */
+  async function atPharmacy() {
+    const f = await withPack();
+    await (await f.chain.connect(f.manufacturer).ship(f.packId, f.distributor.address)).wait();
+    await (await f.chain.connect(f.distributor).receivePack(f.packId)).wait();
+    await (await f.chain.connect(f.distributor).ship(f.packId, f.pharmacy.address)).wait();
+    await (await f.chain.connect(f.pharmacy).receivePack(f.packId)).wait();
+    return f;
+  }
+
+  return { deployWithRoles, withLot, withPack, atPharmacy };
 }
 
-async function withLot() {
-  const f = await deployWithRoles();
-  await (await f.chain.connect(f.manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
-  await (await f.chain.connect(f.manufacturer).registerLot(GTIN, LOT, EXPIRY)).wait();
-  return { ...f, lotId: 1n };
-}
+const { deployWithRoles, withLot, withPack, atPharmacy } = fixturesOn(sharedEthers);
 
-async function withPack() {
-  const f = await withLot();
-  await (await f.chain.connect(f.manufacturer).commissionPack(f.lotId, "SN001")).wait();
-  const packId = await f.chain.packIdOf(GTIN, "SN001");
-  return { ...f, packId };
-}
-
-/** A pack that went manufacturer -> distributor -> pharmacy and sits received at the pharmacy. */
-async function atPharmacy() {
-  const f = await withPack();
-  await (await f.chain.connect(f.manufacturer).ship(f.packId, f.distributor.address)).wait();
-  await (await f.chain.connect(f.distributor).receivePack(f.packId)).wait();
-  await (await f.chain.connect(f.distributor).ship(f.packId, f.pharmacy.address)).wait();
-  await (await f.chain.connect(f.pharmacy).receivePack(f.packId)).wait();
-  return f;
+/**
+ * Tests that move the clock past the lots' expiry run on a chain of their own: on the shared
+ * chain, fixtures that loadFixture re-runs later would then register already-expired lots.
+ */
+async function onFreshChain() {
+  const connection = await network.create();
+  return { ...fixturesOn(connection.ethers), time: connection.networkHelpers.time };
 }
 
 describe("SupplyChain", function () {
@@ -285,13 +302,14 @@ describe("SupplyChain", function () {
     });
 
     it("rejects a recalled lot and an expired lot", async function () {
-      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      const fresh = await onFreshChain();
+      const { chain, manufacturer, lotId } = await fresh.withLot();
       await (await chain.connect(manufacturer).registerLot(GTIN, "SHORT", 301130)).wait();
       await (await chain.connect(manufacturer).recallLot(lotId)).wait();
       await expect(chain.connect(manufacturer).commissionPack(lotId, "SN1"))
         .to.be.revertedWithCustomError(chain, "LotNotActive")
         .withArgs(lotId, LotState.Recalled);
-      await networkHelpers.time.increaseTo(Date.UTC(2030, 11, 1) / 1000);
+      await fresh.time.increaseTo(Date.UTC(2030, 11, 1) / 1000);
       await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, "SN1"))
         .to.be.revertedWithCustomError(chain, "LotExpired")
         .withArgs(GTIN, 301130);
@@ -466,8 +484,9 @@ describe("SupplyChain", function () {
     });
 
     it("refuses to ship an expired pack", async function () {
-      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
-      await networkHelpers.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
+      const fresh = await onFreshChain();
+      const { chain, manufacturer, distributor, packId } = await fresh.withPack();
+      await fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
       await expect(chain.connect(manufacturer).ship(packId, distributor.address))
         .to.be.revertedWithCustomError(chain, "PackBlocked")
         .withArgs(packId, Reason.Expired);
@@ -593,15 +612,19 @@ describe("SupplyChain", function () {
       }
     });
 
-    it("rejects a recall of an unknown lot and of a withdrawn one", async function () {
-      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+    it("rejects a recall of an unknown lot", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
       await expect(chain.connect(manufacturer).recallLot(7))
         .to.be.revertedWithCustomError(chain, "LotNotRegistered")
         .withArgs(7);
+    });
+
+    it("recalls a lot of a withdrawn GTIN, whose packs then verify as recalled", async function () {
+      const { chain, manufacturer, regulator, lotId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
-      await expect(chain.connect(manufacturer).recallLot(lotId))
-        .to.be.revertedWithCustomError(chain, "LotNotActive")
-        .withArgs(lotId, LotState.Withdrawn);
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Withdrawn)]);
+      await expect(chain.connect(regulator).recallLot(lotId)).to.emit(chain, "LotRecalled").withArgs(lotId, regulator.address);
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Recalled)]);
     });
 
     it("withdraws a GTIN once and marks its active lots withdrawn, keeping recalls", async function () {
@@ -708,6 +731,32 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Illegitimate);
     });
 
+    it("lets a regulator clear a flag it set, once", async function () {
+      const { chain, regulator, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(regulator).flagPack(packId, Flag.Suspect)).wait();
+      await expect(chain.connect(regulator).clearPackFlag(packId, Flag.Suspect))
+        .to.emit(chain, "PackFlagCleared")
+        .withArgs(packId, Flag.Suspect, regulator.address);
+      await expect(chain.connect(regulator).clearPackFlag(packId, Flag.Suspect))
+        .to.be.revertedWithCustomError(chain, "PackNotFlagged")
+        .withArgs(packId, Flag.Suspect);
+      await expect(chain.connect(pharmacy).dispense(packId)).to.emit(chain, "PackDispensed");
+    });
+
+    it("rejects clearing by a non-regulator, of the hold flag and on unknown packs", async function () {
+      const { chain, regulator, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(regulator).flagPack(packId, Flag.Quarantined)).wait();
+      await expect(chain.connect(pharmacy).clearPackFlag(packId, Flag.Quarantined))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(pharmacy.address, await chain.REGULATOR_ROLE());
+      await expect(chain.connect(regulator).clearPackFlag(packId, Flag.ColdChainHold))
+        .to.be.revertedWithCustomError(chain, "FlagNotSettableByRegulator")
+        .withArgs(Flag.ColdChainHold);
+      await expect(chain.connect(regulator).clearPackFlag(ethers.ZeroHash, Flag.Quarantined))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.ZeroHash);
+    });
+
     it("rejects flags from non-regulators, the hold flag and unknown packs", async function () {
       const { chain, regulator, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
       await expect(chain.connect(manufacturer).flagPack(packId, Flag.Suspect))
@@ -738,29 +787,37 @@ describe("SupplyChain", function () {
       expect(await chain.verify(GTIN, "SN001", LOT, 301200)).to.deep.equal([true, BigInt(Reason.None)]);
     });
 
-    it("reports decommissioned, suspect, recalled, withdrawn, held and expired packs", async function () {
-      const { chain, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(atPharmacy);
-      await (await chain.connect(regulator).placeColdChainHold([packId], ethers.ZeroHash)).wait();
-      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.ColdChainHold)]);
-      await networkHelpers.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
-      await (await chain.connect(manufacturer).releaseColdChainHold([packId])).wait();
-      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Expired)]);
-      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
-      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Recalled)]);
-      await (await chain.connect(regulator).flagPack(packId, Flag.Suspect)).wait();
-      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Suspect)]);
+    it("reports the first reason in the chaincode's order as conditions pile up", async function () {
+      const fresh = await onFreshChain();
+      const { chain, manufacturer, regulator, lotId, packId } = await fresh.atPharmacy();
+      const reasonNow = async () => (await chain.verify(GTIN, "SN001", LOT, EXPIRY))[1];
+      const steps: [() => Promise<unknown>, Reason][] = [
+        [() => chain.connect(regulator).flagPack(packId, Flag.Quarantined), Reason.Quarantined],
+        [() => chain.connect(regulator).placeColdChainHold([packId], ethers.ZeroHash), Reason.ColdChainHold],
+        [() => fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000), Reason.Expired],
+        [() => chain.connect(regulator).flagPack(packId, Flag.Suspect), Reason.Suspect],
+        [() => chain.connect(manufacturer).withdrawGtin(GTIN), Reason.Withdrawn],
+        [() => chain.connect(manufacturer).recallLot(lotId), Reason.Recalled],
+        [() => chain.connect(regulator).flagPack(packId, Flag.Illegitimate), Reason.Illegitimate],
+      ];
+      expect(await reasonNow()).to.equal(BigInt(Reason.None));
+      for (const [act, expected] of steps) {
+        await act();
+        expect(await reasonNow()).to.equal(BigInt(expected));
+      }
     });
 
-    it("reports a dispensed pack as already decommissioned and a withdrawn GTIN as withdrawn", async function () {
-      const { chain, pharmacy, manufacturer, lotId } = await networkHelpers.loadFixture(atPharmacy);
-      await (await chain.connect(manufacturer).commissionPack(lotId, "SN002")).wait();
-      await (await chain.connect(pharmacy).dispense(await chain.packIdOf(GTIN, "SN001"))).wait();
+    it("ranks an already decommissioned pack below suspect and above expired", async function () {
+      const fresh = await onFreshChain();
+      const { chain, pharmacy, otherPharmacy, packId } = await fresh.atPharmacy();
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      await fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
       expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([
         false,
         BigInt(Reason.AlreadyDecommissioned),
       ]);
-      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
-      expect(await chain.verify(GTIN, "SN002", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Withdrawn)]);
+      await (await chain.connect(otherPharmacy).dispense(packId)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.Suspect)]);
     });
   });
 
