@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import { expect } from "chai";
 import type { FastifyInstance } from "fastify";
+import { SqliteIdempotencyStore } from "../../gateway/src/adapters/idempotency-sqlite.js";
 import { GatewayError } from "../../gateway/src/errors.js";
+import { installIdempotency } from "../../gateway/src/routes/hooks/idempotency.js";
 import { documentRoutes } from "../../gateway/src/routes/documents.js";
 import { DocumentIntegrityError, DocumentsService, newChaincodeDocumentLedger, type Subject } from "../../gateway/src/services/documents.js";
 import { FakeLedger } from "./support/fake-ledger.js";
@@ -189,6 +192,7 @@ describe("documents routes", () => {
     store = new MemoryContentStore();
     ledger = new MemoryDocumentLedger();
     app = testApp();
+    installIdempotency(app, new SqliteIdempotencyStore(":memory:"));
     await app.register(documentRoutes, { prefix: "/v1", documents: new DocumentsService(store, ledger, POLICY), ...POLICY });
     await app.ready();
   });
@@ -207,6 +211,40 @@ describe("documents routes", () => {
     expect(res.json()).to.include({ sha256: sha("%PDF-1.7 certificate"), encrypted: false, transactionId: "tx1" });
   });
 
+  it("uploads a confidential file when asked with confidential=true", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: `/v1/documents?${query}&kind=OTHER&confidential=true`,
+      headers: { "x-test-user": "manufacturer", "content-type": "text/plain" },
+      payload: "personal data",
+    });
+
+    expect(res.statusCode, res.body).to.equal(201);
+    expect(res.json()).to.include({ encrypted: true, sha256: sha("personal data") });
+    expect(store.blobs.get(res.json().cid)?.toString()).to.not.include("personal");
+  });
+
+  it("answers a retried upload with the same Idempotency-Key from the first one, anchoring once", async () => {
+    const send = (payload: string) =>
+      app.inject({
+        method: "POST",
+        url: `/v1/documents?${query}&kind=OTHER`,
+        headers: { "x-test-user": "manufacturer", "content-type": "text/plain", "idempotency-key": "upload-1" },
+        payload,
+      });
+
+    const first = await send("certificate v1");
+    const retry = await send("certificate v1");
+    const other = await send("certificate v2");
+
+    expect(first.statusCode).to.equal(201);
+    expect(retry.statusCode).to.equal(201);
+    expect(retry.headers["idempotent-replayed"]).to.equal("true");
+    expect(retry.json()).to.deep.equal(first.json());
+    expect(other.statusCode).to.equal(422);
+    expect(ledger.anchors).to.have.length(1);
+  });
+
   it("answers 413 for a body above the upload limit", async () => {
     const res = await app.inject({
       method: "POST",
@@ -217,6 +255,19 @@ describe("documents routes", () => {
 
     expect(res.statusCode).to.equal(413);
     expect(ledger.anchors).to.have.length(0);
+  });
+
+  it("answers 413 for a chunked body that grows past the limit without a Content-Length", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: `/v1/documents?${query}&kind=OTHER`,
+      headers: { "x-test-user": "manufacturer", "content-type": "text/plain", "transfer-encoding": "chunked" },
+      payload: Readable.from([Buffer.alloc(40, 1), Buffer.alloc(40, 2)]),
+    });
+
+    expect(res.statusCode).to.equal(413);
+    expect(res.json()).to.include({ code: "PAYLOAD_TOO_LARGE" });
+    expect(store.blobs.size).to.equal(0);
   });
 
   it("answers 415 for a content type outside the allow list", async () => {

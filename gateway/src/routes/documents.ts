@@ -4,8 +4,10 @@
  *
  * The upload body is the raw file, its media type in Content-Type (allow
  * list; else 415), at most `uploadLimitBytes` (else 413). What the file is
- * about comes in the query string.
+ * about comes in the query string. With an Idempotency-Key, a retried upload
+ * of the same bytes answers the first upload's anchor instead of anchoring twice.
  */
+import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
@@ -93,15 +95,50 @@ export function subjectOf(query: SubjectQuery): Subject {
   }
 }
 
+/** What stands for an upload's body once received: hashable, so Idempotency-Key can compare requests. */
+interface ReceivedFile {
+  readonly sha256: string;
+  readonly size: number;
+  readonly contentType: string;
+}
+
+/** The received bytes of each upload, kept beside the request (its body is the ReceivedFile). */
+const received = new WeakMap<FastifyRequest, Buffer>();
+
+/** Reads a raw upload, hashing as it arrives and stopping at the limit. */
+async function receive(request: FastifyRequest, limit: number): Promise<void> {
+  const declared = Number(request.headers["content-length"] ?? "0");
+  if (declared > limit) throw new ContentTooLargeError(limit);
+  const hash = createHash("sha256");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) throw new ContentTooLargeError(limit);
+    hash.update(chunk);
+    chunks.push(chunk);
+  }
+  received.set(request, Buffer.concat(chunks));
+  const file: ReceivedFile = { sha256: hash.digest("hex"), size, contentType: request.headers["content-type"] ?? "" };
+  request.body = file;
+}
+
+async function* replay(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  // Kubo takes the file in chunks; 256 KiB keeps memory flat on the way out.
+  for (let offset = 0; offset < bytes.byteLength; offset += 262_144) yield bytes.subarray(offset, offset + 262_144);
+}
+
 export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (app, options) => {
   const { documents } = options;
 
   await app.register(async (upload) => {
-    // Only this route takes raw files: the body streams to IPFS unparsed.
+    // Only this route takes raw files: the body arrives unparsed and is read
+    // before the idempotency check, which then compares its sha256, not the stream.
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser([...options.allowedContentTypes], (_request, payload, done) => {
       done(null, payload);
     });
+    upload.addHook("preValidation", async (request) => receive(request, options.uploadLimitBytes));
     upload.post(
       "/documents",
       {
@@ -116,16 +153,14 @@ export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (
       },
       async (request, reply) => {
         const query = request.query as Static<typeof UploadQuery>;
-        const declared = Number(request.headers["content-length"] ?? "0");
-        if (declared > options.uploadLimitBytes) throw new ContentTooLargeError(options.uploadLimitBytes);
-        const contentType = request.headers["content-type"] ?? "";
+        const file = request.body as ReceivedFile;
         const result = await documents.upload(principalOf(request), {
           channel: query.channel,
           kind: query.kind,
           subject: subjectOf(query),
-          contentType,
+          contentType: file.contentType,
           confidential: query.confidential === "true",
-          body: request.body as AsyncIterable<Uint8Array>,
+          body: replay(received.get(request) ?? Buffer.alloc(0)),
         });
         return reply.code(201).send(result);
       },
