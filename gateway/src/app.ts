@@ -20,6 +20,7 @@ import { installMetrics } from "./routes/hooks/metrics.js";
 import { installValidation } from "./routes/hooks/validation.js";
 import { scanRoutes, type ScanRoutesOptions } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
+import { meteredLedger } from "./services/metered-ledger.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
 
 export interface AppDeps {
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installValidation(app);
   installErrorHandling(app);
   installMetrics(app, createHttpMetrics(registry));
+  const ledger = meteredLedger(deps.ledger, registry);
 
   await app.register(swagger, {
     openapi: {
@@ -77,10 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installAuth(app, deps.keys);
   installIdempotency(app, deps.idempotency);
 
-  const probes: ReadinessProbe[] = [{ name: "fabric", check: () => deps.ledger.ready() }, ...(deps.probes ?? [])];
+  const probes: ReadinessProbe[] = [{ name: "fabric", check: () => ledger.ready() }, ...(deps.probes ?? [])];
   await app.register(healthRoutes, { probes, registry, probeTimeoutMs: deps.probeTimeoutMs ?? 3_000 });
   await app.register(scanRoutes, deps.scan ?? {});
-  await app.register(v1Routes, { prefix: API_PREFIX, ledger: deps.ledger });
+  await app.register(v1Routes, { prefix: API_PREFIX, ledger });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
   if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });

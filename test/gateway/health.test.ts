@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { buildTestApp, type TestApp } from "./support/app.js";
+import { UnavailableError } from "../../gateway/src/errors.js";
+import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
 
 describe("health endpoints", () => {
   let t: TestApp;
@@ -50,6 +51,22 @@ describe("health endpoints", () => {
     expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/healthz",status="200"} 2');
     expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/v1/whoami",status="401"} 1');
     expect(res.body).to.include('rxtrace_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 2');
+  });
+});
+
+describe("ledger metrics", () => {
+  it("counts ledger calls by transaction and outcome, including the error code", async () => {
+    const t = await buildTestApp();
+    t.ledger.on("packs:Verify", () => ({ verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [] }));
+    const url = "/v1/verify?gtin=09521234543213&serial=S1&lot=L1&expiry=270331";
+    await t.app.inject({ method: "GET", url, headers: { "x-api-key": KEYS.pharmacy } });
+    t.ledger.down(new UnavailableError("fabric", "down"));
+    await t.app.inject({ method: "GET", url, headers: { "x-api-key": KEYS.pharmacy } });
+    const res = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:Verify"} 1');
+    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="UNAVAILABLE",transaction="packs:Verify"} 1');
+    expect(res.body).to.match(/rxtrace_ledger_call_duration_seconds_count\{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:Verify"\} 1/);
+    await t.close();
   });
 });
 
