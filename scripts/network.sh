@@ -139,6 +139,15 @@ wait_until() {
   done
 }
 
+# in_parallel FUNCTION ARG...: runs FUNCTION ARG for every ARG at once and
+# fails if any of them failed (each says why on stderr).
+in_parallel() {
+  local fn=$1 arg pids=() failed=0 pid; shift
+  for arg in "$@"; do "$fn" "$arg" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ $failed = 0 ] || die "$fn failed for at least one of: $*"
+}
+
 # healthz PORT CAFILE: the operations endpoint answers 200 on /healthz.
 healthz() { curl -fsS --max-time 2 --cacert "$2" "https://127.0.0.1:$1/healthz" >/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -451,21 +460,25 @@ committed() {
     jq -e --argjson s "$CHAINCODE_SEQUENCE" '.sequence == $s' >/dev/null
 }
 
+# approve_on_channel_as CHANNEL:ORG: the org approves the chaincode definition for the channel, once.
+approve_on_channel_as() {
+  local ch=${1%%:*} org=${1#*:}
+  if ! as_admin "$org" peer lifecycle chaincode queryapproved --channelID "$ch" --name "$CHAINCODE_NAME" --sequence "$CHAINCODE_SEQUENCE" >/dev/null 2>&1; then
+    # shellcheck disable=SC2046
+    as_admin "$org" peer lifecycle chaincode approveformyorg $(definition_opts "$ch") \
+      --package-id "$(cat "$NET/chaincode/$org/package-id")" $(orderer_opts "$org") --waitForEvent >>"$LOGS/peer-cli-$org.log" 2>&1 ||
+      die "approval by $(msp_of "$org") on $ch failed (see $LOGS/peer-cli-$org.log)"
+    say "$(msp_of "$org") approved $CHAINCODE_NAME on $ch"
+  fi
+}
+
 deploy_chaincode() {
   local ch org first
   for ch in "${CHANNELS[@]}"; do
     read -r first _ <<<"$(channel_orgs "$ch")"
     committed "$ch" "$first" && continue
-    for org in $(channel_orgs "$ch"); do
-      # shellcheck disable=SC2046
-      if ! as_admin "$org" peer lifecycle chaincode queryapproved --channelID "$ch" --name "$CHAINCODE_NAME" --sequence "$CHAINCODE_SEQUENCE" >/dev/null 2>&1; then
-        # shellcheck disable=SC2046
-        as_admin "$org" peer lifecycle chaincode approveformyorg $(definition_opts "$ch") \
-          --package-id "$(cat "$NET/chaincode/$org/package-id")" $(orderer_opts "$org") --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 ||
-          die "approval by $(msp_of "$org") on $ch failed (see $LOGS/peer-cli.log)"
-        say "$(msp_of "$org") approved $CHAINCODE_NAME on $ch"
-      fi
-    done
+    # shellcheck disable=SC2046
+    in_parallel approve_on_channel_as $(for org in $(channel_orgs "$ch"); do echo "$ch:$org"; done)
     local peers=()
     for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
     # shellcheck disable=SC2046
@@ -590,7 +603,7 @@ cmd_up() {
   for org in "${ORGS[@]}"; do start_ca "$org"; done
   for org in "${ORGS[@]}"; do wait_until 30 "ca-$org" ca_ready "$org"; done
   say "enrolling identities"
-  for org in "${ORGS[@]}"; do enrol_org "$org"; done
+  in_parallel enrol_org "${ORGS[@]}"
   say "starting orderers and peers"
   for org in "${ORGS[@]}"; do start_orderer "$org"; start_peer "$org"; done
   for org in "${ORGS[@]}"; do

@@ -1,0 +1,42 @@
+/**
+ * Idle submit latency on the running network: submits one small transaction
+ * at a time (a product registration by the manufacturer on mfr-dist, one
+ * state write and one event) and reports the time from submit to commit
+ * status at the client, plus an evaluate for comparison.
+ *
+ *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count]
+ */
+import { FabricSessions, runId } from "../../test/integration/network/fabric-client.js";
+import { gtinFor, productJson } from "../../test/integration/network/fixtures.js";
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const count = Number(process.argv[2] ?? "30");
+  const sessions = new FabricSessions();
+  try {
+    const contract = sessions.as("ManufacturerMSP", "operator").contract("mfr-dist");
+    await contract.submitTransaction("products:RegisterProduct", productJson(gtinFor(`warm${runId()}`)));
+    const submits: number[] = [];
+    const evaluates: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const gtin = gtinFor(`lat${i}${runId()}`);
+      let start = performance.now();
+      await contract.submitTransaction("products:RegisterProduct", productJson(gtin));
+      submits.push(performance.now() - start);
+      start = performance.now();
+      await contract.evaluateTransaction("products:GetProduct", gtin);
+      evaluates.push(performance.now() - start);
+    }
+    for (const [name, values] of [["submit", submits], ["evaluate", evaluates]] as const) {
+      const sorted = [...values].sort((a, b) => a - b);
+      console.log(`${name}: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(0)} ms p90=${percentile(sorted, 90).toFixed(0)} ms max=${(sorted.at(-1) ?? 0).toFixed(0)} ms`);
+    }
+  } finally {
+    sessions.close();
+  }
+}
+
+await main();
