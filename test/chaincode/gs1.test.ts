@@ -127,6 +127,11 @@ describe("GS1 DataMatrix element string parsing", () => {
     expect(ids).to.deep.equal({ gtin: "00350090123456", serial: "12345", lot: "L1", expiry: "270300", extra: { "710": "12345678" } });
   });
 
+  it("strips the symbology identifier of a GS1 QR (]Q3) or GS1-128 (]C1) too", () => {
+    expect(parseElementString(`]Q3010035009012345621S1`).serial).to.equal("S1");
+    expect(parseElementString(`]C1010035009012345621S2`).serial).to.equal("S2");
+  });
+
   it("round-trips the element string it formats", () => {
     expect(requirePackIdentifiers(parseElementString(formatElementString(PACK)))).to.deep.equal(PACK);
   });
@@ -171,6 +176,11 @@ describe("GS1 Digital Link parsing", () => {
     const url = formatDigitalLink("https://scan.rxtrace.test/dl/", { ...PACK, lot: "L/1" });
     expect(url).to.equal("https://scan.rxtrace.test/dl/01/00350090123456/10/L%2F1/21/SN8X4K2Q9?17=270331");
     expect(requirePackIdentifiers(parseDigitalLink(url))).to.deep.equal({ ...PACK, lot: "L/1" });
+  });
+
+  it("reads a GTIN-13 or GTIN-8 in the path as the GTIN-14 with leading zeros", () => {
+    expect(parseDigitalLink("https://h/01/0614141123452/21/S1").gtin).to.equal("00614141123452");
+    expect(parseDigitalLink("https://h/01/95012346/21/S1").gtin).to.equal("00000095012346");
   });
 
   it("rejects a URL without a GTIN, a dangling qualifier, bad encoding and a non-URL", () => {

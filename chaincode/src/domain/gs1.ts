@@ -153,7 +153,8 @@ function readAi(text: string, at: number): string {
  * 10/21/... ended by GS or the end.
  */
 export function parseElementString(input: string): Gs1Identifiers {
-  let text = input.startsWith(DATAMATRIX_SYMBOLOGY_ID) ? input.slice(DATAMATRIX_SYMBOLOGY_ID.length) : input;
+  // Any GS1 symbology identifier: ]d2 DataMatrix, ]Q3 QR, ]C1 GS1-128, ]e0 DataBar.
+  let text = /^\](d2|Q3|C1|e0)/.test(input) ? input.slice(DATAMATRIX_SYMBOLOGY_ID.length) : input;
   while (text.startsWith(GS)) text = text.slice(1);
   if (text.length === 0) fail("is empty");
   const pairs: [string, string][] = [];
@@ -217,7 +218,8 @@ export function parseDigitalLink(input: string): Gs1Identifiers {
     } catch {
       return fail(`Digital Link value for AI ${key} is badly percent-encoded`);
     }
-    pairs.push([key, value]);
+    // A Digital Link may carry a GTIN-8, -12 or -13: it is the GTIN-14 with leading zeros.
+    pairs.push([key, key === AI.GTIN && /^(\d{8}|\d{12}|\d{13})$/.test(value) ? value.padStart(14, "0") : value]);
   }
   for (const [key, value] of url.searchParams) {
     if (/^\d{2,4}$/.test(key)) pairs.push([key, value]);
