@@ -13,6 +13,7 @@ import type { LedgerClient } from "./ports/ledger.js";
 import { auditRoutes, type AuditRoutesOptions } from "./routes/audit.js";
 import { documentRoutes, type DocumentRoutesOptions } from "./routes/documents.js";
 import { eventRoutes, type EventRoutesOptions } from "./routes/events.js";
+import { evmRoutes, type EvmRoutesOptions } from "./routes/evm.js";
 import { healthRoutes, type ReadinessProbe } from "./routes/health.js";
 import { installErrorHandling } from "./routes/hooks/errors.js";
 import { installIdempotency } from "./routes/hooks/idempotency.js";
@@ -37,6 +38,8 @@ export interface AppDeps {
   readonly audit?: AuditRoutesOptions;
   /** Server-Sent Events over the off-chain index (routes registered when given). */
   readonly events?: EventRoutesOptions;
+  /** The public-chain side: block anchors and the SupplyChain.sol lifecycle (routes registered when given). */
+  readonly evm?: EvmRoutesOptions;
   /** The public scan page at /scan (its web root; the default serves gateway/src/web). */
   readonly scan?: ScanRoutesOptions;
   /** How long /readyz waits for each dependency (default 3 s). */
@@ -86,5 +89,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
   if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });
+  if (deps.evm) await app.register(evmRoutes, { prefix: API_PREFIX, ...deps.evm });
   return app;
 }

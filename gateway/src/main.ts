@@ -2,7 +2,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { newFabricEventSource } from "./adapters/fabric-events.js";
+import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
+import { newFabricBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
@@ -15,6 +16,9 @@ import { EventHub } from "./events/hub.js";
 import { EventListener } from "./events/listener.js";
 import { WebhookDispatcher } from "./events/webhooks.js";
 import { CHANNELS, type ChannelName } from "./ports/ledger.js";
+import type { ReadinessProbe } from "./routes/health.js";
+import type { EvmRoutesOptions } from "./routes/evm.js";
+import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
 import { channelsOf } from "./services/channels.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
@@ -49,12 +53,35 @@ async function main(): Promise<void> {
   const webhooks = new WebhookDispatcher(config.events.webhooks, { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 60_000, timeoutMs: 5_000 });
   webhooks.attach(hub);
 
+  // The EVM side needs evm/deployment.json; without it the gateway runs, /readyz names what is missing.
+  const probes: ReadinessProbe[] = [{ name: "ipfs", check: () => contentStore.ping() }];
+  let evm: EvmRoutesOptions | undefined;
+  let evmConnection: EvmConnection | undefined;
+  let anchoring: AnchoringService | undefined;
+  try {
+    const connection = new EvmConnection(readEvmDeployment(config.evm.deploymentFile));
+    const blocks = newFabricBlockSource((channel) => ledger.observerNetwork(channel));
+    anchoring = new AnchoringService(blocks, newEvmAnchorRegistry(connection), {
+      channels: CHANNELS,
+      intervalMs: config.evm.anchorIntervalMs,
+      maxWalk: 10_000,
+      onError: (channel, error) => app.log.warn({ channel, err: error }, "block anchoring"),
+    });
+    evm = { anchoring, blocks, channelsOf: channelsOfOrg, publicChain: newEvmSupplyChain(connection) };
+    evmConnection = connection;
+    probes.push({ name: "evm", check: () => connection.ping() });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    probes.push({ name: "evm", check: async () => Promise.reject(new Error(`${reason} (restart the gateway once it is deployed)`)) });
+  }
+
   const app = await buildApp({
     config,
     keys: new FileApiKeyStore(config.keysFile),
     idempotency,
     ledger,
-    probes: [{ name: "ipfs", check: () => contentStore.ping() }],
+    probes,
+    ...(evm ? { evm } : {}),
     documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
     audit: { audit: new AuditService(ledger, index, { channelsOf: channelsOfOrg, maxEvents: 5_000 }), listener },
     events: { index, hub, channelsOf: channelsOfOrg, heartbeatMs: 15_000, replayLimit: 1_000 },
@@ -64,6 +91,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, "shutting down");
     await listener.stop();
+    await anchoring?.stop();
+    evmConnection?.destroy();
     webhooks.close();
     await app.close();
     ledger.close();
@@ -75,6 +104,7 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.server.host, port: config.server.port });
   listener.start();
+  anchoring?.start();
 }
 
 main().catch((err: unknown) => {
