@@ -54,15 +54,25 @@ msp_of() {
 base_of() {
   case $1 in manufacturer) echo 7 ;; distributor) echo 8 ;; pharmacy) echo 9 ;; regulator) echo 10 ;; esac
 }
-ca_port() { echo "$(base_of "$1")054"; }
-ca_ops_port() { echo "$(($(base_of "$1") + 10))054"; }
-orderer_port() { echo "$(base_of "$1")050"; }
-orderer_admin_port() { echo "$(base_of "$1")053"; }
-orderer_ops_port() { echo "$(($(base_of "$1") + 10))050"; }
-peer_port() { echo "$(base_of "$1")051"; }
-peer_cc_port() { echo "$(base_of "$1")052"; }
-peer_ops_port() { echo "$(($(base_of "$1") + 10))051"; }
-ccaas_port() { echo "$(base_of "$1")055"; }
+# RXTRACE_PORT_OFFSET shifts every port, so several networks (tests, benches)
+# can run on one host side by side, each with its own RXTRACE_DATA.
+PORT_OFFSET="${RXTRACE_PORT_OFFSET:-0}"
+case $PORT_OFFSET in
+  *[!0-9]* | "") echo "network: RXTRACE_PORT_OFFSET must be a multiple of 10 from 0 to 990, not '$PORT_OFFSET'" >&2; exit 2 ;;
+esac
+if [ "$PORT_OFFSET" -gt 990 ] || [ $((PORT_OFFSET % 10)) -ne 0 ]; then
+  echo "network: RXTRACE_PORT_OFFSET must be a multiple of 10 from 0 to 990 (the orgs' port blocks are 1000 apart), not $PORT_OFFSET" >&2; exit 2
+fi
+port() { echo $(($1 + PORT_OFFSET)); }
+ca_port() { port "$(base_of "$1")054"; }
+ca_ops_port() { port "$(($(base_of "$1") + 10))054"; }
+orderer_port() { port "$(base_of "$1")050"; }
+orderer_admin_port() { port "$(base_of "$1")053"; }
+orderer_ops_port() { port "$(($(base_of "$1") + 10))050"; }
+peer_port() { port "$(base_of "$1")051"; }
+peer_cc_port() { port "$(base_of "$1")052"; }
+peer_ops_port() { port "$(($(base_of "$1") + 10))051"; }
+ccaas_port() { port "$(base_of "$1")055"; }
 # The address other nodes use to reach this org. One host: 127.0.0.1. One host
 # per org: export RXTRACE_HOST_<ORG>=that host's name (see docs/network.md).
 host_of() {
@@ -103,6 +113,10 @@ is_running() { pid_of "$1" >/dev/null; }
 start_process() {
   local name=$1; shift
   if is_running "$name"; then return 0; fi
+  local p
+  for p in $(ports_of "$name"); do
+    port_open "$p" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
+  done
   mkdir -p "$LOGS" "$RUN"
   echo "---- start $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
@@ -127,6 +141,17 @@ stop_processes() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# The ports a process listens on, checked free before it starts.
+ports_of() {
+  local kind=${1%%-*} org=${1#*-}
+  case $kind in
+    ca) echo "$(ca_port "$org") $(ca_ops_port "$org")" ;;
+    orderer) echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")" ;;
+    peer) echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")" ;;
+    chaincode) ccaas_port "$org" ;;
+  esac
 }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
@@ -162,7 +187,9 @@ render_config() {
     -e "s|endpoint: unix:///var/run/docker.sock|endpoint: \"\"|" \
     "$FABRIC_HOME/config/core.yaml" >"$NET/config/core.yaml"
   local args=(-e "s|@NET@|$NET|g") org
-  for org in "${ORGS[@]}"; do args+=(-e "s|@HOST_$org@|$(host_of "$org")|g"); done
+  for org in "${ORGS[@]}"; do
+    args+=(-e "s|@HOST_$org@|$(host_of "$org")|g" -e "s|@ORDERER_PORT_$org@|$(orderer_port "$org")|g" -e "s|@PEER_PORT_$org@|$(peer_port "$org")|g")
+  done
   sed "${args[@]}" "$ROOT/network/configtx.yaml" >"$NET/config/configtx.yaml"
 }
 

@@ -14,7 +14,7 @@ REG="$NET/orgs/regulator"
 
 regulator() {
   env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID=RegulatorMSP \
-    CORE_PEER_MSPCONFIGPATH="$REG/users/admin/msp" CORE_PEER_ADDRESS=127.0.0.1:10051 \
+    CORE_PEER_MSPCONFIGPATH="$REG/users/admin/msp" CORE_PEER_ADDRESS="127.0.0.1:$((10051 + ${RXTRACE_PORT_OFFSET:-0}))" \
     CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$NET/ca/regulator/ca-cert.pem" \
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="${RXTRACE_MUTUAL_TLS:-true}" \
     CORE_PEER_TLS_CLIENTCERT_FILE="$REG/users/admin/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$REG/users/admin/tls/server.key" "$@"
@@ -38,9 +38,9 @@ register() {
   fi
   args=$(jq -cn --arg m "$msp" --arg n "$name" --arg r "$role" '{Args: ["partners:RegisterPartner", ({mspId: $m, name: $n, role: $r} | tojson)]}')
   regulator peer chaincode invoke -C "$channel" -n rxtrace -c "$args" \
-    -o 127.0.0.1:10050 --tls --cafile "$NET/ca/regulator/ca-cert.pem" \
+    -o "127.0.0.1:$((10050 + ${RXTRACE_PORT_OFFSET:-0}))" --tls --cafile "$NET/ca/regulator/ca-cert.pem" \
     --clientauth --certfile "$REG/users/admin/tls/server.crt" --keyfile "$REG/users/admin/tls/server.key" \
-    --peerAddresses 127.0.0.1:10051 --tlsRootCertFiles "$NET/ca/regulator/ca-cert.pem" \
+    --peerAddresses "127.0.0.1:$((10051 + ${RXTRACE_PORT_OFFSET:-0}))" --tlsRootCertFiles "$NET/ca/regulator/ca-cert.pem" \
     --waitForEvent >>"$LOG" 2>&1 || { echo "network: registering $msp on $channel failed (see $LOG)" >&2; return 1; }
   echo "network: $msp registered as $role on $channel"
 }
