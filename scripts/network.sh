@@ -435,7 +435,7 @@ package_chaincode() {
   od=$(org_dir "$org")
   [ -f "$dir/$CHAINCODE_NAME.tar.gz" ] && return 0
   rm -rf "$dir/build" && mkdir -p "$dir/build/src"
-  jq -n --arg address "$(host_of "$org"):$(ccaas_port "$org")" \
+  jq -n --arg address "127.0.0.1:$(ccaas_port "$org")" \
     --rawfile root "$(ca_cert "$org")" --rawfile cert "$od/peer/tls/server.crt" --rawfile key "$od/peer/tls/server.key" \
     '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: true,
       root_cert: $root, client_cert: $cert, client_key: $key}' >"$dir/build/src/connection.json"
