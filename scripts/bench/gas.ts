@@ -3,7 +3,7 @@
 // Run: npm run bench:gas   (prints a table, writes bench/results/gas.json)
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 
 const GTIN = 9521234543213n;
@@ -85,12 +85,21 @@ const rows: Row[] = [
 console.log(`gas on network "${networkName}" (ship ${oursShip} + receive ${oursReceive}; batch of ${BATCH} ${oursBatch})`);
 console.table(rows);
 
+const profile = hre.config.solidity.profiles.default;
+function compilerSummary(compiler: { version: string; settings?: unknown } | undefined) {
+  const settings = (compiler?.settings ?? {}) as { optimizer?: unknown; evmVersion?: unknown };
+  return { solc: compiler?.version, optimizer: settings.optimizer, evmVersion: settings.evmVersion };
+}
+
 const resultsDir = path.resolve(import.meta.dirname, "../../bench/results");
 await mkdir(resultsDir, { recursive: true });
 const result = {
   measuredAt: new Date().toISOString(),
   network: networkName,
-  compiler: { solc: "0.8.30", optimizer: { enabled: true, runs: 10_000 }, evmVersion: "prague" },
+  compiler: {
+    supplyChain: compilerSummary(profile?.compilers[0]),
+    baseline: compilerSummary(profile?.overrides["bench/baseline/SeedSupplyChain.sol"]),
+  },
   details: { ship: oursShip, receive: oursReceive, batchTotal: oursBatch, batchSize: BATCH },
   rows,
 };
