@@ -332,10 +332,13 @@ start_orderer() {
     ORDERER_ADMIN_TLS_ENABLED=true ORDERER_ADMIN_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_ADMIN_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_ADMIN_TLS_ROOTCAS="[$(ca_cert "$org")]" \
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$(ca_cert "$org")]" \
-    ORDERER_METRICS_PROVIDER=disabled \
+    ORDERER_METRICS_PROVIDER=disabled ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL=30s \
     orderer
 }
 
+# Peers and orderers ping their connections every 60 s; a server that also
+# demands at least 60 s between pings sometimes counts one as too early and
+# drops the connection with GOAWAY "too_many_pings". Servers accept 30 s.
 start_peer() {
   local org=$1 od n
   od=$(org_dir "$org")
@@ -358,7 +361,7 @@ start_peer() {
     CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
-    CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s \
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
     peer node start
 }
 
