@@ -45,6 +45,8 @@ export default defineConfig({
     },
   },
   networks: {
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // The Hardhat node of `npm run evm:node` (conventions: 127.0.0.1:8545); RXTRACE_EVM_RPC_URL
+    // points deploys elsewhere (the deployment test uses a node of its own on a free port).
+    localhost: { type: "http", chainType: "l1", url: process.env.RXTRACE_EVM_RPC_URL ?? "http://127.0.0.1:8545" },
   },
 });

@@ -1,14 +1,15 @@
 // Deploys SupplyChain to a running JSON-RPC node (default: the Hardhat node on
 // 127.0.0.1:8545, `npm run evm:node`), grants the consortium roles to the node's first
 // accounts, and writes $RXTRACE_DATA/evm/deployment.json for the gateway.
-// Run: npm run evm:deploy   (RXTRACE_DATA defaults to <repo>/.rxtrace)
+// Run: npm run evm:deploy   (RXTRACE_DATA defaults to <repo>/.rxtrace; RXTRACE_EVM_RPC_URL
+// defaults to http://127.0.0.1:8545)
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
-const rpcUrl = "http://127.0.0.1:8545";
+const rpcUrl = process.env.RXTRACE_EVM_RPC_URL ?? "http://127.0.0.1:8545"; // as hardhat.config.ts "localhost"
 
 const { ethers } = await network.create({ network: "localhost" });
 const signers = await ethers.getSigners();
