@@ -87,7 +87,7 @@ export class FakeEventSource implements LedgerEventSource {
 }
 
 /** Polls until `check` holds or the time is up. */
-export async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {
+export async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > until) throw new Error("condition not reached in time");

@@ -22,6 +22,7 @@ import {
 } from "ethers";
 import { ConflictError, ForbiddenError, GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
 import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js";
+import type { VerifyReason } from "@rxtrace/chaincode";
 import type { MspId } from "../auth/principal.js";
 import type { PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
 
@@ -199,6 +200,7 @@ export function gtinNumber(gtin: string): bigint {
 }
 
 const PACK_STATUSES = ["NONE", "COMMISSIONED", "IN_TRANSIT", "RECEIVED", "DISPENSED"] as const;
+/** SupplyChain's VerifyReason enum, in order, as the chaincode's reason codes. */
 const VERIFY_REASONS = [
   undefined,
   "NO_MATCH_GTIN_SERIAL",
@@ -212,7 +214,7 @@ const VERIFY_REASONS = [
   "ALREADY_DECOMMISSIONED",
   "COLD_CHAIN_HOLD",
   "QUARANTINED",
-] as const;
+] as const satisfies readonly (VerifyReason | undefined)[];
 
 /** `keccak256(abi.encodePacked(uint64 gtin, string serial))`, as SupplyChain.packIdOf. */
 export function packIdOf(gtin: string, serial: string): string {

@@ -5,6 +5,7 @@
  * block number and event name of each transaction and the lot- and
  * product-level events (recall, withdrawal, documents) that apply to it.
  */
+import { EVENTS } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent } from "../ports/event-index.js";
@@ -200,10 +201,12 @@ function sortTimeline(entries: TimelineEntry[]): TimelineEntry[] {
   );
 }
 
+const SHIPMENT_EVENTS: ReadonlySet<string> = new Set([EVENTS.SHIPMENT_SHIPPED, EVENTS.SHIPMENT_RECEIVED, EVENTS.SHIPMENT_EXCEPTION_RECORDED]);
+
 /** Adds the packs of a shipment to its events' subjects, read from the ledger (listener enricher). */
 export function shipmentEnricher(ledger: LedgerClient, as: Principal) {
   return async (event: { channel: string; eventName: string; payload: unknown }): Promise<EventSubject[]> => {
-    if (!event.eventName.startsWith("Shipment")) return [];
+    if (!SHIPMENT_EVENTS.has(event.eventName)) return [];
     const shipmentId = (event.payload as { shipmentId?: unknown } | undefined)?.shipmentId;
     if (typeof shipmentId !== "string") return [];
     const { result } = await ledger.evaluate(as, { channel: event.channel as ChannelName, transaction: "shipments:GetShipment", args: [shipmentId] });

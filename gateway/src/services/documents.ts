@@ -6,23 +6,15 @@
  * to the owner's private data, so purging it makes the file unreadable.
  */
 import { createHash } from "node:crypto";
+import type { DocumentKind } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, newDocumentKey } from "../crypto/document-cipher.js";
 import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
 import type { ContentStore } from "../ports/content-store.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 
-export const DOCUMENT_KINDS = [
-  "CERTIFICATE_OF_ANALYSIS",
-  "TRANSACTION_INFORMATION",
-  "TRANSACTION_STATEMENT",
-  "TRANSACTION_HISTORY",
-  "SHIPPING_DOCUMENT",
-  "TEMPERATURE_LOG",
-  "RECALL_NOTICE",
-  "OTHER",
-] as const;
-export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+// The chaincode's vocabulary is the one source of document kinds.
+export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/chaincode";
 
 export type Subject =
   | { readonly type: "product"; readonly gtin: string }

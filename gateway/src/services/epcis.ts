@@ -6,6 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
+import { EVENTS } from "@rxtrace/chaincode";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 
@@ -23,24 +24,24 @@ interface Mapping {
 
 /** CBV 2.0 business steps and dispositions per rxtrace event. */
 const MAPPINGS: Readonly<Record<string, Mapping>> = {
-  LotCommissioned: { action: "ADD", bizStep: "commissioning", disposition: "active" },
-  ShipmentShipped: { action: "OBSERVE", bizStep: "shipping", disposition: "in_transit" },
-  ShipmentReceived: { action: "OBSERVE", bizStep: "receiving", disposition: "in_progress" },
-  ShipmentExceptionRecorded: { action: "OBSERVE", bizStep: "receiving", disposition: "mismatch_instance" },
-  PacksHandedOff: { action: "OBSERVE", bizStep: "departing", disposition: "in_transit" },
-  PacksImported: { action: "OBSERVE", bizStep: "arriving", disposition: "in_progress" },
-  PackDispensed: { action: "DELETE", bizStep: "dispensing", disposition: "dispensed" },
-  PackDecommissioned: { action: "DELETE", bizStep: "decommissioning", disposition: "inactive" },
-  DecommissionAlertRaised: { action: "OBSERVE", bizStep: "inspecting", disposition: "non_sellable_other" },
-  DecommissionUndone: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
-  LotRecalled: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
-  ProductWithdrawn: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
-  PackMarked: { action: "OBSERVE", bizStep: "holding", disposition: "non_sellable_other" },
-  PackMarkCleared: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
-  ColdChainReadingsRecorded: { action: "OBSERVE", bizStep: "sensor_reporting" },
-  ColdChainHoldReleased: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
-  HeldPacksDestroyed: { action: "DELETE", bizStep: "destroying", disposition: "destroyed" },
-  DocumentAnchored: { action: "OBSERVE", bizStep: "inspecting" },
+  [EVENTS.LOT_COMMISSIONED]: { action: "ADD", bizStep: "commissioning", disposition: "active" },
+  [EVENTS.SHIPMENT_SHIPPED]: { action: "OBSERVE", bizStep: "shipping", disposition: "in_transit" },
+  [EVENTS.SHIPMENT_RECEIVED]: { action: "OBSERVE", bizStep: "receiving", disposition: "in_progress" },
+  [EVENTS.SHIPMENT_EXCEPTION_RECORDED]: { action: "OBSERVE", bizStep: "receiving", disposition: "mismatch_instance" },
+  [EVENTS.PACKS_HANDED_OFF]: { action: "OBSERVE", bizStep: "departing", disposition: "in_transit" },
+  [EVENTS.PACKS_IMPORTED]: { action: "OBSERVE", bizStep: "arriving", disposition: "in_progress" },
+  [EVENTS.PACK_DISPENSED]: { action: "DELETE", bizStep: "dispensing", disposition: "dispensed" },
+  [EVENTS.PACK_DECOMMISSIONED]: { action: "DELETE", bizStep: "decommissioning", disposition: "inactive" },
+  [EVENTS.DECOMMISSION_ALERT_RAISED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "non_sellable_other" },
+  [EVENTS.DECOMMISSION_UNDONE]: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  [EVENTS.LOT_RECALLED]: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
+  [EVENTS.PRODUCT_WITHDRAWN]: { action: "OBSERVE", bizStep: "holding", disposition: "recalled" },
+  [EVENTS.PACK_MARKED]: { action: "OBSERVE", bizStep: "holding", disposition: "non_sellable_other" },
+  [EVENTS.PACK_MARK_CLEARED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  [EVENTS.COLD_CHAIN_READINGS_RECORDED]: { action: "OBSERVE", bizStep: "sensor_reporting" },
+  [EVENTS.COLD_CHAIN_HOLD_RELEASED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
+  [EVENTS.HELD_PACKS_DESTROYED]: { action: "DELETE", bizStep: "destroying", disposition: "destroyed" },
+  [EVENTS.DOCUMENT_ANCHORED]: { action: "OBSERVE", bizStep: "inspecting" },
 };
 
 const DECOMMISSION_DISPOSITIONS: Readonly<Record<string, string>> = {
@@ -120,9 +121,9 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (mapping === undefined) return undefined;
   const payload = record(entry.payload);
   let disposition = mapping.disposition;
-  if (entry.event === "PackDecommissioned" && typeof payload.reason === "string") disposition = DECOMMISSION_DISPOSITIONS[payload.reason] ?? disposition;
-  if (entry.event === "PackMarked" && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
-  if (entry.event === "ColdChainReadingsRecorded" && payload.holdSet === true) disposition = "sellable_not_accessible";
+  if (entry.event === EVENTS.PACK_DECOMMISSIONED && typeof payload.reason === "string") disposition = DECOMMISSION_DISPOSITIONS[payload.reason] ?? disposition;
+  if (entry.event === EVENTS.PACK_MARKED && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
+  if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED && payload.holdSet === true) disposition = "sellable_not_accessible";
   const { epcList, quantityList } = objects(entry, target);
   const event: Record<string, unknown> = {
     type: "ObjectEvent",
@@ -144,8 +145,8 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   };
   if (typeof payload.consignee === "string") event.destinationList = [{ type: "owning_party", destination: partyUri(payload.consignee) }];
   if (typeof payload.shipmentId === "string") event.bizTransactionList = [{ type: "desadv", bizTransaction: `urn:rxtrace:shipment:${payload.shipmentId}` }];
-  if (entry.event === "ColdChainReadingsRecorded") event.sensorElementList = sensorElements(payload, entry.timestamp);
-  if (entry.event === "DocumentAnchored" && typeof payload.sha256 === "string") {
+  if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED) event.sensorElementList = sensorElements(payload, entry.timestamp);
+  if (entry.event === EVENTS.DOCUMENT_ANCHORED && typeof payload.sha256 === "string") {
     event["rxtrace:document"] = { sha256: payload.sha256, cid: payload.cid, kind: payload.kind };
   }
   return event;
