@@ -67,7 +67,7 @@ check_prerequisites() {
   fi
   if ! network_running; then
     local p
-    for p in 7054 8054 9054 10054; do check_free "$p" "a Fabric CA"; done
+    for p in 7054 8054 9054 10054 17054 18054 19054 20054; do check_free "$p" "a Fabric CA"; done
     for p in 7050 7053 17050 8050 8053 18050 9050 9053 19050 10050 10053 20050; do check_free "$p" "a Fabric orderer"; done
     for p in 7051 7052 17051 8051 8052 18051 9051 9052 19051 10051 10052 20051; do check_free "$p" "a Fabric peer"; done
     for p in 7055 8055 9055 10055; do check_free "$p" "a chaincode server"; done
@@ -194,6 +194,12 @@ BANNER
 set +e
 wait "$gateway_pid"
 code=$?
+# The gateway exits 0 only when told to stop (SIGINT/SIGTERM, e.g. the same
+# Ctrl-C reaching it first): then stop the rest as for Ctrl-C.
+if [ "$stopping" = 0 ] && [ "$code" -eq 0 ]; then
+  stop_all
+  exit 130
+fi
 if [ "$stopping" = 0 ]; then
   echo "rxtrace: the gateway exited (code $code); last lines of $LOGS/gateway.log:" >&2
   tail -n 20 "$LOGS/gateway.log" >&2
