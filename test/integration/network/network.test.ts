@@ -4,14 +4,16 @@
  * clients without a TLS client certificate are turned away, and chaincode
  * events reach a listener that resumes from its checkpoint.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { checkpointers, type ChaincodeEvent, type CloseableAsyncIterable } from "@hyperledger/fabric-gateway";
 import { common } from "@hyperledger/fabric-protos";
-import { FabricSessions, evaluateJson, runId } from "./fabric-client.js";
+import { FabricSessions, evaluateJson, eventually, runId } from "./fabric-client.js";
 import { gtinFor, productJson } from "./fixtures.js";
+import { networkFile } from "./network-description.js";
 
 const PARTNERS: Record<string, string[]> = {
   "mfr-dist": ["DistributorMSP", "ManufacturerMSP", "RegulatorMSP"],
@@ -80,6 +82,30 @@ describe("the Fabric network", function () {
       } finally {
         anonymous.close();
       }
+    });
+  });
+
+  describe("chaincode servers", () => {
+    /** The pid of the chaincode server its supervisor runs for `org`. */
+    const serverPid = (org: string): number => {
+      const supervisor = readFileSync(path.join(path.dirname(networkFile()), "run", `chaincode-${org}.pid`), "utf8").trim();
+      const pids = execFileSync("pgrep", ["-P", supervisor, "-f", "chaincode-server"], { encoding: "utf8" }).trim().split("\n");
+      expect(pids, "one chaincode server under the supervisor").to.have.length(1);
+      return Number(pids[0]);
+    };
+
+    it("restarts a chaincode server that dies, and its org's peer uses the new one", async () => {
+      const before = serverPid("pharmacy");
+      process.kill(before, "SIGKILL");
+      const after = await eventually(async () => {
+        const pid = serverPid("pharmacy");
+        expect(pid).to.not.equal(before);
+        return pid;
+      }, 20_000);
+      const pharmacy = sessions.as("PharmacyMSP", "pharmacist").contract("dist-pharm");
+      const partners = await eventually(async () => (await evaluateJson(pharmacy, "partners:ListPartners")) as unknown[], 30_000);
+      expect(partners).to.have.length(3);
+      expect(serverPid("pharmacy")).to.equal(after);
     });
   });
 
