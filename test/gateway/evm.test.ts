@@ -140,6 +140,22 @@ describe("anchoring service", () => {
     expect(failing.status()["dist-pharm"]?.run?.receipt).to.be.undefined;
   });
 
+  it("anchors every channel periodically once started, and stops", async () => {
+    const periodic = new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 10, maxWalk: 100 });
+
+    periodic.start();
+    const until = Date.now() + 5000;
+    while (anchors.sent < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await periodic.stop();
+    const sent = anchors.sent;
+    chain.append(["late"]);
+    await new Promise((r) => setTimeout(r, 50));
+
+    expect(sent).to.equal(2);
+    expect(anchors.sent).to.equal(sent);
+    expect(Object.keys(periodic.status()).sort()).to.deep.equal(["dist-pharm", "mfr-dist"]);
+  });
+
   it("verifies an anchored block", async () => {
     await service.anchorLatest("mfr-dist");
 
