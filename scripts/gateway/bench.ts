@@ -6,7 +6,7 @@
  *
  *   RXTRACE_DATA=... npx tsx scripts/gateway/bench.ts [sequential=50] [concurrency=20] [total=400]
  */
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../test/integration/gateway/harness.js";
+import { call, freshGtin, futureExpiry, startGateway, type Answer, type Gateway } from "../../test/integration/gateway/harness.js";
 
 const [sequential = 50, concurrency = 20, total = 400] = process.argv.slice(2).map(Number);
 
@@ -14,21 +14,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function timeOne(run: () => Promise<number>): Promise<number> {
+async function timeOne(run: () => Promise<Answer>): Promise<number> {
   const started = performance.now();
-  const status = await run();
-  if (status >= 300) throw new Error(`HTTP ${status}`);
+  const answer = await run();
+  if (answer.status >= 300) throw new Error(`HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
   return performance.now() - started;
 }
 
-async function latency(label: string, n: number, run: (i: number) => Promise<number>): Promise<Record<string, number | string>> {
+async function latency(label: string, n: number, run: (i: number) => Promise<Answer>): Promise<Record<string, number | string>> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) times.push(await timeOne(() => run(i)));
   times.sort((a, b) => a - b);
   return { label, n, p50_ms: Math.round(percentile(times, 50)), p95_ms: Math.round(percentile(times, 95)), max_ms: Math.round(times[times.length - 1] ?? NaN) };
 }
 
-async function throughput(label: string, n: number, width: number, run: (i: number) => Promise<number>): Promise<Record<string, number | string>> {
+async function throughput(label: string, n: number, width: number, run: (i: number) => Promise<Answer>): Promise<Record<string, number | string>> {
   let next = 0;
   const times: number[] = [];
   const started = performance.now();
@@ -65,9 +65,9 @@ async function main(): Promise<void> {
     const lot = await call(gw, "POST", "/v1/lots", mfr, { gtin, lot: "BENCH", expiry, serials: ["B0"] });
     if (lot.status !== 201) throw new Error(`lot: ${JSON.stringify(lot.body)}`);
 
-    const verify = () => call(gw, "GET", `/v1/verify?gtin=${gtin}&serial=B0&lot=BENCH&expiry=${expiry}`, mfr).then((r) => r.status);
+    const verify = () => call(gw, "GET", `/v1/verify?gtin=${gtin}&serial=B0&lot=BENCH&expiry=${expiry}`, mfr);
     const commission = (prefix: string) => (i: number) =>
-      call(gw, "POST", "/v1/lots", mfr, { gtin, lot: "BENCH", expiry, serials: [`${prefix}${i}`] }).then((r) => r.status);
+      call(gw, "POST", "/v1/lots", mfr, { gtin, lot: "BENCH", expiry, serials: [`${prefix}${i}`] });
 
     const results = [
       await latency("verify (GET /v1/verify), sequential", sequential, verify),
