@@ -70,6 +70,19 @@ describe("Fabric error mapping", () => {
     expect(err.message).to.include("127.0.0.1:8051");
   });
 
+  it("maps a peer that cannot reach its chaincode server to 503, not 502", () => {
+    const err = toGatewayError(
+      endorseError(
+        GrpcStatus.ABORTED,
+        "error in simulation: could not launch chaincode rxtrace:72b2: error creating grpc connection to 127.0.0.1:7055: dial tcp 127.0.0.1:7055: connect: connection refused",
+      ),
+      "peer",
+    );
+    expect(err.status).to.equal(503);
+    expect(err.transactionId).to.equal("tx-42");
+    expect(err.message).to.match(/^fabric unavailable: endorsement impossible/);
+  });
+
   it("maps a missed commit-status deadline to 504 with the transaction id", () => {
     const err = new CommitStatusError({
       code: GrpcStatus.DEADLINE_EXCEEDED,

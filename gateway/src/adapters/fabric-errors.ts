@@ -14,6 +14,8 @@ import {
   type ErrorCode,
 } from "../errors.js";
 
+const UNREACHABLE = /could not launch chaincode|connect: connection refused|failed to find any endorsing peers|no endorsing peers|peer .* is not available/i;
+
 const CHAINCODE_CODES: Readonly<Record<string, ErrorCode>> = {
   INVALID_ARGUMENT: "INVALID_ARGUMENT",
   NOT_FOUND: "NOT_FOUND",
@@ -72,6 +74,10 @@ export function toGatewayError(err: unknown, peer: string): GatewayError {
   if (err.code === Number(GrpcStatus.DEADLINE_EXCEEDED)) {
     const stage = err instanceof CommitStatusError ? "commit status" : isSubmitError(err) ? "ordering" : "endorsement";
     return new GatewayError("DEADLINE_EXCEEDED", `fabric ${stage} did not answer in time`, { transactionId, cause: err });
+  }
+  // A peer that cannot reach its chaincode server, or no peer of a needed org: a dependency is down, not a bad request.
+  if (err.details.some((d) => UNREACHABLE.test(d.message)) || UNREACHABLE.test(err.message)) {
+    return new UnavailableError("fabric", `endorsement impossible: ${describe(err)}`, { transactionId, cause: err });
   }
   if (isSubmitError(err)) {
     return new UnavailableError("fabric", `ordering failed: ${describe(err)}`, { transactionId, cause: err });
