@@ -623,6 +623,12 @@ health() {
 cmd_up() {
   local t0=$SECONDS org
   mkdir -p "$NET" "$LOGS" "$RUN"
+  # Ports are written into the channels' genesis blocks: a network keeps the
+  # offset it was created with.
+  if [ -f "$NET/port-offset" ] && [ "$(cat "$NET/port-offset")" != "$PORT_OFFSET" ]; then
+    die "this network was created with RXTRACE_PORT_OFFSET=$(cat "$NET/port-offset"); use that, or reset it to change ports"
+  fi
+  echo "$PORT_OFFSET" >"$NET/port-offset"
   # shellcheck source=lib/fabric.sh
   source "$ROOT/scripts/lib/fabric.sh"
   # shellcheck source=lib/node.sh
