@@ -15,7 +15,8 @@ npx hardhat build --quiet || { echo "contracts: compilation failed"; exit 1; }
 # scripts/test.sh sums every "N passing" line, so the combined line is rewritten into the
 # Solidity count alone (mocha's own line already counts the rest).
 npx hardhat test --coverage 2>&1 | sed -u -E \
-  's/^([0-9]+) (passing|failing) \(([0-9]+) solidity, ([0-9]+) mocha\)/  \3 \2 (solidity; \1 in all with \4 mocha)/' \
+  -e 's/^([0-9]+) (passing|failing) \(([0-9]+) solidity, ([0-9]+) mocha\)/  \3 \2 (solidity; \1 in all with \4 mocha)/' \
+  -e 's/^([0-9]+) (passing|failing) \(([0-9]+) mocha\)$/all runners: \1 \2 (\3 mocha)/' \
   | tee "$log"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ]; then echo "contracts: tests failed"; exit "$rc"; fi
