@@ -66,11 +66,12 @@ check_prerequisites() {
     fail "the Fabric binaries are not installed and cannot be downloaded; set FABRIC_DIST_DIR to a folder holding the Fabric release archives (see docs/start.md) and run npm start again."
   fi
   if ! network_running; then
-    local p
-    for p in 7054 8054 9054 10054 17054 18054 19054 20054; do check_free "$p" "a Fabric CA"; done
-    for p in 7050 7053 17050 8050 8053 18050 9050 9053 19050 10050 10053 20050; do check_free "$p" "a Fabric orderer"; done
-    for p in 7051 7052 17051 8051 8052 18051 9051 9052 19051 10051 10052 20051; do check_free "$p" "a Fabric peer"; done
-    for p in 7055 8055 9055 10055; do check_free "$p" "a chaincode server"; done
+    # Fabric ports of docs/conventions.md, shifted like scripts/network.sh does.
+    local p off="${RXTRACE_PORT_OFFSET:-0}"
+    for p in 7054 8054 9054 10054 17054 18054 19054 20054; do check_free "$((p + off))" "a Fabric CA"; done
+    for p in 7050 7053 17050 8050 8053 18050 9050 9053 19050 10050 10053 20050; do check_free "$((p + off))" "a Fabric orderer"; done
+    for p in 7051 7052 17051 8051 8052 18051 9051 9052 19051 10051 10052 20051; do check_free "$((p + off))" "a Fabric peer"; done
+    for p in 7055 8055 9055 10055; do check_free "$((p + off))" "a chaincode server"; done
   fi
   alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
   if [ "$evm" = 1 ]; then alive hardhat || check_free "$EVM_PORT" "the Hardhat node"; fi
