@@ -112,6 +112,28 @@ describe("crosschannel:ImportPacks", () => {
     await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: "x" }), "INVALID_ARGUMENT", "fromChannel");
   });
 
+  it("carries a recall and a withdrawal made on mfr-dist after the hand-off onto the imported packs", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
+    await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "found after shipping");
+    await world.manufacturer.submit("products:WithdrawProduct", GTIN, "authorisation ended");
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE });
+    const verification = await world.distributorDown.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY);
+    expect(verification).to.include({ verified: false, reason: "RECALLED" });
+    expect(verification.additionalInfo).to.deep.equal(["RECALLED", "WITHDRAWN"]);
+  });
+
+  it("adds a source withdrawal to a product mirror that predates it", async () => {
+    const world = await lotWorld(2);
+    await deliverToPharmacy(world, ["SN000000"], "A");
+    await deliverToDistributor(world, "S-B", ["SN000001"]);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000001"]), toChannel: DOWNSTREAM });
+    await world.manufacturer.submit("products:WithdrawProduct", GTIN, "authorisation ended");
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000001"]), fromChannel: SOURCE });
+    expect((await world.pharmacy.submit("products:GetProduct", GTIN)).withdrawal.reason).to.equal("authorisation ended");
+  });
+
   it("keeps a recall already recorded on dist-pharm when more packs of the lot arrive", async () => {
     const world = await lotWorld(2);
     await deliverToPharmacy(world, ["SN000000"], "A");

@@ -76,8 +76,14 @@ export class CrossChannelContract extends Contract {
     const refs = parsePackRefs("packs", parseJsonObject("query", packsJson).packs, MAX_PACKS_PER_CALL, true);
     const { tx, state } = begin(ctx);
     await requirePartner(state, tx);
+    const loader = new PackLoader(state);
     const answers: (HandOff | null)[] = [];
-    for (const ref of refs) answers.push((await state.get<HandOff>(KEY_TYPES.HAND_OFF, [ref.gtin, ref.serial])) ?? null);
+    for (const ref of refs) {
+      const handOff = await state.get<HandOff>(KEY_TYPES.HAND_OFF, [ref.gtin, ref.serial]);
+      // The product and lot as they are now, so a recall or withdrawal since the hand-off travels too.
+      const current = handOff ? await loader.load(ref) : undefined;
+      answers.push(handOff && current ? { ...handOff, product: current.product, lotRecord: current.lot } : null);
+    }
     return result(answers);
   }
 
@@ -170,7 +176,10 @@ async function querySource<T>(ctx: Context, args: string[]): Promise<T> {
   return JSON.parse(new TextDecoder().decode(response.payload)) as T;
 }
 
-/** Creates the product and lot records on this channel once; keeps a recall or withdrawal already here. */
+/**
+ * Creates the product and lot records on this channel once, and carries over a
+ * recall or withdrawal recorded on the source channel that the mirror lacks.
+ */
 async function mirrorMasterData(state: State, tx: Tx, handOffs: HandOff[]): Promise<void> {
   const products = new Map<string, Product>();
   const lots = new Map<string, { lot: Lot; serials: string[] }>();
@@ -182,14 +191,17 @@ async function mirrorMasterData(state: State, tx: Tx, handOffs: HandOff[]): Prom
     lots.set(key, entry);
   }
   for (const [gtin, product] of products) {
-    if (!(await state.exists(KEY_TYPES.PRODUCT, [gtin]))) {
-      await state.put(KEY_TYPES.PRODUCT, [gtin], product, [masterDataEndorser(product.manufacturer, tx.channel)]);
+    const existing = await state.get<Product>(KEY_TYPES.PRODUCT, [gtin]);
+    if (!existing || (!existing.withdrawal && product.withdrawal)) {
+      const mirrored: Product = existing ? { ...existing, withdrawal: product.withdrawal } : product;
+      await state.put(KEY_TYPES.PRODUCT, [gtin], mirrored, [masterDataEndorser(product.manufacturer, tx.channel)]);
     }
   }
   for (const { lot, serials } of lots.values()) {
     const existing = await state.get<Lot>(KEY_TYPES.LOT, [lot.gtin, lot.lot]);
-    const { recall: _sourceRecall, ...source } = lot;
-    const mirrored: Lot = existing ? { ...existing, packCount: existing.packCount + serials.length } : { ...source, packCount: serials.length };
+    const recall = existing?.recall ?? lot.recall;
+    const base: Lot = existing ? { ...existing, packCount: existing.packCount + serials.length } : { ...lot, packCount: serials.length };
+    const mirrored: Lot = recall ? { ...base, recall } : base;
     const endorser = masterDataEndorser(lot.manufacturer, tx.channel);
     await state.put(KEY_TYPES.LOT, [lot.gtin, lot.lot], mirrored, [endorser]);
     await state.put(KEY_TYPES.LOT_PACKS, [lot.gtin, lot.lot, tx.txId], { serials: serials.sort() }, [endorser]);
