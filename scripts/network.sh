@@ -523,6 +523,7 @@ ensure_chaincode_built() {
   if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ] && { [ ! -f "$CHAINCODE_DIR/dist/index.js" ] ||
     [ -n "$(find "$CHAINCODE_DIR/src" "$CHAINCODE_DIR/package.json" "$CHAINCODE_DIR/tsconfig.json" -newer "$CHAINCODE_DIR/dist/index.js" -print -quit)" ]; }; then
     say "building the chaincode (npm run build -w chaincode)"
+    CHAINCODE_REBUILT=1
     (cd "$ROOT" && npm run build -w chaincode >>"$LOGS/chaincode-build.log" 2>&1) || die "the chaincode does not build (see $LOGS/chaincode-build.log)"
   fi
   local main
@@ -620,8 +621,15 @@ health() {
 }
 
 # ---------------------------------------------------------------- commands
+require_tools() {
+  local tool missing=()
+  for tool in jq openssl curl tar sha256sum setsid; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  [ ${#missing[@]} -eq 0 ] || die "the network scripts need ${missing[*]} on PATH (Debian: apt-get install ${missing[*]/setsid/util-linux})"
+}
+
 cmd_up() {
   local t0=$SECONDS org
+  require_tools
   mkdir -p "$NET" "$LOGS" "$RUN"
   # Ports are written into the channels' genesis blocks: a network keeps the
   # offset it was created with.
@@ -651,6 +659,10 @@ cmd_up() {
   join_peers
   say "deploying chaincode $CHAINCODE_NAME"
   for org in "${ORGS[@]}"; do package_chaincode "$org"; install_chaincode "$org"; done
+  if [ "${CHAINCODE_REBUILT:-0}" = 1 ]; then
+    # Running servers still hold the old code; the package (an address) stays.
+    stop_processes chaincode-manufacturer chaincode-distributor chaincode-pharmacy chaincode-regulator
+  fi
   for org in "${ORGS[@]}"; do start_chaincode_server "$org"; done
   for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(ccaas_port "$org")"; done
   deploy_chaincode
