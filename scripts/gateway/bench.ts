@@ -66,8 +66,9 @@ async function main(): Promise<void> {
     if (lot.status !== 201) throw new Error(`lot: ${JSON.stringify(lot.body)}`);
 
     const verify = () => call(gw, "GET", `/v1/verify?gtin=${gtin}&serial=B0&lot=BENCH&expiry=${expiry}`, mfr);
+    // Each commission gets its own lot: concurrent writes to one lot key collide (see docs/gateway.md).
     const commission = (prefix: string) => (i: number) =>
-      call(gw, "POST", "/v1/lots", mfr, { gtin, lot: "BENCH", expiry, serials: [`${prefix}${i}`] });
+      call(gw, "POST", "/v1/lots", mfr, { gtin, lot: `${prefix}${i}`, expiry, serials: [`${prefix}${i}`] });
 
     const results = [
       await latency("verify (GET /v1/verify), sequential", sequential, verify),
