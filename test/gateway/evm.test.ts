@@ -132,7 +132,7 @@ describe("anchoring service", () => {
 
   it("anchors every channel in one run and skips one already anchored at or above its latest block", async () => {
     const failing = new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 0, maxWalk: 100 });
-    anchors.anchors.set("dist-pharm", new Map([[99n, Buffer.alloc(32, 9)]]));
+    anchors.anchors.set(await failing.ledgerId("dist-pharm"), new Map([[99n, Buffer.alloc(32, 9)]]));
 
     await failing.anchorAll();
 
@@ -154,6 +154,20 @@ describe("anchoring service", () => {
     expect(sent).to.equal(2);
     expect(anchors.sent).to.equal(sent);
     expect(Object.keys(periodic.status()).sort()).to.deep.equal(["dist-pharm", "mfr-dist"]);
+  });
+
+  it("keeps a channel's anchors under its name and genesis hash, so a recreated channel starts afresh", async () => {
+    const recreated = new FakeChain(0);
+    for (let i = 0; i < 6; i += 1) recreated.append([`other-${i}`]);
+    const other = new AnchoringService(recreated, anchors, { channels: ["mfr-dist"], intervalMs: 0, maxWalk: 100 });
+
+    const first = await service.anchorLatest("mfr-dist");
+    const second = await other.anchorLatest("mfr-dist");
+
+    expect(first.ledgerId).to.match(/^mfr-dist:[0-9a-f]{12}$/);
+    expect(second.ledgerId).to.not.equal(first.ledgerId);
+    expect(second.receipt).to.not.be.undefined;
+    expect(first.ledgerId.length).to.be.at.most(31);
   });
 
   it("verifies an anchored block", async () => {

@@ -67,9 +67,9 @@ export function readEvmDeployment(file: string): EvmDeployment {
   return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts };
 }
 
-/** The ledger id of a channel on the anchoring chain. */
-export function ledgerIdOf(channel: string): string {
-  return encodeBytes32String(channel);
+/** The bytes32 of a ledger id (at most 31 bytes of UTF-8, kept readable on the chain). */
+export function ledgerIdOf(ledgerId: string): string {
+  return encodeBytes32String(ledgerId);
 }
 
 const NOT_FOUND = /NotFound|NotRegistered/;

@@ -12,7 +12,8 @@ export interface AnchorReceipt {
 
 export interface AnchorRegistry {
   /**
-   * Records the hash of block `blockNumber` of ledger `ledgerId` (a channel name).
+   * Records the hash of block `blockNumber` of ledger `ledgerId` (a channel
+   * name and the start of its genesis hash, at most 31 characters).
    * @throws ConflictError when the block number is not above the last anchored one
    * @throws UnavailableError when the chain cannot be reached
    */

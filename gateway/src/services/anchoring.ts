@@ -28,6 +28,8 @@ export interface AnchorCheck {
 
 export interface AnchorRun {
   readonly channel: string;
+  /** Key of the channel's anchors on the anchoring chain (see `ledgerId`). */
+  readonly ledgerId: string;
   readonly blockNumber: string;
   readonly blockHash: string;
   /** Absent when the block was already anchored. */
@@ -55,6 +57,7 @@ export class AnchoringService {
   readonly #blocks: BlockSource;
   readonly #registry: AnchorRegistry;
   readonly #options: AnchoringOptions;
+  readonly #ledgerIds = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   readonly #last = new Map<string, { at: string; run?: AnchorRun; error?: string }>();
@@ -73,12 +76,13 @@ export class AnchoringService {
     const number = height - 1n;
     const block = await this.#blocks.block(channel, number);
     const { hash } = checkedHash(block);
-    const latest = await this.#registry.latest(channel);
+    const ledgerId = await this.ledgerId(channel);
+    const latest = await this.#registry.latest(ledgerId);
     if (latest !== undefined && latest >= number) {
-      return { channel, blockNumber: number.toString(), blockHash: hex(hash) };
+      return { channel, ledgerId, blockNumber: number.toString(), blockHash: hex(hash) };
     }
-    const receipt = await this.#registry.anchor(channel, number, hash);
-    return { channel, blockNumber: number.toString(), blockHash: hex(hash), receipt };
+    const receipt = await this.#registry.anchor(ledgerId, number, hash);
+    return { channel, ledgerId, blockNumber: number.toString(), blockHash: hex(hash), receipt };
   }
 
   /** Anchors every channel once; failures are recorded per channel, not thrown. */
@@ -129,7 +133,8 @@ export class AnchoringService {
     const base = { channel, blockNumber: blockNumber.toString(), blockHash: hex(first.hash) };
     if (!first.dataOk) return { ...base, verified: false, reason: "DATA_HASH_MISMATCH", linksChecked: 0 };
 
-    const anchored = await this.#registry.nextAnchored(channel, blockNumber);
+    const ledgerId = await this.ledgerId(channel);
+    const anchored = await this.#registry.nextAnchored(ledgerId, blockNumber);
     if (anchored === undefined) return { ...base, verified: false, reason: "NOT_ANCHORED_YET", linksChecked: 0 };
     if (anchored - blockNumber > BigInt(this.#options.maxWalk)) {
       throw new GatewayError("CONFLICT", `the next anchor (block ${anchored.toString()}) is more than ${this.#options.maxWalk} blocks away; check a later block`);
@@ -149,10 +154,25 @@ export class AnchoringService {
       hash = step.hash;
       links += 1;
     }
-    const anchoredHash = await this.#registry.anchoredHash(channel, anchored);
+    const anchoredHash = await this.#registry.anchoredHash(ledgerId, anchored);
     const result = { ...base, anchoredBlockNumber: anchored.toString(), linksChecked: links, ...(anchoredHash === undefined ? {} : { anchoredHash: hex(anchoredHash) }) };
     if (anchoredHash === undefined || !Buffer.from(anchoredHash).equals(hash)) return { ...result, verified: false, reason: "ANCHOR_MISMATCH" };
     return { ...result, verified: true };
+  }
+
+  /**
+   * The id a channel's anchors are kept under: its name and the start of its
+   * genesis block hash, so a channel recreated under the same name (a reset
+   * network) gets fresh anchors instead of colliding with the old ledger's.
+   */
+  async ledgerId(channel: string): Promise<string> {
+    let id = this.#ledgerIds.get(channel);
+    if (id === undefined) {
+      const genesis = await this.#blocks.block(channel, 0n);
+      id = `${channel}:${hex(blockHeaderHash(genesis.number, genesis.previousHash, genesis.dataHash)).slice(0, 12)}`;
+      this.#ledgerIds.set(channel, id);
+    }
+    return id;
   }
 
   #requireChannel(channel: string): void {
