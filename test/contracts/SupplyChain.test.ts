@@ -515,6 +515,20 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(chain, "NotTradingPartner")
         .withArgs(ethers.ZeroAddress);
     });
+
+    it("rejects a batch receive by anyone but the consignee, receiving none of it", async function () {
+      const { chain, manufacturer, distributor, pharmacy, lotId } = await networkHelpers.loadFixture(withLot);
+      await (await chain.connect(manufacturer).commissionPacks(lotId, ["R1", "R2"])).wait();
+      const ids = [await chain.packIdOf(GTIN, "R1"), await chain.packIdOf(GTIN, "R2")];
+      await (await chain.connect(manufacturer).shipBatch(ids, distributor.address)).wait();
+      await expect(chain.connect(pharmacy).receiveBatch(ids))
+        .to.be.revertedWithCustomError(chain, "NotConsignee")
+        .withArgs(ids[0], pharmacy.address);
+      await expect(chain.connect(distributor).receiveBatch([ids[1]!, ids[1]!]))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(ids[1], Status.Received, Status.Received);
+      for (const id of ids) expect((await chain.packOf(id)).status).to.equal(Status.InTransit);
+    });
   });
 
   describe("dispense", function () {
