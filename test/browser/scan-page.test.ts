@@ -195,6 +195,30 @@ describe("scan page in Chromium", function () {
     await page.close();
   });
 
+  it("works from the keyboard alone: key, code, verdict in focus, dispense", async () => {
+    world.receivedAtPharmacy("SN-KEYS-1", LOT, EXPIRY);
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/scan`);
+    const focused = async (): Promise<string> => ((await page.locator(":focus").count()) === 0 ? "" : ((await page.locator(":focus").getAttribute("id")) ?? ""));
+    await page.keyboard.press("Tab");
+    expect(await focused()).to.equal("api-key");
+    await page.keyboard.type(KEYS.pharmacy);
+    await page.keyboard.press("Enter");
+    await page.locator("#who").filter({ hasText: "Signed in as" }).waitFor();
+    for (let i = 0; i < 5 && (await focused()) !== "code"; i++) await page.keyboard.press("Tab");
+    expect(await focused()).to.equal("code");
+    await page.keyboard.type(`01${PRODUCT.gtin}17${EXPIRY}10${LOT}<GS>21SN-KEYS-1`);
+    await page.keyboard.press("Enter");
+    expect((await verdictOf(page)).title).to.equal("Verified");
+    expect(await focused()).to.equal("verdict-title");
+    await page.keyboard.press("Tab");
+    expect(await focused()).to.equal("dispense");
+    await page.keyboard.press("Enter");
+    await page.locator("#dispense-result").filter({ hasText: "Dispensed" }).waitFor();
+    expect(world.pack("SN-KEYS-1")?.status).to.equal("DISPENSED");
+    await page.close();
+  });
+
   it("names the field and the rule when a typed code is malformed", async () => {
     const page = await openSignedIn();
     await page.getByLabel("Code from a handheld scanner, or typed by hand").fill(`01${PRODUCT.gtin.slice(0, 13)}9`);
