@@ -911,7 +911,7 @@ describe("SupplyChain", function () {
   });
 
   describe("limits", function () {
-    it("keeps a withdrawal and a recall at both limits under the 2^24 transaction gas cap of EIP-7825", async function () {
+    it("keeps a full batch, a recall and a withdrawal at the limits under the 2^24 transaction gas cap of EIP-7825", async function () {
       this.timeout(300_000);
       const fresh = await onFreshChain();
       const { chain, admin, manufacturer, regulator } = await fresh.withLot();
@@ -925,11 +925,14 @@ describe("SupplyChain", function () {
       }
       const gasOf = async (sent: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>) =>
         (await (await sent).wait())?.gasUsed ?? 0n;
+      const serials = Array.from({ length: 500 }, (_, i) => `SERIAL${String(i).padStart(14, "0")}`);
+      const batch = await gasOf(chain.connect(manufacturer).commissionPacks(1n, serials));
+      expect(batch).to.be.lessThan(1n << 24n);
       const recall = await gasOf(chain.connect(regulator).recallLot(1n));
       const withdrawal = await gasOf(chain.connect(manufacturer).withdrawGtin(GTIN));
       expect(recall).to.be.lessThan(1n << 24n);
       expect(withdrawal).to.be.lessThan(1n << 24n);
-      console.log(`      gas at the limits: recall ${recall}, withdrawal ${withdrawal}`);
+      console.log(`      gas at the limits: batch of 500 ${batch}, recall ${recall}, withdrawal ${withdrawal}`);
     });
   });
 
