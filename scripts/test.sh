@@ -16,6 +16,10 @@ if [ $# -eq 0 ]; then suites=("${all[@]}")
 elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway)
 else suites=("$@"); fi
 
+# Suites type-check against the built chaincode package (its .d.ts), so build first.
+echo "== build"
+npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
 logdir=$(mktemp -d)
 passed=0; failed=0; broken=()
 for suite in "${suites[@]}"; do
