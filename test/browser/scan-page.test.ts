@@ -180,6 +180,18 @@ describe("scan page in Chromium", function () {
     await page.close();
   });
 
+  it("opens a Digital Link URL of the gateway on the scan page and verifies it once the key is given", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/01/${PRODUCT.gtin}/10/${LOT}/21/SN-AUTH-3?17=${EXPIRY}`);
+    expect(new URL(page.url()).pathname).to.equal("/scan");
+    expect(await page.locator("#result").isHidden()).to.equal(true);
+    await page.getByRole("textbox", { name: /^API key/ }).fill(KEYS.pharmacy);
+    await page.getByRole("button", { name: "Use this key" }).click();
+    expect((await verdictOf(page)).title).to.equal("Verified");
+    expect(await page.locator("#fact-serial").textContent()).to.equal("SN-AUTH-3");
+    await page.close();
+  });
+
   it("verifies what a handheld scanner types, with the group separator typed as <GS> or sent as ASCII 29", async () => {
     const page = await openSignedIn();
     for (const separator of ["<GS>", GS]) {

@@ -245,11 +245,21 @@ function stopCamera(): void {
   ui.cameraStop.hidden = true;
 }
 
+// A Digital Link opened from a phone arrives as /scan?code=<url>; it is verified once a key is there.
+let linked = new URLSearchParams(location.search).get("code");
+async function verifyLinked(): Promise<void> {
+  if (linked === null || apiKey() === null || principal === undefined) return;
+  const code = linked;
+  linked = null;
+  ui.code.value = code;
+  await verify(code);
+}
+
 ui.keyForm.addEventListener("submit", (event) => {
   event.preventDefault();
   sessionStorage.setItem(KEY_STORAGE, ui.key.value.trim());
   ui.key.value = "";
-  void checkKey();
+  void checkKey().then(verifyLinked);
 });
 ui.codeForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -265,11 +275,4 @@ ui.cameraStop.addEventListener("click", stopCamera);
 ui.dispense.addEventListener("click", () => void dispense());
 ui.verdictTitle.tabIndex = -1;
 
-// A Digital Link opened from a phone arrives as /scan?code=<url>.
-const linked = new URLSearchParams(location.search).get("code");
-void checkKey().then(async () => {
-  if (linked !== null && apiKey() !== null) {
-    ui.code.value = linked;
-    await verify(linked);
-  }
-});
+void checkKey().then(verifyLinked);
