@@ -2,9 +2,10 @@
  * Idle submit latency on the running network: submits one small transaction
  * at a time (a product registration by the manufacturer on mfr-dist, one
  * state write and one event) and reports the time from submit to commit
- * status at the client, plus an evaluate for comparison.
+ * status at the client, plus an evaluate for comparison. With a concurrency,
+ * then keeps that many submits in flight and reports the committed rate.
  *
- *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count]
+ *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count] [concurrency]
  */
 import { FabricSessions, runId } from "../../test/integration/network/fabric-client.js";
 import { gtinFor, productJson } from "../../test/integration/network/fixtures.js";
@@ -33,6 +34,25 @@ async function main(): Promise<void> {
     for (const [name, values] of [["submit", submits], ["evaluate", evaluates]] as const) {
       const sorted = [...values].sort((a, b) => a - b);
       console.log(`${name}: n=${sorted.length} p50=${percentile(sorted, 50).toFixed(0)} ms p90=${percentile(sorted, 90).toFixed(0)} ms max=${(sorted.at(-1) ?? 0).toFixed(0)} ms`);
+    }
+    const concurrency = Number(process.argv[3] ?? "0");
+    if (concurrency > 0) {
+      const total = count * concurrency;
+      let next = 0;
+      const latencies: number[] = [];
+      const started = performance.now();
+      const worker = async (): Promise<void> => {
+        while (next < total) {
+          const gtin = gtinFor(`load${next++}${runId()}`);
+          const start = performance.now();
+          await contract.submitTransaction("products:RegisterProduct", productJson(gtin));
+          latencies.push(performance.now() - start);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const seconds = (performance.now() - started) / 1000;
+      const sorted = latencies.sort((a, b) => a - b);
+      console.log(`load: ${total} submits, concurrency ${concurrency}: ${(total / seconds).toFixed(0)} tx/s, p50=${percentile(sorted, 50).toFixed(0)} ms p90=${percentile(sorted, 90).toFixed(0)} ms`);
     }
   } finally {
     sessions.close();
