@@ -18,6 +18,9 @@
 RXTRACE_CACHE="${RXTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxtrace}"
 FABRIC_VERSION="${FABRIC_VERSION:-3.1.5}"
 FABRIC_CA_VERSION="${FABRIC_CA_VERSION:-1.5.21}"
+# Where the releases are downloaded from when FABRIC_DIST_DIR lacks them (a
+# mirror can stand in: same <project>/releases/download/v<version>/<file> paths).
+FABRIC_RELEASES_URL="${FABRIC_RELEASES_URL:-https://github.com/hyperledger}"
 FABRIC_HOME="$RXTRACE_CACHE/fabric/$FABRIC_VERSION"
 FABRIC_CA_HOME="$RXTRACE_CACHE/fabric-ca/$FABRIC_CA_VERSION"
 _rxtrace_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -93,10 +96,10 @@ fabric_install() {
   local platform
   platform=$(_fabric_platform) || return 1
   _fabric_install_one "hyperledger-fabric-$platform-$FABRIC_VERSION.tar.gz" \
-    "https://github.com/hyperledger/fabric/releases/download/v$FABRIC_VERSION/hyperledger-fabric-$platform-$FABRIC_VERSION.tar.gz" \
+    "$FABRIC_RELEASES_URL/fabric/releases/download/v$FABRIC_VERSION/hyperledger-fabric-$platform-$FABRIC_VERSION.tar.gz" \
     "$FABRIC_HOME" bin/peer || return 1
   _fabric_install_one "hyperledger-fabric-ca-$platform-$FABRIC_CA_VERSION.tar.gz" \
-    "https://github.com/hyperledger/fabric-ca/releases/download/v$FABRIC_CA_VERSION/hyperledger-fabric-ca-$platform-$FABRIC_CA_VERSION.tar.gz" \
+    "$FABRIC_RELEASES_URL/fabric-ca/releases/download/v$FABRIC_CA_VERSION/hyperledger-fabric-ca-$platform-$FABRIC_CA_VERSION.tar.gz" \
     "$FABRIC_CA_HOME" bin/fabric-ca-server || return 1
 }
 
