@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { LedgerClient } from "../ports/ledger.js";
 import { HandOffService } from "../services/handoff.js";
+import { KeyLanes } from "../services/key-lanes.js";
 import { MasterDataService } from "../services/master-data.js";
 import { PackService } from "../services/packs.js";
 import { ShipmentService } from "../services/shipments.js";
@@ -21,14 +22,16 @@ export interface V1Options {
 }
 
 export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger }) => {
-  const masterData = new MasterDataService(ledger);
+  // One set of key lanes for the whole process, so no two writes to one key share a block.
+  const lanes = new KeyLanes();
+  const masterData = new MasterDataService(ledger, lanes);
   await app.register(whoamiRoutes);
   await app.register(partnerRoutes, { masterData });
   await app.register(productRoutes, { masterData });
   await app.register(lotRoutes, { masterData });
   await app.register(packRoutes, { packs: new PackService(ledger) });
-  await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger) });
-  await app.register(handOffRoutes, { handOffs: new HandOffService(ledger) });
+  await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes) });
+  await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
   await app.register(verifyRoutes, { verifier: new VerifyService(ledger) });
   await app.register(labelRoutes, { ledger });
 };

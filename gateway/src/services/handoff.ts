@@ -9,6 +9,7 @@
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, GatewayError } from "../errors.js";
 import type { LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { KeyLanes } from "./key-lanes.js";
 import { readEverywhere } from "./ledger-views.js";
 
 const SOURCE = "mfr-dist";
@@ -40,6 +41,8 @@ export interface HandOffOptions {
   /** How long to wait for the regulator's peer to commit the hand-off block before importing. */
   propagationTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Shared with the other services so writes to one key never share a block. */
+  lanes?: KeyLanes;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -47,6 +50,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class HandOffService {
   readonly #timeoutMs: number;
   readonly #pollMs: number;
+  readonly #lanes: KeyLanes;
 
   constructor(
     private readonly ledger: LedgerClient,
@@ -54,6 +58,7 @@ export class HandOffService {
   ) {
     this.#timeoutMs = options.propagationTimeoutMs ?? 10_000;
     this.#pollMs = options.pollIntervalMs ?? 200;
+    this.#lanes = options.lanes ?? new KeyLanes();
   }
 
   /**
@@ -120,12 +125,16 @@ export class HandOffService {
     let imported: HandOffStep | null = null;
     if (toImport.length > 0) {
       try {
-        const committed = await this.ledger.submit(as, {
-          channel: DOWNSTREAM,
-          transaction: "crosschannel:ImportPacks",
-          args: [JSON.stringify({ packs: toImport, fromChannel: SOURCE })],
-          endorsingOrganizations: [as.mspId, "RegulatorMSP"],
-        });
+        // Imports rewrite the mirrored lot and product records of their GTINs.
+        const keys = [...new Set(toImport.map((p) => `${DOWNSTREAM}/mirror/${p.gtin}`))];
+        const committed = await this.#lanes.run(keys, () =>
+          this.ledger.submit(as, {
+            channel: DOWNSTREAM,
+            transaction: "crosschannel:ImportPacks",
+            args: [JSON.stringify({ packs: toImport, fromChannel: SOURCE })],
+            endorsingOrganizations: [as.mspId, "RegulatorMSP"],
+          }),
+        );
         imported = step(committed, toImport.length);
       } catch (err) {
         if (err instanceof GatewayError && handOff) {

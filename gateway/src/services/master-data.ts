@@ -8,12 +8,20 @@ import type { Principal } from "../auth/principal.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
+import { KeyLanes } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
 const SOURCE: ChannelName = "mfr-dist";
 
+export function lotKey(channel: string, gtin: string, lot: string): string {
+  return `${channel}/lot/${gtin}/${lot}`;
+}
+
 export class MasterDataService {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(
+    private readonly ledger: LedgerClient,
+    private readonly lanes: KeyLanes = new KeyLanes(),
+  ) {}
 
   async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: string }): Promise<Committed> {
     const ch = resolveChannel(as, channel, "register a partner");
@@ -44,13 +52,16 @@ export class MasterDataService {
     return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "products:GetProduct", args: [gtin] }, `product ${gtin}`);
   }
 
+  /** Commissions into one lot run one at a time: each rewrites the lot record. */
   async commissionLot(as: Principal, input: { gtin: string; lot: string; expiry: string; serials: string[] }): Promise<Committed> {
-    const committed = await this.ledger.submit(as, {
-      channel: SOURCE,
-      transaction: "packs:CommissionLot",
-      args: [JSON.stringify(input)],
-      endorsingOrganizations: [as.mspId],
-    });
+    const committed = await this.lanes.run([lotKey(SOURCE, input.gtin, input.lot)], () =>
+      this.ledger.submit(as, {
+        channel: SOURCE,
+        transaction: "packs:CommissionLot",
+        args: [JSON.stringify(input)],
+        endorsingOrganizations: [as.mspId],
+      }),
+    );
     return { ...committed, channel: SOURCE };
   }
 
@@ -65,13 +76,17 @@ export class MasterDataService {
   /** Recalls the lot on every channel of the caller that holds it. */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "packs:GetLot", args: [gtin, lot] });
-    return this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]);
+    return this.lanes.run(holders.map((h) => lotKey(h.channel, gtin, lot)), () =>
+      this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]),
+    );
   }
 
   /** Withdraws the GTIN on every channel of the caller that holds it. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "products:GetProduct", args: [gtin] });
-    return this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]);
+    return this.lanes.run(holders.map((h) => `${h.channel}/product/${gtin}`), () =>
+      this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]),
+    );
   }
 
   async #applyEverywhere(as: Principal, holders: ChannelResult[], gtin: string, transaction: string, args: string[]): Promise<Committed[]> {

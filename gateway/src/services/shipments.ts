@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
 import { asShipment, readFirst, type ChannelResult, type ShipmentView } from "./ledger-views.js";
+import { KeyLanes } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
 export interface ShipInput {
@@ -27,7 +28,10 @@ export interface ReadingsInput {
 }
 
 export class ShipmentService {
-  constructor(private readonly ledger: LedgerClient) {}
+  constructor(
+    private readonly ledger: LedgerClient,
+    private readonly lanes: KeyLanes = new KeyLanes(),
+  ) {}
 
   async ship(as: Principal, input: ShipInput): Promise<Committed> {
     if (input.consignee === as.mspId) throw new InvalidArgumentError("consignee", "must be another organisation than the shipper");
@@ -73,7 +77,10 @@ export class ShipmentService {
 
   async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.#submit(as, shipment, "coldchain:RecordReadings", { shipmentId, ...input });
+    // Batches of one shipment (several loggers) run one at a time: each rewrites the cold-chain record.
+    return this.lanes.run([`${shipment.channel}/coldchain/${shipmentId}`], () =>
+      this.#submit(as, shipment, "coldchain:RecordReadings", { shipmentId, ...input }),
+    );
   }
 
   async coldChain(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
@@ -82,7 +89,9 @@ export class ShipmentService {
 
   async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.#submit(as, shipment, decision === "release" ? "coldchain:ReleaseHold" : "coldchain:DestroyHeld", { shipmentId, reason });
+    return this.lanes.run([`${shipment.channel}/coldchain/${shipmentId}`], () =>
+      this.#submit(as, shipment, decision === "release" ? "coldchain:ReleaseHold" : "coldchain:DestroyHeld", { shipmentId, reason }),
+    );
   }
 
   async #submit(as: Principal, shipment: ChannelResult<ShipmentView>, transaction: string, body: object): Promise<Committed> {

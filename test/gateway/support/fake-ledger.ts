@@ -36,11 +36,11 @@ export class FakeLedger implements LedgerClient {
   }
 
   async evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult> {
-    return { result: this.#run("evaluate", as, call) };
+    return { result: await this.#run("evaluate", as, call) };
   }
 
   async submit(as: Principal, call: LedgerCall): Promise<SubmitResult> {
-    const result = this.#run("submit", as, call);
+    const result = await this.#run("submit", as, call);
     this.#tx += 1;
     return { result, transactionId: `tx${this.#tx}`, blockNumber: String(this.#tx) };
   }
