@@ -678,18 +678,26 @@ cmd_up() {
   say "up in $((SECONDS - t0))s; clients read $DATA/network.json"
 }
 
+# RXTRACE_DATA's logs/ and run/ are shared with Kubo, the Hardhat node and the
+# gateway: down and reset touch only the network's own files there.
+NETWORK_PROCESS_GLOBS=("ca-*" "orderer-*" "peer-*" "chaincode-*")
+NETWORK_LOG_GLOBS=("ca-*" "orderer-*" "peer-*" "chaincode-*" "osnadmin" "configtxgen" "partners")
+
 cmd_down() {
-  local names=() org name
-  for org in "${ORGS[@]}"; do names+=("chaincode-$org" "peer-$org" "orderer-$org" "ca-$org"); done
-  # Anything else this script started (pid files left behind).
-  for name in "$RUN"/*.pid; do [ -e "$name" ] && names+=("$(basename "$name" .pid)"); done
-  stop_processes "${names[@]}"
+  local names=() glob f
+  for glob in "${NETWORK_PROCESS_GLOBS[@]}"; do
+    for f in "$RUN"/$glob.pid; do [ -e "$f" ] && names+=("$(basename "$f" .pid)"); done
+  done
+  [ ${#names[@]} -eq 0 ] || stop_processes "${names[@]}"
   say "stopped"
 }
 
 cmd_reset() {
+  local glob
   cmd_down
-  rm -rf "$NET" "$LOGS" "$RUN" "$DATA/network.json"
+  rm -rf "$NET" "$DATA/network.json"
+  for glob in "${NETWORK_PROCESS_GLOBS[@]}"; do rm -f "$RUN"/$glob.pid; done
+  for glob in "${NETWORK_LOG_GLOBS[@]}"; do rm -f "$LOGS"/$glob.log; done
   say "network state wiped"
 }
 
