@@ -56,3 +56,36 @@ describe("toMarkdown", () => {
     expect(md).to.contain("- three evaluates per call");
   });
 });
+
+describe("hotFunctions", () => {
+  it("ranks functions by self time and leaves idle time out of the percentages", async () => {
+    const { hotFunctions } = await import("../src/profile-summary.js");
+    const frame = (functionName: string, url = "") => ({ functionName, url, lineNumber: 0 });
+    const profile = {
+      startTime: 0,
+      endTime: 4000,
+      nodes: [
+        { id: 1, callFrame: frame("(idle)") },
+        { id: 2, callFrame: frame("sign", "file:///x/node_modules/noble/curve.js") },
+        { id: 3, callFrame: frame("route", "file:///x/gateway/dist/app.js") },
+      ],
+      samples: [1, 2, 2, 3],
+      timeDeltas: [0, 1000, 1000, 1000, 1000],
+    };
+    const rows = hotFunctions(profile, 10);
+    expect(rows.map((r) => r.name)).to.deep.equal(["sign", "(idle)", "route"]);
+    expect(rows[0]).to.include({ selfMs: 2, percent: 66.7, where: "node_modules/noble/curve.js:1" });
+    expect(rows[1]?.percent).to.equal(0);
+  });
+});
+
+describe("packageOf", () => {
+  it("names the innermost npm package, node internals or the app folder of a frame", async () => {
+    const { packageOf } = await import("../src/profile-summary.js");
+    expect(packageOf("node_modules/@hyperledger/fabric-gateway/node_modules/@noble/curves/abstract/modular.js:32")).to.equal("@noble/curves");
+    expect(packageOf("node_modules/fastify/lib/validation.js:343")).to.equal("fastify");
+    expect(packageOf("node:internal/crypto/hash:98")).to.equal("node internals");
+    expect(packageOf("gateway/dist/app.js:1")).to.equal("gateway");
+    expect(packageOf("")).to.equal("(vm)");
+  });
+});
