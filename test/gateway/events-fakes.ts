@@ -20,6 +20,9 @@ export function rawEvent(channel: string, blockNumber: number, txId: string, eve
 export class FakeEventSource implements LedgerEventSource {
   readonly ledger = new Map<string, RawChaincodeEvent[]>();
   opens = 0;
+  closes = 0;
+  /** How long open() takes to answer. */
+  openDelayMs = 0;
   #down: Error | undefined;
   readonly #waiters = new Set<() => void>();
 
@@ -45,6 +48,7 @@ export class FakeEventSource implements LedgerEventSource {
 
   async open(channel: string, checkpointFile: string): Promise<ChaincodeEventStream> {
     this.opens += 1;
+    if (this.openDelayMs > 0) await new Promise((r) => setTimeout(r, this.openDelayMs));
     if (this.#down) throw this.#down;
     let position = existsSync(checkpointFile) ? Number(readFileSync(checkpointFile, "utf8")) : 0;
     let closed = false;
@@ -78,7 +82,8 @@ export class FakeEventSource implements LedgerEventSource {
         const list = listOf();
         writeFileSync(checkpointFile, String(list.indexOf(event) + 1));
       },
-      close() {
+      close: () => {
+        this.closes += 1;
         closed = true;
         notify();
       },

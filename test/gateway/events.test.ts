@@ -172,6 +172,16 @@ describe("event listener", () => {
     expect(source.opens).to.be.greaterThan(2);
   });
 
+  it("stops even when asked while its streams are still opening", async () => {
+    source.openDelayMs = 50;
+
+    listener.start();
+    await listener.stop();
+
+    expect(source.closes).to.equal(2);
+    expect(listener.status()["mfr-dist"]?.connected).to.be.false;
+  });
+
   it("rebuilds a channel's index from the first block", async () => {
     source.append(commissioned(5, "t1"));
     source.append(commissioned(6, "t2", "LOT2"));

@@ -151,6 +151,8 @@ export class EventListener {
       if (state.rebuild) await this.#reset(channel, state);
       try {
         state.stream = await this.#source.open(channel, this.checkpointFile(channel));
+        // stop() or rebuild() may have come while the stream was opening: close it unread.
+        if (this.#stopped || state.rebuild) continue;
         state.connected = true;
         state.lastError = undefined;
         attempt = 0;
