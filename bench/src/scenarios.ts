@@ -269,6 +269,7 @@ export async function restOverhead(ctx: BenchContext): Promise<ScenarioResult> {
   const added = (rest: RoundRecord, direct: RoundRecord): number => rest.latency.p50Ms - direct.latency.p50Ms;
   const wLoss = loss(restW, directW);
   const rLoss = loss(restR, directR);
+  const signed = (n: number): string => `${n >= 0 ? "+" : ""}${n.toFixed(1)}`;
   const wAdd = added(restW, directW);
   const rAdd = added(restR, directR);
   const met = restW.failed + directW.failed + restR.failed + directR.failed === 0 && Math.max(wLoss, rLoss) <= 15 && Math.max(wAdd, rAdd) <= 20;
@@ -278,8 +279,8 @@ export async function restOverhead(ctx: BenchContext): Promise<ScenarioResult> {
     target: "<= 15% throughput loss, <= 20 ms added latency",
     verdict: met ? "met" : "missed",
     outcome:
-      `writes: REST/direct throughput ${ratio(restW.throughput, directW.throughput)} (loss ${wLoss.toFixed(1)}%), p50 +${wAdd.toFixed(1)} ms; ` +
-      `verify: ${ratio(restR.throughput, directR.throughput)} (loss ${rLoss.toFixed(1)}%), p50 +${rAdd.toFixed(1)} ms; ` +
+      `writes: REST/direct throughput ${ratio(restW.throughput, directW.throughput)} (loss ${wLoss.toFixed(1)}%), p50 ${signed(wAdd)} ms; ` +
+      `verify: ${ratio(restR.throughput, directR.throughput)} (loss ${rLoss.toFixed(1)}%), p50 ${signed(rAdd)} ms; ` +
       `rxtrace/noop write throughput (direct) ${ratio(directW.throughput, noopW.throughput)}`,
     rounds: [restW, directW, noopW, restR, directR],
     notes: ["Added latency is the difference of the p50s. The REST client and the gateway run on the same 2 cores as the network, so REST also pays for the gateway's CPU."],
