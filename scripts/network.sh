@@ -14,6 +14,7 @@
 #   run/      one pid file per process
 #   network.json  what clients (gateway, tests) need to connect
 # Names and ports: docs/conventions.md. Design and measurements: docs/network.md.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -129,7 +130,7 @@ start_process() {
 # stop_processes NAME...: TERM to every named process group at once, then
 # waits (at most 10 s) for all of them, then KILL for any left.
 stop_processes() {
-  local name pid pids=() i
+  local name pid pids=()
   for name in "$@"; do
     if pid=$(pid_of "$name"); then
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -137,7 +138,7 @@ stop_processes() {
     fi
     rm -f "$RUN/$name.pid"
   done
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     local alive=0
     for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
     [ $alive = 0 ] && return 0
@@ -696,7 +697,9 @@ cmd_reset() {
   local glob
   cmd_down
   rm -rf "$NET" "$DATA/network.json"
+  # shellcheck disable=SC2086 # the globs are meant to expand
   for glob in "${NETWORK_PROCESS_GLOBS[@]}"; do rm -f "$RUN"/$glob.pid; done
+  # shellcheck disable=SC2086
   for glob in "${NETWORK_LOG_GLOBS[@]}"; do rm -f "$LOGS"/$glob.log; done
   say "network state wiped"
 }
