@@ -8,9 +8,11 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { EvmConnection, newEvmSupplyChain, readEvmDeployment } from "../../gateway/src/adapters/evm.js";
+import { GatewayError } from "../../gateway/src/errors.js";
 import { freshGtin, repoRoot } from "../integration/gateway/harness.js";
 import { WriteLoad, type FaultFigures } from "./support/load.js";
-import { GatewayProcess, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
+import { DATA, GatewayProcess, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const results: FaultFigures[] = [];
@@ -48,60 +50,6 @@ describe("rxtrace under faults (real network, Kubo and gateway process)", functi
     const out = path.join(repoRoot, "bench", "results");
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, "faults.json"), JSON.stringify({ measuredAt: new Date().toISOString(), faults: results }, null, 2) + "\n");
-  });
-
-  // SmartBFT's leader of view 0 is consenter ID 1, the manufacturer's orderer (network/configtx.yaml);
-  // the regulator's (ID 4) is a follower.
-  it("keeps acknowledging writes while a follower orderer (1 of 4, BFT f=1) is killed, and loses none of them", async () => {
-    const load = new WriteLoad(gw, gtin, "ORDF");
-    load.start();
-    await sleep(6_000);
-    const killedAt = Date.now();
-    killByPidFile("orderer-regulator");
-    await sleep(20_000);
-    const restartedAt = Date.now();
-    const restartMs = await runScript("network.sh", "up");
-    await sleep(6_000);
-    await load.stop();
-    // The restarted orderer must pull the blocks it missed from the others.
-    const caughtUpMs = await until(async () => ordererHeight("regulator", "mfr-dist") >= ordererHeight("distributor", "mfr-dist"), 60_000, "the restarted orderer catching up").catch(() => -1);
-    const heights = ["manufacturer", "distributor", "pharmacy", "regulator"].map((o) => `${o} ${ordererHeight(o, "mfr-dist")}`).join(", ");
-
-    const acksWhileDown = load.acks().filter((t) => t > killedAt && t < restartedAt);
-    const figures = await load.audit("follower orderer killed (regulator's, 1 of 4), restarted after 20 s", { from: killedAt, to: restartedAt },
-      load.firstAckSentAfter(killedAt) - killedAt,
-      `${acksWhileDown.length} writes acknowledged while it was down; network.sh up restarted it in ${restartMs} ms; ` +
-        (caughtUpMs >= 0 ? `it caught up ${caughtUpMs} ms after that` : `it had not caught up 60 s after the restart (mfr-dist heights: ${heights})`));
-    report(figures);
-
-    expect(acksWhileDown.length, "writes acknowledged while the orderer was down").to.be.greaterThan(20);
-    expect(figures.longestGapMs).to.be.below(10_000);
-    expect(figures.lost).to.equal(0);
-    expect(figures.foundOnLedger).to.equal(figures.acknowledged);
-    expect(isAlive("orderer-regulator")).to.be.true;
-    expect(caughtUpMs, `the restarted orderer did not catch up (mfr-dist heights: ${heights})`).to.be.at.least(0);
-  });
-
-  it("resumes acknowledging writes after the leader orderer is killed, once the others elect a new leader, and loses none", async () => {
-    const load = new WriteLoad(gw, gtin, "ORDL", 2, 16);
-    load.start();
-    await sleep(6_000);
-    const killedAt = Date.now();
-    killByPidFile("orderer-manufacturer");
-    const resumedMs = await until(async () => load.firstAckSentAfter(killedAt) < Infinity, 180_000, "a write sent after the leader died being acknowledged");
-    await sleep(5_000);
-    const restartedAt = Date.now();
-    const restartMs = await runScript("network.sh", "up");
-    await sleep(6_000);
-    await load.stop();
-
-    const figures = await load.audit("leader orderer killed (manufacturer's, BFT view change), restarted after writes resumed", { from: killedAt, to: restartedAt },
-      load.firstAckSentAfter(killedAt) - killedAt, `writes resumed ${resumedMs} ms after the kill without a restart; network.sh up restarted it in ${restartMs} ms`);
-    report(figures);
-
-    expect(figures.lost).to.equal(0);
-    expect(figures.foundOnLedger).to.equal(figures.acknowledged);
-    expect(load.acks().filter((t) => t > killedAt && t < restartedAt).length, "writes acknowledged after the view change").to.be.greaterThan(0);
   });
 
   it("lets a killed peer catch up after a restart and answers for its org again without restarting the gateway", async () => {
@@ -231,5 +179,95 @@ describe("rxtrace under faults (real network, Kubo and gateway process)", functi
     }
     expect(whileDown, "anchors written while Kubo was down").to.equal(before);
     expect(after).to.equal(before + 1);
+  });
+
+  // The gateway process (gateway/src/main.ts) does not serve the EVM routes yet, so the EVM side is
+  // driven through the gateway's own EVM adapter, and the Fabric side through the gateway process.
+  it("answers EVM calls as unavailable (503, naming evm) while the Hardhat node is stopped, with the Fabric path unaffected", async () => {
+    const deploymentFile = path.join(DATA, "evm", "deployment.json");
+    const publicChain = () => newEvmSupplyChain(new EvmConnection(readEvmDeployment(deploymentFile)));
+    const probe = { gtin, serial: "EVMPROBE1", lot: "EVMLOT", expiry: "301231" };
+    const baseline = await publicChain().verify(probe);
+    expect(baseline.verified).to.equal(false);
+
+    const chain = publicChain();
+    const stoppedAt = Date.now();
+    await runScript("evm.sh", "stop");
+    const refused = await chain.verify(probe).then(() => undefined, (e: unknown) => e);
+    const fabricWrite = await request(gw.url, "POST", "/v1/lots", mfr(), { gtin, lot: `EVM${stoppedAt}`.slice(0, 20), expiry: "301231", serials: ["EVMS1"] });
+    const fabricRead = await request(gw.url, "GET", `/v1/lots/${gtin}/${`EVM${stoppedAt}`.slice(0, 20)}?channel=mfr-dist`, mfr());
+    const restartMs = await runScript("evm.sh", "start");
+    const recoverMs = await until(async () => publicChain().verify(probe).then(() => true, () => false), 60_000, "an EVM call answering again");
+    report({
+      fault: "EVM node stopped, restarted (EVM adapter; Fabric through the gateway)",
+      sent: 2, acknowledged: fabricWrite.status === 201 ? 1 : 0, foundOnLedger: fabricRead.status === 200 ? 1 : 0,
+      lost: fabricWrite.status === 201 && fabricRead.status !== 200 ? 1 : 0, failedButCommitted: 0, failedNotCommitted: 1,
+      failures: { evm: 1 }, longestGapMs: Date.now() - stoppedAt, timeToRecoverMs: restartMs + recoverMs,
+      notes: `evm.sh start (node + redeploy) took ${restartMs} ms; the next EVM call answered ${recoverMs} ms later; a Hardhat node keeps no state, so the restart is a new chain`,
+    });
+
+    expect(refused).to.be.instanceOf(GatewayError);
+    expect((refused as GatewayError).status).to.equal(503);
+    expect((refused as GatewayError).details).to.deep.equal({ dependency: "evm" });
+    expect(fabricWrite.status, JSON.stringify(fabricWrite.body)).to.equal(201);
+    expect(fabricRead.status).to.equal(200);
+  });
+
+  // The orderer faults run last: an orderer that does not catch up after its restart leaves the
+  // service one failure from a stall, which would spoil every later measurement.
+  // SmartBFT's leader of view 0 is consenter ID 1, the manufacturer's orderer (network/configtx.yaml);
+  // the regulator's (ID 4) is a follower.
+  it("keeps acknowledging writes while a follower orderer (1 of 4, BFT f=1) is killed, and loses none of them", async () => {
+    const load = new WriteLoad(gw, gtin, "ORDF");
+    load.start();
+    await sleep(6_000);
+    const killedAt = Date.now();
+    killByPidFile("orderer-regulator");
+    await sleep(20_000);
+    const restartedAt = Date.now();
+    const restartMs = await runScript("network.sh", "up");
+    await sleep(6_000);
+    await load.stop();
+    // The restarted orderer must pull the blocks it missed from the others.
+    const caughtUpMs = await until(async () => ordererHeight("regulator", "mfr-dist") >= ordererHeight("distributor", "mfr-dist"), 60_000, "the restarted orderer catching up").catch(() => -1);
+    const heights = ["manufacturer", "distributor", "pharmacy", "regulator"].map((o) => `${o} ${ordererHeight(o, "mfr-dist")}`).join(", ");
+
+    const acksWhileDown = load.acks().filter((t) => t > killedAt && t < restartedAt);
+    const figures = await load.audit("follower orderer killed (regulator's, 1 of 4), restarted after 20 s", { from: killedAt, to: restartedAt },
+      load.firstAckSentAfter(killedAt) - killedAt,
+      `${acksWhileDown.length} writes acknowledged while it was down; network.sh up restarted it in ${restartMs} ms; ` +
+        (caughtUpMs >= 0 ? `it caught up ${caughtUpMs} ms after that` : `it had not caught up 60 s after the restart (mfr-dist heights: ${heights})`));
+    report(figures);
+
+    expect(acksWhileDown.length, "writes acknowledged while the orderer was down").to.be.greaterThan(20);
+    expect(figures.longestGapMs).to.be.below(10_000);
+    expect(figures.lost).to.equal(0);
+    expect(figures.foundOnLedger).to.equal(figures.acknowledged);
+    expect(isAlive("orderer-regulator")).to.be.true;
+    expect(caughtUpMs, `the restarted orderer did not catch up (mfr-dist heights: ${heights})`).to.be.at.least(0);
+  });
+
+  it("resumes acknowledging writes after the leader orderer is killed, once the others elect a new leader, and loses none", async () => {
+    const load = new WriteLoad(gw, gtin, "ORDL", 2, 16);
+    load.start();
+    await sleep(6_000);
+    const killedAt = Date.now();
+    killByPidFile("orderer-manufacturer");
+    const resumedMs = await until(async () => load.firstAckSentAfter(killedAt) < Infinity, 150_000, "a write sent after the leader died being acknowledged").catch(() => -1);
+    await sleep(5_000);
+    const restartedAt = Date.now();
+    const restartMs = await runScript("network.sh", "up");
+    await sleep(6_000);
+    await load.stop();
+
+    const figures = await load.audit("leader orderer killed (manufacturer's, BFT view change), restarted after writes resumed", { from: killedAt, to: restartedAt },
+      load.firstAckSentAfter(killedAt) - killedAt, (resumedMs >= 0 ? `writes resumed ${resumedMs} ms after the kill without a restart` : "writes had not resumed 150 s after the kill") +
+        `; network.sh up restarted it in ${restartMs} ms; mfr-dist heights afterwards: ${["manufacturer", "distributor", "pharmacy", "regulator"].map((o) => `${o} ${ordererHeight(o, "mfr-dist")}`).join(", ")}`);
+    report(figures);
+
+    expect(resumedMs, "writes resumed after the view change, before the leader was restarted").to.be.at.least(0);
+    expect(figures.lost).to.equal(0);
+    expect(figures.foundOnLedger).to.equal(figures.acknowledged);
+    expect(load.acks().filter((t) => t > killedAt && t < restartedAt).length, "writes acknowledged after the view change").to.be.greaterThan(0);
   });
 });
