@@ -21,6 +21,13 @@ npx hardhat test --coverage 2>&1 | sed -u -E \
 rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ]; then echo "contracts: tests failed"; exit "$rc"; fi
 
+# Gas figures under coverage are the instrumented contract's: the limits test asserts its
+# gas bound only in this second, uninstrumented run (its counts renamed so they are not summed twice).
+npx hardhat test mocha test/contracts/limits.test.ts 2>&1 \
+  | sed -u -E 's/^([[:space:]]*)([0-9]+) (passing|failing)/\1gas re-run: \2 \3/'
+rc=${PIPESTATUS[0]}
+if [ "$rc" -ne 0 ]; then echo "contracts: the limits test failed without coverage"; exit "$rc"; fi
+
 # The report's Total row: "║ Total │ <line %> │ <statement %> │".
 total=$(grep -a '║ Total' "$log" | tail -n 1)
 line_pct=$(echo "$total" | awk -F'│' '{gsub(/ /, "", $2); print $2}')

@@ -910,32 +910,6 @@ describe("SupplyChain", function () {
     });
   });
 
-  describe("limits", function () {
-    it("keeps a full batch, a recall and a withdrawal at the limits under the 2^24 transaction gas cap of EIP-7825", async function () {
-      this.timeout(300_000);
-      const fresh = await onFreshChain();
-      const { chain, admin, manufacturer, regulator } = await fresh.withLot();
-      const role = await chain.PHARMACY_ROLE();
-      const partnersNow = 5; // the fixture's manufacturers, distributor and pharmacies
-      for (let i = partnersNow; i < 500; ++i) {
-        await chain.connect(admin).grantRole(role, ethers.getAddress(`0x${(0x10000 + i).toString(16).padStart(40, "0")}`));
-      }
-      for (let i = 1; i < 1000; ++i) {
-        await chain.connect(manufacturer).registerLot(GTIN, `L${i}`, EXPIRY);
-      }
-      const gasOf = async (sent: Promise<{ wait: () => Promise<{ gasUsed: bigint } | null> }>) =>
-        (await (await sent).wait())?.gasUsed ?? 0n;
-      const serials = Array.from({ length: 500 }, (_, i) => `SERIAL${String(i).padStart(14, "0")}`);
-      const batch = await gasOf(chain.connect(manufacturer).commissionPacks(1n, serials));
-      expect(batch).to.be.lessThan(1n << 24n);
-      const recall = await gasOf(chain.connect(regulator).recallLot(1n));
-      const withdrawal = await gasOf(chain.connect(manufacturer).withdrawGtin(GTIN));
-      expect(recall).to.be.lessThan(1n << 24n);
-      expect(withdrawal).to.be.lessThan(1n << 24n);
-      console.log(`      gas at the limits: batch of 500 ${batch}, recall ${recall}, withdrawal ${withdrawal}`);
-    });
-  });
-
   describe("trading partners", function () {
     it("stops shipments to an account whose partner roles were all revoked", async function () {
       const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
