@@ -32,12 +32,9 @@ start() {
     done
     rpc_up || { say "the node did not answer in 60 s; see $log"; exit 1; }
   fi
-  # A Hardhat node keeps no state across restarts, so deploy whenever the chain is new.
-  if npm run --silent 2>/dev/null | grep -q 'evm:deploy'; then
-    npm run --silent evm:deploy
-  else
-    say "no evm:deploy script yet; the node runs without SupplyChain deployed"
-  fi
+  # A Hardhat node keeps no state across restarts: deploy on every start so
+  # deployment.json always names a contract this chain has.
+  npm run --silent evm:deploy
 }
 
 stop() {
