@@ -130,7 +130,7 @@ function render(answer: VerifyAnswer): void {
   ui.verdictTitle.textContent = answer.verified ? "Verified" : "Not verified";
   const reasons = [answer.reason, ...answer.additionalInfo].filter((r, i, all): r is string => r !== undefined && all.indexOf(r) === i);
   ui.verdictReason.textContent = answer.verified
-    ? "The pack is genuine and may be dispensed."
+    ? "The pack is genuine: it matches the ledger and nothing blocks it."
     : reasons.map(reasonWords).join(" ") || "The pack could not be verified.";
   const product = answer.provenance?.product;
   setText("fact-product", product ? [product.name, product.strength, product.form].filter(Boolean).join(", ") || product.manufacturer : "—");
