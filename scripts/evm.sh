@@ -32,9 +32,21 @@ start() {
     done
     rpc_up || { say "the node did not answer in 60 s; see $log"; exit 1; }
   fi
-  # A Hardhat node keeps no state across restarts: deploy on every start so
-  # deployment.json always names a contract this chain has.
-  npm run --silent evm:deploy
+  # A Hardhat node keeps no state across restarts: deploy unless deployment.json
+  # names a contract this chain has.
+  if deployed; then say "SupplyChain already deployed at $(deployed_address)"; else npm run --silent evm:deploy; fi
+}
+
+deployed_address() {
+  node -e 'try { process.stdout.write(require(process.argv[1]).address ?? "") } catch { }' "$RXTRACE_DATA/evm/deployment.json"
+}
+
+deployed() {
+  local address; address=$(deployed_address)
+  [ -n "$address" ] || return 1
+  curl -sf -H 'content-type: application/json' \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getCode\",\"params\":[\"$address\",\"latest\"]}" \
+    "http://127.0.0.1:$EVM_PORT" | grep -qv '"result":"0x"'
 }
 
 stop() {
