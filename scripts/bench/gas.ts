@@ -96,6 +96,7 @@ await mkdir(resultsDir, { recursive: true });
 const result = {
   measuredAt: new Date().toISOString(),
   network: networkName,
+  hardfork: (hre.config.networks[networkName] as { hardfork?: string } | undefined)?.hardfork,
   compiler: {
     supplyChain: compilerSummary(profile?.compilers[0]),
     baseline: compilerSummary(profile?.overrides["bench/baseline/SeedSupplyChain.sol"]),
