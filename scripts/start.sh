@@ -33,7 +33,7 @@ for arg in "$@"; do
   case "$arg" in
     --demo) demo=1 ;;
     --no-evm) evm=0 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rxtrace: unknown option $arg (try npm start -- --help)." >&2; exit 2 ;;
   esac
 done
