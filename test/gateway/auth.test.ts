@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -6,6 +6,7 @@ import { FileApiKeyStore, generateApiKey, hashApiKey } from "../../gateway/src/a
 import { isAllowed } from "../../gateway/src/auth/policy.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
 import { buildTestApp, KEY_RECORDS, KEYS, type TestApp } from "./support/app.js";
+import { tempDir } from "./support/temp.js";
 
 describe("authentication", () => {
   let t: TestApp;
@@ -46,7 +47,7 @@ describe("authentication", () => {
 
 describe("API key store on file", () => {
   it("stores only hashes and picks up a revocation without restart", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-keys-"));
+    const dir = tempDir("rxtrace-keys-");
     const file = path.join(dir, "keys.json");
     const plain = generateApiKey();
     const rec = { ...KEY_RECORDS[0]!, sha256: hashApiKey(plain) };
@@ -59,7 +60,7 @@ describe("API key store on file", () => {
   });
 
   it("refuses a keys file whose record breaks the schema, naming the field", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-keys-"));
+    const dir = tempDir("rxtrace-keys-");
     const file = path.join(dir, "keys.json");
     writeFileSync(file, JSON.stringify({ version: 1, keys: [{ ...KEY_RECORDS[0], sha256: "plain-key" }] }));
     expect(() => new FileApiKeyStore(file)).to.throw(/\/keys\/0\/sha256/);

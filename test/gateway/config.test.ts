@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { ConfigError, loadConfig } from "../../gateway/src/config.js";
+import { tempDir } from "./support/temp.js";
 
 describe("configuration", () => {
   it("defaults to loopback port 3000 and state under <repo>/.rxtrace", () => {
@@ -21,7 +21,7 @@ describe("configuration", () => {
   });
 
   it("merges a JSON config file over the defaults", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-cfg-"));
+    const dir = tempDir("rxtrace-cfg-");
     const file = path.join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ fabric: { mvccRetries: 5 }, ipfs: { uploadLimitBytes: 2048 } }));
     const config = loadConfig({ RXTRACE_GATEWAY_CONFIG: file }, "/repo");
@@ -35,7 +35,7 @@ describe("configuration", () => {
   });
 
   it("rejects an unknown setting in the file naming its path", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-cfg-"));
+    const dir = tempDir("rxtrace-cfg-");
     const file = path.join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ server: { port: 70000 } }));
     expect(() => loadConfig({ RXTRACE_GATEWAY_CONFIG: file }, "/repo")).to.throw(ConfigError, /server\.port/);

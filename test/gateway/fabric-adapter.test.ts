@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { status as GrpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
@@ -8,6 +8,7 @@ import { toGatewayError } from "../../gateway/src/adapters/fabric-errors.js";
 import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
+import { tempDir } from "./support/temp.js";
 
 function serviceError(code: number, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
@@ -105,7 +106,7 @@ describe("Fabric ledger client without a network", () => {
   const manufacturer: Principal = { keyId: "k", user: "operator", mspId: "ManufacturerMSP", role: "operator" };
 
   function networkFile(): string {
-    const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-net-"));
+    const dir = tempDir("rxtrace-net-");
     const file = path.join(dir, "network.json");
     const org = (name: string, mspId: string, port: number) => ({
       name,

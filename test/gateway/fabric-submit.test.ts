@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ConnectOptions, Gateway } from "@hyperledger/fabric-gateway";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../gateway/src/errors.js";
+import { tempDir } from "./support/temp.js";
 
 const MVCC_READ_CONFLICT = 11;
 const ENDORSEMENT_POLICY_FAILURE = 10;
@@ -52,7 +52,7 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}') {
 }
 
 function networkFile(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-fab-"));
+  const dir = tempDir("rxtrace-fab-");
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   writeFileSync(path.join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
   writeFileSync(path.join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");

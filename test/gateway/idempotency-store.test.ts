@@ -1,8 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { SqliteIdempotencyStore } from "../../gateway/src/adapters/idempotency-sqlite.js";
+import { tempDir } from "./support/temp.js";
 
 const response = { status: 201, body: '{"ok":true}', contentType: "application/json" };
 
@@ -55,7 +54,7 @@ describe("idempotency store (SQLite)", () => {
   });
 
   it("survives a restart: a completed answer is replayed from the file", () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-idem-")), "gateway.db");
+    const file = path.join(tempDir("rxtrace-idem-"), "gateway.db");
     const first = new SqliteIdempotencyStore(file);
     first.claim("k1", "abc", "h1");
     first.complete("k1", "abc", response);

@@ -1,7 +1,4 @@
 /** Builds the gateway in process with fakes behind the ports. */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../../gateway/src/app.js";
 import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
@@ -10,6 +7,7 @@ import { loadConfig } from "../../../gateway/src/config.js";
 import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
 import type { ReadinessProbe } from "../../../gateway/src/routes/health.js";
 import { FakeLedger } from "./fake-ledger.js";
+import { tempDir } from "./temp.js";
 
 /** Plain test keys, one per org user the network enrols. */
 export const KEYS = {
@@ -52,7 +50,7 @@ export interface TestApp {
 }
 
 export async function buildTestApp(options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "rxtrace-gw-"));
+  const dataDir = tempDir("rxtrace-gw-");
   const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
   const config = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
   const ledger = options.ledger ?? new FakeLedger();

@@ -3,7 +3,7 @@
  * the whole pack journey across both channels, verification by every code
  * form, idempotent retries, chaincode errors as HTTP codes, and faults.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -234,7 +234,8 @@ describe("gateway on the real network", function () {
     it("answers 503 naming Fabric when the peer cannot be reached", async () => {
       const network = JSON.parse(readFileSync(gw.config.networkFile, "utf8")) as { orgs: { peer: { endpoint: string } }[] };
       for (const org of network.orgs) org.peer.endpoint = "127.0.0.1:1";
-      const file = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-down-")), "network.json");
+      const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-down-"));
+      const file = path.join(dir, "network.json");
       writeFileSync(file, JSON.stringify(network));
       const ledger = new FabricLedgerClient({
         networkFile: file,
@@ -245,6 +246,7 @@ describe("gateway on the real network", function () {
       const as = { keyId: "k", user: "operator", mspId: "ManufacturerMSP" as const, role: "operator" as const };
       const err = await ledger.evaluate(as, { channel: "mfr-dist", transaction: "partners:ListPartners" }).catch((e: unknown) => e);
       ledger.close();
+      rmSync(dir, { recursive: true, force: true });
       expect(err).to.be.instanceOf(GatewayError);
       expect((err as GatewayError).status).to.be.oneOf([503, 504]);
       expect((err as GatewayError).message).to.match(/fabric/);

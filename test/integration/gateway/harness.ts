@@ -5,7 +5,7 @@
  * listener on a free loopback port.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gtinCheckDigit } from "@rxtrace/chaincode";
@@ -75,6 +75,7 @@ export async function startGateway(): Promise<Gateway> {
       await app.close();
       ledger.close();
       idempotency.close();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
