@@ -205,9 +205,11 @@ start_ca() {
   if [ ! -f "$home/bootstrap.secret" ]; then
     (umask 077 && openssl rand -hex 16 >"$home/bootstrap.secret")
   fi
+  # Secrets go through the environment, never the command line (ps shows that).
   start_process "ca-$org" env FABRIC_CA_SERVER_HOME="$home" \
     FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$org")" \
-    fabric-ca-server start -b "admin:$(cat "$home/bootstrap.secret")" \
+    FABRIC_CA_SERVER_BOOT="admin:$(cat "$home/bootstrap.secret")" \
+    fabric-ca-server start \
     --address 127.0.0.1 --port "$(ca_port "$org")" --ca.name "ca-$org" \
     --csr.cn "ca.$org.$DOMAIN" --csr.hosts "ca.$org.$DOMAIN,localhost,127.0.0.1" \
     --tls.enabled
@@ -254,16 +256,16 @@ enrol_identity() {
   if [ ! -f "$secrets/$name" ]; then
     local secret
     secret=$(openssl rand -hex 16)
-    local reg=(register --id.name "$name" --id.secret "$secret" --id.type "$type")
+    local reg=(register --id.name "$name" --id.type "$type")
     [ -n "$attrs" ] && reg+=(--id.attrs "$attrs")
-    ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 || die "registration of $name at ca-$org failed (see $LOGS/ca-client.log)"
+    FABRIC_CA_CLIENT_ID_SECRET="$secret" ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 || die "registration of $name at ca-$org failed (see $LOGS/ca-client.log)"
     (umask 077 && echo "$secret" >"$secrets/$name")
   fi
   url="https://$name:$(cat "$secrets/$name")@127.0.0.1:$(ca_port "$org")"
   rm -rf "$dir/msp" "$dir/tls"
-  FABRIC_CA_CLIENT_HOME="$dir" fabric-ca-client enroll -u "$url" --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
+  FABRIC_CA_CLIENT_HOME="$dir" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
     -M "$dir/msp" --csr.hosts "$hosts" >/dev/null 2>&1 || die "enrolment of $name at ca-$org failed"
-  FABRIC_CA_CLIENT_HOME="$dir" fabric-ca-client enroll -u "$url" --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
+  FABRIC_CA_CLIENT_HOME="$dir" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
     -M "$dir/tlsmsp" --enrollment.profile tls --csr.hosts "$hosts" >/dev/null 2>&1 || die "TLS enrolment of $name at ca-$org failed"
   # Stable file names: the MSP keeps one key and one CA certificate.
   mv "$dir/msp/keystore/"*_sk "$dir/msp/keystore/key.pem"
@@ -281,9 +283,9 @@ enrol_org() {
   local org=$1 od
   od=$(org_dir "$org")
   if [ ! -f "$NET/ca/$org/registrar/msp/signcerts/cert.pem" ]; then
-    FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" fabric-ca-client enroll \
-      -u "https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@127.0.0.1:$(ca_port "$org")" \
-      --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
+    FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" \
+      FABRIC_CA_CLIENT_URL="https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@127.0.0.1:$(ca_port "$org")" \
+      fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
   fi
   # The org's MSP as the channel sees it: CA certificates and NodeOUs only.
   mkdir -p "$od/msp/cacerts" "$od/msp/tlscacerts"
