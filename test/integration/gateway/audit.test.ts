@@ -48,9 +48,10 @@ describe("audit on the real network", function () {
   });
 
   after(async () => {
-    await listener.stop();
-    index.close();
-    ledger.close();
+    // Parts the before hook did not reach are undefined.
+    await listener?.stop();
+    index?.close();
+    ledger?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -22,7 +22,7 @@ import type { ChannelName } from "../../../gateway/src/ports/ledger.js";
 import { AuditService } from "../../../gateway/src/services/audit.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "../../../gateway/src/services/documents.js";
 import { keysScript, repoRoot } from "./harness.js";
-import { DATA_DIR, gtinFor, KUBO_API, registerProduct, RUN } from "./support.js";
+import { DATA_DIR, eventually, gtinFor, KUBO_API, registerProduct, RUN } from "./support.js";
 
 const LIMIT = 4096;
 const channelsOf = (msp: string): readonly ChannelName[] =>
@@ -80,10 +80,11 @@ describe("documents, audit and events over HTTP on the real parts", function () 
   });
 
   after(async () => {
-    await app.close();
-    ledger.close();
-    idempotency.close();
-    index.close();
+    // Parts the before hook did not reach are undefined.
+    await app?.close();
+    ledger?.close();
+    idempotency?.close();
+    index?.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -108,7 +109,13 @@ describe("documents, audit and events over HTTP on the real parts", function () 
 
     const up = await send("POST", `/v1/documents?${subject}&kind=CERTIFICATE_OF_ANALYSIS`, "ManufacturerMSP/operator", pdf, { "content-type": "application/pdf" });
     const anchored = (await up.json()) as { sha256: string; cid: string };
-    const list = (await (await send("GET", `/v1/documents?${subject}`, "DistributorMSP/operator")).json()) as { documents: { cid: string }[] };
+    // The distributor reads on its own peer, which commits the block a moment later.
+    let list: { documents: { cid: string }[] } = { documents: [] };
+    await eventually(
+      async () => (list = (await (await send("GET", `/v1/documents?${subject}`, "DistributorMSP/operator")).json()) as typeof list).documents.some((d) => d.cid === anchored.cid),
+      10_000,
+      "anchor on the distributor's peer",
+    );
     const down = await send("GET", `/v1/documents/${anchored.sha256}?${subject}`, "DistributorMSP/operator");
     const bytes = Buffer.from(await down.arrayBuffer());
 

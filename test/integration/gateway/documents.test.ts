@@ -10,7 +10,7 @@ import { newKuboContentStore } from "../../../gateway/src/adapters/ipfs.js";
 import type { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
 import { DocumentIntegrityError, DocumentsService, newChaincodeDocumentLedger, type Subject } from "../../../gateway/src/services/documents.js";
-import { distributor, fabricLedger, gtinFor, KUBO_API, manufacturer, registerProduct, RUN } from "./support.js";
+import { distributor, eventually, fabricLedger, gtinFor, KUBO_API, manufacturer, registerProduct, RUN } from "./support.js";
 
 async function* body(text: string): AsyncGenerator<Uint8Array> {
   yield Buffer.from(text);
@@ -53,7 +53,9 @@ describe("documents on the real network and Kubo", function () {
     const text = `%PDF certificate of analysis ${RUN}`;
 
     const uploaded = await upload(text);
-    const listed = await service.list(distributor, "mfr-dist", product);
+    // Another org reads on its own peer, which commits the block a moment later.
+    let listed = await service.list(distributor, "mfr-dist", product);
+    await eventually(async () => (listed = await service.list(distributor, "mfr-dist", product)).some((d) => d.cid === uploaded.cid), 10_000, "anchor on the distributor's peer");
     const { content } = await service.download(distributor, "mfr-dist", product, uploaded.sha256);
 
     expect(uploaded.sha256).to.equal(sha(text));
@@ -82,7 +84,7 @@ describe("documents on the real network and Kubo", function () {
     const claimed = sha(`genuine ${RUN}`);
     await newChaincodeDocumentLedger(ledger).anchor(manufacturer, "mfr-dist", { sha256: claimed, cid: stored.cid.toString(), kind: "OTHER", subject: product, encrypted: false });
 
-    const error = await service.download(distributor, "mfr-dist", product, claimed).catch((e: unknown) => e);
+    const error = await service.download(manufacturer, "mfr-dist", product, claimed).catch((e: unknown) => e);
 
     expect(error).to.be.instanceOf(DocumentIntegrityError);
     expect((error as DocumentIntegrityError).details).to.include({ reason: "HASH_MISMATCH", expected: claimed });

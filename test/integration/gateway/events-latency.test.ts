@@ -53,9 +53,10 @@ describe("event and document latency on the real parts", function () {
   });
 
   after(async () => {
-    await listener.stop();
-    index.close();
-    ledger.close();
+    // Parts the before hook did not reach are undefined.
+    await listener?.stop();
+    index?.close();
+    ledger?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

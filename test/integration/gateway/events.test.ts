@@ -78,12 +78,13 @@ describe("event pipeline on the real network", function () {
   });
 
   after(async () => {
-    await listener.stop();
-    dispatcher.close();
-    await app.close();
-    await new Promise<void>((resolve) => webhook.close(() => resolve()));
-    index.close();
-    ledger.close();
+    // Parts the before hook did not reach are undefined.
+    await listener?.stop();
+    dispatcher?.close();
+    await app?.close();
+    if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    index?.close();
+    ledger?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
