@@ -254,19 +254,21 @@ enrol_identity() {
   [ -f "$dir/msp/signcerts/cert.pem" ] && [ -f "$dir/tls/server.crt" ] && return 0
   mkdir -p "$secrets" "$dir"
   if [ ! -f "$secrets/$name" ]; then
-    local secret
-    secret=$(openssl rand -hex 16)
+    # The secret is saved before registering, so an interrupted up can resume.
+    (umask 077 && openssl rand -hex 16 >"$secrets/$name.tmp" && mv "$secrets/$name.tmp" "$secrets/$name")
     local reg=(register --id.name "$name" --id.type "$type")
     [ -n "$attrs" ] && reg+=(--id.attrs "$attrs")
-    FABRIC_CA_CLIENT_ID_SECRET="$secret" ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 || die "registration of $name at ca-$org failed (see $LOGS/ca-client.log)"
-    (umask 077 && echo "$secret" >"$secrets/$name")
+    FABRIC_CA_CLIENT_ID_SECRET="$(cat "$secrets/$name")" ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 ||
+      reset_secret "$org" "$name"
   fi
   url="https://$name:$(cat "$secrets/$name")@127.0.0.1:$(ca_port "$org")"
-  rm -rf "$dir/msp" "$dir/tls"
-  FABRIC_CA_CLIENT_HOME="$dir" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
-    -M "$dir/msp" --csr.hosts "$hosts" >/dev/null 2>&1 || die "enrolment of $name at ca-$org failed"
-  FABRIC_CA_CLIENT_HOME="$dir" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" \
-    -M "$dir/tlsmsp" --enrollment.profile tls --csr.hosts "$hosts" >/dev/null 2>&1 || die "TLS enrolment of $name at ca-$org failed"
+  rm -rf "$dir/msp" "$dir/tls" "$dir/tlsmsp"
+  if ! enrol_once "$org" "$url" "$dir/msp" "$hosts"; then
+    # Registered earlier with a secret that was not kept: reset it, try again.
+    reset_secret "$org" "$name"
+    enrol_once "$org" "$url" "$dir/msp" "$hosts" || die "enrolment of $name at ca-$org failed"
+  fi
+  enrol_once "$org" "$url" "$dir/tlsmsp" "$hosts" --enrollment.profile tls || die "TLS enrolment of $name at ca-$org failed"
   # Stable file names: the MSP keeps one key and one CA certificate.
   mv "$dir/msp/keystore/"*_sk "$dir/msp/keystore/key.pem"
   mv "$dir/msp/cacerts/"*.pem "$dir/msp/cacerts/ca.pem.tmp" && mv "$dir/msp/cacerts/ca.pem.tmp" "$dir/msp/cacerts/ca.pem"
@@ -277,6 +279,22 @@ enrol_identity() {
   cp "$(ca_cert "$org")" "$dir/tls/ca.crt"
   rm -rf "$dir/tlsmsp" "$dir/msp/user" "$dir/msp/IssuerPublicKey" "$dir/msp/IssuerRevocationPublicKey"
   chmod 600 "$dir/msp/keystore/key.pem" "$dir/tls/server.key"
+}
+
+# enrol_once ORG URL MSPDIR HOSTS [ARGS]: one enrolment; the secret is in URL,
+# which goes through the environment, not the command line.
+enrol_once() {
+  local org=$1 url=$2 msp=$3 hosts=$4; shift 4
+  rm -rf "$msp"
+  FABRIC_CA_CLIENT_HOME="$(dirname "$msp")" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" \
+    --tls.certfiles "$(ca_cert "$org")" -M "$msp" --csr.hosts "$hosts" "$@" >>"$LOGS/ca-client.log" 2>&1
+}
+
+# reset_secret ORG NAME: gives a registered identity the secret saved for it
+# (recovery only; this one command carries the secret as an argument).
+reset_secret() {
+  ca_client "$1" identity modify "$2" --secret "$(cat "$NET/ca/$1/secrets/$2")" >>"$LOGS/ca-client.log" 2>&1 ||
+    die "registration of $2 at ca-$1 failed (see $LOGS/ca-client.log)"
 }
 
 enrol_org() {
