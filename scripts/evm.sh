@@ -23,7 +23,8 @@ start() {
   mkdir -p "$RXTRACE_DATA/run" "$RXTRACE_DATA/logs"
   if ! rpc_up; then
     say "starting a Hardhat node on 127.0.0.1:$EVM_PORT"
-    npx hardhat node --hostname 127.0.0.1 --port "$EVM_PORT" >"$log" 2>&1 </dev/null &
+    # Its own process group: npx runs the node as a child, and stop must end both.
+    setsid npx hardhat node --hostname 127.0.0.1 --port "$EVM_PORT" >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
     for _ in $(seq 1 300); do
       rpc_up && break
@@ -53,9 +54,9 @@ stop() {
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid"
+    kill -- "-$pid" 2>/dev/null || kill "$pid"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    kill -0 "$pid" 2>/dev/null && { kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid"; }
   fi
   rm -f "$pidfile"
   say "stopped"
