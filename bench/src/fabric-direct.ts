@@ -4,11 +4,26 @@
  * to drive the reference `noop` chaincode. Connections come from the
  * integration tests' helper, so both read network.json the same way.
  */
+import { status as GrpcStatus } from "@grpc/grpc-js";
 import { StatusCode, type Contract } from "@hyperledger/fabric-gateway";
 import { FabricSessions, chaincodeErrorCode } from "../../test/integration/network/fabric-client.js";
 
 const utf8 = new TextDecoder();
 const STATUS_NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, code]) => [code as number, name]));
+const GRPC_NAMES = new Map<number, string>(
+  Object.entries(GrpcStatus)
+    .filter(([, code]) => typeof code === "number")
+    .map(([name, code]) => [code as number, name]),
+);
+
+/** The chaincode's error code, else the SDK error class with its gRPC status (SubmitError/UNAVAILABLE). */
+function reasonOf(error: unknown): string {
+  const code = chaincodeErrorCode(error);
+  if (code) return code;
+  const e = error as { name?: string; code?: unknown };
+  const grpc = typeof e.code === "number" ? GRPC_NAMES.get(e.code) : undefined;
+  return grpc ? `${e.name ?? "Error"}/${grpc}` : (e.name ?? "Error");
+}
 
 /** A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...) or the chaincode's error code. */
 export class DirectCallError extends Error {
@@ -35,7 +50,7 @@ export async function submitDirect(contract: Contract, name: string, call: Submi
       ...(call.endorsingOrganizations ? { endorsingOrganizations: [...call.endorsingOrganizations] } : {}),
     });
   } catch (error) {
-    throw new DirectCallError(chaincodeErrorCode(error) ?? (error as Error).name, (error as Error).message);
+    throw new DirectCallError(reasonOf(error), (error as Error).message);
   }
   const status = await commit.getStatus();
   if (status.code !== StatusCode.VALID) {
@@ -50,7 +65,7 @@ export async function evaluateDirect(contract: Contract, name: string, ...args: 
   try {
     return utf8.decode(await contract.evaluateTransaction(name, ...args));
   } catch (error) {
-    throw new DirectCallError(chaincodeErrorCode(error) ?? (error as Error).name, (error as Error).message);
+    throw new DirectCallError(reasonOf(error), (error as Error).message);
   }
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.js";
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
+import { RestError } from "./rest.js";
 
 const MFR_DIST = "mfr-dist";
 
@@ -145,6 +146,7 @@ export async function shipReceive(ctx: BenchContext): Promise<ScenarioResult> {
     throw new Error(`ship+receive needs ${ctx.sizes.shipReceivePairs + ctx.sizes.hotPacks} preloaded packs, the batch scenario left ${ctx.preloaded.length}`);
   }
   const pool = shuffled(ctx.preloaded);
+  let receiveRetries = 0;
   const hot = pool.splice(0, ctx.sizes.hotPacks);
   const random = await measureClosed(
     ctx,
@@ -155,7 +157,18 @@ export async function shipReceive(ctx: BenchContext): Promise<ScenarioResult> {
       const shipmentId = `${ctx.tag}-SR-${i}`;
       const packs = [{ gtin: pack.gtin, serial: pack.serial }];
       await ctx.rest.post("/shipments", ctx.keys.manufacturer, { shipmentId, consignee: MSP.distributor, packs });
-      await ctx.rest.post(`/shipments/${shipmentId}/receive`, ctx.keys.distributor, { packs });
+      // The ship answered once the manufacturer's peer committed it; the
+      // distributor's peer may commit the block a moment later (404 until then).
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await ctx.rest.post(`/shipments/${shipmentId}/receive`, ctx.keys.distributor, { packs });
+          break;
+        } catch (error) {
+          if (!(error instanceof RestError && error.status === 404) || attempt >= 30) throw error;
+          receiveRetries++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     },
   );
 
@@ -201,6 +214,7 @@ export async function shipReceive(ctx: BenchContext): Promise<ScenarioResult> {
     rounds: [random, hotRound],
     notes: [
       "Random keys: each call ships one pack (manufacturer -> distributor, endorsed by both) and then receives it; throughput counts pairs, latency is of the pair.",
+      `The receive is retried on 404 (every 100 ms, up to 3 s): POST /v1/shipments answers once the shipper's peer committed, and the consignee's peer may not have the block yet. Retries in this run: ${receiveRetries}.`,
       "Hot keys: reads the pack, then ships it to the other org or receives it; a conflict is a transaction invalidated at commit (MVCC_READ_CONFLICT; or ENDORSEMENT_POLICY_FAILURE, when another transaction changed the pack's key-level endorsement policy, i.e. its owner, first) or a chaincode refusal (CONFLICT/FORBIDDEN) because another worker moved the pack between read and endorsement. The gateway would retry MVCC conflicts (fabric.mvccRetries, default 3).",
     ],
   };
