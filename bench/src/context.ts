@@ -67,7 +67,7 @@ export interface Sizes {
 
 export const FULL: Sizes = {
   sequentialCount: 60,
-  stepRates: [50, 100, 150, 200, 250, 300],
+  stepRates: [25, 50, 100, 150, 200, 250, 300],
   stepSeconds: 15,
   batchSize: 1000,
   batchCalls: 10,
