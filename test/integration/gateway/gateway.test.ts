@@ -110,6 +110,13 @@ describe("gateway on the real network", function () {
       expect(res.body.field).to.equal("gtin");
     });
 
+    it("commits concurrent commissions into one lot, each in its own block", async () => {
+      const extra = ["C1", "C2", "C3", "C4"].map((c) => `${c}${run.toUpperCase()}`);
+      const answers = await Promise.all(extra.map((serial) => call(gw, "POST", "/v1/lots", mfr, { gtin, lot, expiry, serials: [serial] })));
+      expect(answers.map((a) => a.status), JSON.stringify(answers.map((a) => a.body as unknown))).to.deep.equal([201, 201, 201, 201]);
+      expect(new Set(answers.map((a) => String(a.body.blockNumber))).size).to.equal(4);
+    });
+
     it("ships to the distributor with private terms, and the distributor receives", async () => {
       const terms = { price: "1250.00", currency: "EUR", quantity: 3, invoiceRef: `INV-${run}` };
       const ship = await call(gw, "POST", "/v1/shipments", mfr, { shipmentId: `M-${run}`, consignee: "DistributorMSP", packs, terms });
