@@ -34,6 +34,9 @@ source scripts/lib/node.sh
 # shellcheck source=lib/fabric.sh
 source scripts/lib/fabric.sh >/dev/null
 export FABRIC_VERSION
+# fabric-contract-api logs every decorator at info when the gateway and the
+# harness load the chaincode package; the chaincode servers use warning too.
+export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
 mkdir -p "$LOGS" "$RUN"
 
 gateway_pid=""

@@ -7,7 +7,7 @@ import type { UsageByKind } from "./procstat.js";
 export interface RoundRecord extends RoundResult {
   /** What was measured, e.g. "REST commission, open loop 200/s". */
   readonly label: string;
-  readonly client: "rest" | "fabric-gateway" | "hardhat";
+  readonly client: "rest" | "fabric-gateway" | "in-process";
   readonly chaincode: "rxtrace" | "noop" | "-";
   /** Items per call (packs per commission, bytes per document); throughput in items is throughput x this. */
   readonly itemsPerCall: number;
