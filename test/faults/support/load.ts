@@ -47,6 +47,8 @@ export class WriteLoad {
   #timer: NodeJS.Timeout | undefined;
   #inFlight = new Set<Promise<void>>();
   #n = 0;
+  /** Keeps Idempotency-Keys unique across runs that share the gateway's state folder. */
+  readonly #run = Date.now().toString(36);
 
   constructor(gw: GatewayProcess, gtin: string, tag: string, ratePerSecond = 4, maxInFlight = 8) {
     this.#gw = gw;
@@ -79,7 +81,7 @@ export class WriteLoad {
       "/v1/lots",
       this.#gw.key("ManufacturerMSP/operator"),
       { gtin: this.#gtin, lot: record.lot, expiry: "301231", serials: [record.serial] },
-      { "idempotency-key": `${this.#tag}-${n}` },
+      { "idempotency-key": `${this.#tag}-${this.#run}-${n}` },
       90_000,
     );
     record.status = res.status;
@@ -102,7 +104,7 @@ export class WriteLoad {
         "/v1/lots",
         this.#gw.key("ManufacturerMSP/operator"),
         { gtin: this.#gtin, lot: record.lot, expiry: "301231", serials: [record.serial] },
-        { "idempotency-key": `${this.#tag}-${record.n}` },
+        { "idempotency-key": `${this.#tag}-${this.#run}-${record.n}` },
         90_000,
       );
       out.push({ lot: record.lot, status: res.status, code: String(res.body?.code ?? "") });
