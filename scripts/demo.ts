@@ -86,11 +86,23 @@ async function call(key: string, method: "GET" | "POST", url: string, body?: unk
   return parsed;
 }
 
-/** Runs one step; an answer 409 (already exists / already done) counts as done. */
+/**
+ * Runs one step; an answer 409 (already exists / already done) counts as done.
+ * A 404 is retried for a few seconds: a pack imported on dist-pharm a moment
+ * ago may not yet be on every peer the next call reads from.
+ */
 async function step(title: string, run: () => Promise<unknown>): Promise<void> {
   process.stdout.write(`  ${title} ... `);
   try {
-    await run();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run();
+        break;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404 || attempt === 10) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     process.stdout.write("done\n");
   } catch (err) {
     if (err instanceof ApiError && err.status === 409) {
