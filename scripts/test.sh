@@ -5,15 +5,16 @@
 #   chaincode    unit tests of the chaincode with line coverage >= 90%
 #   contracts    Hardhat tests of SupplyChain.sol with coverage
 #   gateway      gateway route/service tests with in-process fakes
+#   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
 # `npm test -- unit` skips the integration suite; `npm test -- SUITE...` runs only those.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/node.sh
 
-all=(lint chaincode contracts gateway integration)
+all=(lint chaincode contracts gateway browser integration)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
-elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway)
+elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway browser)
 else suites=("$@"); fi
 
 # Suites type-check against the built chaincode package (its .d.ts), so build first.

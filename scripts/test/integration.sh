@@ -7,6 +7,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
 export RXTRACE_DATA="${RXTRACE_TEST_DATA:-$root/.rxtrace/test}"
+# fabric-contract-api (imported for the shared GS1 vocabulary) logs at info otherwise.
+export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
 
 teardown() {
   echo "integration: bringing the test services down"
@@ -29,4 +31,4 @@ set +e
 specs=$(find test/integration -name '*.test.ts' | sort)
 if [ -z "$specs" ]; then echo "integration: no tests yet"; exit 0; fi
 # shellcheck disable=SC2086
-npx mocha --import tsx --timeout 120000 $specs
+npx mocha --import=tsx --timeout 180000 $specs
