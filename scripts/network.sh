@@ -68,6 +68,16 @@ if [ "$PORT_OFFSET" -gt 990 ] || [ $((PORT_OFFSET % 10)) -ne 0 ]; then
   echo "network: RXTRACE_PORT_OFFSET must be a multiple of 10 from 0 to 990 (the orgs' port blocks are 1000 apart), not $PORT_OFFSET" >&2; exit 2
 fi
 port() { echo $(($1 + PORT_OFFSET)); }
+# Ordering: BFT with one orderer per org (default), or the fallback
+# RXTRACE_ORDERING=raft: Raft on the manufacturer's, distributor's and
+# regulator's orderers. Fixed when the network is created (kept in fabric/ordering).
+ORDERING="${RXTRACE_ORDERING:-$(cat "$NET/ordering" 2>/dev/null || echo bft)}"
+case $ORDERING in
+  bft) ORDERER_ORGS=("${ORGS[@]}") ;;
+  raft) ORDERER_ORGS=(manufacturer distributor regulator) ;;
+  *) echo "network: RXTRACE_ORDERING must be bft or raft, not '$ORDERING'" >&2; exit 2 ;;
+esac
+runs_orderer() { local o; for o in "${ORDERER_ORGS[@]}"; do [ "$o" = "$1" ] && return 0; done; return 1; }
 ca_port() { port "$(base_of "$1")054"; }
 ca_ops_port() { port "$(($(base_of "$1") + 10))054"; }
 orderer_port() { port "$(base_of "$1")050"; }
@@ -347,7 +357,7 @@ start_orderer() {
     ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_CLUSTER_ROOTCAS="$(all_ca_list)" \
     ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true \
-    ORDERER_CONSENSUS_TYPE=BFT ORDERER_FILELEDGER_LOCATION="$n/ledger" \
+    ORDERER_CONSENSUS_TYPE="$([ "$ORDERING" = raft ] && echo etcdraft || echo BFT)" ORDERER_FILELEDGER_LOCATION="$n/ledger" \
     ORDERER_CONSENSUS_WALDIR="$n/wal" ORDERER_CONSENSUS_SNAPDIR="$n/snap" \
     ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
     ORDERER_OPERATIONS_TLS_ENABLED=true ORDERER_OPERATIONS_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
@@ -402,10 +412,12 @@ as_admin() {
 }
 
 # Options that send a CLI command on to an orderer with mutual TLS.
+# An org without an orderer (the pharmacy under Raft) uses the distributor's.
 orderer_opts() {
-  local org=$1 od
+  local org=$1 od target=$1
   od=$(org_dir "$org")
-  echo "-o 127.0.0.1:$(orderer_port "$org") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$org") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
+  runs_orderer "$org" || target=distributor
+  echo "-o 127.0.0.1:$(orderer_port "$target") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
 }
 
 # ---------------------------------------------------------------- channels
@@ -416,12 +428,13 @@ create_channels() {
     if [ ! -f "$NET/channels/$ch.block" ]; then
       local profile
       case $ch in mfr-dist) profile=MfrDist ;; dist-pharm) profile=DistPharm ;; esac
+      [ "$ORDERING" = raft ] && profile+=Raft
       configtxgen -configPath "$NET/config" -profile "$profile" -channelID "$ch" \
         -outputBlock "$NET/channels/$ch.block.tmp" >>"$LOGS/configtxgen.log" 2>&1 || die "configtxgen failed for $ch (see $LOGS/configtxgen.log)"
       mv "$NET/channels/$ch.block.tmp" "$NET/channels/$ch.block"
     fi
-    # Every org's orderer joins every channel: the consortium orders together.
-    for org in "${ORGS[@]}"; do
+    # Every orderer joins every channel: the consortium orders together.
+    for org in "${ORDERER_ORGS[@]}"; do
       od=$(org_dir "$org")
       local osn=(-o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(ca_cert "$org")"
         --client-cert "$od/users/admin/tls/server.crt" --client-key "$od/users/admin/tls/server.key")
@@ -581,7 +594,7 @@ write_network_json() {
              admin: {name: "admin", role: "admin", certPath: ($od + "/users/admin/msp/signcerts/cert.pem"),
                      keyPath: ($od + "/users/admin/msp/keystore/key.pem"),
                      tlsCertPath: ($od + "/users/admin/tls/server.crt"), tlsKeyPath: ($od + "/users/admin/tls/server.key")}}]' <<<"$orgs_json")
-    orderers_json=$(jq --arg name "$org" --arg msp "$(orderer_msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
+    runs_orderer "$org" && orderers_json=$(jq --arg name "$org" --arg msp "$(orderer_msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
       --arg host "orderer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" \
       '. + [{name: $name, mspId: $msp, endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca}]' <<<"$orderers_json")
   done
@@ -625,6 +638,7 @@ health() {
     for line in "ca-$org:$(ca_ops_port "$org"):healthz" "orderer-$org:$(orderer_ops_port "$org"):healthz" \
       "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(ccaas_port "$org"):port"; do
       IFS=: read -r name port kind <<<"$line"
+      [ "${name%%-*}" = orderer ] && ! runs_orderer "$org" && continue
       local state="down"
       if is_running "$name"; then
         if [ "$kind" = healthz ]; then
@@ -661,6 +675,10 @@ cmd_up() {
     die "this network was created with RXTRACE_PORT_OFFSET=$(cat "$NET/port-offset"); use that, or reset it to change ports"
   fi
   echo "$PORT_OFFSET" >"$NET/port-offset"
+  if [ -f "$NET/ordering" ] && [ "$(cat "$NET/ordering")" != "$ORDERING" ]; then
+    die "this network was created with RXTRACE_ORDERING=$(cat "$NET/ordering"); use that, or reset it to change"
+  fi
+  echo "$ORDERING" >"$NET/ordering"
   # shellcheck source=lib/fabric.sh
   source "$ROOT/scripts/lib/fabric.sh"
   # shellcheck source=lib/node.sh
@@ -673,11 +691,10 @@ cmd_up() {
   say "enrolling identities"
   in_parallel enrol_org "${ORGS[@]}"
   say "starting orderers and peers"
-  for org in "${ORGS[@]}"; do start_orderer "$org"; start_peer "$org"; done
-  for org in "${ORGS[@]}"; do
-    wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")"
-    wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")"
-  done
+  for org in "${ORDERER_ORGS[@]}"; do start_orderer "$org"; done
+  for org in "${ORGS[@]}"; do start_peer "$org"; done
+  for org in "${ORDERER_ORGS[@]}"; do wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")"; done
+  for org in "${ORGS[@]}"; do wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")"; done
   say "creating channels"
   create_channels
   join_peers
