@@ -23,6 +23,8 @@ describe("state-based endorsement of a pack", function () {
     manufacturer = sessions.as("ManufacturerMSP", "operator");
     regulator = sessions.as("RegulatorMSP", "auditor");
     lot = await commissionLot(manufacturer, `SBE${runId()}`, 1);
+    // The regulator's peer simulates the mark, so it must have the pack first.
+    await eventually(() => packOf(regulator, "mfr-dist", lot.packs[0]!));
   });
   after(() => sessions.close());
 
