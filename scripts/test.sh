@@ -5,6 +5,7 @@
 #   chaincode    unit tests of the chaincode with line coverage >= 90%
 #   contracts    Hardhat tests of SupplyChain.sol with coverage
 #   gateway      gateway route/service tests with in-process fakes
+#   fuzz         fast-check over the REST API and the chaincode argument parsing
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
 # `npm test -- unit` skips the integration suite; `npm test -- SUITE...` runs only those.
@@ -12,9 +13,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/node.sh
 
-all=(lint chaincode contracts gateway browser integration)
+all=(lint chaincode contracts gateway fuzz browser integration)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
-elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway browser)
+elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz browser)
 else suites=("$@"); fi
 
 # Suites type-check against the built chaincode package (its .d.ts), so build first.
