@@ -10,6 +10,7 @@
  */
 import { expect } from "chai";
 import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../gateway/harness.js";
+import { afterPropagation } from "./support.js";
 
 const RUN = Date.now().toString(36).toUpperCase();
 
@@ -37,7 +38,7 @@ describe("hostile callers on the real network", function () {
     expect(product.status, JSON.stringify(product.body)).to.equal(201);
     const commissioned = await call(gw, "POST", "/v1/lots", mfr, { gtin, lot, expiry: futureExpiry(), serials });
     expect(commissioned.status, JSON.stringify(commissioned.body)).to.equal(201);
-    const shipped = await call(gw, "POST", "/v1/shipments", mfr, { shipmentId, consignee: "DistributorMSP", packs: [{ gtin, serial: serials[0] }], terms: secret });
+    const shipped = await afterPropagation(() => call(gw, "POST", "/v1/shipments", mfr, { shipmentId, consignee: "DistributorMSP", packs: [{ gtin, serial: serials[0] }], terms: secret }));
     expect(shipped.status, JSON.stringify(shipped.body)).to.equal(201);
   });
   after(async () => gw?.close());
