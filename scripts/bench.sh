@@ -56,7 +56,9 @@ cleanup() {
       case "${started[$i]}" in
         evm) bash scripts/evm.sh stop >/dev/null 2>&1 || true ;;
         kubo) bash scripts/kubo.sh stop >/dev/null 2>&1 || true ;;
-        network) bash scripts/network.sh down >/dev/null 2>&1 || true ;;
+        network)
+          bash scripts/bench/noop-chaincode.sh down >/dev/null 2>&1 || true
+          bash scripts/network.sh down >/dev/null 2>&1 || true ;;
       esac
     done
     [ ${#started[@]} -eq 0 ] || say "stopped what this run started (data kept in $RXTRACE_DATA)"
