@@ -96,7 +96,8 @@ export class State {
     } finally {
       await iterator.close();
     }
-    return entries;
+    // Fabric (since 2.0) answers newest first; the API promises oldest first.
+    return entries.reverse();
   }
 
   /** Writes private data as canonical JSON; returns the sha256 Fabric records on the channel. */

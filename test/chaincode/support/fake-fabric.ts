@@ -137,7 +137,8 @@ class FakeStub {
   }
   async getHistoryForKey(key: string): Promise<Iterator<{ txId: string; isDelete: boolean; value: Uint8Array; timestamp: { seconds: number; nanos: number } }>> {
     const records = this.#ledger.history.get(key) ?? [];
-    return iterator(records.map((r) => ({ txId: r.txId, isDelete: r.isDelete, value: r.value, timestamp: { seconds: r.seconds, nanos: 0 } })));
+    // Newest first, as a Fabric 2+ peer answers.
+    return iterator([...records].reverse().map((r) => ({ txId: r.txId, isDelete: r.isDelete, value: r.value, timestamp: { seconds: r.seconds, nanos: 0 } })));
   }
   async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
     if (!this.#network.isMember(this.#ledger.channel, collection, this.#identity.mspId)) {
