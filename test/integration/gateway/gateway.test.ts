@@ -9,6 +9,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
+import { eventually } from "../network/fabric-client.js";
 import { call, freshGtin, futureExpiry, keysScript, startGateway, type Gateway } from "./harness.js";
 
 const GS = "\u001d";
@@ -211,16 +212,21 @@ describe("gateway on the real network", function () {
       const serial = serials[2] ?? "";
       const res = await call(gw, "POST", `/v1/packs/${gtin}/${serial}/marks`, auditor, { mark: "SUSPECT", reason: "report from the field" });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      const verify = await call(gw, "GET", `/v1/verify?gtin=${gtin}&serial=${serial}&lot=${lot}&expiry=${expiry}`, pharm);
-      expect(verify.body).to.deep.include({ verified: false, reason: "SUSPECT" });
+      // The submit returned once the regulator's peer committed; the pharmacy's peer may commit a moment later.
+      await eventually(async () => {
+        const verify = await call(gw, "GET", `/v1/verify?gtin=${gtin}&serial=${serial}&lot=${lot}&expiry=${expiry}`, pharm);
+        expect(verify.body).to.deep.include({ verified: false, reason: "SUSPECT" });
+      });
     });
 
     it("applies a regulator's recall on both channels, so the pharmacy's verification fails with RECALLED", async () => {
       const res = await call(gw, "POST", `/v1/lots/${gtin}/${lot}/recall`, auditor, { reason: "sterility failure" });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body.commits.map((c: { channel: string }) => c.channel).sort()).to.deep.equal(["dist-pharm", "mfr-dist"]);
-      const verify = await call(gw, "POST", "/v1/verify/scan", pharm, { code: `(01)${gtin}(17)${expiry}(10)${lot}(21)${serials[0]}` });
-      expect(verify.body).to.deep.include({ verified: false, reason: "RECALLED" });
+      await eventually(async () => {
+        const verify = await call(gw, "POST", "/v1/verify/scan", pharm, { code: `(01)${gtin}(17)${expiry}(10)${lot}(21)${serials[0]}` });
+        expect(verify.body).to.deep.include({ verified: false, reason: "RECALLED" });
+      });
       const dispense = await call(gw, "POST", `/v1/packs/${gtin}/${serials[0]}/dispense`, pharm, { lot, expiry });
       expect(dispense.status).to.equal(409);
     });
