@@ -39,6 +39,16 @@ ORDERER_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error}"
 # certificate (towards orderers) to the same switch, so nodes and clients
 # share it. RXTRACE_MUTUAL_TLS=false turns it off for clients that cannot.
 MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
+# Orderers request and verify client certificates but do not require them:
+# Fabric 3.1.5's BFT block puller sends no TLS certificate hash in its Deliver
+# requests, so an orderer that requires client auth answers a restarted
+# consenter BAD_REQUEST ("client didn't include its TLS cert hash") and that
+# consenter never catches up (docs/reliability.md, finding 1). Cluster
+# (consensus) traffic still presents and pins each consenter's TLS client
+# certificate, and every envelope is signed. RXTRACE_ORDERER_CLIENT_AUTH=true
+# restores the requirement.
+ORDERER_CLIENT_AUTH="${RXTRACE_ORDERER_CLIENT_AUTH:-false}"
+[ "$MUTUAL_TLS" = true ] || ORDERER_CLIENT_AUTH=false
 export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
 
 say() { echo "network: [${SECONDS}s] $*"; }
@@ -352,7 +362,7 @@ start_orderer() {
     ORDERER_GENERAL_LOCALMSPID="$(orderer_msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
     ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
-    ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" ORDERER_GENERAL_TLS_CLIENTROOTCAS="$(all_ca_list)" \
+    ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED="$ORDERER_CLIENT_AUTH" ORDERER_GENERAL_TLS_CLIENTROOTCAS="$(all_ca_list)" \
     ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_CLUSTER_ROOTCAS="$(all_ca_list)" \
