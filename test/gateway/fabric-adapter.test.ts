@@ -71,6 +71,13 @@ describe("Fabric error mapping", () => {
     expect(err.message).to.include("127.0.0.1:8051");
   });
 
+  it("maps a call on a gRPC channel closed under it to 503, not 500", () => {
+    const err = toGatewayError(new Error("Channel has been shut down"), "ManufacturerMSP peer 127.0.0.1:7051");
+    expect(err.status).to.equal(503);
+    expect(err.details).to.deep.equal({ dependency: "fabric" });
+    expect(err.message).to.include("127.0.0.1:7051");
+  });
+
   it("maps a peer that cannot reach its chaincode server to 503, not 502", () => {
     const err = toGatewayError(
       endorseError(

@@ -16,6 +16,8 @@ import {
 
 const UNREACHABLE = /could not launch chaincode|connect: connection refused|failed to find any endorsing peers|no endorsing peers|peer .* is not available/i;
 
+const CHANNEL_CLOSED = /channel has been shut down/i;
+
 const CHAINCODE_CODES: Readonly<Record<string, ErrorCode>> = {
   INVALID_ARGUMENT: "INVALID_ARGUMENT",
   NOT_FOUND: "NOT_FOUND",
@@ -61,7 +63,10 @@ export function chaincodeErrorOf(err: FabricGatewayError, transactionId?: string
 export function toGatewayError(err: unknown, peer: string): GatewayError {
   if (err instanceof GatewayError) return err;
   if (!(err instanceof FabricGatewayError)) {
-    return new GatewayError("INTERNAL", `ledger call failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const message = err instanceof Error ? err.message : String(err);
+    // grpc-js throws this for a call on a connection closed under it (network.json reloaded, peer gone): retryable.
+    if (CHANNEL_CLOSED.test(message)) return new UnavailableError("fabric", `${peer} connection closed: ${message}`, { cause: err });
+    return new GatewayError("INTERNAL", `ledger call failed: ${message}`, { cause: err });
   }
   const transactionId = transactionIdOf(err);
   const fromChaincode = chaincodeErrorOf(err, transactionId);
