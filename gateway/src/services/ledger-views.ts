@@ -109,17 +109,3 @@ export function liveView(views: readonly ChannelResult[]): ChannelResult<PackVie
   const packs = views.map((v) => ({ channel: v.channel, result: asPack(v.result) }));
   return packs.find((v) => v.result.status !== "HANDED_OFF") ?? packs[0];
 }
-
-/**
- * A key's history oldest first. Fabric (since 2.0) returns history newest
- * first and the chaincode passes that order through; timestamps have second
- * precision, so several entries can share one. The list is reversed when it
- * runs backwards in time, or when it cannot tell (all in one second), per
- * Fabric's guarantee.
- */
-export function chronological<T>(entries: readonly T[]): T[] {
-  const at = (e: T | undefined) => (typeof (e as { at?: unknown } | undefined)?.at === "string" ? (e as { at: string }).at : "");
-  const first = at(entries[0]);
-  const last = at(entries[entries.length - 1]);
-  return first < last ? [...entries] : [...entries].reverse();
-}

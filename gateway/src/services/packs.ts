@@ -9,7 +9,7 @@ import { isAllowed, type Action } from "../auth/policy.js";
 import { ForbiddenError, NotFoundError } from "../errors.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../ports/ledger.js";
 import { orgs, readChannels } from "./channels.js";
-import { chronological, liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
+import { liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
 
 export type Committed = SubmitResult & { channel: ChannelName };
 
@@ -45,7 +45,8 @@ export class PackService {
       transaction: "packs:GetPackHistory",
       args: [gtin, serial],
     });
-    const merged = per.flatMap((p) => chronological(Array.isArray(p.result) ? (p.result as unknown[]) : []).map((entry) => ({ channel: p.channel, entry })));
+    // packs:GetPackHistory answers oldest first (the chaincode reverses Fabric's newest-first order).
+    const merged = per.flatMap((p) => (Array.isArray(p.result) ? (p.result as unknown[]) : []).map((entry) => ({ channel: p.channel, entry })));
     if (merged.length === 0) throw new NotFoundError(`no pack ${gtin}/${serial}`, { field: "serial" });
     const at = (e: unknown) => (typeof (e as { at?: unknown }).at === "string" ? (e as { at: string }).at : "");
     return merged.sort((a, b) => at(a.entry).localeCompare(at(b.entry)));

@@ -9,7 +9,7 @@ import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { readChannels } from "./channels.js";
-import { asPack, asProduct, chronological, readEverywhere, type ChannelResult } from "./ledger-views.js";
+import { asPack, asProduct, readEverywhere, type ChannelResult } from "./ledger-views.js";
 
 export type CodeForm = "element-string" | "bracketed" | "digital-link";
 
@@ -106,7 +106,7 @@ export class VerifyService {
     const steps: CustodyStep[] = [];
     for (const h of histories) {
       if (!Array.isArray(h.result)) continue;
-      for (const entry of chronological(h.result as unknown[])) {
+      for (const entry of h.result as unknown[]) {
         const e = entry as { at?: unknown; by?: unknown; txId?: unknown; pack?: unknown };
         if (typeof e.at !== "string" || e.pack === undefined || e.pack === null) continue;
         const p = asPack(e.pack);
