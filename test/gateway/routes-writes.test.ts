@@ -153,7 +153,10 @@ describe("Idempotency-Key on writes", () => {
   });
 
   it("keeps the keys of different callers apart", async () => {
-    t.ledger.on("packs:RecallLot", () => ({})).on("packs:GetLot", () => ({ manufacturer: "ManufacturerMSP" }));
+    t.ledger
+      .on("packs:RecallLot", () => ({}))
+      .on("packs:GetLot", () => ({ manufacturer: "ManufacturerMSP", recall: {} }))
+      .on("crosschannel:SyncRecall", () => ({}));
     const recall = (apiKey: string) =>
       t.app.inject({ method: "POST", url: `/v1/lots/${GTIN}/L1/recall`, headers: json(apiKey, { "idempotency-key": "shared" }), payload: { reason: "r" } });
     await recall(KEYS.manufacturer);
@@ -241,12 +244,27 @@ describe("POST /v1/lots/{gtin}/{lot}/recall", () => {
   });
   afterEach(async () => t.close());
 
-  it("recalls on mfr-dist only when the manufacturer asks", async () => {
-    t.ledger.on("packs:GetLot", () => ({ gtin: GTIN, lot: "L1", manufacturer: "ManufacturerMSP" }));
+  it("recalls on mfr-dist when the manufacturer asks, and has the regulator carry it onto dist-pharm's mirror", async () => {
+    // The regulator's peer already sees the recall stamp that the relay waits for.
+    t.ledger.on("packs:GetLot", (_call, as) => ({ gtin: GTIN, lot: "L1", manufacturer: "ManufacturerMSP", ...(as.mspId === "RegulatorMSP" ? { recall: {} } : {}) }));
+    t.ledger.on("crosschannel:SyncRecall", () => ({ recall: {} }));
     const res = await t.app.inject({ method: "POST", url: `/v1/lots/${GTIN}/L1/recall`, headers: json(KEYS.quality), payload: { reason: "contamination" } });
     expect(res.statusCode).to.equal(200);
     expect(t.ledger.submitted("packs:RecallLot").map((s) => s.call.channel)).to.deep.equal(["mfr-dist"]);
     expect(t.ledger.submitted("packs:RecallLot")[0]?.call.args).to.deep.equal([GTIN, "L1", "contamination"]);
+    const sync = t.ledger.submitted("crosschannel:SyncRecall");
+    expect(sync.map((s) => [s.call.channel, s.as.mspId, s.call.endorsingOrganizations])).to.deep.equal([["dist-pharm", "RegulatorMSP", ["RegulatorMSP"]]]);
+    expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist", "dist-pharm"]);
+  });
+
+  it("answers a manufacturer's recall of a lot never handed off with the mfr-dist commit alone", async () => {
+    t.ledger.on("packs:GetLot", (_call, as) => ({ gtin: GTIN, lot: "L1", manufacturer: "ManufacturerMSP", ...(as.mspId === "RegulatorMSP" ? { recall: {} } : {}) }));
+    t.ledger.on("crosschannel:SyncRecall", () => {
+      throw new GatewayError("NOT_FOUND", "no lot mirror on dist-pharm");
+    });
+    const res = await t.app.inject({ method: "POST", url: `/v1/lots/${GTIN}/L1/recall`, headers: json(KEYS.quality), payload: { reason: "contamination" } });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist"]);
   });
 
   it("recalls on every channel holding the lot when the regulator asks", async () => {

@@ -2,9 +2,12 @@
  * Partners, products, lots: registration, commissioning, recall and
  * withdrawal. Master data on mfr-dist is endorsed by its manufacturer; the
  * mirrors on dist-pharm by the regulator. A regulator's recall or withdrawal
- * is applied on every channel that holds the lot or product.
+ * is applied on every channel that holds the lot or product; a manufacturer's
+ * (not a member of dist-pharm) is carried onto dist-pharm's mirror by a relay
+ * identity whose peer is on both channels (crosschannel:SyncRecall).
  */
 import type { Principal } from "../auth/principal.js";
+import { GatewayError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
@@ -12,16 +15,38 @@ import { KeyLanes } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
 const SOURCE: ChannelName = "mfr-dist";
+const MIRROR: ChannelName = "dist-pharm";
+
+/** Carries a manufacturer's recall or withdrawal onto dist-pharm: the regulator, whose peer is on both channels. */
+export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "auditor", mspId: "RegulatorMSP", role: "auditor" };
+
+export interface MasterDataOptions {
+  relay?: Principal;
+  /** How long the relay waits for its own peer to commit the source channel's recall block. */
+  propagationTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function lotKey(channel: string, gtin: string, lot: string): string {
   return `${channel}/lot/${gtin}/${lot}`;
 }
 
 export class MasterDataService {
+  readonly #relay: Principal;
+  readonly #timeoutMs: number;
+  readonly #pollMs: number;
+
   constructor(
     private readonly ledger: LedgerClient,
     private readonly lanes: KeyLanes = new KeyLanes(),
-  ) {}
+    options: MasterDataOptions = {},
+  ) {
+    this.#relay = options.relay ?? RECALL_RELAY;
+    this.#timeoutMs = options.propagationTimeoutMs ?? 10_000;
+    this.#pollMs = options.pollIntervalMs ?? 200;
+  }
 
   async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: string }): Promise<Committed> {
     const ch = resolveChannel(as, channel, "register a partner");
@@ -76,17 +101,58 @@ export class MasterDataService {
   /** Recalls the lot on every channel of the caller that holds it. */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "packs:GetLot", args: [gtin, lot] });
-    return this.lanes.run(holders.map((h) => lotKey(h.channel, gtin, lot)), () =>
+    const committed = await this.lanes.run(holders.map((h) => lotKey(h.channel, gtin, lot)), () =>
       this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]),
     );
+    if (readChannels(as, undefined).includes(MIRROR)) return committed;
+    const relayed = await this.#relayToMirror(
+      { transaction: "packs:GetLot", args: [gtin, lot], stamp: "recall" },
+      { transaction: "crosschannel:SyncRecall", args: [gtin, lot], lane: lotKey(MIRROR, gtin, lot) },
+    );
+    return [...committed, ...relayed];
   }
 
   /** Withdraws the GTIN on every channel of the caller that holds it. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "products:GetProduct", args: [gtin] });
-    return this.lanes.run(holders.map((h) => `${h.channel}/product/${gtin}`), () =>
+    const committed = await this.lanes.run(holders.map((h) => `${h.channel}/product/${gtin}`), () =>
       this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]),
     );
+    if (readChannels(as, undefined).includes(MIRROR)) return committed;
+    const relayed = await this.#relayToMirror(
+      { transaction: "products:GetProduct", args: [gtin], stamp: "withdrawal" },
+      { transaction: "crosschannel:SyncWithdrawal", args: [gtin], lane: `${MIRROR}/product/${gtin}` },
+    );
+    return [...committed, ...relayed];
+  }
+
+  /**
+   * Copies a recall or withdrawal stamp from mfr-dist onto dist-pharm's mirror.
+   * The sync reads mfr-dist through the relay's own peer, so it first waits
+   * until that peer has committed the stamp. No mirror (never handed off) or
+   * one already stamped: nothing to do.
+   */
+  async #relayToMirror(
+    source: { transaction: string; args: string[]; stamp: string },
+    sync: { transaction: string; args: string[]; lane: string },
+  ): Promise<Committed[]> {
+    const endorsingOrganizations = [this.#relay.mspId];
+    const deadline = Date.now() + this.#timeoutMs;
+    for (;;) {
+      const { result } = await this.ledger.evaluate(this.#relay, { channel: SOURCE, transaction: source.transaction, args: source.args, endorsingOrganizations });
+      const stamped = typeof result === "object" && result !== null && (result as Record<string, unknown>)[source.stamp] !== undefined;
+      if (stamped || Date.now() >= deadline) break;
+      await sleep(this.#pollMs);
+    }
+    try {
+      const committed = await this.lanes.run([sync.lane], () =>
+        this.ledger.submit(this.#relay, { channel: MIRROR, transaction: sync.transaction, args: sync.args, endorsingOrganizations }),
+      );
+      return [{ ...committed, channel: MIRROR }];
+    } catch (error) {
+      if (error instanceof GatewayError && (error.code === "NOT_FOUND" || error.code === "CONFLICT")) return [];
+      throw error;
+    }
   }
 
   async #applyEverywhere(as: Principal, holders: ChannelResult[], gtin: string, transaction: string, args: string[]): Promise<Committed[]> {
