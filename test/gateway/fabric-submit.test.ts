@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ConnectOptions, Gateway } from "@hyperledger/fabric-gateway";
+import { EndorseError, type ConnectOptions, type Gateway } from "@hyperledger/fabric-gateway";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
@@ -18,7 +18,7 @@ interface Attempt {
 }
 
 /** A Gateway double: each submit commits with the next scripted status code. */
-function gatewayDouble(statuses: number[], result = '{"ok":true}') {
+function gatewayDouble(statuses: number[], result = '{"ok":true}', endorseFailures: Error[] = []) {
   const attempts: Attempt[] = [];
   const opened: ConnectOptions[] = [];
   let tx = 0;
@@ -34,7 +34,10 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}') {
         attempts.push({ transaction: name, args: opts.arguments, ...(opts.endorsingOrganizations ? { endorsingOrganizations: opts.endorsingOrganizations } : {}) });
         return {
           getTransactionId: () => id,
-          endorse: async () => ({
+          endorse: async () => {
+            const failure = endorseFailures.shift();
+            if (failure) throw failure;
+            return {
             getResult: () => new TextEncoder().encode(result),
             submit: async () => ({
               getStatus: async () => {
@@ -42,7 +45,8 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}') {
                 return { code, successful: code === 0, blockNumber: BigInt(40 + tx), transactionId: id };
               },
             }),
-          }),
+            };
+          },
         };
       },
     };
@@ -117,6 +121,37 @@ describe("Fabric ledger client submit", () => {
     const committed = await client.submit(as, { channel: "mfr-dist", transaction: "t" });
     expect(committed.transactionId).to.equal("tx3");
     expect(double.attempts).to.have.length(3);
+    client.close();
+  });
+
+  it("endorses again when only another org's peer refused, as that peer has not committed the last block yet", async () => {
+    const notYet = () =>
+      new EndorseError({
+        code: 10,
+        details: [{ address: "127.0.0.1:8051", mspId: "DistributorMSP", message: 'chaincode response 500, {"code":"NOT_FOUND","message":"pack not found"}' }],
+        cause: new Error("10 ABORTED"),
+        transactionId: "lagging",
+      } as unknown as ConstructorParameters<typeof EndorseError>[0]);
+    const double = gatewayDouble([0], '{"ok":true}', [notYet(), notYet()]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, connect: double.connectFn });
+    const committed = await client.submit(as, { channel: "mfr-dist", transaction: "t", endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"] });
+    expect(committed.result).to.deep.equal({ ok: true });
+    expect(double.attempts).to.have.length(3);
+    client.close();
+  });
+
+  it("does not retry a refusal by the caller's own peer", async () => {
+    const refused = new EndorseError({
+      code: 10,
+      details: [{ address: "127.0.0.1:7051", mspId: "ManufacturerMSP", message: 'chaincode response 500, {"code":"NOT_FOUND","message":"pack not found"}' }],
+      cause: new Error("10 ABORTED"),
+      transactionId: "own",
+    } as unknown as ConstructorParameters<typeof EndorseError>[0]);
+    const double = gatewayDouble([0], '{"ok":true}', [refused]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, connect: double.connectFn });
+    const err = await client.submit(as, { channel: "mfr-dist", transaction: "t" }).catch((e: unknown) => e);
+    expect((err as GatewayError).code).to.equal("NOT_FOUND");
+    expect(double.attempts).to.have.length(1);
     client.close();
   });
 

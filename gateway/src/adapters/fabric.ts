@@ -10,7 +10,7 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { connect, hash, signers, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { connect, EndorseError, hash, signers, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
@@ -25,6 +25,21 @@ import {
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
+
+/** How often, and how far apart, an endorsement refused only by other orgs' peers is tried again. */
+const LAG_RETRIES = 12;
+const LAG_RETRY_MS = 250;
+
+/**
+ * The caller's own peer endorsed, and only other orgs' peers refused: the
+ * chaincode is deterministic, so those peers almost always have not yet
+ * committed the block the caller's peer answered from (a submit returns once
+ * the caller's peer committed). Worth a short retry, not an error.
+ */
+function otherPeersLagging(err: unknown, ownMspId: string, call: LedgerCall): boolean {
+  const ownPeerEndorses = call.endorsingOrganizations === undefined || call.endorsingOrganizations.includes(ownMspId as Principal["mspId"]);
+  return ownPeerEndorses && err instanceof EndorseError && err.details.length > 0 && err.details.every((d) => d.mspId !== ownMspId);
+}
 
 const STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(StatusCode).map(([name, code]) => [code, name]),
@@ -82,6 +97,7 @@ export class FabricLedgerClient implements LedgerClient {
   async submit(as: Principal, call: LedgerCall): Promise<SubmitResult> {
     const { gateway, peer } = this.#gatewayFor(as, call);
     const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
+    let lagRetries = 0;
     for (let attempt = 0; ; attempt++) {
       let transactionId: string | undefined;
       try {
@@ -115,6 +131,12 @@ export class FabricLedgerClient implements LedgerClient {
         });
       } catch (err) {
         if (err instanceof GatewayError) throw err;
+        if (lagRetries < LAG_RETRIES && otherPeersLagging(err, as.mspId, call)) {
+          lagRetries += 1;
+          await new Promise((resolve) => setTimeout(resolve, LAG_RETRY_MS));
+          attempt -= 1;
+          continue;
+        }
         throw toGatewayError(err, peer);
       }
     }
