@@ -8,12 +8,13 @@
 #   fuzz         fast-check over the REST API and the chaincode argument parsing
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
-# `npm test -- unit` skips the integration suite; `npm test -- SUITE...` runs only those.
+#   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
+# `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/node.sh
 
-all=(lint chaincode contracts gateway fuzz browser integration)
+all=(lint chaincode contracts gateway fuzz browser integration faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
 elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz browser)
 else suites=("$@"); fi
