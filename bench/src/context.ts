@@ -124,8 +124,17 @@ export interface BenchContext {
 
 type RoundMeta = Omit<RoundRecord, keyof import("./load.js").RoundResult | "usage">;
 
+/**
+ * Pause before each round: a round that overloaded the network leaves blocks
+ * that the other peers are still validating after its last answer, and the
+ * next round would pay for them.
+ */
+const SETTLE_MS = 5_000;
+const settle = (ctx: BenchContext): Promise<void> => new Promise((resolve) => setTimeout(resolve, ctx.sizes === QUICK ? 0 : SETTLE_MS));
+
 /** Runs one closed-loop round while sampling the processes. */
 export async function measureClosed(ctx: BenchContext, meta: RoundMeta, options: ClosedLoopOptions, op: Operation): Promise<RoundRecord> {
+  await settle(ctx);
   ctx.sampler.start();
   const result = await closedLoop(options, op);
   const usage = ctx.sampler.stop();
@@ -136,6 +145,7 @@ export async function measureClosed(ctx: BenchContext, meta: RoundMeta, options:
 
 /** Runs one open-loop round while sampling the processes. */
 export async function measureOpen(ctx: BenchContext, meta: RoundMeta, options: OpenLoopOptions, op: Operation): Promise<RoundRecord> {
+  await settle(ctx);
   ctx.sampler.start();
   const result = await openLoop(options, op);
   const usage = ctx.sampler.stop();
