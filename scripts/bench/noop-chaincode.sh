@@ -8,7 +8,7 @@
 #
 # It reuses scripts/network.sh's helpers (identities, CLI options, process
 # control) by sourcing its function definitions, so both deploy the same way.
-# Chaincode server ports: 7056, 8056, 9056, 10056 (rxtrace's 70x5 + 1).
+# Chaincode server ports: 7056, 8056, 10056 (rxtrace's xx55 + 1; + RXTRACE_PORT_OFFSET).
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 # Everything of network.sh except its command dispatch at the end.
@@ -19,7 +19,8 @@ NOOP_NAME=noop
 NOOP_SEQUENCE=1
 NOOP_CHANNEL=mfr-dist
 NOOP_DIR="$ROOT/bench/noop-chaincode"
-noop_port() { echo "$(base_of "$1")056"; }
+# Shifted by RXTRACE_PORT_OFFSET like every network port, when network.sh knows it.
+noop_port() { if declare -F port >/dev/null; then port "$(base_of "$1")056"; else echo "$(base_of "$1")056"; fi; }
 noop_home() { echo "$NET/chaincode-noop/$1"; }
 
 noop_package() {
