@@ -6,6 +6,7 @@
 #   contracts    Hardhat tests of SupplyChain.sol with coverage
 #   gateway      gateway route/service tests with in-process fakes
 #   fuzz         fast-check over the REST API and the chaincode argument parsing
+#   bench        unit tests of the benchmark harness (statistics, load loops, /proc sampling, report)
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
 #   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
@@ -14,9 +15,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/node.sh
 
-all=(lint chaincode contracts gateway fuzz browser integration faults)
+all=(lint chaincode contracts gateway fuzz bench browser integration faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
-elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz browser)
+elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser)
 else suites=("$@"); fi
 
 # Suites type-check against the built chaincode package (its .d.ts), so build first.
