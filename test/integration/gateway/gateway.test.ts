@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
 import { eventually } from "../network/fabric-client.js";
+import { refrigeratedProduct } from "../network/fixtures.js";
 import { call, freshGtin, futureExpiry, keysScript, startGateway, type Gateway } from "./harness.js";
 
 const GS = "\u001d";
@@ -74,16 +75,7 @@ describe("gateway on the real network", function () {
 
   describe("a pack's journey from manufacturer to patient", () => {
     it("registers the product and commissions the lot as the manufacturer's operator", async () => {
-      const product = await call(gw, "POST", "/v1/products", mfr, {
-        gtin,
-        name: "Insulin glargine 100 U/ml",
-        strength: "100 U/ml",
-        form: "solution for injection",
-        nationalCode: "NC-1",
-        storage: { minCentiCelsius: 200, maxCentiCelsius: 800 },
-        limits: { minCentiCelsius: 0, maxCentiCelsius: 2500 },
-        stabilityBudgetMinutes: 60,
-      });
+      const product = await call(gw, "POST", "/v1/products", mfr, refrigeratedProduct(gtin));
       expect(product.status, JSON.stringify(product.body)).to.equal(201);
       const lotRes = await call(gw, "POST", "/v1/lots", mfr, { gtin, lot, expiry, serials }, { "idempotency-key": `commission-${run}` });
       expect(lotRes.status, JSON.stringify(lotRes.body)).to.equal(201);

@@ -86,9 +86,7 @@ export function freshGtin(): string {
   return first13 + String(gtinCheckDigit(first13));
 }
 
-export function futureExpiry(): string {
-  return `${String((new Date().getUTCFullYear() + 2) % 100).padStart(2, "0")}1231`;
-}
+export { futureExpiry } from "../network/fixtures.js";
 
 export interface Answer {
   status: number;

@@ -3,6 +3,7 @@ import path from "node:path";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
+import { futureExpiry, gtinFor as gtinFromSeed, productJson } from "../network/fixtures.js";
 
 export const KUBO_API = process.env.RXTRACE_KUBO_API ?? "http://127.0.0.1:5001";
 export const DATA_DIR = process.env.RXTRACE_DATA ?? path.resolve(import.meta.dirname, "../../../.rxtrace");
@@ -30,35 +31,17 @@ export function fabricLedger(): FabricLedgerClient {
 
 /** A valid GTIN-14 (GS1 mod-10 check digit) unique to this run and `tag`. */
 export function gtinFor(tag: string): string {
-  let n = 0;
-  for (const ch of `${RUN}/${tag}`) n = (n * 31 + ch.charCodeAt(0)) % 1e12;
-  const first13 = `0${n.toString().padStart(12, "0")}`;
-  let sum = 0;
-  for (let i = 0; i < 13; i++) sum += Number(first13[12 - i]) * (i % 2 === 0 ? 3 : 1);
-  return first13 + String((10 - (sum % 10)) % 10);
+  return gtinFromSeed(`${RUN}/${tag}`);
 }
 
-export function expiryAhead(): string {
-  return `${String((new Date().getUTCFullYear() + 2) % 100).padStart(2, "0")}1231`;
-}
+export const expiryAhead = futureExpiry;
 
 /** Registers a refrigerated product of the manufacturer on mfr-dist. */
 export async function registerProduct(ledger: LedgerClient, gtin: string): Promise<SubmitResult> {
   return ledger.submit(manufacturer, {
     channel: "mfr-dist",
     transaction: "products:RegisterProduct",
-    args: [
-      JSON.stringify({
-        gtin,
-        name: "Insulin glargine 100 U/ml",
-        strength: "100 U/ml",
-        form: "solution for injection",
-        nationalCode: "NC-1",
-        storage: { minCentiCelsius: 200, maxCentiCelsius: 800 },
-        limits: { minCentiCelsius: 0, maxCentiCelsius: 2500 },
-        stabilityBudgetMinutes: 60,
-      }),
-    ],
+    args: [productJson(gtin)],
     endorsingOrganizations: ["ManufacturerMSP"],
   });
 }
