@@ -13,6 +13,7 @@
 #   npm start                 bring everything up
 #   npm start -- --demo       ... and load the demo data set (scripts/demo.ts)
 #   npm start -- --no-evm     skip the Hardhat node (no public-chain variant or anchoring)
+#   npm start -- --check      only fetch Node 24, install the npm packages and check the prerequisites
 # Settings: docs/start.md (RXTRACE_DATA, RXTRACE_GATEWAY_PORT/HOST, RXTRACE_GATEWAY_CONFIG, ...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,12 +29,13 @@ EVM_PORT="${EVM_PORT:-8545}"
 LOGS="$RXTRACE_DATA/logs"
 RUN="$RXTRACE_DATA/run"
 
-demo=0; evm=1
+demo=0; evm=1; check_only=0
 for arg in "$@"; do
   case "$arg" in
     --demo) demo=1 ;;
     --no-evm) evm=0 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --check) check_only=1 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rxtrace: unknown option $arg (try npm start -- --help)." >&2; exit 2 ;;
   esac
 done
@@ -62,7 +64,7 @@ check_prerequisites() {
   fi
   if [ ! -x "$RXTRACE_CACHE/fabric/${FABRIC_VERSION:-3.1.5}/bin/peer" ] \
     && ! { [ -n "${FABRIC_DIST_DIR:-}" ] && compgen -G "$FABRIC_DIST_DIR/hyperledger-fabric-linux-*.tar.gz" >/dev/null; } \
-    && ! curl -sfI --max-time 10 https://github.com >/dev/null 2>&1; then
+    && ! curl -sfI --max-time 10 "${FABRIC_RELEASES_URL:-https://github.com}" >/dev/null 2>&1; then
     fail "the Fabric binaries are not installed and cannot be downloaded; set FABRIC_DIST_DIR to a folder holding the Fabric release archives (see docs/start.md) and run npm start again."
   fi
   if ! network_running; then
@@ -130,6 +132,7 @@ wait_for_gateway() {
 
 # ------------------------------------------------------------ main
 source scripts/lib/node.sh
+rxtrace_packages "$ROOT" || exit 1
 mkdir -p "$LOGS" "$RUN"
 [ "$demo" = 1 ] && steps=7
 say "data folder $RXTRACE_DATA"
@@ -137,6 +140,10 @@ say "data folder $RXTRACE_DATA"
 progress "checking prerequisites"
 check_prerequisites
 say "ok"
+if [ "$check_only" = 1 ]; then
+  say "--check: Node $(node --version), the npm packages and every prerequisite are in place; stopping before any service starts."
+  exit 0
+fi
 
 progress "Fabric network (4 orgs, channels mfr-dist and dist-pharm, chaincode rxtrace)"
 if network_running; then say "already running; leaving it as it is"; else started+=(network); bash scripts/network.sh up; fi

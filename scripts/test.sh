@@ -9,15 +9,22 @@
 #   bench        unit tests of the benchmark harness (statistics, load loops, /proc sampling, report)
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
+#   fresh        the entry scripts on a fresh machine: empty cache, fresh HOME, Fabric download digests
 #   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
-# `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those.
+# `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those;
+# `npm test -- --check` only fetches Node 24 and installs the npm packages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-source scripts/lib/node.sh
+source scripts/lib/node.sh || exit 1
+rxtrace_packages "$PWD" || { echo "0 passed, 1 failed"; exit 1; }
+if [ "${1:-}" = --check ]; then
+  echo "rxtrace: --check: Node $(node --version) and the npm packages are in place; stopping before the build."
+  exit 0
+fi
 
-all=(lint chaincode contracts gateway fuzz bench browser integration faults)
+all=(lint chaincode contracts gateway fuzz bench browser fresh integration faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
-elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser)
+elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser fresh)
 else suites=("$@"); fi
 
 # Suites type-check against the built chaincode package (its .d.ts), so build first.
