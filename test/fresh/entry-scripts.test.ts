@@ -6,7 +6,7 @@
  * silent exit.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -128,6 +128,22 @@ describe("the entry scripts on a fresh machine (empty cache, fresh HOME, the mac
       expect(said(result.stderr).at(-1)).to.equal(
         `rxtrace: installing the npm packages failed (npm install --no-audit --no-fund in ${broken}, its output is above); fix the cause it names and run again.`,
       );
+    });
+  });
+
+  describe("npm install by hand under the machine's own Node", () => {
+    it("stops before installing anything, and its error says to run npm start or npm test", async () => {
+      // The repository's own package.json, .npmrc and lockfile, in a folder of their own.
+      const copy = path.join(work.dir, "install-by-hand");
+      mkdirSync(copy);
+      for (const file of ["package.json", ".npmrc", "package-lock.json"]) copyFileSync(path.join(repoRoot, file), path.join(copy, file));
+      const result = await run("npm", ["install"], { env: freshEnv(home(), warmCache), cwd: copy });
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.contain("npm error code EBADENGINE");
+      expect(result.stderr).to.contain(
+        '"rxtrace":"Node 24 is needed: run npm start or npm test instead, which fetch Node 24 and install the packages under it (or source scripts/lib/node.sh, then npm install)."',
+      );
+      expect(existsSync(path.join(copy, "node_modules")), "nothing installed").to.equal(false);
     });
   });
 
