@@ -342,6 +342,11 @@ describe("GS1 Digital Link: identifiers in the path, attributes in the query", (
     expect(ids.extra).to.deep.equal({ "7240": "A/B+C" });
   });
 
+  it("names the badly percent-encoded part of a query", () => {
+    expect(errorOf(() => parseDigitalLink(`${PATH}?7240=%E0%A4%A`)).detail).to.equal("code: Digital Link value for AI 7240 is badly percent-encoded");
+    expect(errorOf(() => parseDigitalLink(`${PATH}?%E0%A4%A=1`)).detail).to.equal("code: Digital Link query parameter name is badly percent-encoded");
+  });
+
   it("leaves query parameters that are no AI to the resolver and reads the short name exp as AI 17", () => {
     expect(parseDigitalLink(`${PATH}?linkType=gs1:pip&exp=270331`).expiry).to.equal("270331");
   });

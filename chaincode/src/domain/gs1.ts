@@ -504,11 +504,12 @@ function dlAi(name: string): string | undefined {
   return /^\d{2,4}$/.test(name) ? name : DL_SHORT_NAMES[name];
 }
 
-function dlDecode(ai: string, raw: string): string {
+/** Percent-decodes a path segment or query part; `what` names it in the error. */
+function dlDecode(what: string, raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    return fail(`Digital Link value for AI ${ai} is badly percent-encoded`);
+    return fail(`Digital Link ${what} is badly percent-encoded`);
   }
 }
 
@@ -565,7 +566,7 @@ export function parseDigitalLink(input: string): Gs1Identifiers {
   const pairs: [string, string][] = [];
   for (let i = start; i < segments.length; i += 2) {
     const ai = dlAi(segments[i] ?? "") ?? "";
-    const value = dlDecode(ai, segments[i + 1] ?? "");
+    const value = dlDecode(`value for AI ${ai}`, segments[i + 1] ?? "");
     // A Digital Link may carry a GTIN-8, -12 or -13: it is the GTIN-14 with leading zeros.
     pairs.push([ai, ai === AI.GTIN && /^(\d{8}|\d{12}|\d{13})$/.test(value) ? value.padStart(14, "0") : value]);
   }
@@ -573,11 +574,11 @@ export function parseDigitalLink(input: string): Gs1Identifiers {
   for (const parameter of url.search.slice(1).split("&")) {
     if (parameter === "") continue;
     const split = parameter.indexOf("=");
-    const key = dlDecode("in the query", split === -1 ? parameter : parameter.slice(0, split));
+    const key = dlDecode("query parameter name", split === -1 ? parameter : parameter.slice(0, split));
     const ai = dlAi(key);
     if (ai === undefined) continue;
     if (isDlIdentifier(ai)) fail(`Digital Link query must not carry AI ${ai}: the primary key and its qualifiers belong in the path`);
-    pairs.push([ai, split === -1 ? "" : dlDecode(ai, parameter.slice(split + 1))]);
+    pairs.push([ai, split === -1 ? "" : dlDecode(`value for AI ${ai}`, parameter.slice(split + 1))]);
   }
   return toIdentifiers(pairs);
 }
