@@ -1,10 +1,15 @@
 import { expect } from "chai";
 import {
+  AI_TABLE,
   ChaincodeError,
   GS,
+  PREDEFINED_LENGTH,
+  aiValueRule,
+  detectGs1Form,
   formatBracketed,
   formatDigitalLink,
   formatElementString,
+  gs1FullYear,
   gtinCheckDigit,
   isExpired,
   isValidGs1Chars,
@@ -88,17 +93,19 @@ describe("GS1 serial and lot", () => {
   });
 });
 
+const NOW = "2026-12-03T12:00:00Z";
+
 describe("GS1 dates YYMMDD", () => {
   it("reads day 00 as the last day of the month, leap years included", () => {
-    expect(parseYymmdd("280200")?.isoDate).to.equal("2028-02-29");
-    expect(parseYymmdd("270200")?.isoDate).to.equal("2027-02-28");
-    expect(parseYymmdd("270400")?.isoDate).to.equal("2027-04-30");
-    expect(parseYymmdd("271200")?.isoDate).to.equal("2027-12-31");
+    expect(parseYymmdd("280200", NOW)?.isoDate).to.equal("2028-02-29");
+    expect(parseYymmdd("270200", NOW)?.isoDate).to.equal("2027-02-28");
+    expect(parseYymmdd("270400", NOW)?.isoDate).to.equal("2027-04-30");
+    expect(parseYymmdd("271200", NOW)?.isoDate).to.equal("2027-12-31");
   });
 
   it("rejects impossible dates", () => {
     for (const bad of ["271301", "270001", "270230", "270431", "2704", "27-4-1"]) {
-      expect(parseYymmdd(bad), bad).to.equal(undefined);
+      expect(parseYymmdd(bad, NOW), bad).to.equal(undefined);
     }
     expect(errorOf(() => validateExpiry("expiry", "270230")).detail).to.match(/real calendar date/);
     expect(errorOf(() => validateExpiry("expiry", "2702301")).detail).to.match(/YYMMDD/);
@@ -141,7 +148,7 @@ describe("GS1 DataMatrix element string parsing", () => {
   });
 
   it("rejects an unknown AI, a truncated fixed field, an empty text and a missing GTIN", () => {
-    expect(errorOf(() => parseElementString("99ABC")).detail).to.match(/unknown application identifier/);
+    expect(errorOf(() => parseElementString("23ABC")).detail).to.match(/unknown application identifier/);
     expect(errorOf(() => parseElementString("01003500901234")).detail).to.match(/AI 01 needs 14 characters/);
     expect(errorOf(() => parseElementString("]d2")).detail).to.match(/empty/);
     expect(errorOf(() => parseElementString("10LOT")).detail).to.match(/GTIN \(AI 01\)/);
@@ -196,5 +203,224 @@ describe("GS1 form detection", () => {
     expect(parseGs1("https://h/01/00350090123456/21/S1").serial).to.equal("S1");
     expect(parseGs1("(01)00350090123456(21)S2").serial).to.equal("S2");
     expect(parseGs1(`]d2010035009012345621S3`).serial).to.equal("S3");
+  });
+});
+
+describe("GS1 expiry century (sliding window of the General Specifications)", () => {
+  it("reads a two-digit year 51..99 ahead of the reference as the previous century", () => {
+    expect(gs1FullYear(99, "2026-12-03T00:00:00Z")).to.equal(1999);
+    expect(gs1FullYear(77, "2026-12-03T00:00:00Z")).to.equal(1977);
+  });
+
+  it("reads a two-digit year up to 50 ahead or 49 behind the reference as its own century", () => {
+    expect(gs1FullYear(76, "2026-01-01T00:00:00Z")).to.equal(2076);
+    expect(gs1FullYear(27, "2026-01-01T00:00:00Z")).to.equal(2027);
+    expect(gs1FullYear(31, "2080-01-01T00:00:00Z")).to.equal(2031);
+  });
+
+  it("reads a two-digit year 50..99 behind the reference as the next century", () => {
+    expect(gs1FullYear(30, "2080-06-01T00:00:00Z")).to.equal(2130);
+    expect(gs1FullYear(0, "2095-06-01T00:00:00Z")).to.equal(2100);
+  });
+
+  it("resolves YYMMDD in the reference's window, so a leap day depends on the century it lands in", () => {
+    expect(parseYymmdd("990131", NOW)?.isoDate).to.equal("1999-01-31");
+    expect(parseYymmdd("000229", NOW)?.isoDate).to.equal("2000-02-29");
+    expect(parseYymmdd("000229", "2060-01-01T00:00:00Z")).to.equal(undefined);
+  });
+
+  it("treats a pack labelled with year 99 as expired since 1999, judged at the given time", () => {
+    expect(isExpired("991231", NOW)).to.equal(true);
+    expect(isExpired("991231", "2060-01-01T00:00:00Z")).to.equal(false);
+  });
+
+  it("needs an ISO 8601 reference date", () => {
+    expect(() => parseYymmdd("270331", "03/12/2026")).to.throw(TypeError, /ISO 8601/);
+  });
+});
+
+describe("GS1 AI table", () => {
+  it("gives every AI of predefined length the total length of the predefined-length table", () => {
+    for (const definition of AI_TABLE.values()) {
+      const total = PREDEFINED_LENGTH[definition.ai.slice(0, 2)];
+      expect(definition.predefined, definition.ai).to.equal(total !== undefined);
+      if (total !== undefined) expect(definition.ai.length + definition.maxLength, definition.ai).to.equal(total);
+    }
+  });
+
+  it("has no AI that is the prefix of another, so an element string reads one way only", () => {
+    const ais = [...AI_TABLE.keys()];
+    for (const ai of ais) expect(ais.filter((other) => other !== ai && other.startsWith(ai)), ai).to.deep.equal([]);
+  });
+
+  it("knows the AIs a pharmaceutical pack carries", () => {
+    for (const ai of ["00", "01", "02", "10", "11", "13", "15", "17", "21", "22", "30", "37", "240", "241", "3103", "3650", "400", "410", "422", "7003", "7240", "710", "716", "717", "8003", "8004", "8006", "90", "91", "99"]) {
+      expect(AI_TABLE.has(ai), ai).to.equal(true);
+    }
+    expect(AI_TABLE.has("23")).to.equal(false);
+    expect(AI_TABLE.has("3106")).to.equal(false);
+  });
+
+  it("checks length, character set, check digit, date and time of a value", () => {
+    expect(aiValueRule("7240", "A".repeat(20))).to.equal(undefined);
+    expect(aiValueRule("7240", "A".repeat(21))).to.equal("must be 1-20 characters");
+    expect(aiValueRule("99", "x".repeat(91))).to.equal("must be 1-90 characters");
+    expect(aiValueRule("7003", "2703311200")).to.equal(undefined);
+    expect(aiValueRule("7003", "27033112")).to.equal("must be exactly 10 digits");
+    expect(aiValueRule("7003", "27033112AB")).to.equal("must be digits only");
+    expect(aiValueRule("7003", "2703311260")).to.equal("must give a time HHMM");
+    expect(aiValueRule("7003", "2703001200")).to.equal("must be a real calendar date YYMMDD");
+    expect(aiValueRule("11", "270300")).to.equal(undefined);
+    expect(aiValueRule("710", "PZN 123")).to.equal("must use GS1 character set 82 only");
+    expect(aiValueRule("8010", "ABC-12/#")).to.equal(undefined);
+    expect(aiValueRule("8010", "abc")).to.equal("must use GS1 character set 39 only");
+    expect(aiValueRule("00", "106141412345678908")).to.equal(undefined);
+    expect(aiValueRule("00", "106141412345678909")).to.equal("has check digit 9, must be 8");
+    expect(aiValueRule("8003", "00614141123452SER1")).to.equal(undefined);
+    expect(aiValueRule("8003", "10614141123452")).to.equal("must start with 0");
+    expect(aiValueRule("253", "0614141123452")).to.equal(undefined);
+    expect(aiValueRule("421", "276D-12345")).to.equal(undefined);
+    expect(aiValueRule("421", "27A1")).to.equal("must be digits only");
+    expect(aiValueRule("23", "1")).to.match(/not an application identifier/);
+  });
+});
+
+describe("GS1 parsing: one AI, one value", () => {
+  const twoSerials: [string, string][] = [
+    ["an element string", `0100350090123456${"21SN1"}${GS}21SN2${GS}10L1`],
+    ["the bracketed form", "(01)00350090123456(21)SN1(10)L1(21)SN2"],
+    ["a Digital Link", "https://h/01/00350090123456/10/L1/21/SN1?7240=P1&7240=P2"],
+  ];
+  for (const [form, code] of twoSerials) {
+    it(`refuses ${form} that carries an AI twice with different values`, () => {
+      const error = errorOf(() => parseGs1(code));
+      expect(error.field).to.equal("code");
+      expect(error.detail).to.match(/carries AI (21|7240) twice with different values/);
+    });
+  }
+
+  it("refuses a second GTIN rather than letting it replace the first", () => {
+    expect(errorOf(() => parseElementString(`01003500901234560109521234543213`)).detail).to.equal(
+      "code: carries AI 01 twice with different values (00350090123456 and 09521234543213)",
+    );
+  });
+
+  it("reads an identical repeat once, as it names the same pack", () => {
+    expect(parseGs1("(01)00350090123456(21)SN1(21)SN1").serial).to.equal("SN1");
+    expect(parseGs1(`010035009012345621SN1${GS}0100350090123456`).gtin).to.equal("00350090123456");
+  });
+});
+
+describe("GS1 Digital Link: identifiers in the path, attributes in the query", () => {
+  const PATH = "https://id.example.com/01/00350090123456/10/LOT2024A/21/SN8X4K2Q9";
+
+  for (const query of ["21=OTHER", "01=09521234543213", "10=OTHER", "22=V1", "ser=OTHER", "gtin=09521234543213", "00=106141412345678908"]) {
+    it(`refuses ?${query}: a key or key qualifier never replaces the path's`, () => {
+      const error = errorOf(() => parseDigitalLink(`${PATH}?17=270331&${query}`));
+      expect(error.field).to.equal("code");
+      expect(error.detail).to.match(/query must not carry AI \d+: the primary key and its qualifiers belong in the path/);
+    });
+  }
+
+  it("refuses key qualifiers out of the standard's order 22, 10, 21", () => {
+    expect(errorOf(() => parseDigitalLink("https://h/01/00350090123456/21/S1/10/L1?17=270331")).detail).to.match(/order \/22\/, \/10\/, \/21\//);
+    expect(errorOf(() => parseDigitalLink("https://h/01/00350090123456/10/L1/22/V1")).detail).to.match(/order/);
+  });
+
+  it("accepts any subset of the qualifiers in order, the CPV included", () => {
+    expect(parseDigitalLink("https://h/01/00350090123456/22/V1/21/S1").extra).to.deep.equal({ "22": "V1" });
+    expect(parseDigitalLink("https://h/01/00350090123456/10/L1").lot).to.equal("L1");
+  });
+
+  it("finds the primary key after a path prefix that itself looks like an AI", () => {
+    const ids = parseDigitalLink("https://h/shop/10/01/00350090123456/10/01/21/S1");
+    expect(ids).to.deep.include({ gtin: "00350090123456", lot: "01", serial: "S1" });
+  });
+
+  it("percent-decodes query values and keeps a '+' as the character set 82 plus it is", () => {
+    const ids = parseDigitalLink(`${PATH}?17=270331&7240=A%2FB+C`);
+    expect(ids.extra).to.deep.equal({ "7240": "A/B+C" });
+  });
+
+  it("names the badly percent-encoded part of a query", () => {
+    expect(errorOf(() => parseDigitalLink(`${PATH}?7240=%E0%A4%A`)).detail).to.equal("code: Digital Link value for AI 7240 is badly percent-encoded");
+    expect(errorOf(() => parseDigitalLink(`${PATH}?%E0%A4%A=1`)).detail).to.equal("code: Digital Link query parameter name is badly percent-encoded");
+  });
+
+  it("leaves query parameters that are no AI to the resolver and reads the short name exp as AI 17", () => {
+    expect(parseDigitalLink(`${PATH}?linkType=gs1:pip&exp=270331`).expiry).to.equal("270331");
+  });
+
+  it("refuses an AI in the query that the table does not know, as the other forms do", () => {
+    expect(errorOf(() => parseDigitalLink(`${PATH}?23=1`)).detail).to.match(/unknown application identifier 23/);
+    expect(errorOf(() => parseBracketed("(01)00350090123456(23)1")).detail).to.match(/unknown application identifier 23/);
+    expect(errorOf(() => parseElementString("01003500901234562311")).detail).to.match(/unknown application identifier/);
+  });
+
+  it("refuses a URI that is not http(s)", () => {
+    expect(errorOf(() => parseDigitalLink("ftp://h/01/00350090123456")).detail).to.match(/http\(s\)/);
+  });
+
+  for (const id of ["]Q1", "]Q3"]) {
+    it(`accepts the QR symbology identifier ${id} before a Digital Link`, () => {
+      expect(detectGs1Form(`${id}${PATH}`)).to.equal("digital-link");
+      expect(requirePackIdentifiers(parseGs1(`${id}${PATH}?17=270331`))).to.deep.equal(PACK);
+    });
+  }
+});
+
+describe("GS1 parsing: the same AI table in all three forms", () => {
+  const forms = (ai: string, value: string): [string, string][] => [
+    ["element string", `0100350090123456${ai}${value}${GS}21S1`],
+    ["bracketed", `(01)00350090123456(${ai})${value}(21)S1`],
+    ["Digital Link", `https://h/01/00350090123456/21/S1?${ai}=${encodeURIComponent(value)}`],
+  ];
+
+  for (const [ai, value] of [["7003", "2703311200"], ["7240", "PROTO-1"], ["91", "internal 1".replace(" ", "_")], ["99", "X".repeat(90)], ["716", "A012345676"], ["8012", "V1.2"]] as const) {
+    for (const [form, code] of forms(ai, value)) {
+      it(`reads AI ${ai} in the ${form} as an extra`, () => {
+        expect(parseGs1(code).extra).to.deep.equal({ [ai]: value });
+      });
+    }
+  }
+
+  for (const [ai, value, rule] of [["7240", "P".repeat(21), /AI 7240 \(PROTOCOL\) must be 1-20 characters/], ["7003", "27033112", /AI 7003 \(EXPIRY TIME\) must be exactly 10 digits/], ["99", "a b", /AI 99 \(INTERNAL\) must use GS1 character set 82/], ["23", "1", /unknown application identifier/]] as const) {
+    for (const [form, code] of forms(ai, value)) {
+      it(`refuses AI ${ai} = ${JSON.stringify(value)} in the ${form}`, () => {
+        const error = errorOf(() => parseGs1(code));
+        expect(error.field).to.equal("code");
+        expect(error.detail).to.match(rule);
+      });
+    }
+  }
+
+  it("reads AIs of predefined length back to back without a separator", () => {
+    const ids = parseElementString(`]d20100350090123456110101011727033131030012504102614141000416${"10"}L1`);
+    expect(ids).to.deep.equal({ gtin: "00350090123456", expiry: "270331", lot: "L1", extra: { "11": "010101", "3103": "001250", "410": "2614141000416" } });
+  });
+
+  it("ends an AI of fixed but not predefined length only at a separator, as the standard requires", () => {
+    expect(parseElementString(`01003500901234567003270331120${"0"}${GS}21S1`).extra).to.deep.equal({ "7003": "2703311200" });
+    expect(errorOf(() => parseElementString(`0100350090123456700327033112002${"1"}S1`)).detail).to.match(/AI 7003 \(EXPIRY TIME\) must be exactly 10 digits/);
+  });
+});
+
+describe("GS1 parsing: what scanners add around the code", () => {
+  it("trims an element string like the other forms: trailing CR/LF, a leading BOM or spaces", () => {
+    for (const code of [`${formatElementString(PACK)}\r\n`, `\uFEFF${formatElementString(PACK)}`, `  ]d2${formatElementString(PACK)}\n`]) {
+      expect(requirePackIdentifiers(parseElementString(code)), JSON.stringify(code)).to.deep.equal(PACK);
+      expect(requirePackIdentifiers(parseGs1(code)), JSON.stringify(code)).to.deep.equal(PACK);
+    }
+  });
+
+  it("keeps a leading group separator, which is FNC1", () => {
+    expect(requirePackIdentifiers(parseGs1(` ${GS}${formatElementString(PACK)}\r\n`))).to.deep.equal(PACK);
+  });
+
+  it("says empty for whitespace only, in every form", () => {
+    for (const parse of [parseGs1, parseElementString, parseBracketed, parseDigitalLink]) {
+      expect(errorOf(() => parse(" \r\n\t")).detail, parse.name).to.equal("code: is empty");
+      expect(errorOf(() => parse("\uFEFF")).detail, parse.name).to.equal("code: is empty");
+    }
   });
 });

@@ -78,7 +78,7 @@ describe("verify by scan (POST /v1/verify/scan)", () => {
   const malformed: [string, string, RegExp][] = [
     ["a bad GTIN check digit", "(01)00350090123457(17)270331(10)L(21)S", /check digit/],
     ["a code without a serial", "(01)00350090123456(17)270331(10)LOT2024A", /serial \(AI 21\)/],
-    ["an unknown application identifier", "]d20100350090123456991234", /application identifier/],
+    ["an unknown application identifier", "]d20100350090123456231234", /application identifier/],
     ["a Digital Link without a GTIN", "https://id.example.com/product/123", /\/01\/\{gtin\}/],
     ["text that is no GS1 code at all", "hello", /./],
   ];
@@ -91,6 +91,41 @@ describe("verify by scan (POST /v1/verify/scan)", () => {
       expect(t.ledger.calls).to.have.length(0);
     });
   }
+
+  const refused: [string, string, string][] = [
+    ["a serial in the query that would replace the path's", `${FORMS[3]?.[1]}&21=OTHER`, "code: Digital Link query must not carry AI 21: the primary key and its qualifiers belong in the path"],
+    ["a GTIN in the query that would replace the path's", `${FORMS[3]?.[1]}&01=09521234543213`, "code: Digital Link query must not carry AI 01: the primary key and its qualifiers belong in the path"],
+    ["an element string with a second, different serial", `]d20100350090123456172703311${"0LOT2024A"}${GS}21SN8X4K2Q9${GS}21OTHER`, "code: carries AI 21 twice with different values (SN8X4K2Q9 and OTHER)"],
+    ["a bracketed code with a second, different GTIN", "(01)00350090123456(17)270331(10)LOT2024A(21)SN8X4K2Q9(01)09521234543213", "code: carries AI 01 twice with different values (00350090123456 and 09521234543213)"],
+  ];
+  for (const [what, code, message] of refused) {
+    it(`answers 400 for ${what}, asking the ledger nothing`, async () => {
+      const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code } });
+      expect(res.statusCode).to.equal(400);
+      expect(res.json()).to.deep.include({ code: "INVALID_ARGUMENT", field: "code", message });
+      expect(t.ledger.calls).to.have.length(0);
+    });
+  }
+
+  it("names the code once in the message and the part of it in the details", async () => {
+    const unknown = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code: "hello" } });
+    expect(unknown.json().message).to.equal("code: unknown application identifier at position 0: hell");
+    const badSerial = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code: "(01)00350090123456(17)270331(10)L(21)S N" } });
+    expect(badSerial.json()).to.deep.include({ field: "code", message: "serial: must use GS1 character set 82 only", details: { part: "serial", form: "bracketed" } });
+  });
+
+  it("verifies an element string as a keyboard scanner types it, with a trailing CR/LF", async () => {
+    const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code: `${FORMS[0]?.[1]}\r\n` } });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json().pack).to.deep.equal(PACK);
+  });
+
+  it("verifies a Digital Link read from a QR code with its ]Q1 symbology identifier", async () => {
+    const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code: `]Q1${FORMS[3]?.[1]}` } });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json().scanned.form).to.equal("digital-link");
+    expect(res.json().pack).to.deep.equal(PACK);
+  });
 
   it("answers 400 for an empty code", async () => {
     const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code: "" } });

@@ -86,16 +86,24 @@ describe("scan page words", () => {
     expect(statusWords("RECEIVED")).to.equal("Received, in stock");
   });
 
+  const TODAY = "2026-12-03T12:00:00Z";
+
   it("shows an expiry with day 00 as the last day of that month, leap years included", () => {
-    expect(expiryWords("270331")).to.equal("31 Mar 2027");
-    expect(expiryWords("270200")).to.equal("28 Feb 2027");
-    expect(expiryWords("280200")).to.equal("29 Feb 2028");
+    expect(expiryWords("270331", TODAY)).to.equal("31 Mar 2027");
+    expect(expiryWords("270200", TODAY)).to.equal("28 Feb 2027");
+    expect(expiryWords("280200", TODAY)).to.equal("29 Feb 2028");
+  });
+
+  it("shows a two-digit year in the century GS1's sliding window gives around today, as the ledger reads it", () => {
+    expect(expiryWords("991231", TODAY)).to.equal("31 Dec 1999");
+    expect(expiryWords("760131", TODAY)).to.equal("31 Jan 2076");
+    expect(expiryWords("100131", "2090-01-01T00:00:00Z")).to.equal("31 Jan 2110");
   });
 
   it("shows an impossible expiry as printed rather than inventing a date", () => {
-    expect(expiryWords("271301")).to.equal("271301");
-    expect(expiryWords("270231")).to.equal("270231");
-    expect(expiryWords("27033")).to.equal("27033");
+    expect(expiryWords("271301", TODAY)).to.equal("271301");
+    expect(expiryWords("270231", TODAY)).to.equal("270231");
+    expect(expiryWords("27033", TODAY)).to.equal("27033");
   });
 
   it("reports a cold-chain hold only when the verification says so", () => {

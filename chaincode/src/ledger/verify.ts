@@ -39,8 +39,9 @@ export function additionalInfoOf(pack: Pack, lot: Lot | undefined, product: Prod
   return Object.values(ADDITIONAL_INFO).filter((code) => holds[code]);
 }
 
-function sameExpiry(a: string, b: string): boolean {
-  return parseYymmdd(a)?.isoDate === parseYymmdd(b)?.isoDate;
+/** Same day (day 00 read as the month's last), both dates in the century the reference gives. */
+function sameExpiry(a: string, b: string, referenceIso: string): boolean {
+  return parseYymmdd(a, referenceIso)?.isoDate === parseYymmdd(b, referenceIso)?.isoDate;
 }
 
 /** Answers a verification request for a scanned pack (GS1 Lightweight Messaging in spirit). */
@@ -53,7 +54,7 @@ export async function verifyPack(state: State, scan: ScanInput, atIso: string): 
   const additionalInfo = additionalInfoOf(pack, lot, product, atIso);
   let reason: VerifyReason | undefined;
   if (pack.lot !== scan.lot) reason = VERIFY_REASONS.LOT_MISMATCH;
-  else if (!sameExpiry(pack.expiry, scan.expiry)) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
+  else if (!sameExpiry(pack.expiry, scan.expiry, atIso)) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
   else reason = additionalInfo[0];
   const answer: Verification = {
     ...base,

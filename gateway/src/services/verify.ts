@@ -4,14 +4,14 @@
  * GS1 Digital Link, parsed by the chaincode package's GS1 parser (one parser
  * for the whole system). The answer adds a short provenance summary.
  */
-import { ChaincodeError, parseGs1, requirePackIdentifiers, type PackIdentifiers } from "@rxtrace/chaincode";
+import { ChaincodeError, detectGs1Form, parseGs1, requirePackIdentifiers, type Gs1Form, type PackIdentifiers } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
-import { GatewayError, InvalidArgumentError } from "../errors.js";
+import { GatewayError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { readChannels } from "./channels.js";
 import { asPack, asProduct, readEverywhere, type ChannelResult } from "./ledger-views.js";
 
-export type CodeForm = "element-string" | "bracketed" | "digital-link";
+export type CodeForm = Gs1Form;
 
 export interface Verification {
   verified: boolean;
@@ -42,21 +42,15 @@ export interface VerifyAnswer extends Verification {
   provenance: Provenance | null;
 }
 
-export function detectForm(code: string): CodeForm {
-  const text = code.trim();
-  if (/^https?:\/\//i.test(text)) return "digital-link";
-  if (text.startsWith("(")) return "bracketed";
-  return "element-string";
-}
-
 /** Parses a scanned code into a full pack identity; 400 naming what was wrong. */
 export function parseScannedCode(code: string): { form: CodeForm; pack: PackIdentifiers; extra: Record<string, string> } {
   try {
     const ids = parseGs1(code);
-    return { form: detectForm(code), pack: requirePackIdentifiers(ids), extra: ids.extra };
+    return { form: detectGs1Form(code), pack: requirePackIdentifiers(ids), extra: ids.extra };
   } catch (err) {
     if (err instanceof ChaincodeError) {
-      throw new InvalidArgumentError("code", err.detail, { details: { part: err.field ?? "code", form: detectForm(code) } });
+      // The detail already starts with the part it is about ("code: ..." or "serial: ..."); prefixing it again would say "code: code: ...".
+      throw new GatewayError("INVALID_ARGUMENT", err.detail, { field: "code", details: { part: err.field ?? "code", form: detectGs1Form(code) } });
     }
     throw err;
   }

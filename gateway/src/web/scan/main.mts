@@ -137,7 +137,7 @@ function render(answer: VerifyAnswer): void {
   setText("fact-gtin", answer.pack.gtin);
   setText("fact-serial", answer.pack.serial);
   setText("fact-lot", answer.pack.lot);
-  setText("fact-expiry", expiryWords(answer.pack.expiry));
+  setText("fact-expiry", expiryWords(answer.pack.expiry, new Date().toISOString()));
   setText("fact-status", answer.status ? statusWords(answer.status) : "—");
   setText("fact-coldchain", answer.reason === "NO_MATCH_GTIN_SERIAL" ? "—" : coldChainWords(answer.additionalInfo));
   setText("fact-owner", answer.owner ?? "—");

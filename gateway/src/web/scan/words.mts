@@ -3,6 +3,8 @@
  * pack statuses and GS1 expiry dates. Pure functions, shared by the page and
  * its tests.
  */
+// The chaincode's own GS1 module (pure, no Fabric import), bundled into the page: one reading of a GS1 date.
+import { parseYymmdd } from "../../../../chaincode/src/domain/gs1";
 
 /** Why a pack fails verification, in words a pharmacist acts on. */
 export const REASON_WORDS: Readonly<Record<string, string>> = {
@@ -44,20 +46,14 @@ export function statusWords(status: string): string {
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /**
- * A GS1 expiry (YYMMDD, years 20YY, day 00 = the month's last day) as
- * "31 Mar 2027"; anything else is returned unchanged.
+ * A GS1 expiry (YYMMDD, day 00 = the month's last day) as "31 Mar 2027"; the
+ * century is the GS1 sliding window's around `todayIso` (the page's clock),
+ * as the ledger reads it around the transaction's time. Anything else is
+ * returned unchanged.
  */
-export function expiryWords(yymmdd: string): string {
-  const match = /^(\d{2})(\d{2})(\d{2})$/.exec(yymmdd);
-  if (!match) return yymmdd;
-  const year = 2000 + Number(match[1]);
-  const month = Number(match[2]);
-  let day = Number(match[3]);
-  if (month < 1 || month > 12) return yymmdd;
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day === 0) day = lastDay;
-  if (day > lastDay) return yymmdd;
-  return `${day} ${MONTHS[month - 1] ?? ""} ${year}`;
+export function expiryWords(yymmdd: string, todayIso: string): string {
+  const date = parseYymmdd(yymmdd, todayIso);
+  return date ? `${date.day} ${MONTHS[date.month - 1] ?? ""} ${date.year}` : yymmdd;
 }
 
 /** Cold-chain state of a pack from its verification's additional information. */
