@@ -126,10 +126,14 @@ export interface EventEnvelope {
   by: string;
 }
 
-/** Chaincode name and channels (overridable by the chaincode process's environment). */
+/**
+ * Chaincode name and channels. Constants, never read from the peer's
+ * environment: every endorsing peer must compute the same write set, whatever
+ * its process was started with.
+ */
 export const CHAINCODE_NAME = "rxtrace";
-export const SOURCE_CHANNEL = process.env.RXTRACE_SOURCE_CHANNEL ?? "mfr-dist";
-export const DOWNSTREAM_CHANNEL = process.env.RXTRACE_DOWNSTREAM_CHANNEL ?? "dist-pharm";
+export const SOURCE_CHANNEL = "mfr-dist";
+export const DOWNSTREAM_CHANNEL = "dist-pharm";
 /** Private data collection of the channel's two trading partners. */
 export const TERMS_COLLECTION = "tradeTerms";
 /** An org's own implicit private data collection (document keys). */
