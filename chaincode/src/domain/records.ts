@@ -108,6 +108,8 @@ export interface Shipment {
   shippedAt: string;
   receivedAt?: string;
   exception?: { missing: PackRef[]; unexpected: PackRef[]; at: string; txId: string };
+  /** Packs of the shipment no longer in transit at receipt (destroyed on the way), with their status then. */
+  notReceived?: (PackRef & { status: PackStatus; at: string; by: string })[];
 }
 
 export interface HandOff {
