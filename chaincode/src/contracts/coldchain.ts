@@ -2,8 +2,8 @@ import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-a
 import { conflict, forbidden, notFound } from "../domain/errors";
 import { parseJsonObject, requireShipmentId } from "../domain/input";
 import { addToMktSums, durations, mktFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
-import { parseReadingsInput, parseReason, type ColdChain, type Pack, type Product, type Shipment } from "../domain/records";
-import { CERT_ROLES, EVENTS, MARKS, MAX_READINGS_PER_CALL, ORG_ROLES, PACK_STATUSES, isDecommissioned } from "../domain/vocabulary";
+import { parseReadingsInput, parseReason, type ColdChain, type Pack, type Product, type Reading, type Shipment } from "../domain/records";
+import { CERT_ROLES, EVENTS, MARKS, MAX_READINGS_PER_CALL, ORG_ROLES, PACK_STATUSES, READINGS_GRACE_SECONDS, isDecommissioned } from "../domain/vocabulary";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, writePack } from "../ledger/packs";
@@ -37,14 +37,32 @@ function strictest(products: readonly Product[]): Conditions {
   };
 }
 
-/** Packs of the shipment still on this channel and not decommissioned or handed off. */
+/**
+ * Packs of the shipment still in it or still held by its shipper or consignee,
+ * not decommissioned or handed off: never a pack that has moved on to another
+ * org (in transit to it or received by it).
+ */
 async function heldCandidates(state: State, shipment: Shipment): Promise<Pack[]> {
+  const parties = [shipment.shipper, shipment.consignee];
   const packs: Pack[] = [];
   for (const ref of shipment.packs) {
     const pack = await state.get<Pack>(KEY_TYPES.PACK, [ref.gtin, ref.serial]);
-    if (pack && !isDecommissioned(pack.status) && pack.status !== PACK_STATUSES.HANDED_OFF) packs.push(pack);
+    if (!pack || isDecommissioned(pack.status) || pack.status === PACK_STATUSES.HANDED_OFF) continue;
+    const withParties = pack.status === PACK_STATUSES.IN_TRANSIT ? pack.shipmentId === shipment.shipmentId : parties.includes(pack.owner);
+    if (withParties) packs.push(pack);
   }
   return packs;
+}
+
+/** Readings belong to the transit: refused after the grace period, and when taken after the receipt. */
+function requireReadingWindow(shipment: Shipment, readings: readonly Reading[], tx: Tx): void {
+  if (shipment.receivedAt === undefined) return;
+  const receivedSeconds = Date.parse(shipment.receivedAt) / 1000;
+  if (tx.seconds > receivedSeconds + READINGS_GRACE_SECONDS) {
+    throw conflict(`shipment ${shipment.shipmentId} was received at ${shipment.receivedAt}; its readings are accepted for ${READINGS_GRACE_SECONDS / 3600} h after receipt`, "shipmentId");
+  }
+  const late = readings.findIndex((reading) => reading.at > receivedSeconds);
+  if (late >= 0) throw conflict(`readings[${late}].at is after the receipt of shipment ${shipment.shipmentId} (${shipment.receivedAt})`, `readings[${late}].at`);
 }
 
 function emptyRecord(shipmentId: string): ColdChain {
@@ -85,6 +103,7 @@ export class ColdChainContract extends Contract {
     if (tx.msp !== shipment.shipper && tx.msp !== shipment.consignee) {
       throw forbidden(`only ${shipment.shipper} or ${shipment.consignee} record readings for shipment ${shipment.shipmentId}`);
     }
+    requireReadingWindow(shipment, input.readings, tx);
     const previous = (await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId])) ?? emptyRecord(shipment.shipmentId);
     const first = input.readings[0];
     if (first && previous.readingCount > 0 && first.at <= previous.lastAt) {

@@ -149,5 +149,11 @@ export const TERMS_TRANSIENT_KEY = "terms";
 export const MAX_SERIALS_PER_LOT_CALL = 10_000;
 export const MAX_PACKS_PER_CALL = 10_000;
 export const MAX_READINGS_PER_CALL = 5_000;
+/**
+ * How long after a shipment's receipt its readings are still accepted: 24 h, so
+ * a data logger read out at the consignee can be uploaded. Only readings taken
+ * up to the receipt count; after it the packs are the consignee's stock.
+ */
+export const READINGS_GRACE_SECONDS = 24 * 3600;
 /** Undo window for a decommission: 10 days. */
 export const UNDO_WINDOW_SECONDS = 10 * 24 * 3600;
