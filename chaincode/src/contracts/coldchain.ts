@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
 import { conflict, forbidden, notFound } from "../domain/errors";
 import { parseJsonObject, requireShipmentId } from "../domain/input";
-import { addToMktSums, durations, mktFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
+import { addToMktSums, durations, mktCentiFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
 import { parseReadingsInput, parseReason, type ColdChain, type Pack, type Product, type Reading, type Shipment } from "../domain/records";
 import { CERT_ROLES, EVENTS, MARKS, MAX_READINGS_PER_CALL, ORG_ROLES, PACK_STATUSES, READINGS_GRACE_SECONDS, isDecommissioned } from "../domain/vocabulary";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
@@ -77,7 +77,7 @@ function emptyRecord(shipmentId: string): ColdChain {
     minutesOutOfRange: 0,
     mktCentiCelsius: 0,
     weightSeconds: 0,
-    expSum: 0,
+    mktSum: "0",
     absoluteLimitBreached: false,
     budgetExceeded: false,
     hold: { status: "NONE" },
@@ -113,7 +113,7 @@ export class ColdChainContract extends Contract {
     const seconds = durations(input.readings.map((r) => r.at), input.intervalSeconds);
     const weighted = input.readings.map((r, i) => ({ centiCelsius: r.centiCelsius, seconds: seconds[i] ?? 0 }));
     const batch = summarizeReadings(weighted, conditions.storage, conditions.limits);
-    const sums = addToMktSums(previous, weighted);
+    const sums = addToMktSums({ weightSeconds: previous.weightSeconds, mktSum: BigInt(previous.mktSum) }, weighted);
     const secondsOutOfRange = previous.secondsOutOfRange + batch.secondsOutOfRange;
     const budgetExceeded = secondsOutOfRange > conditions.budgetSeconds;
     // A new excursion in this batch triggers the hold; a released hold is not re-raised by old data.
@@ -129,8 +129,8 @@ export class ColdChainContract extends Contract {
       secondsOutOfRange,
       minutesOutOfRange: Math.floor(secondsOutOfRange / 60),
       weightSeconds: sums.weightSeconds,
-      expSum: sums.expSum,
-      mktCentiCelsius: Math.round(mktFromSums(sums) * 100),
+      mktSum: sums.mktSum.toString(),
+      mktCentiCelsius: mktCentiFromSums(sums) ?? 0,
       absoluteLimitBreached: previous.absoluteLimitBreached || batch.absoluteLimitBreached,
       budgetExceeded,
     };

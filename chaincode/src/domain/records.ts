@@ -139,7 +139,8 @@ export interface ColdChain {
   minutesOutOfRange: number;
   mktCentiCelsius: number;
   weightSeconds: number;
-  expSum: number;
+  /** The exact integer MKT sum (domain/mkt.ts), as a decimal string: JSON has no big integers. */
+  mktSum: string;
   absoluteLimitBreached: boolean;
   budgetExceeded: boolean;
   hold: { status: HoldStatus; at?: string; by?: string; reason?: string };
