@@ -2,7 +2,7 @@
 // stays destroyed: the receipt does not bring it back, so it never verifies,
 // moves on or reaches a patient.
 import { expect } from "chai";
-import { DIST, EXPIRY, GTIN, LOT, MFR, SOURCE, expectError, lotWorld, refs, type World } from "./support/world.js";
+import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, PHARM, SOURCE, deliverToDistributor, expectError, lotWorld, refs, type World } from "./support/world.js";
 
 const INTERVAL = 300;
 const PACKS = ["SN000000", "SN000001"];
@@ -49,5 +49,29 @@ describe("shipments:Receive of a shipment whose packs were destroyed in transit"
     expect(verification).to.include({ verified: false, reason: "ALREADY_DECOMMISSIONED", status: "DESTROYED" });
     await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: "dist-pharm" }), "FORBIDDEN");
     await expectError(world.distributor.submit("shipments:Ship", { shipmentId: "ON", consignee: MFR, packs: refs(["SN000000"]) }), "FORBIDDEN");
+  });
+});
+
+describe("a pack destroyed on its way to the pharmacy (dist-pharm)", () => {
+  it("is not received, does not verify, and is never dispensed", async () => {
+    const world = await lotWorld(2);
+    await deliverToDistributor(world, "S-MD", PACKS);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(PACKS), toChannel: DOWNSTREAM });
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(PACKS), fromChannel: SOURCE });
+    await world.distributorDown.submit("shipments:Ship", { shipmentId: "S-DP", consignee: PHARM, packs: refs(PACKS) });
+    await world.distributorDown.submit("coldchain:RecordReadings", { shipmentId: "S-DP", intervalSeconds: INTERVAL, readings: [{ at: world.net.seconds - 3600, centiCelsius: 7000 }] });
+    await world.regulatorDown.submit("coldchain:DestroyHeld", { shipmentId: "S-DP", reason: "70 °C in the van" });
+
+    const shipment = await world.pharmacy.submit("shipments:Receive", { shipmentId: "S-DP", packs: refs(PACKS) });
+    expect(shipment.notReceived.map((entry: { status: string }) => entry.status)).to.deep.equal(["DESTROYED", "DESTROYED"]);
+    const verification = await world.pharmacy.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY);
+    expect(verification).to.include({ verified: false, reason: "ALREADY_DECOMMISSIONED", status: "DESTROYED", owner: DIST });
+
+    const answer = await world.pharmacy.submit("packs:Dispense", { gtin: GTIN, serial: "SN000000", lot: LOT, expiry: EXPIRY });
+    expect(answer.alert).to.include({ code: "ALREADY_INACTIVE", by: PHARM });
+    const pack = await world.pharmacy.submit("packs:GetPack", GTIN, "SN000000");
+    expect(pack).to.include({ status: "DESTROYED", owner: DIST });
+    expect(pack.marks).to.deep.equal([]);
+    expect(world.net.ledger(DOWNSTREAM).events.some((event) => event.name === "PackDispensed")).to.equal(false);
   });
 });

@@ -146,6 +146,31 @@ export interface ColdChain {
   hold: { status: HoldStatus; at?: string; by?: string; reason?: string };
 }
 
+export type HoldDecisionKind = "release" | "destroy";
+
+/**
+ * A manufacturer's quality decision on a cold-chain hold of a shipment on the
+ * downstream channel, recorded on the source channel (the manufacturer is not a
+ * member downstream) and mirrored downstream by crosschannel:SyncHoldDecision.
+ */
+export interface HoldDecision {
+  channel: string;
+  shipmentId: string;
+  decision: HoldDecisionKind;
+  reason: string;
+  manufacturer: string;
+  at: string;
+  txId: string;
+}
+
+export function parseHoldDecisionInput(fields: Fields): { shipmentId: string; decision: HoldDecisionKind; reason: string } {
+  return {
+    shipmentId: requireShipmentId("shipmentId", fields.shipmentId),
+    decision: requireOneOf("decision", fields.decision, ["release", "destroy"] as const),
+    reason: parseReason(fields.reason),
+  };
+}
+
 export type Subject =
   | { type: "product"; gtin: string }
   | { type: "lot"; gtin: string; lot: string }

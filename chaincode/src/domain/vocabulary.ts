@@ -112,6 +112,8 @@ export const EVENTS = {
   COLD_CHAIN_READINGS_RECORDED: "ColdChainReadingsRecorded",
   COLD_CHAIN_HOLD_RELEASED: "ColdChainHoldReleased",
   HELD_PACKS_DESTROYED: "HeldPacksDestroyed",
+  HOLD_DECISION_RECORDED: "HoldDecisionRecorded",
+  HOLD_DECISION_SYNCED: "HoldDecisionSynced",
   DOCUMENT_ANCHORED: "DocumentAnchored",
   DOCUMENT_KEY_STORED: "DocumentKeyStored",
   DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
