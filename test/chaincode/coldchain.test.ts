@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Client } from "./support/fake-fabric.js";
-import { DIST, GTIN, GTIN2, MFR, SOURCE, deliverToDistributor, expectError, lotWorld, productInput, refs } from "./support/world.js";
+import { DIST, DOWNSTREAM, GTIN, GTIN2, MFR, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld, productInput, refs } from "./support/world.js";
 
 const INTERVAL = 300;
 
@@ -26,6 +26,8 @@ describe("coldchain:RecordReadings", () => {
     const term = (c: number): number => Math.exp(-10_000 / (c + 273.15));
     const expected = 10_000 / -Math.log((3 * term(5) + term(9)) / 4) - 273.15;
     expect(record.mktCentiCelsius).to.equal(Math.round(expected * 100));
+    expect(record.mktSum).to.match(/^[1-9]\d*$/);
+    expect(record).to.not.have.property("expSum");
     const again = await world.regulator.submit("coldchain:GetColdChain", "COLD-1");
     expect(again).to.deep.equal(record);
     expect(world.net.ledger(SOURCE).lastEvent()?.payload).to.include({ type: "ColdChainReadingsRecorded", count: 4, holdSet: false, minutesOutOfRange: 5 });
@@ -92,6 +94,61 @@ describe("coldchain:RecordReadings", () => {
     await expectError(record({ intervalSeconds: 0, readings: [{ at: start, centiCelsius: 500 }] }), "INVALID_ARGUMENT", "intervalSeconds");
     await expectError(record({ shipmentId: "NOPE", readings: [{ at: start, centiCelsius: 500 }] }), "NOT_FOUND", "shipmentId");
     await expectError(world.regulator.submit("coldchain:GetColdChain", "COLD-1"), "NOT_FOUND", "shipmentId");
+  });
+});
+
+describe("coldchain:RecordReadings after the receipt", () => {
+  const DAY = 24 * 3600;
+
+  it("refuses readings five days after the pharmacy received its stock and leaves its packs unheld", async () => {
+    const world = await lotWorld(2);
+    await deliverToPharmacy(world, ["SN000000", "SN000001"]);
+    const receivedAt = world.net.seconds;
+    world.net.advance(5 * DAY);
+    const before = world.net.ledger(DOWNSTREAM).snapshot();
+    const error = await expectError(
+      world.distributorDown.submit("coldchain:RecordReadings", { shipmentId: "SHIP-DP-A", intervalSeconds: INTERVAL, readings: [{ at: receivedAt - 600, centiCelsius: 7000 }] }),
+      "CONFLICT",
+      "shipmentId",
+    );
+    expect(error.detail).to.include("24 h after receipt");
+    expect(world.net.ledger(DOWNSTREAM).snapshot()).to.equal(before);
+    expect((await world.pharmacy.submit("packs:GetPack", GTIN, "SN000000")).marks).to.deep.equal([]);
+  });
+
+  it("accepts a logger upload within 24 h of the receipt for the time in transit, and holds the consignee's packs", async () => {
+    const world = await lotWorld(2);
+    await deliverToPharmacy(world, ["SN000000", "SN000001"]);
+    const receivedAt = world.net.seconds;
+    world.net.advance(DAY - 60);
+    const record = await world.pharmacy.submit("coldchain:RecordReadings", { shipmentId: "SHIP-DP-A", intervalSeconds: INTERVAL, readings: [{ at: receivedAt - 600, centiCelsius: 7000 }] });
+    expect(record.hold.status).to.equal("HELD");
+    expect((await world.pharmacy.submit("packs:GetPack", GTIN, "SN000001")).marks).to.deep.equal(["COLD_CHAIN_HOLD"]);
+  });
+
+  it("refuses readings taken after the receipt, naming the first one", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    const receivedAt = world.net.seconds;
+    world.net.advance(3600);
+    const readings = [{ at: receivedAt - 300, centiCelsius: 500 }, { at: receivedAt + 300, centiCelsius: 7000 }];
+    await expectError(world.pharmacy.submit("coldchain:RecordReadings", { shipmentId: "SHIP-DP-A", intervalSeconds: INTERVAL, readings }), "CONFLICT", "readings[1].at");
+    expect((await world.pharmacy.submit("packs:GetPack", GTIN, "SN000000")).marks).to.deep.equal([]);
+  });
+
+  it("never holds packs that have moved on to another org, in transit to it or received by it", async () => {
+    const world = await lotWorld(3);
+    await deliverToDistributor(world, "S", ["SN000000", "SN000001", "SN000002"]);
+    const receivedAt = world.net.seconds;
+    await world.regulator.submit("partners:RegisterPartner", { mspId: "Dist2MSP", name: "D2", role: "Distributor" });
+    const dist2 = new Client(world.net, SOURCE, "Dist2MSP");
+    await world.distributor.submit("shipments:Ship", { shipmentId: "ON-1", consignee: "Dist2MSP", packs: refs(["SN000000"]) });
+    await world.distributor.submit("shipments:Ship", { shipmentId: "ON-2", consignee: "Dist2MSP", packs: refs(["SN000001"]) });
+    await dist2.submit("shipments:Receive", { shipmentId: "ON-2", packs: refs(["SN000001"]) });
+    await world.manufacturer.submit("coldchain:RecordReadings", { shipmentId: "S", intervalSeconds: INTERVAL, readings: [{ at: receivedAt - 600, centiCelsius: 7000 }] });
+    expect((await world.regulator.submit("packs:GetPack", GTIN, "SN000000")).marks).to.deep.equal([]);
+    expect((await world.regulator.submit("packs:GetPack", GTIN, "SN000001")).marks).to.deep.equal([]);
+    expect((await world.regulator.submit("packs:GetPack", GTIN, "SN000002")).marks).to.deep.equal(["COLD_CHAIN_HOLD"]);
   });
 });
 

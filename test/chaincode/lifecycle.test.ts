@@ -80,14 +80,35 @@ describe("packs:Dispense", () => {
     expect(world.net.ledger(DOWNSTREAM).lastEvent()?.name).to.equal("DecommissionAlertRaised");
   });
 
-  it("marks the pack SUSPECT when another location decommissions it again", async () => {
+  it("marks the pack SUSPECT when the regulator decommissions it again", async () => {
     const world = await lotWorld(1);
     await deliverToPharmacy(world, ["SN000000"]);
     await world.pharmacy.submit("packs:Dispense", scan("SN000000"));
-    const second = await world.distributorDown.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "EXPORTED" });
-    expect(second.alert).to.include({ by: DIST, firstBy: PHARM });
+    const second = await world.regulatorDown.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "EXPORTED" });
+    expect(second.alert).to.include({ by: REG, firstBy: PHARM });
     expect(second.pack.marks).to.deep.equal(["SUSPECT"]);
     expect((await world.regulatorDown.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY)).additionalInfo).to.include("SUSPECT");
+  });
+
+  it("marks the pack SUSPECT when its manufacturer decommissions it again", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S1", ["SN000000"]);
+    await world.distributor.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "DESTROYED" });
+    const second = await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "DESTROYED" });
+    expect(second.alert).to.include({ by: MFR, firstBy: DIST });
+    expect(second.pack.marks).to.deep.equal(["SUSPECT"]);
+  });
+
+  it("raises the alert but leaves another org's pack unmarked when a partner that may not set SUSPECT decommissions it again", async () => {
+    const world = await lotWorld(1);
+    await deliverToPharmacy(world, ["SN000000"]);
+    await world.pharmacy.submit("packs:Dispense", scan("SN000000"));
+    const before = await world.regulatorDown.submit("packs:GetPack", GTIN, "SN000000");
+    const second = await world.distributorDown.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "EXPORTED" });
+    expect(second.alert).to.include({ code: "ALREADY_INACTIVE", by: DIST, firstBy: PHARM });
+    expect(second.pack.marks).to.deep.equal([]);
+    expect(await world.regulatorDown.submit("packs:GetPack", GTIN, "SN000000")).to.deep.equal(before);
+    expect(world.net.ledger(DOWNSTREAM).lastEvent()?.payload).to.include({ type: "DecommissionAlertRaised", serial: "SN000000" });
   });
 
   it("rejects a dispense by a pharmacy that does not hold the pack, and by a non-pharmacy", async () => {

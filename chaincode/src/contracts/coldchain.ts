@@ -1,9 +1,31 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { conflict, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject, requireShipmentId } from "../domain/input";
-import { addToMktSums, durations, mktFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
-import { parseReadingsInput, parseReason, type ColdChain, type Pack, type Product, type Shipment } from "../domain/records";
-import { CERT_ROLES, EVENTS, MARKS, MAX_READINGS_PER_CALL, ORG_ROLES, PACK_STATUSES, isDecommissioned } from "../domain/vocabulary";
+import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
+import { parseJsonObject, requireMspId, requireShipmentId } from "../domain/input";
+import { addToMktSums, durations, mktCentiFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
+import {
+  parseHoldDecisionInput,
+  parseReadingsInput,
+  parseReason,
+  type ColdChain,
+  type HoldDecision,
+  type HoldDecisionKind,
+  type Pack,
+  type Product,
+  type Reading,
+  type Shipment,
+} from "../domain/records";
+import {
+  CERT_ROLES,
+  DOWNSTREAM_CHANNEL,
+  EVENTS,
+  MARKS,
+  MAX_READINGS_PER_CALL,
+  ORG_ROLES,
+  PACK_STATUSES,
+  READINGS_GRACE_SECONDS,
+  SOURCE_CHANNEL,
+  isDecommissioned,
+} from "../domain/vocabulary";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, writePack } from "../ledger/packs";
@@ -19,7 +41,7 @@ interface Conditions {
   budgetSeconds: number;
 }
 
-async function shipmentProducts(state: State, shipment: Shipment): Promise<Product[]> {
+export async function shipmentProducts(state: State, shipment: Shipment): Promise<Product[]> {
   const products: Product[] = [];
   for (const gtin of [...new Set(shipment.packs.map((ref) => ref.gtin))].sort()) products.push(await loadProduct(state, gtin));
   return products;
@@ -37,14 +59,32 @@ function strictest(products: readonly Product[]): Conditions {
   };
 }
 
-/** Packs of the shipment still on this channel and not decommissioned or handed off. */
+/**
+ * Packs of the shipment still in it or still held by its shipper or consignee,
+ * not decommissioned or handed off: never a pack that has moved on to another
+ * org (in transit to it or received by it).
+ */
 async function heldCandidates(state: State, shipment: Shipment): Promise<Pack[]> {
+  const parties = [shipment.shipper, shipment.consignee];
   const packs: Pack[] = [];
   for (const ref of shipment.packs) {
     const pack = await state.get<Pack>(KEY_TYPES.PACK, [ref.gtin, ref.serial]);
-    if (pack && !isDecommissioned(pack.status) && pack.status !== PACK_STATUSES.HANDED_OFF) packs.push(pack);
+    if (!pack || isDecommissioned(pack.status) || pack.status === PACK_STATUSES.HANDED_OFF) continue;
+    const withParties = pack.status === PACK_STATUSES.IN_TRANSIT ? pack.shipmentId === shipment.shipmentId : parties.includes(pack.owner);
+    if (withParties) packs.push(pack);
   }
   return packs;
+}
+
+/** Readings belong to the transit: refused after the grace period, and when taken after the receipt. */
+function requireReadingWindow(shipment: Shipment, readings: readonly Reading[], tx: Tx): void {
+  if (shipment.receivedAt === undefined) return;
+  const receivedSeconds = Date.parse(shipment.receivedAt) / 1000;
+  if (tx.seconds > receivedSeconds + READINGS_GRACE_SECONDS) {
+    throw conflict(`shipment ${shipment.shipmentId} was received at ${shipment.receivedAt}; its readings are accepted for ${READINGS_GRACE_SECONDS / 3600} h after receipt`, "shipmentId");
+  }
+  const late = readings.findIndex((reading) => reading.at > receivedSeconds);
+  if (late >= 0) throw conflict(`readings[${late}].at is after the receipt of shipment ${shipment.shipmentId} (${shipment.receivedAt})`, `readings[${late}].at`);
 }
 
 function emptyRecord(shipmentId: string): ColdChain {
@@ -59,7 +99,7 @@ function emptyRecord(shipmentId: string): ColdChain {
     minutesOutOfRange: 0,
     mktCentiCelsius: 0,
     weightSeconds: 0,
-    expSum: 0,
+    mktSum: "0",
     absoluteLimitBreached: false,
     budgetExceeded: false,
     hold: { status: "NONE" },
@@ -67,7 +107,7 @@ function emptyRecord(shipmentId: string): ColdChain {
 }
 
 /** Temperature readings per shipment, MKT, and the cold-chain hold on its packs. */
-@Info({ title: "coldchain", description: "Temperature readings per shipment, MKT, COLD_CHAIN_HOLD, release or destroy by quality" })
+@Info({ title: "coldchain", description: "Temperature readings per shipment, MKT, COLD_CHAIN_HOLD, release or destroy by quality or the regulator" })
 export class ColdChainContract extends Contract {
   constructor() {
     super("coldchain");
@@ -85,6 +125,7 @@ export class ColdChainContract extends Contract {
     if (tx.msp !== shipment.shipper && tx.msp !== shipment.consignee) {
       throw forbidden(`only ${shipment.shipper} or ${shipment.consignee} record readings for shipment ${shipment.shipmentId}`);
     }
+    requireReadingWindow(shipment, input.readings, tx);
     const previous = (await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId])) ?? emptyRecord(shipment.shipmentId);
     const first = input.readings[0];
     if (first && previous.readingCount > 0 && first.at <= previous.lastAt) {
@@ -94,7 +135,7 @@ export class ColdChainContract extends Contract {
     const seconds = durations(input.readings.map((r) => r.at), input.intervalSeconds);
     const weighted = input.readings.map((r, i) => ({ centiCelsius: r.centiCelsius, seconds: seconds[i] ?? 0 }));
     const batch = summarizeReadings(weighted, conditions.storage, conditions.limits);
-    const sums = addToMktSums(previous, weighted);
+    const sums = addToMktSums({ weightSeconds: previous.weightSeconds, mktSum: BigInt(previous.mktSum) }, weighted);
     const secondsOutOfRange = previous.secondsOutOfRange + batch.secondsOutOfRange;
     const budgetExceeded = secondsOutOfRange > conditions.budgetSeconds;
     // A new excursion in this batch triggers the hold; a released hold is not re-raised by old data.
@@ -110,8 +151,8 @@ export class ColdChainContract extends Contract {
       secondsOutOfRange,
       minutesOutOfRange: Math.floor(secondsOutOfRange / 60),
       weightSeconds: sums.weightSeconds,
-      expSum: sums.expSum,
-      mktCentiCelsius: Math.round(mktFromSums(sums) * 100),
+      mktSum: sums.mktSum.toString(),
+      mktCentiCelsius: mktCentiFromSums(sums) ?? 0,
       absoluteLimitBreached: previous.absoluteLimitBreached || batch.absoluteLimitBreached,
       budgetExceeded,
     };
@@ -134,18 +175,68 @@ export class ColdChainContract extends Contract {
     return result(record);
   }
 
-  /** Releases a held shipment's packs: manufacturer's quality function only. */
+  /** Releases a held shipment's packs: the manufacturer's quality function, or the regulator. */
   @Transaction()
   @Returns("string")
   async ReleaseHold(ctx: Context, decisionJson: string): Promise<string> {
     return decide(ctx, decisionJson, "release");
   }
 
-  /** Destroys a held shipment's packs: manufacturer's quality function only. */
+  /** Destroys a held shipment's packs: the manufacturer's quality function, or the regulator. */
   @Transaction()
   @Returns("string")
   async DestroyHeld(ctx: Context, decisionJson: string): Promise<string> {
     return decide(ctx, decisionJson, "destroy");
+  }
+
+  /**
+   * Records, on the source channel, the manufacturer's decision on a hold of a
+   * downstream shipment, for crosschannel:SyncHoldDecision to carry there.
+   */
+  @Transaction()
+  @Returns("string")
+  async DecideDownstreamHold(ctx: Context, decisionJson: string): Promise<string> {
+    const input = parseHoldDecisionInput(parseJsonObject("decision", decisionJson));
+    const { tx, state } = begin(ctx);
+    if (tx.channel !== SOURCE_CHANNEL) throw conflict(`a downstream hold decision is recorded on channel ${SOURCE_CHANNEL}, not ${tx.channel}`);
+    const partner = await requirePartner(state, tx);
+    requireRole(partner, [ORG_ROLES.MANUFACTURER], "a downstream hold decision");
+    requireCertRole(tx, CERT_ROLES.QUALITY, "a downstream hold decision");
+    if (await state.exists(KEY_TYPES.HOLD_DECISION, [input.shipmentId, tx.msp])) {
+      throw alreadyExists(`decision of ${tx.msp} on shipment ${input.shipmentId}`, "shipmentId");
+    }
+    const decision: HoldDecision = { ...input, channel: DOWNSTREAM_CHANNEL, manufacturer: tx.msp, at: tx.at, txId: tx.txId };
+    await state.put(KEY_TYPES.HOLD_DECISION, [input.shipmentId, tx.msp], decision, [tx.msp]);
+    state.emit(EVENTS.HOLD_DECISION_RECORDED, { ...input, channel: DOWNSTREAM_CHANNEL });
+    return result(decision);
+  }
+
+  /** A manufacturer's hold decision on a shipment: recorded on the source channel, or its mirror downstream. */
+  @Transaction(false)
+  @Returns("string")
+  async GetHoldDecision(ctx: Context, shipmentId: string, manufacturer: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    requireMspId("manufacturer", manufacturer);
+    const { state } = begin(ctx);
+    const decision = await state.get<HoldDecision>(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer]);
+    if (!decision) throw notFound(`hold decision of ${manufacturer} on shipment ${shipmentId}`, "shipmentId");
+    return result(decision);
+  }
+
+  /** Applies the manufacturer's decision mirrored by crosschannel:SyncHoldDecision to the held shipment. */
+  @Transaction()
+  @Returns("string")
+  async ApplyHoldDecision(ctx: Context, shipmentId: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    const shipment = await loadShipment(state, shipmentId);
+    const manufacturer = soleManufacturer(await shipmentProducts(state, shipment), shipmentId);
+    const decision = await state.get<HoldDecision>(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer]);
+    if (!decision) throw notFound(`decision of ${manufacturer} on shipment ${shipmentId} on ${tx.channel} (run crosschannel:SyncHoldDecision first)`, "shipmentId");
+    const record = await requireHeld(state, shipmentId);
+    if (decision.at < (record.hold.at ?? "")) throw conflict(`the decision of ${manufacturer} (${decision.at}) predates the hold (${record.hold.at ?? ""})`, "shipmentId");
+    return result(await applyDecision(state, tx, shipment, record, decision.decision, decision.reason, manufacturer));
   }
 
   @Transaction(false)
@@ -159,20 +250,44 @@ export class ColdChainContract extends Contract {
   }
 }
 
-async function decide(ctx: Context, decisionJson: string, decision: "release" | "destroy"): Promise<string> {
+async function decide(ctx: Context, decisionJson: string, decision: HoldDecisionKind): Promise<string> {
   const fields = parseJsonObject("decision", decisionJson);
   const shipmentId = requireShipmentId("shipmentId", fields.shipmentId);
   const reason = parseReason(fields.reason);
   const { tx, state } = begin(ctx);
   const partner = await requirePartner(state, tx);
-  requireRole(partner, [ORG_ROLES.MANUFACTURER], `a cold-chain ${decision}`);
-  requireCertRole(tx, CERT_ROLES.QUALITY, `a cold-chain ${decision}`);
+  requireRole(partner, [ORG_ROLES.MANUFACTURER, ORG_ROLES.REGULATOR], `a cold-chain ${decision}`);
+  // The regulator decides on either channel; a manufacturer only through its quality function, for its own GTINs.
+  const manufacturer = partner.role === ORG_ROLES.MANUFACTURER;
+  if (manufacturer) requireCertRole(tx, CERT_ROLES.QUALITY, `a cold-chain ${decision}`);
   const shipment = await loadShipment(state, shipmentId);
-  for (const product of await shipmentProducts(state, shipment)) {
-    if (product.manufacturer !== tx.msp) throw forbidden(`GTIN ${product.gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
+  if (manufacturer) {
+    for (const product of await shipmentProducts(state, shipment)) {
+      if (product.manufacturer !== tx.msp) throw forbidden(`GTIN ${product.gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
+    }
   }
+  const record = await requireHeld(state, shipmentId);
+  return result(await applyDecision(state, tx, shipment, record, decision, reason, tx.msp));
+}
+
+async function requireHeld(state: State, shipmentId: string): Promise<ColdChain> {
   const record = await state.get<ColdChain>(KEY_TYPES.COLD_CHAIN, [shipmentId]);
   if (record?.hold.status !== "HELD") throw conflict(`shipment ${shipmentId} is not on cold-chain hold`, "shipmentId");
+  return record;
+}
+
+/** The one manufacturer of every GTIN in the shipment; CONFLICT when there are several. */
+export function soleManufacturer(products: readonly Product[], shipmentId: string): string {
+  const manufacturers = [...new Set(products.map((product) => product.manufacturer))];
+  const [only] = manufacturers;
+  if (only === undefined || manufacturers.length > 1) {
+    throw conflict(`shipment ${shipmentId} holds GTINs of ${manufacturers.join(", ")}; only the regulator decides on its hold`, "shipmentId");
+  }
+  return only;
+}
+
+/** Releases or destroys the held packs of a shipment and records who decided. */
+async function applyDecision(state: State, tx: Tx, shipment: Shipment, record: ColdChain, decision: HoldDecisionKind, reason: string, decidedBy: string): Promise<ColdChain> {
   let count = 0;
   for (const pack of await heldCandidates(state, shipment)) {
     if (!pack.marks.includes(MARKS.COLD_CHAIN_HOLD)) continue;
@@ -181,10 +296,10 @@ async function decide(ctx: Context, decisionJson: string, decision: "release" | 
     count++;
   }
   const status = decision === "release" ? "RELEASED" : "DESTROYED";
-  const decided: ColdChain = { ...record, hold: { status, at: tx.at, by: tx.msp, reason } };
-  await state.put(KEY_TYPES.COLD_CHAIN, [shipmentId], decided, [shipment.shipper, shipment.consignee]);
-  state.emit(decision === "release" ? EVENTS.COLD_CHAIN_HOLD_RELEASED : EVENTS.HELD_PACKS_DESTROYED, { shipmentId, count, reason });
-  return result(decided);
+  const decided: ColdChain = { ...record, hold: { status, at: tx.at, by: decidedBy, reason } };
+  await state.put(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId], decided, [shipment.shipper, shipment.consignee]);
+  state.emit(decision === "release" ? EVENTS.COLD_CHAIN_HOLD_RELEASED : EVENTS.HELD_PACKS_DESTROYED, { shipmentId: shipment.shipmentId, count, reason, decidedBy });
+  return decided;
 }
 
 function destroyed(pack: Pack, marks: Pack["marks"], tx: Tx): Pack {

@@ -1,15 +1,17 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
 import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject, requireOneOf } from "../domain/input";
+import { parseJsonObject, requireOneOf, requireShipmentId } from "../domain/input";
 import { validateGtin, validateLot } from "../domain/gs1";
-import { parsePackRefs, type HandOff, type Lot, type Pack, type PackRef, type Product } from "../domain/records";
+import { parsePackRefs, type HandOff, type HoldDecision, type Lot, type Pack, type PackRef, type Product } from "../domain/records";
 import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, EVENTS, MAX_PACKS_PER_CALL, ORG_ROLES, PACK_STATUSES, SOURCE_CHANNEL } from "../domain/vocabulary";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadProduct, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
+import { shipmentProducts, soleManufacturer } from "./coldchain";
 import { newPackFields } from "./packs";
+import { loadShipment } from "./shipments";
 
 /** The function the downstream channel's import calls on the source channel. */
 export const GET_HAND_OFFS_FUNCTION = "crosschannel:GetHandOffs";
@@ -20,7 +22,7 @@ function requireChannel(tx: Tx, channel: string, action: string): void {
 }
 
 /** Moving packs from the source channel to the downstream channel. */
-@Info({ title: "crosschannel", description: "Hand-off on mfr-dist, import on dist-pharm checked by a cross-channel query" })
+@Info({ title: "crosschannel", description: "Hand-off on mfr-dist, import on dist-pharm checked by a cross-channel query; recall, withdrawal and hold-decision sync" })
 export class CrossChannelContract extends Contract {
   constructor() {
     super("crosschannel");
@@ -157,6 +159,30 @@ export class CrossChannelContract extends Contract {
     await state.put(KEY_TYPES.PRODUCT, [gtin], withdrawn, [masterDataEndorser(mirror.manufacturer, tx.channel)]);
     state.emit(EVENTS.PRODUCT_WITHDRAWN, { gtin, reason: source.withdrawal.reason, syncedFrom: SOURCE_CHANNEL });
     return result(withdrawn);
+  }
+
+  /**
+   * Mirrors the manufacturer's decision on a held downstream shipment, recorded
+   * on the source channel (coldchain:DecideDownstreamHold), onto this channel,
+   * where coldchain:ApplyHoldDecision applies it. Two steps, because the packs'
+   * endorsers (the pharmacy) have no peer on the source channel to run the query.
+   */
+  @Transaction()
+  @Returns("string")
+  async SyncHoldDecision(ctx: Context, shipmentId: string): Promise<string> {
+    requireShipmentId("shipmentId", shipmentId);
+    const { tx, state } = begin(ctx);
+    requireChannel(tx, DOWNSTREAM_CHANNEL, "a hold decision sync");
+    await requirePartner(state, tx);
+    const shipment = await loadShipment(state, shipmentId);
+    const manufacturer = soleManufacturer(await shipmentProducts(state, shipment), shipmentId);
+    if (await state.exists(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer])) {
+      throw conflict(`the decision of ${manufacturer} on shipment ${shipmentId} is already on ${tx.channel}`, "shipmentId");
+    }
+    const source = await querySource<HoldDecision>(ctx, ["coldchain:GetHoldDecision", shipmentId, manufacturer]);
+    await state.put(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer], source, [masterDataEndorser(manufacturer, tx.channel)]);
+    state.emit(EVENTS.HOLD_DECISION_SYNCED, { shipmentId, manufacturer, decision: source.decision, reason: source.reason, syncedFrom: SOURCE_CHANNEL });
+    return result(source);
   }
 }
 

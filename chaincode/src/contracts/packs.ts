@@ -139,7 +139,7 @@ export class PacksContract extends Contract {
     if (verification.reason === "LOT_MISMATCH" || verification.reason === "EXPIRY_MISMATCH") {
       throw conflict(`pack fails verification: ${verification.reason}`, verification.reason === "LOT_MISMATCH" ? "lot" : "expiry");
     }
-    if (isDecommissioned(context.pack.status)) return alreadyInactive(state, tx, context.pack);
+    if (isDecommissioned(context.pack.status)) return alreadyInactive(state, tx, partner, context);
     requireHolder(context.pack, tx, "dispense");
     if (context.pack.status !== PACK_STATUSES.RECEIVED) {
       throw conflict(`pack is ${context.pack.status}; only a RECEIVED pack is dispensed`, "serial");
@@ -158,9 +158,9 @@ export class PacksContract extends Contract {
     const ref = { gtin: validateGtin("gtin", fields.gtin), serial: validateSerial("serial", fields.serial) };
     const reason = parseDecommissionReason(fields.reason);
     const { tx, state } = begin(ctx);
-    await requirePartner(state, tx);
+    const partner = await requirePartner(state, tx);
     const current = await loadPack(state, ref);
-    if (isDecommissioned(current.status)) return alreadyInactive(state, tx, current);
+    if (isDecommissioned(current.status)) return alreadyInactive(state, tx, partner, { pack: current, product: await loadProduct(state, current.gtin) });
     requireHolder(current, tx, "decommission");
     if (current.status !== PACK_STATUSES.COMMISSIONED && current.status !== PACK_STATUSES.RECEIVED) {
       throw conflict(`pack is ${current.status}; only a COMMISSIONED or RECEIVED pack is decommissioned`, "serial");
@@ -275,27 +275,37 @@ async function decommission(state: State, tx: Tx, pack: Pack, reason: PackStatus
   return writePack(state, tx, { ...pack, status: reason, decommission: record });
 }
 
-/** A second decommission: record the alert; from another org the pack also becomes SUSPECT. */
-async function alreadyInactive(state: State, tx: Tx, pack: Pack): Promise<string> {
+/**
+ * A second decommission: record the alert; from another org that may set SUSPECT
+ * (holder, manufacturer, regulator) the pack also becomes SUSPECT. Any other
+ * partner only raises the alert, so no partner can flag another org's pack.
+ */
+async function alreadyInactive(state: State, tx: Tx, partner: Partner, target: MarkTarget): Promise<string> {
+  const { pack } = target;
   const firstBy = pack.decommission?.by ?? pack.owner;
   const alert = { code: ALERT_ALREADY_INACTIVE, gtin: pack.gtin, serial: pack.serial, status: pack.status, at: tx.at, by: tx.msp, firstBy, txId: tx.txId };
   await state.put(KEY_TYPES.ALERT, [pack.gtin, pack.serial, tx.txId], alert, [tx.msp]);
   let current = pack;
-  if (firstBy !== tx.msp && !pack.marks.includes(MARKS.SUSPECT)) {
+  if (firstBy !== tx.msp && !pack.marks.includes(MARKS.SUSPECT) && mayMark(partner, target, MARKS.SUSPECT, "set")) {
     current = await writePack(state, tx, { ...pack, marks: withMark(pack.marks, MARKS.SUSPECT) });
   }
   state.emit(EVENTS.DECOMMISSION_ALERT_RAISED, { gtin: pack.gtin, serial: pack.serial, alert });
   return result({ alert, pack: current });
 }
 
+/** The pack and product a mark right depends on. */
+type MarkTarget = Pick<PackContext, "pack" | "product">;
+
 /** Who may set or clear each mark (docs/chaincode-api.md, "Marks"). */
-function requireMarkRight(partner: Partner, { pack, product }: PackContext, mark: SettableMark, action: "set" | "clear"): void {
+function mayMark(partner: Partner, { pack, product }: MarkTarget, mark: SettableMark, action: "set" | "clear"): boolean {
   const regulator = partner.role === ORG_ROLES.REGULATOR;
   const owner = pack.owner === partner.mspId;
   const manufacturer = product.manufacturer === partner.mspId;
-  let allowed: boolean;
-  if (mark === MARKS.QUARANTINED) allowed = owner || regulator;
-  else if (mark === MARKS.SUSPECT) allowed = action === "set" ? owner || manufacturer || regulator : regulator;
-  else allowed = regulator;
-  if (!allowed) throw forbidden(`${partner.mspId} may not ${action} ${mark} on this pack`);
+  if (mark === MARKS.QUARANTINED) return owner || regulator;
+  if (mark === MARKS.SUSPECT) return action === "set" ? owner || manufacturer || regulator : regulator;
+  return regulator;
+}
+
+function requireMarkRight(partner: Partner, target: MarkTarget, mark: SettableMark, action: "set" | "clear"): void {
+  if (!mayMark(partner, target, mark, action)) throw forbidden(`${partner.mspId} may not ${action} ${mark} on this pack`);
 }

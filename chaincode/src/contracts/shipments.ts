@@ -69,7 +69,11 @@ export class ShipmentsContract extends Contract {
     return result(shipment);
   }
 
-  /** Receives a shipment: the exact shipped set is accepted, any other set records an exception. */
+  /**
+   * Receives a shipment: the packs still in transit in it become the consignee's;
+   * a count that differs from them records an exception and moves nothing. Packs
+   * decommissioned on the way are never received; the shipment lists them.
+   */
   @Transaction()
   @Returns("string")
   async Receive(ctx: Context, receiptJson: string): Promise<string> {
@@ -81,9 +85,15 @@ export class ShipmentsContract extends Contract {
     const shipment = await loadShipment(state, shipmentId);
     if (shipment.consignee !== tx.msp) throw forbidden(`only the consignee ${shipment.consignee} receives shipment ${shipmentId}`);
     if (shipment.status === "RECEIVED") throw conflict(`shipment ${shipmentId} was already received`, "shipmentId");
+    const packs: Pack[] = [];
+    for (const ref of shipment.packs) packs.push(await loadPack(state, ref));
+    // A pack decommissioned on the way (a cold-chain destroy) stays as it is: it
+    // is neither received nor expected in the count.
+    const arriving = packs.filter((pack) => pack.status === PACK_STATUSES.IN_TRANSIT && pack.shipmentId === shipmentId);
+    const notReceived = packs.filter((pack) => !arriving.includes(pack)).map(({ gtin, serial, status, updatedAt, updatedBy }) => ({ gtin, serial, status, at: updatedAt, by: updatedBy }));
     const shipped = new Set(shipment.packs.map(packRefKey));
     const seen = new Set(counted.map(packRefKey));
-    const missing = shipment.packs.filter((ref) => !seen.has(packRefKey(ref)));
+    const missing = arriving.filter((pack) => !seen.has(packRefKey(pack))).map(({ gtin, serial }) => ({ gtin, serial }));
     const unexpected = counted.filter((ref) => !shipped.has(packRefKey(ref)));
     const endorsers = [shipment.shipper, shipment.consignee];
     if (missing.length > 0 || unexpected.length > 0) {
@@ -92,14 +102,14 @@ export class ShipmentsContract extends Contract {
       state.emit(EVENTS.SHIPMENT_EXCEPTION_RECORDED, { shipmentId, missing, unexpected });
       return result(recorded);
     }
-    for (const ref of shipment.packs) {
-      const pack = await loadPack(state, ref);
+    for (const pack of arriving) {
       const { shipmentId: _shipment, consignee: _consignee, ...rest } = pack;
       await writePack(state, tx, { ...rest, status: PACK_STATUSES.RECEIVED, owner: tx.msp });
     }
     const received: Shipment = { ...shipment, status: "RECEIVED", receivedAt: tx.at };
+    if (notReceived.length > 0) received.notReceived = notReceived;
     await state.put(KEY_TYPES.SHIPMENT, [shipmentId], received, endorsers);
-    state.emit(EVENTS.SHIPMENT_RECEIVED, { shipmentId, count: shipment.packs.length });
+    state.emit(EVENTS.SHIPMENT_RECEIVED, { shipmentId, count: arriving.length, notReceived });
     return result(received);
   }
 

@@ -108,6 +108,8 @@ export interface Shipment {
   shippedAt: string;
   receivedAt?: string;
   exception?: { missing: PackRef[]; unexpected: PackRef[]; at: string; txId: string };
+  /** Packs of the shipment no longer in transit at receipt (destroyed on the way), with their status then. */
+  notReceived?: (PackRef & { status: PackStatus; at: string; by: string })[];
 }
 
 export interface HandOff {
@@ -137,10 +139,36 @@ export interface ColdChain {
   minutesOutOfRange: number;
   mktCentiCelsius: number;
   weightSeconds: number;
-  expSum: number;
+  /** The exact integer MKT sum (domain/mkt.ts), as a decimal string: JSON has no big integers. */
+  mktSum: string;
   absoluteLimitBreached: boolean;
   budgetExceeded: boolean;
   hold: { status: HoldStatus; at?: string; by?: string; reason?: string };
+}
+
+export type HoldDecisionKind = "release" | "destroy";
+
+/**
+ * A manufacturer's quality decision on a cold-chain hold of a shipment on the
+ * downstream channel, recorded on the source channel (the manufacturer is not a
+ * member downstream) and mirrored downstream by crosschannel:SyncHoldDecision.
+ */
+export interface HoldDecision {
+  channel: string;
+  shipmentId: string;
+  decision: HoldDecisionKind;
+  reason: string;
+  manufacturer: string;
+  at: string;
+  txId: string;
+}
+
+export function parseHoldDecisionInput(fields: Fields): { shipmentId: string; decision: HoldDecisionKind; reason: string } {
+  return {
+    shipmentId: requireShipmentId("shipmentId", fields.shipmentId),
+    decision: requireOneOf("decision", fields.decision, ["release", "destroy"] as const),
+    reason: parseReason(fields.reason),
+  };
 }
 
 export type Subject =

@@ -112,6 +112,8 @@ export const EVENTS = {
   COLD_CHAIN_READINGS_RECORDED: "ColdChainReadingsRecorded",
   COLD_CHAIN_HOLD_RELEASED: "ColdChainHoldReleased",
   HELD_PACKS_DESTROYED: "HeldPacksDestroyed",
+  HOLD_DECISION_RECORDED: "HoldDecisionRecorded",
+  HOLD_DECISION_SYNCED: "HoldDecisionSynced",
   DOCUMENT_ANCHORED: "DocumentAnchored",
   DOCUMENT_KEY_STORED: "DocumentKeyStored",
   DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
@@ -126,10 +128,14 @@ export interface EventEnvelope {
   by: string;
 }
 
-/** Chaincode name and channels (overridable by the chaincode process's environment). */
+/**
+ * Chaincode name and channels. Constants, never read from the peer's
+ * environment: every endorsing peer must compute the same write set, whatever
+ * its process was started with.
+ */
 export const CHAINCODE_NAME = "rxtrace";
-export const SOURCE_CHANNEL = process.env.RXTRACE_SOURCE_CHANNEL ?? "mfr-dist";
-export const DOWNSTREAM_CHANNEL = process.env.RXTRACE_DOWNSTREAM_CHANNEL ?? "dist-pharm";
+export const SOURCE_CHANNEL = "mfr-dist";
+export const DOWNSTREAM_CHANNEL = "dist-pharm";
 /** Private data collection of the channel's two trading partners. */
 export const TERMS_COLLECTION = "tradeTerms";
 /** An org's own implicit private data collection (document keys). */
@@ -145,5 +151,11 @@ export const TERMS_TRANSIENT_KEY = "terms";
 export const MAX_SERIALS_PER_LOT_CALL = 10_000;
 export const MAX_PACKS_PER_CALL = 10_000;
 export const MAX_READINGS_PER_CALL = 5_000;
+/**
+ * How long after a shipment's receipt its readings are still accepted: 24 h, so
+ * a data logger read out at the consignee can be uploaded. Only readings taken
+ * up to the receipt count; after it the packs are the consignee's stock.
+ */
+export const READINGS_GRACE_SECONDS = 24 * 3600;
 /** Undo window for a decommission: 10 days. */
 export const UNDO_WINDOW_SECONDS = 10 * 24 * 3600;

@@ -13,6 +13,7 @@ export const KEY_TYPES = {
   PACK: "pack",
   SHIPMENT: "shipment",
   COLD_CHAIN: "coldchain",
+  HOLD_DECISION: "holddecision",
   DOCUMENT: "document",
   HAND_OFF: "handoff",
   ALERT: "alert",

@@ -1,13 +1,13 @@
 import { expect } from "chai";
-import { ChaincodeError, type ErrorCode } from "../../../chaincode/src/index.js";
+import { ChaincodeError, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ErrorCode } from "../../../chaincode/src/index.js";
 import { Client, FakeNetwork } from "./fake-fabric.js";
 
 export const MFR = "ManufacturerMSP";
 export const DIST = "DistributorMSP";
 export const PHARM = "PharmacyMSP";
 export const REG = "RegulatorMSP";
-export const SOURCE = "mfr-dist";
-export const DOWNSTREAM = "dist-pharm";
+export const SOURCE = SOURCE_CHANNEL;
+export const DOWNSTREAM = DOWNSTREAM_CHANNEL;
 
 /** Valid GTINs from design section 4. */
 export const GTIN = "09521234543213";
