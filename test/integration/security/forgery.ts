@@ -196,3 +196,15 @@ export async function submitPrepared(via: Gateway, bytes: Uint8Array): Promise<S
   const submitted = await via.newTransaction(bytes).submit();
   return submitted.getStatus();
 }
+
+/** Endorses `name(args)` on the peers of `endorsingOrganizations` only, submits it, and returns its answer and commit status. */
+export async function submitEndorsedBy(
+  contract: Contract,
+  name: string,
+  args: readonly string[],
+  endorsingOrganizations: string[],
+): Promise<{ result: string; transactionId: string; status: Status }> {
+  const transaction = await contract.newProposal(name, { arguments: [...args], endorsingOrganizations }).endorse();
+  const submitted = await transaction.submit();
+  return { result: new TextDecoder().decode(transaction.getResult()), transactionId: transaction.getTransactionId(), status: await submitted.getStatus() };
+}
