@@ -1,5 +1,5 @@
 /** Shared by the security tests on the real network. */
-import { peer } from "@hyperledger/fabric-protos";
+import { common, msp, peer } from "@hyperledger/fabric-protos";
 import type { Answer } from "../gateway/harness.js";
 import { eventually, type OrgSession } from "../network/fabric-client.js";
 
@@ -23,7 +23,21 @@ export async function afterPropagation(send: () => Promise<Answer>, timeoutMs = 
  * learns what every member's ledger says, not only the submitting org's.
  */
 export async function validationCodeOn(who: OrgSession, channel: string, txId: string): Promise<number> {
+  return (await processedTransaction(who, channel, txId)).getValidationcode();
+}
+
+/** The MSP id in the creator field of a committed transaction, as `who`'s own peer stored it. */
+export async function creatorMspOn(who: OrgSession, channel: string, txId: string): Promise<string> {
+  const envelope = (await processedTransaction(who, channel, txId)).getTransactionenvelope();
+  if (!envelope) throw new Error(`transaction ${txId} has no envelope`);
+  const header = common.Payload.deserializeBinary(envelope.getPayload_asU8()).getHeader();
+  if (!header) throw new Error(`transaction ${txId} has no header`);
+  const creator = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8()).getCreator_asU8();
+  return msp.SerializedIdentity.deserializeBinary(creator).getMspid();
+}
+
+async function processedTransaction(who: OrgSession, channel: string, txId: string): Promise<peer.ProcessedTransaction> {
   const qscc = who.network(channel).getContract("qscc");
   const bytes = await eventually(() => qscc.evaluateTransaction("GetTransactionByID", channel, txId), 30_000);
-  return peer.ProcessedTransaction.deserializeBinary(bytes).getValidationcode();
+  return peer.ProcessedTransaction.deserializeBinary(bytes);
 }
