@@ -521,10 +521,14 @@ start_chaincode_server() {
     "$ROOT/scripts/network/supervise.sh" "chaincode-$org" node "$ROOT/scripts/network/chaincode-server.cjs"
 }
 
+# The chaincode-level endorsement policy of a channel: the peers of a majority
+# of its member orgs (2 of 3), PEER role only, so that no single org creates a
+# key with modified chaincode and no client or admin certificate endorses
+# (docs/security.md). Key-level policies set by the chaincode govern existing keys.
 signature_policy() {
-  local ch=$1 org p=""
-  for org in $(channel_orgs "$ch"); do p+="${p:+,}'$(msp_of "$org").peer'"; done
-  echo "OR($p)"
+  local ch=$1 org p="" n=0
+  for org in $(channel_orgs "$ch"); do p+="${p:+,}'$(msp_of "$org").peer'"; n=$((n + 1)); done
+  echo "OutOf($((n / 2 + 1)),$p)"
 }
 
 definition_opts() {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Client } from "./support/fake-fabric.js";
-import { EXPIRY, GTIN, LOT, MFR, SOURCE, expectError, lotWorld, partnersWorld, productInput, serials } from "./support/world.js";
+import { DIST, EXPIRY, GTIN, LOT, MFR, REG, SOURCE, expectError, lotWorld, partnersWorld, productInput, serials } from "./support/world.js";
 
 describe("packs:CommissionLot", () => {
   it("commissions 1,000 serials in one transaction, each pack owned and endorsed by the manufacturer", async () => {
@@ -10,7 +10,7 @@ describe("packs:CommissionLot", () => {
     expect(answer).to.deep.equal({ gtin: GTIN, lot: LOT, expiry: EXPIRY, commissioned: 1000 });
     const pack = await world.distributor.submit("packs:GetPack", GTIN, "SN000999");
     expect(pack).to.include({ status: "COMMISSIONED", owner: MFR, lot: LOT, expiry: EXPIRY, expired: false, recalled: false, withdrawn: false });
-    expect(world.net.ledger(SOURCE).endorsers(`\u0000pack\u0000${GTIN}\u0000SN000999\u0000`)).to.deep.equal([MFR]);
+    expect(world.net.ledger(SOURCE).keyPolicy(`\u0000pack\u0000${GTIN}\u0000SN000999\u0000`)).to.deep.include({ all: [MFR], anyOf: [DIST, REG] });
     const lot = await world.distributor.submit("packs:GetLot", GTIN, LOT);
     expect(lot).to.include({ packCount: 1000, manufacturer: MFR });
     const event = world.net.ledger(SOURCE).lastEvent();
@@ -83,8 +83,8 @@ describe("packs:CommissionLot", () => {
   it("rejects commissioning by an org that did not register the GTIN", async () => {
     const world = await lotWorld(1);
     await expectError(world.distributor.submit("packs:CommissionLot", { gtin: GTIN, lot: LOT, expiry: EXPIRY, serials: ["X"] }), "FORBIDDEN");
-    await world.regulator.submit("partners:RegisterPartner", { mspId: "OtherPharmaMSP", name: "Other", role: "Manufacturer" });
-    const rival = new Client(world.net, SOURCE, "OtherPharmaMSP");
+    await world.regulatorAdmin.submit("partners:RegisterPartner", { mspId: "OtherPharmaMSP", name: "Other", role: "Manufacturer" });
+    const rival = new Client(world.net, SOURCE, "OtherPharmaMSP", { "rxtrace.role": "operator" });
     const error = await expectError(rival.submit("packs:CommissionLot", { gtin: GTIN, lot: LOT, expiry: EXPIRY, serials: ["X"] }), "FORBIDDEN");
     expect(error.detail).to.include(`only ${MFR}`);
   });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Client } from "./support/fake-fabric.js";
-import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, REG, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld, refs } from "./support/world.js";
+import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld, refs } from "./support/world.js";
 
 describe("crosschannel:HandOff", () => {
   it("freezes the distributor's received packs on mfr-dist and records the hand-off", async () => {
@@ -64,8 +64,8 @@ describe("crosschannel:ImportPacks", () => {
     expect(pack).to.include({ status: "RECEIVED", owner: DIST, lot: LOT, expiry: EXPIRY });
     expect(pack.importedFrom.channel).to.equal(SOURCE);
     const down = world.net.ledger(DOWNSTREAM);
-    expect(down.endorsers(`\u0000pack\u0000${GTIN}\u0000SN000001\u0000`)).to.deep.equal([DIST]);
-    expect(down.endorsers(`\u0000lot\u0000${GTIN}\u0000${LOT}\u0000`)).to.deep.equal([REG]);
+    expect(down.keyPolicy(`\u0000pack\u0000${GTIN}\u0000SN000001\u0000`)).to.deep.include({ all: [DIST], anyOf: [PHARM, REG] });
+    expect(down.keyPolicy(`\u0000lot\u0000${GTIN}\u0000${LOT}\u0000`)).to.deep.include({ all: [REG], anyOf: [DIST, PHARM] });
     expect((await world.pharmacy.submit("products:GetProduct", GTIN)).manufacturer).to.equal(MFR);
     expect((await world.pharmacy.submit("packs:GetLot", GTIN, LOT)).packCount).to.equal(2);
     expect(down.lastEvent()?.payload).to.include({ type: "PacksImported", count: 2, holder: DIST });
@@ -88,9 +88,9 @@ describe("crosschannel:ImportPacks", () => {
     await deliverToDistributor(world, "S", ["SN000000"]);
     await world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM });
     await expectError(world.pharmacy.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "FORBIDDEN");
-    await world.regulator.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
-    await world.regulatorDown.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
-    const other = new Client(world.net, DOWNSTREAM, "Distributor2MSP");
+    await world.regulatorAdmin.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
+    await world.regulatorAdminDown.submit("partners:RegisterPartner", { mspId: "Distributor2MSP", name: "D2", role: "Distributor" });
+    const other = new Client(world.net, DOWNSTREAM, "Distributor2MSP", { "rxtrace.role": "operator" });
     const error = await expectError(other.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE }), "FORBIDDEN");
     expect(error.detail).to.include(`handed off by ${DIST}`);
   });

@@ -20,10 +20,10 @@ interface ShimChaincode {
 }
 
 /** A self-signed certificate, with Fabric CA's attribute extension when attrs are given. */
-function certificate(cn: string, attrs?: Record<string, string>): string {
+function certificate(cn: string, attrs?: Record<string, string>, ou?: string): string {
   const dir = mkdtempSync(join(tmpdir(), "rxtrace-cert-"));
   try {
-    const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", `/CN=${cn}`];
+    const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", ou ? `/OU=${ou}/CN=${cn}` : `/CN=${cn}`];
     if (attrs) args.push("-addext", `1.2.3.4.5.6.7.8.1=DER:${Buffer.from(JSON.stringify({ attrs })).toString("hex")}`);
     execFileSync("openssl", args, { stdio: "ignore" });
     return readFileSync(join(dir, "cert.pem"), "utf8");
@@ -35,7 +35,7 @@ function certificate(cn: string, attrs?: Record<string, string>): string {
 describe("the built chaincode served through fabric-shim", function () {
   this.timeout(20_000);
   let chaincode: ShimChaincode;
-  const certs = { regulator: "", manufacturer: "", quality: "" };
+  const certs = { regulator: "", regulatorAdmin: "", manufacturer: "", quality: "" };
 
   before(() => {
     const Bootstrap = require("fabric-shim/lib/contract-spi/bootstrap.js");
@@ -44,6 +44,7 @@ describe("the built chaincode served through fabric-shim", function () {
     // The dispatcher appends its system contract to the array it is given: pass a copy.
     chaincode = new ChaincodeFromContract([...info.contracts], info.serializers, {}, info.title, info.version) as ShimChaincode;
     certs.regulator = certificate("auditor", { "rxtrace.role": "auditor" });
+    certs.regulatorAdmin = certificate("admin", undefined, "admin");
     certs.manufacturer = certificate("admin");
     certs.quality = certificate("quality", { "rxtrace.role": "quality" });
   });
@@ -55,7 +56,7 @@ describe("the built chaincode served through fabric-shim", function () {
 
   it("routes contract:Function with string arguments and returns the JSON document as the payload", async () => {
     const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
-    const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulator };
+    const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulatorAdmin };
     const registered = await net.invokeShim(chaincode, "mfr-dist", regulator, ["partners:RegisterPartner", JSON.stringify({ mspId: "RegulatorMSP", name: "Agency", role: "Regulator" })]);
     expect(registered.status).to.equal(200);
     expect(JSON.parse(registered.payload)).to.include({ mspId: "RegulatorMSP", role: "Regulator" });
@@ -74,7 +75,7 @@ describe("the built chaincode served through fabric-shim", function () {
 
   it("reads the rxtrace.role attribute from a Fabric CA certificate: only quality releases a hold", async () => {
     const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
-    const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulator };
+    const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulatorAdmin };
     const register = (mspId: string, role: string): Promise<unknown> => net.invokeShim(chaincode, "mfr-dist", regulator, ["partners:RegisterPartner", JSON.stringify({ mspId, name: mspId, role })]);
     await register("RegulatorMSP", "Regulator");
     await register("ManufacturerMSP", "Manufacturer");

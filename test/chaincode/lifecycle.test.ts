@@ -93,8 +93,8 @@ describe("packs:Dispense", () => {
   it("rejects a dispense by a pharmacy that does not hold the pack, and by a non-pharmacy", async () => {
     const world = await lotWorld(2);
     await deliverToPharmacy(world, ["SN000000"]);
-    await world.regulatorDown.submit("partners:RegisterPartner", { mspId: "Pharmacy2MSP", name: "P2", role: "Pharmacy" });
-    await expectError(new Client(world.net, DOWNSTREAM, "Pharmacy2MSP").submit("packs:Dispense", scan("SN000000")), "FORBIDDEN");
+    await world.regulatorAdminDown.submit("partners:RegisterPartner", { mspId: "Pharmacy2MSP", name: "P2", role: "Pharmacy" });
+    await expectError(new Client(world.net, DOWNSTREAM, "Pharmacy2MSP", { "rxtrace.role": "pharmacist" }).submit("packs:Dispense", scan("SN000000")), "FORBIDDEN");
     await expectError(world.distributorDown.submit("packs:Dispense", scan("SN000000")), "FORBIDDEN");
   });
 

@@ -28,7 +28,8 @@ export class PartnersContract extends Contract {
     }
     if (await state.exists(KEY_TYPES.PARTNER, [input.mspId])) throw alreadyExists(`partner ${input.mspId}`, "mspId");
     const partner: Partner = { ...input, registeredAt: tx.at, registeredBy: tx.msp };
-    await state.put(KEY_TYPES.PARTNER, [partner.mspId], partner, [REGULATOR_MSP]);
+    // The record states the org's role: neither the regulator nor the org changes it alone.
+    await state.put(KEY_TYPES.PARTNER, [partner.mspId], partner, [REGULATOR_MSP, partner.mspId]);
     state.emit(EVENTS.PARTNER_REGISTERED, { partner });
     return result(partner);
   }

@@ -4,4 +4,5 @@ export * from "./input";
 export * from "./json";
 export * from "./mkt";
 export * from "./records";
+export * from "./roles";
 export * from "./vocabulary";

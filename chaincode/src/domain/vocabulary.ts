@@ -50,7 +50,9 @@ export type OrgRole = (typeof ORG_ROLES)[keyof typeof ORG_ROLES];
 
 /** Certificate attribute naming the user's function within its org. */
 export const ROLE_ATTRIBUTE = "rxtrace.role";
-export const CERT_ROLES = { OPERATOR: "operator", QUALITY: "quality", PHARMACIST: "pharmacist", AUDITOR: "auditor" } as const;
+export const CERT_ROLES = { OPERATOR: "operator", QUALITY: "quality", PHARMACIST: "pharmacist", AUDITOR: "auditor", ADMIN: "admin" } as const;
+/** A user's function: its `rxtrace.role` attribute, or `admin` for an org admin certificate (OU admin). */
+export type CertRole = (typeof CERT_ROLES)[keyof typeof CERT_ROLES];
 
 /** The regulator's MSP id: registers partners. */
 export const REGULATOR_MSP = "RegulatorMSP";

@@ -1,6 +1,7 @@
 import { forbidden } from "../domain/errors";
 import type { Partner } from "../domain/records";
-import { ROLE_ATTRIBUTE, type OrgRole } from "../domain/vocabulary";
+import { TRANSACTION_ROLES } from "../domain/roles";
+import { ROLE_ATTRIBUTE, type CertRole, type OrgRole } from "../domain/vocabulary";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 
@@ -22,5 +23,20 @@ export function requireCertRole(tx: Tx, role: string, action: string): void {
   const actual = tx.attribute(ROLE_ATTRIBUTE);
   if (actual !== role) {
     throw forbidden(`${action} requires certificate attribute ${ROLE_ATTRIBUTE}=${role}; caller has ${actual ?? "none"}`);
+  }
+}
+
+/**
+ * Requires the submitter's role (Tx.role) to be one TRANSACTION_ROLES allows
+ * for the called transaction; transactions not in the table are open.
+ */
+export function requireTransactionRole(tx: Tx): void {
+  const name = tx.transaction;
+  const allowed = TRANSACTION_ROLES[name];
+  if (!allowed) return;
+  const role = tx.role;
+  if (role === undefined || !allowed.includes(role as CertRole)) {
+    const roles = allowed.map((r) => `${ROLE_ATTRIBUTE}=${r}`).join(" or ");
+    throw forbidden(`${name} requires certificate attribute ${roles} (an admin certificate is admin); caller has ${role ?? "none"}`);
   }
 }

@@ -1,23 +1,11 @@
 import { createHash } from "node:crypto";
-import { KeyEndorsementPolicy } from "fabric-shim";
 import { canonicalJson } from "../domain/json";
 import type { EventEnvelope, EventName } from "../domain/vocabulary";
+import { encodeKeyPolicy, keyPolicy } from "./endorsement";
+import { KEY_TYPES, type KeyType } from "./keys";
 import type { Tx } from "./tx";
 
-/** Object types of composite keys: one per record kind. */
-export const KEY_TYPES = {
-  PARTNER: "partner",
-  PRODUCT: "product",
-  LOT: "lot",
-  LOT_PACKS: "lotpacks",
-  PACK: "pack",
-  SHIPMENT: "shipment",
-  COLD_CHAIN: "coldchain",
-  DOCUMENT: "document",
-  HAND_OFF: "handoff",
-  ALERT: "alert",
-} as const;
-export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];
+export { KEY_TYPES, type KeyType } from "./keys";
 
 export interface HistoryEntry<T> {
   txId: string;
@@ -40,6 +28,8 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export class State {
   readonly #tx: Tx;
+  #memberIds: readonly string[] | undefined;
+  readonly #policies = new Map<string, Uint8Array>();
 
   constructor(tx: Tx) {
     this.#tx = tx;
@@ -61,13 +51,29 @@ export class State {
     return bytes.length > 0;
   }
 
-  /** Writes a record and sets its endorsement policy to all of `endorsers`. */
-  async put(type: KeyType, parts: readonly string[], value: unknown, endorsers: readonly string[]): Promise<void> {
+  /**
+   * Writes a record and sets its key-level endorsement policy (ledger/endorsement.ts):
+   * the peers of all of `owners`, the regulator's for regulator-governed
+   * records, and one other channel member's when that leaves one org.
+   */
+  async put(type: KeyType, parts: readonly string[], value: unknown, owners: readonly string[]): Promise<void> {
     const key = this.key(type, parts);
     await this.#tx.stub.putState(key, encoder.encode(canonicalJson(value)));
-    const policy = new KeyEndorsementPolicy();
-    policy.addOrgs("MEMBER", ...[...new Set(endorsers)].sort());
-    await this.#tx.stub.setStateValidationParameter(key, policy.getPolicy());
+    const policy = keyPolicy(type, value, owners, await this.#members());
+    if (!policy) return;
+    const id = `${policy.all.join(",")}|${policy.anyOf.join(",")}`;
+    let bytes = this.#policies.get(id);
+    if (!bytes) {
+      bytes = encodeKeyPolicy(policy);
+      this.#policies.set(id, bytes);
+    }
+    await this.#tx.stub.setStateValidationParameter(key, bytes);
+  }
+
+  /** The channel's registered partners (its member orgs), read once per transaction. */
+  async #members(): Promise<readonly string[]> {
+    this.#memberIds ??= (await this.list<{ mspId: string }>(KEY_TYPES.PARTNER, [])).map((p) => p.mspId);
+    return this.#memberIds;
   }
 
   /** All records whose composite key starts with the given attributes, in key order. */

@@ -1,5 +1,7 @@
 import type { Context } from "fabric-contract-api";
 import type { ChaincodeStub } from "fabric-shim";
+import { qualifiedTransaction } from "../domain/roles";
+import { CERT_ROLES, ROLE_ATTRIBUTE } from "../domain/vocabulary";
 
 /** What one transaction knows about itself: caller, id, time, channel. */
 export class Tx {
@@ -22,6 +24,22 @@ export class Tx {
     this.seconds = Math.floor(ctx.stub.getDateTimestamp().getTime() / 1000);
     this.at = new Date(this.seconds * 1000).toISOString().replace(".000Z", "Z");
     this.channel = ctx.stub.getChannelID();
+  }
+
+  /**
+   * The submitter's function: `admin` for an org admin certificate (NodeOUs
+   * subject OU=admin, which Fabric classifies as the org's admin), else its
+   * `rxtrace.role` attribute, or undefined.
+   */
+  get role(): string | undefined {
+    const subject = this.#ctx.clientIdentity.getID().split("::")[1] ?? "";
+    if (/(^|\/)OU=admin(\/|$)/.test(subject)) return CERT_ROLES.ADMIN;
+    return this.attribute(ROLE_ATTRIBUTE);
+  }
+
+  /** The called transaction as `contract:Transaction`. */
+  get transaction(): string {
+    return qualifiedTransaction(this.stub.getFunctionAndParameters().fcn);
   }
 
   /** A certificate attribute of the submitter, or undefined. */

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "fabric-contract-api";
 import { KeyEndorsementPolicy } from "fabric-shim";
 import { contracts } from "../../../chaincode/src/index.js";
+import { decodeKeyPolicy, type DecodedKeyPolicy } from "../../../chaincode/src/ledger/endorsement.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -42,6 +43,12 @@ export class FakeLedger {
   endorsers(key: string): string[] {
     const policy = this.endorsement.get(key);
     return policy ? new KeyEndorsementPolicy(policy).listOrgs().sort() : [];
+  }
+
+  /** A key's state-based endorsement policy, decoded; undefined when it has none. */
+  keyPolicy(key: string): DecodedKeyPolicy | undefined {
+    const policy = this.endorsement.get(key);
+    return policy ? decodeKeyPolicy(policy) : undefined;
   }
 
   /** A snapshot of everything a transaction can change, to prove a failure left no trace. */
@@ -89,6 +96,8 @@ class FakeStub {
   /** Raw arguments and creator, as the peer sends them (used by fabric-shim's dispatcher). */
   bufferArgs: Buffer[] = [];
   creator: { mspid: string; idBytes: Uint8Array } | undefined;
+  /** The called function when run directly (run); through the dispatcher it is the first raw argument. */
+  fcn = "";
 
   constructor(network: FakeNetwork, ledger: FakeLedger, identity: FakeIdentity, txId: string, seconds: number, transient: Map<string, Uint8Array>) {
     this.#network = network;
@@ -104,6 +113,11 @@ class FakeStub {
   }
   getBufferArgs(): Buffer[] {
     return this.bufferArgs;
+  }
+  getFunctionAndParameters(): { fcn: string; params: string[] } {
+    if (this.bufferArgs.length === 0) return { fcn: this.fcn, params: [] };
+    const [fcn, ...params] = this.bufferArgs.map((b) => b.toString("utf8"));
+    return { fcn: fcn ?? "", params };
   }
   getCreator(): { mspid: string; idBytes: Uint8Array } | undefined {
     return this.creator;
@@ -169,6 +183,8 @@ class FakeStub {
 export interface FakeIdentity {
   mspId: string;
   attrs: Record<string, string>;
+  /** The NodeOUs class in the certificate's subject: client (default) or admin. */
+  ou?: "client" | "admin";
 }
 
 type Method = (ctx: Context, ...args: string[]) => Promise<string>;
@@ -225,10 +241,11 @@ export class FakeNetwork {
     const txId = `tx${String(++this.#txCounter).padStart(6, "0")}`;
     const transientMap = new Map(Object.entries(transient).map(([k, v]) => [k, encoder.encode(v)]));
     const stub = new FakeStub(this, ledger, identity, txId, this.seconds, transientMap);
+    stub.fcn = fn;
     const clientIdentity = {
       getMSPID: () => identity.mspId,
       getAttributeValue: (name: string) => identity.attrs[name] ?? null,
-      getID: () => `x509::CN=user,OU=client::CN=ca.${identity.mspId}`,
+      getID: () => `x509::/OU=${identity.ou ?? "client"}/CN=user::/CN=ca.${identity.mspId}`,
     };
     const ctx = { stub, clientIdentity } as unknown as Context;
     const { contract, method } = this.#method(fn);
@@ -298,10 +315,10 @@ export class Client {
   readonly channel: string;
   readonly identity: FakeIdentity;
 
-  constructor(network: FakeNetwork, channel: string, mspId: string, attrs: Record<string, string> = {}) {
+  constructor(network: FakeNetwork, channel: string, mspId: string, attrs: Record<string, string> = {}, ou: FakeIdentity["ou"] = "client") {
     this.#network = network;
     this.channel = channel;
-    this.identity = { mspId, attrs };
+    this.identity = { mspId, attrs, ou };
   }
 
   get msp(): string {
@@ -322,6 +339,6 @@ export class Client {
   }
 
   on(channel: string): Client {
-    return new Client(this.#network, channel, this.identity.mspId, this.identity.attrs);
+    return new Client(this.#network, channel, this.identity.mspId, this.identity.attrs, this.identity.ou);
   }
 }

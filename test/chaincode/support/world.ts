@@ -43,6 +43,9 @@ export interface World {
   /** Regulator and distributor on the downstream channel. */
   regulatorDown: Client;
   distributorDown: Client;
+  /** The regulator's admin (an admin certificate, OU=admin): registers partners. */
+  regulatorAdmin: Client;
+  regulatorAdminDown: Client;
 }
 
 /** Two channels with their partners registered by the regulator; no products yet. */
@@ -57,16 +60,18 @@ export async function partnersWorld(): Promise<World> {
     pharmacy: new Client(net, DOWNSTREAM, PHARM, { "rxtrace.role": "pharmacist" }),
     regulatorDown: new Client(net, DOWNSTREAM, REG, { "rxtrace.role": "auditor" }),
     distributorDown: new Client(net, DOWNSTREAM, DIST, { "rxtrace.role": "operator" }),
+    regulatorAdmin: new Client(net, SOURCE, REG, {}, "admin"),
+    regulatorAdminDown: new Client(net, DOWNSTREAM, REG, {}, "admin"),
   };
   const register = async (regulator: Client, mspId: string, role: string): Promise<void> => {
     await regulator.submit("partners:RegisterPartner", { mspId, name: mspId.replace("MSP", " Ltd"), role });
   };
-  await register(world.regulator, REG, "Regulator");
-  await register(world.regulator, MFR, "Manufacturer");
-  await register(world.regulator, DIST, "Distributor");
-  await register(world.regulatorDown, REG, "Regulator");
-  await register(world.regulatorDown, DIST, "Distributor");
-  await register(world.regulatorDown, PHARM, "Pharmacy");
+  await register(world.regulatorAdmin, REG, "Regulator");
+  await register(world.regulatorAdmin, MFR, "Manufacturer");
+  await register(world.regulatorAdmin, DIST, "Distributor");
+  await register(world.regulatorAdminDown, REG, "Regulator");
+  await register(world.regulatorAdminDown, DIST, "Distributor");
+  await register(world.regulatorAdminDown, PHARM, "Pharmacy");
   return world;
 }
 

@@ -1,0 +1,14 @@
+/** Object types of composite keys: one per record kind. */
+export const KEY_TYPES = {
+  PARTNER: "partner",
+  PRODUCT: "product",
+  LOT: "lot",
+  LOT_PACKS: "lotpacks",
+  PACK: "pack",
+  SHIPMENT: "shipment",
+  COLD_CHAIN: "coldchain",
+  DOCUMENT: "document",
+  HAND_OFF: "handoff",
+  ALERT: "alert",
+} as const;
+export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];
