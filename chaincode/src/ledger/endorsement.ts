@@ -89,7 +89,7 @@ export interface DecodedKeyPolicy extends KeyPolicy {
 }
 
 const ROLE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.entries(msp.MSPRole.MSPRoleType as Record<string, number>).map(([name, code]) => [code, name]),
+  Object.entries(msp.MSPRole.MSPRoleType as unknown as Record<string, number>).map(([name, code]) => [code, name]),
 );
 
 /** Reads back what encodeKeyPolicy wrote; throws on any other shape. */
