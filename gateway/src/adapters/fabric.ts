@@ -16,6 +16,7 @@ import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
 import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../ports/ledger.js";
 import { CHANNELS } from "../ports/ledger.js";
+import { endorsersFor } from "./endorsers.js";
 import { toGatewayError } from "./fabric-errors.js";
 import {
   channelMembers,
@@ -94,8 +95,10 @@ export class FabricLedgerClient implements LedgerClient {
     }
   }
 
-  async submit(as: Principal, call: LedgerCall): Promise<SubmitResult> {
-    const { gateway, peer } = this.#gatewayFor(as, call);
+  async submit(as: Principal, named: LedgerCall): Promise<SubmitResult> {
+    const { gateway, peer } = this.#gatewayFor(as, named);
+    // Every write needs a second org's peer (adapters/endorsers.ts).
+    const call: LedgerCall = { ...named, endorsingOrganizations: endorsersFor(this.#network(), named, as.mspId) as Principal["mspId"][] };
     const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
     let lagRetries = 0;
     for (let attempt = 0; ; attempt++) {

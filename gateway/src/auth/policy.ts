@@ -1,8 +1,10 @@
 /**
  * Which org roles may perform which gateway action. The chaincode enforces
+ * the roles (TRANSACTION_ROLES of @rxtrace/chaincode, from the certificate),
  * ownership and org rules again on the ledger; this table answers 403 early
  * and keeps the regulator read-only except recall, withdrawal and the
- * suspect/illegitimate marks.
+ * suspect/illegitimate marks. It never grants a role the chaincode refuses
+ * (test/gateway/roles-agree.test.ts).
  */
 import type { MspId, Principal, Role } from "./principal.js";
 
@@ -50,7 +52,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "shipment.receive": ANY_TRADER,
   "pack.handoff": { DistributorMSP: TRADERS },
   "coldchain.record": ANY_TRADER,
-  "coldchain.release": { ManufacturerMSP: ["quality", "admin"] },
+  // The chaincode accepts a hold decision from the quality function only (domain/roles.ts).
+  "coldchain.release": { ManufacturerMSP: ["quality"] },
   "pack.dispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.undoDispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.decommission": ANY_TRADER,
