@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Registers the trading partners of each channel through the chaincode, as the
 # regulator (docs/chaincode-api.md, partners:RegisterPartner): first the
-# regulator itself, then the channel's other members. Idempotent: a partner
+# regulator itself, then the channel's other members. A new key needs a
+# majority of the channel's peers (docs/security.md): the regulator's and the
+# distributor's, a member of both channels. Idempotent: a partner
 # already registered is left alone. Called by scripts/network.sh up, after the
 # chaincode is committed; reads $RXTRACE_DATA/fabric like that script.
 set -euo pipefail
@@ -41,6 +43,7 @@ register() {
     -o "127.0.0.1:$((10050 + ${RXTRACE_PORT_OFFSET:-0}))" --tls --cafile "$NET/ca/regulator/ca-cert.pem" \
     --clientauth --certfile "$REG/users/admin/tls/server.crt" --keyfile "$REG/users/admin/tls/server.key" \
     --peerAddresses "127.0.0.1:$((10051 + ${RXTRACE_PORT_OFFSET:-0}))" --tlsRootCertFiles "$NET/ca/regulator/ca-cert.pem" \
+    --peerAddresses "127.0.0.1:$((8051 + ${RXTRACE_PORT_OFFSET:-0}))" --tlsRootCertFiles "$NET/ca/distributor/ca-cert.pem" \
     --waitForEvent >>"$LOG" 2>&1 || { echo "network: registering $msp on $channel failed (see $LOG)" >&2; return 1; }
   echo "network: $msp registered as $role on $channel"
 }
