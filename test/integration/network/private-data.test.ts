@@ -30,11 +30,13 @@ describe("private trade terms on mfr-dist", function () {
     const id = runId();
     const lot = await commissionLot(manufacturer, `PDC${id}`, 2);
     shipmentId = `PDC-${id}`;
-    // Transient data goes only to the orgs named here: the shipper's own peer.
+    // Transient data goes only to the orgs named here: the shipper's and the
+    // consignee's peers, the collection's two members (a new shipment needs a
+    // majority of the channel's peers; the regulator's is not asked).
     await submitJson(manufacturer.contract("mfr-dist"), "shipments:Ship", {
       arguments: [JSON.stringify({ shipmentId, consignee: "DistributorMSP", packs: lot.packs })],
       transientData: { terms: JSON.stringify(terms) },
-      endorsingOrganizations: ["ManufacturerMSP"],
+      endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"],
     });
   });
   after(() => sessions.close());
