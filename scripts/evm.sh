@@ -35,7 +35,9 @@ start() {
   fi
   # A Hardhat node keeps no state across restarts: deploy unless deployment.json
   # names a contract this chain has.
-  if deployed; then say "SupplyChain already deployed at $(deployed_address)"; else npm run --silent evm:deploy; fi
+  # The deployment goes to the node just checked, on EVM_PORT, not to the
+  # default 8545 of hardhat.config.ts (another network's node, or none).
+  if deployed; then say "SupplyChain already deployed at $(deployed_address)"; else RXTRACE_EVM_RPC_URL="http://127.0.0.1:$EVM_PORT" npm run --silent evm:deploy; fi
 }
 
 deployed_address() {

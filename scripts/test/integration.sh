@@ -2,6 +2,9 @@
 # Integration tests against the real parts: a Fabric network, a Kubo daemon and
 # a Hardhat node, brought up here in a data folder of their own and brought
 # down (and wiped) afterwards.
+#   scripts/test/integration.sh              every spec under test/integration
+#   scripts/test/integration.sh SPEC...      only those spec files, e.g.
+#     scripts/test/integration.sh test/integration/security/client-endorsement.test.ts
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -28,7 +31,7 @@ bash scripts/evm.sh start
 echo "integration: services up in $(( $(date +%s) - started )) s"
 set +e
 
-specs=$(find test/integration -name '*.test.ts' | sort)
+if [ $# -gt 0 ]; then specs="$*"; else specs=$(find test/integration -name '*.test.ts' | sort); fi
 if [ -z "$specs" ]; then echo "integration: no tests yet"; exit 0; fi
 # shellcheck disable=SC2086
 npx mocha --import=tsx --timeout 180000 $specs
