@@ -258,6 +258,7 @@ describe("webhooks", () => {
       initialDelayMs: 10,
       maxDelayMs: 40,
       timeoutMs: 1000,
+      development: true,
       onOutcome: (o) => outcomes.push(o),
     });
 
@@ -309,7 +310,7 @@ describe("webhooks", () => {
   });
 
   it("retries when the subscriber cannot be reached", async () => {
-    const outcome = await new WebhookDispatcher([], { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 500 }).deliver(
+    const outcome = await new WebhookDispatcher([{ url: "http://127.0.0.1:1/unreachable", secret: "x" }], { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 500, development: true }).deliver(
       { url: "http://127.0.0.1:1/unreachable", secret: "x" },
       fakeIndexed(5),
     );

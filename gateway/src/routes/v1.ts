@@ -4,6 +4,7 @@ import type { LedgerClient } from "../ports/ledger.js";
 import { HandOffService } from "../services/handoff.js";
 import { KeyLanes } from "../services/key-lanes.js";
 import { MasterDataService } from "../services/master-data.js";
+import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
 import { ShipmentService } from "../services/shipments.js";
 import { VerifyService } from "../services/verify.js";
@@ -19,12 +20,14 @@ import { whoamiRoutes } from "./whoami.js";
 
 export interface V1Options {
   ledger: LedgerClient;
+  /** The durable outbox worker that carries recalls and withdrawals onto channels the caller is not on. */
+  relay?: OutboxRelay;
 }
 
-export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger }) => {
+export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger, relay }) => {
   // One set of key lanes for the whole process, so no two writes to one key share a block.
   const lanes = new KeyLanes();
-  const masterData = new MasterDataService(ledger, lanes);
+  const masterData = new MasterDataService(ledger, lanes, relay ? { outbox: relay } : {});
   await app.register(whoamiRoutes);
   await app.register(partnerRoutes, { masterData });
   await app.register(productRoutes, { masterData });
