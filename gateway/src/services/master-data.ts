@@ -11,6 +11,7 @@ import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import type { EventSubject, LedgerEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
@@ -46,6 +47,39 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
     source: { transaction: "products:GetProduct", args: [payload.gtin], stamp: "withdrawal" },
     sync: { transaction: "crosschannel:SyncWithdrawal", args: [payload.gtin] },
     lane: `${MIRROR}/product/${payload.gtin}`,
+  };
+}
+
+/** The event name of the alert raised when a copy onto the mirror is still pending after the stated time. */
+export const RELAY_PENDING_EVENT = "RelayStillPending";
+
+/**
+ * The alert for a recall or withdrawal copy still pending, as an event on the
+ * channel it has not reached (so SSE and webhook subscribers of that channel
+ * see it); undefined for other outbox kinds.
+ */
+export function relayPendingAlert(item: OutboxItem, now: number, relay: Principal = RECALL_RELAY): { event: LedgerEvent; subjects: EventSubject[] } | undefined {
+  if (item.kind !== RELAY_KINDS.recall && item.kind !== RELAY_KINDS.withdrawal) return undefined;
+  const payload = JSON.parse(item.payload) as SyncPayload;
+  const spec = syncSpec(item.kind, payload);
+  const subject: EventSubject = payload.lot === undefined ? { gtin: payload.gtin } : { gtin: payload.gtin, lot: payload.lot };
+  return {
+    event: {
+      channel: MIRROR,
+      blockNumber: 0,
+      txId: `relay-pending-${item.id}`,
+      eventName: RELAY_PENDING_EVENT,
+      timestamp: new Date(now).toISOString(),
+      mspId: relay.mspId,
+      payload: {
+        transaction: spec.sync.transaction,
+        ...payload,
+        since: new Date(item.createdAt).toISOString(),
+        attempts: item.attempts,
+        ...(item.lastError === undefined ? {} : { lastError: item.lastError }),
+      },
+    },
+    subjects: [subject],
   };
 }
 
