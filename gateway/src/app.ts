@@ -89,7 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const probes: ReadinessProbe[] = [{ name: "fabric", check: () => ledger.ready() }, ...(deps.probes ?? [])];
   await app.register(healthRoutes, { probes, registry, probeTimeoutMs: deps.probeTimeoutMs ?? 3_000 });
   await app.register(scanRoutes, deps.scan ?? {});
-  await app.register(v1Routes, { prefix: API_PREFIX, ledger, ...(deps.relay ? { relay: deps.relay } : {}) });
+  await app.register(v1Routes, {
+    prefix: API_PREFIX,
+    ledger,
+    minBlockWaitMs: deps.config.fabric.minBlockWaitMs,
+    ...(deps.relay ? { relay: deps.relay } : {}),
+  });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
   if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });

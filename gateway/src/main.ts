@@ -81,6 +81,10 @@ async function main(): Promise<void> {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
   webhooks.attach(hub);
+  // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
+  hub.subscribe((event) => {
+    if (event.blockNumber > 0 && (CHANNELS as readonly string[]).includes(event.channel)) ledger.heights.noteCommitted(event.channel as ChannelName, BigInt(event.blockNumber));
+  });
 
   // The EVM side needs evm/deployment.json; without it the gateway runs, /readyz names what is missing.
   const probes: ReadinessProbe[] = [{ name: "ipfs", check: () => contentStore.ping() }];
