@@ -105,3 +105,22 @@ describe("block header values", () => {
     ]);
   });
 });
+
+describe("a block a client names", () => {
+  it("is not taken as committed, so naming a far block does not turn later misses into 503", async () => {
+    const t = await buildTestApp({ minBlockWaitMs: 50 });
+    try {
+      t.ledger.on("shipments:GetShipment", () => {
+        throw new GatewayError("NOT_FOUND", "shipment S9 not found");
+      });
+      t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 5n);
+      const headers = { "x-api-key": KEYS.pharmacy };
+      const far = await t.app.inject({ method: "GET", url: "/v1/shipments/S9", headers: { ...headers, "x-min-block": "dist-pharm:999999" } });
+      expect(far.statusCode).to.equal(503);
+      const later = await t.app.inject({ method: "GET", url: "/v1/shipments/S9", headers });
+      expect(later.statusCode).to.equal(404);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -42,7 +42,7 @@ export interface LedgerHeights {
   peerHeight(as: Principal, channel: ChannelName): Promise<bigint>;
   /** The highest block this gateway has seen committed on the channel by any peer (undefined: none yet). */
   highestCommitted(channel: ChannelName): bigint | undefined;
-  /** Records a block known to be committed on the channel (a commit status, an event, a block a client named). */
+  /** Records a block known to be committed on the channel (a commit status, an event). */
   noteCommitted(channel: ChannelName, blockNumber: bigint): void;
 }
 

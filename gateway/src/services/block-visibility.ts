@@ -55,7 +55,8 @@ export function ledgerBlockHeader(payload: unknown): string | undefined {
 
 /**
  * Waits until the caller's peer has committed each named block, polling its
- * height; what a client named counts as committed from then on.
+ * height. A named block is not taken as committed: a client naming a block
+ * far ahead must not turn every later miss into a 503.
  * @throws UnavailableError (503, Retry-After) when the peer is still behind at the deadline
  */
 export async function waitForBlocks(ledger: LedgerClient, as: Principal, refs: readonly BlockRef[], timeoutMs: number, pollMs = 50): Promise<void> {
@@ -63,7 +64,6 @@ export async function waitForBlocks(ledger: LedgerClient, as: Principal, refs: r
   if (!heights || refs.length === 0) return;
   const deadline = Date.now() + timeoutMs;
   for (const ref of refs) {
-    heights.noteCommitted(ref.channel, ref.block);
     for (;;) {
       const height = await heights.peerHeight(as, ref.channel);
       if (height > ref.block) break;
