@@ -1,13 +1,17 @@
 /**
  * A manufacturer's recall on the real network reaches dist-pharm through the
- * relay's durable outbox. The relay's SyncRecall fails (injected at the
- * adapter, as the CONFLICT a failed cross-channel query gives; everything
- * else is real) while the recall is made: the answer names dist-pharm as
- * pending and the pharmacy's scan still says verified. The gateway restarts
- * on the same outbox file, the failure heals, and the pharmacy's scan turns
- * RECALLED without any further call.
+ * relay's durable outbox, in two failures:
+ * - the relay's SyncRecall fails (injected at the adapter, as the CONFLICT a
+ *   failed cross-channel query gives; everything else is real) while the
+ *   recall is made: the answer names dist-pharm as pending and the pharmacy's
+ *   scan still says verified. The gateway restarts on the same outbox file,
+ *   the failure heals, and the pharmacy's scan turns RECALLED without any
+ *   further call;
+ * - the regulator's peer, on which the relay endorses (and runs the
+ *   cross-channel query), is paused (SIGSTOP through this network's own pid
+ *   file) while the recall is made, then resumed.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -28,7 +32,6 @@ describe("recall relay onto dist-pharm on the real network", function () {
   const lot = `R${run}`;
   const expiry = futureExpiry();
   const serial = `P${run}`;
-  const packs = [{ gtin, serial }];
   let syncFails = true;
   let refusedSyncs = 0;
   let gw: Gateway | undefined;
@@ -72,26 +75,7 @@ describe("recall relay onto dist-pharm on the real network", function () {
   });
 
   it("brings a pack to the pharmacy on dist-pharm, where it verifies", async () => {
-    const g = gw as Gateway;
-    const mfr = key("ManufacturerMSP/operator");
-    const dist = key("DistributorMSP/operator");
-    const steps: [string, string, string, unknown][] = [
-      ["POST", "/v1/products", mfr, refrigeratedProduct(gtin)],
-      ["POST", "/v1/lots", mfr, { gtin, lot, expiry, serials: [serial] }],
-      ["POST", "/v1/shipments", mfr, { shipmentId: `RM-${run}`, consignee: "DistributorMSP", packs }],
-      ["POST", `/v1/shipments/RM-${run}/receive`, dist, { packs }],
-      ["POST", "/v1/handoffs", dist, { packs }],
-      ["POST", "/v1/shipments", dist, { shipmentId: `RD-${run}`, consignee: "PharmacyMSP", packs }],
-      ["POST", `/v1/shipments/RD-${run}/receive`, key("PharmacyMSP/pharmacist"), { packs }],
-    ];
-    let minBlock: string | undefined;
-    for (const [method, url, apiKey, body] of steps) {
-      // Each step names the block of the one before, so no step meets a peer that has not caught up.
-      const res = await call(g, method, url, apiKey, body, minBlock ? { "x-min-block": minBlock } : {});
-      expect(res.status, `${url}: ${JSON.stringify(res.body)}`).to.be.oneOf([200, 201]);
-      minBlock = res.headers.get("x-ledger-block") ?? undefined;
-      if (minBlock?.includes(",")) minBlock = undefined;
-    }
+    await toThePharmacy(gw as Gateway, key, gtin, lot, expiry, serial, run);
     expect((await scan()).verified).to.equal(true);
   });
 
@@ -116,7 +100,94 @@ describe("recall relay onto dist-pharm on the real network", function () {
       return body;
     }, 60_000);
     expect(verdict).to.deep.include({ verified: false, reason: "RECALLED" });
-    const metrics = await call(gw as Gateway, "GET", "/metrics");
+    const metrics = await call(gw, "GET", "/metrics");
     expect(String(metrics.body)).to.not.match(/rxtrace_outbox_depth\{kind="recall-sync"\}/);
+  });
+});
+
+/** Product, lot, ship to the distributor, hand-off, ship to the pharmacy, each step naming the block of the one before. */
+async function toThePharmacy(g: Gateway, key: (who: string) => string, gtin: string, lot: string, expiry: string, serial: string, run: string): Promise<void> {
+  const mfr = key("ManufacturerMSP/operator");
+  const dist = key("DistributorMSP/operator");
+  const packs = [{ gtin, serial }];
+  const steps: [string, string, string, unknown][] = [
+    ["POST", "/v1/products", mfr, refrigeratedProduct(gtin)],
+    ["POST", "/v1/lots", mfr, { gtin, lot, expiry, serials: [serial] }],
+    ["POST", "/v1/shipments", mfr, { shipmentId: `RM-${run}`, consignee: "DistributorMSP", packs }],
+    ["POST", `/v1/shipments/RM-${run}/receive`, dist, { packs }],
+    ["POST", "/v1/handoffs", dist, { packs }],
+    ["POST", "/v1/shipments", dist, { shipmentId: `RD-${run}`, consignee: "PharmacyMSP", packs }],
+    ["POST", `/v1/shipments/RD-${run}/receive`, key("PharmacyMSP/pharmacist"), { packs }],
+  ];
+  let minBlock: string | undefined;
+  for (const [method, url, apiKey, body] of steps) {
+    const res = await call(g, method, url, apiKey, body, minBlock ? { "x-min-block": minBlock } : {});
+    expect(res.status, `${url}: ${JSON.stringify(res.body)}`).to.be.oneOf([200, 201]);
+    minBlock = res.headers.get("x-ledger-block") ?? undefined;
+    if (minBlock?.includes(",")) minBlock = undefined;
+  }
+}
+
+describe("recall relay while the regulator's peer is paused, on the real network", function () {
+  this.timeout(240_000);
+  const dataDir = process.env.RXTRACE_DATA ?? "";
+  const outboxDir = mkdtempSync(path.join(tmpdir(), "rxtrace-outbox-it-"));
+  const gtin = freshGtin();
+  const run = `Z${Date.now().toString(36).toUpperCase()}`;
+  const lot = `Q${run}`;
+  const expiry = futureExpiry();
+  const serial = `P${run}`;
+  let gw: Gateway | undefined;
+  let pausedPid: number | undefined;
+
+  const key = (who: string): string => {
+    const k = gw?.keys[who];
+    if (!k) throw new Error(`create-keys issued no key for ${who}`);
+    return k;
+  };
+  const scan = async () => {
+    const res = await call(gw as Gateway, "GET", `/v1/verify?gtin=${gtin}&serial=${serial}&lot=${lot}&expiry=${expiry}`, key("PharmacyMSP/pharmacist"));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body as { verified: boolean; reason?: string };
+  };
+  const resume = () => {
+    if (pausedPid !== undefined) process.kill(pausedPid, "SIGCONT");
+    pausedPid = undefined;
+  };
+
+  before(async () => {
+    gw = await startGateway({
+      relay: () => {
+        const relay = new OutboxRelay(new SqliteOutbox(path.join(outboxDir, "outbox.db")), { initialDelayMs: 500, maxDelayMs: 2_000, pollMs: 200, alertAfterMs: 60_000 });
+        relay.start();
+        return relay;
+      },
+    });
+    await toThePharmacy(gw, key, gtin, lot, expiry, serial, run);
+    expect((await scan()).verified).to.equal(true);
+  });
+  after(async () => {
+    resume();
+    await gw?.close();
+    rmSync(outboxDir, { recursive: true, force: true });
+  });
+
+  it("names dist-pharm pending while the relay's peer does not answer, and recalls there once it is back", async () => {
+    // This network's own regulator peer, by the pid file scripts/network.sh wrote in $RXTRACE_DATA.
+    pausedPid = Number(readFileSync(path.join(dataDir, "run", "peer-regulator.pid"), "utf8").trim());
+    process.kill(pausedPid, "SIGSTOP");
+    const res = await call(gw as Gateway, "POST", `/v1/lots/${gtin}/${lot}/recall`, key("ManufacturerMSP/quality"), { reason: "particles" });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body.commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist"]);
+    expect(res.body.pending.map((p: { channel: string }) => p.channel)).to.deep.equal(["dist-pharm"]);
+    expect((await scan()).verified).to.equal(true);
+
+    resume();
+    const verdict = await eventually(async () => {
+      const body = await scan();
+      if (body.verified) throw new Error("the pharmacy still verifies the pack");
+      return body;
+    }, 120_000);
+    expect(verdict).to.deep.include({ verified: false, reason: "RECALLED" });
   });
 });
