@@ -210,6 +210,25 @@ describe("recall relay onto dist-pharm", () => {
     expect(after.outbox.pending()).to.deep.equal([]);
   });
 
+  it("names dist-pharm as pending for a withdrawal whose SyncWithdrawal fails, until it commits", async () => {
+    const clock = { now: 0 };
+    const outbox = new SqliteOutbox(":memory:");
+    const relay = relayOver(outbox, clock);
+    const ledger = new FakeLedger()
+      .on("products:WithdrawProduct", () => ({ withdrawal: {} }))
+      .on("products:GetProduct", (call, as) => ({ gtin: GTIN, manufacturer: "ManufacturerMSP", ...(as.mspId === "RegulatorMSP" && call.channel === "mfr-dist" ? { withdrawal: {} } : {}) }))
+      .on("crosschannel:SyncWithdrawal", crossChannelFailure);
+    const service = new MasterDataService(ledger, new KeyLanes(), { outbox: relay, propagationTimeoutMs: 0 });
+
+    const answer = await service.withdrawProduct(QUALITY, GTIN, "stability");
+    expect(answer.pending.map((p) => [p.channel, p.transaction])).to.deep.equal([["dist-pharm", "crosschannel:SyncWithdrawal"]]);
+
+    ledger.on("crosschannel:SyncWithdrawal", () => ({ withdrawal: {} }));
+    clock.now = 100;
+    await relay.runDue();
+    expect(outbox.pending(RELAY_KINDS.withdrawal)).to.deep.equal([]);
+  });
+
   it("makes the still-pending alert an event on dist-pharm about the lot", () => {
     const outbox = new SqliteOutbox(":memory:");
     const item = outbox.add(RELAY_KINDS.recall, "dist-pharm/lot/x", JSON.stringify({ gtin: GTIN, lot: "L1" }), 0);
