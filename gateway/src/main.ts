@@ -15,6 +15,7 @@ import { isMspId } from "./auth/principal.js";
 import { ConfigError, loadConfigFromProcess } from "./config.js";
 import { EventHub } from "./events/hub.js";
 import { EventListener } from "./events/listener.js";
+import { relayAlertPublisher } from "./events/relay-alerts.js";
 import { WebhookDispatcher } from "./events/webhooks.js";
 import { CHANNELS, type ChannelName } from "./ports/ledger.js";
 import type { ReadinessProbe } from "./routes/health.js";
@@ -23,7 +24,6 @@ import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
 import { channelsOf } from "./services/channels.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
-import { relayPendingAlert } from "./services/master-data.js";
 import { OutboxRelay } from "./services/outbox-relay.js";
 
 const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
@@ -54,16 +54,15 @@ async function main(): Promise<void> {
     onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
   });
   const outbox = new SqliteOutbox(path.join(config.stateDir, "outbox.db"));
+  const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {
     initialDelayMs: config.relay.retryInitialMs,
     maxDelayMs: config.relay.retryMaxMs,
     pollMs: config.relay.pollMs,
     alertAfterMs: config.relay.alertAfterMs,
     onAlert: (item) => {
-      const alert = relayPendingAlert(item, Date.now());
-      if (!alert) return;
-      app.log.warn({ kind: item.kind, key: item.key, attempts: item.attempts, lastError: item.lastError }, "relay still pending");
-      for (const event of index.record([alert])) hub.publish(event);
+      app.log.warn({ kind: item.kind, key: item.key, attempts: item.attempts, lastError: item.lastError }, "outbox item still pending");
+      publishRelayAlert(item);
     },
     onAbandon: (item, reason) => app.log.warn({ kind: item.kind, key: item.key, reason }, "outbox item given up"),
   });

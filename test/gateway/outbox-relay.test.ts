@@ -5,6 +5,10 @@
 import path from "node:path";
 import { expect } from "chai";
 import { SqliteOutbox } from "../../gateway/src/adapters/outbox-sqlite.js";
+import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-index.js";
+import { EventHub } from "../../gateway/src/events/hub.js";
+import { relayAlertPublisher } from "../../gateway/src/events/relay-alerts.js";
+import type { IndexedEvent } from "../../gateway/src/ports/event-index.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import { KeyLanes } from "../../gateway/src/services/key-lanes.js";
@@ -236,5 +240,25 @@ describe("recall relay onto dist-pharm", () => {
     expect(alert?.event).to.include({ channel: "dist-pharm", eventName: RELAY_PENDING_EVENT });
     expect(alert?.subjects).to.deep.equal([{ gtin: GTIN, lot: "L1" }]);
     expect(relayPendingAlert(outbox.add("webhook", "w", "{}", 0), 300_000)).to.equal(undefined);
+  });
+
+  it("publishes the alert of a copy pending past the stated time to SSE and webhooks, once, as an indexed event", async () => {
+    const t = setUp();
+    const index = openSqliteEventIndex(":memory:");
+    const hub = new EventHub();
+    const published: IndexedEvent[] = [];
+    hub.subscribe((e) => published.push(e));
+    const alerting = new OutboxRelay(t.outbox, { initialDelayMs: 100, maxDelayMs: 1_000, pollMs: 10, alertAfterMs: 5_000, now: () => t.clock.now, onAlert: relayAlertPublisher(index, hub, () => t.clock.now) });
+    await t.service.recallLot(QUALITY, GTIN, "L1", "contamination");
+
+    t.clock.now = 5_000;
+    await alerting.runDue();
+    t.clock.now = 9_000;
+    await alerting.runDue();
+
+    expect(published.map((e) => [e.channel, e.eventName])).to.deep.equal([["dist-pharm", RELAY_PENDING_EVENT]]);
+    expect(published[0]?.payload).to.include({ transaction: "crosschannel:SyncRecall", gtin: GTIN, lot: "L1" });
+    expect(index.search({ eventType: RELAY_PENDING_EVENT, gtin: GTIN, limit: 5 })).to.have.length(1);
+    index.close();
   });
 });
