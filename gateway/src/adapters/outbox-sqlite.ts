@@ -83,6 +83,13 @@ export class SqliteOutbox implements Outbox {
     return (rows as unknown as Row[]).map(toItem);
   }
 
+  unalerted(createdBy: number, limit: number): OutboxItem[] {
+    const rows = this.#db
+      .prepare(`SELECT ${COLUMNS} FROM outbox WHERE alerted_at IS NULL AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
+      .all(createdBy, limit);
+    return (rows as unknown as Row[]).map(toItem);
+  }
+
   retryLater(id: number, nextAttemptAt: number, error: string): void {
     this.#db.prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?").run(nextAttemptAt, error, id);
   }

@@ -36,6 +36,8 @@ export interface Outbox {
   due(now: number, limit: number): OutboxItem[];
   /** Every waiting item of a kind (all kinds when none is named), oldest first. */
   pending(kind?: string): OutboxItem[];
+  /** Waiting items created at or before `createdBy` whose alert has not gone out, oldest first. */
+  unalerted(createdBy: number, limit: number): OutboxItem[];
   /** Counts one more failed attempt and when to try again. */
   retryLater(id: number, nextAttemptAt: number, error: string): void;
   markAlerted(id: number, at: number): void;

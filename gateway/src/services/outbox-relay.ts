@@ -83,8 +83,7 @@ export class OutboxRelay {
     const now = this.#now();
     const due = this.outbox.due(now, this.#options.batch ?? 50).filter((item) => this.#handlers.has(item.kind));
     await Promise.all(due.map((item) => this.attempt(item)));
-    for (const item of this.outbox.pending()) {
-      if (item.alertedAt !== undefined || now - item.createdAt < this.#options.alertAfterMs) continue;
+    for (const item of this.outbox.unalerted(now - this.#options.alertAfterMs, this.#options.batch ?? 50)) {
       this.outbox.markAlerted(item.id, now);
       this.#options.onAlert?.(item);
     }
