@@ -23,6 +23,7 @@ import { scanRoutes, type ScanRoutesOptions } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
 import { meteredLedger } from "./services/metered-ledger.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
+import type { OutboxRelay } from "./services/outbox-relay.js";
 
 export interface AppDeps {
   readonly config: Config;
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly evm?: EvmRoutesOptions;
   /** The public scan page at /scan (its web root; the default serves gateway/src/web). */
   readonly scan?: ScanRoutesOptions;
+  /** The durable outbox worker (recall relay, webhooks); its depth and oldest age go to /metrics. */
+  readonly relay?: OutboxRelay;
   /** How long /readyz waits for each dependency (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
@@ -57,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   installMetrics(app, createHttpMetrics(registry));
   const ledger = meteredLedger(deps.ledger, registry);
+  deps.relay?.installMetrics(registry);
 
   await app.register(swagger, {
     openapi: {
@@ -85,7 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const probes: ReadinessProbe[] = [{ name: "fabric", check: () => ledger.ready() }, ...(deps.probes ?? [])];
   await app.register(healthRoutes, { probes, registry, probeTimeoutMs: deps.probeTimeoutMs ?? 3_000 });
   await app.register(scanRoutes, deps.scan ?? {});
-  await app.register(v1Routes, { prefix: API_PREFIX, ledger });
+  await app.register(v1Routes, {
+    prefix: API_PREFIX,
+    ledger,
+    minBlockWaitMs: deps.config.fabric.minBlockWaitMs,
+    ...(deps.relay ? { relay: deps.relay } : {}),
+  });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
   if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });

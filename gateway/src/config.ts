@@ -53,6 +53,8 @@ export const ConfigSchema = Type.Object(
         ),
         /** How many times a transaction is retried after an MVCC read conflict. */
         mvccRetries: Type.Integer({ minimum: 0, maximum: 10 }),
+        /** Longest wait for the caller's peer to reach the block an `X-Min-Block` header names; then 503. */
+        minBlockWaitMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
       },
       { additionalProperties: false },
     ),
@@ -72,6 +74,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** The durable outbox: recall and withdrawal copies onto other channels, webhook deliveries. */
+    relay: Type.Object(
+      {
+        retryInitialMs: PositiveMs,
+        retryMaxMs: PositiveMs,
+        pollMs: PositiveMs,
+        /** A recall or withdrawal copy still pending after this raises one RelayStillPending event. */
+        alertAfterMs: PositiveMs,
+      },
+      { additionalProperties: false },
+    ),
     events: Type.Object(
       {
         /** Webhook subscribers; each delivery is signed with HMAC-SHA256 over the body. */
@@ -84,6 +97,8 @@ export const ConfigSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        /** Development mode: a webhook may be http:// to a loopback address (otherwise https:// only). */
+        development: Type.Boolean(),
       },
       { additionalProperties: false },
     ),
@@ -119,6 +134,7 @@ function defaults(dataDir: string): Static<typeof ConfigSchema> {
       chaincode: "rxtrace",
       deadlinesMs: { evaluate: 5_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000 },
       mvccRetries: 3,
+      minBlockWaitMs: 3_000,
     },
     ipfs: {
       apiUrl: "http://127.0.0.1:5001",
@@ -126,7 +142,8 @@ function defaults(dataDir: string): Static<typeof ConfigSchema> {
       allowedContentTypes: ["application/pdf", "application/json", "text/plain", "text/csv", "image/png", "image/jpeg", "application/xml"],
     },
     evm: { deploymentFile: path.join(dataDir, "evm", "deployment.json"), anchorIntervalMs: 60_000 },
-    events: { webhooks: [] },
+    relay: { retryInitialMs: 1_000, retryMaxMs: 60_000, pollMs: 1_000, alertAfterMs: 5 * 60_000 },
+    events: { webhooks: [], development: false },
   };
 }
 

@@ -29,6 +29,8 @@ export interface GatewayErrorOptions {
   transactionId?: string | undefined;
   details?: unknown;
   cause?: unknown;
+  /** Seconds a client should wait before trying again (sent as Retry-After). */
+  retryAfterSeconds?: number | undefined;
 }
 
 /** Base of every error the gateway answers with on purpose. */
@@ -38,10 +40,12 @@ export class GatewayError extends Error {
   readonly field: string | undefined;
   readonly transactionId: string | undefined;
   readonly details: unknown;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
     this.field = options.field;
     this.transactionId = options.transactionId;
     this.details = options.details;
@@ -112,6 +116,22 @@ export class UnavailableError extends GatewayError {
   constructor(dependency: string, message: string, options: GatewayErrorOptions = {}) {
     super("UNAVAILABLE", `${dependency} unavailable: ${message}`, { ...options, details: { dependency, ...(options.details as object | undefined) } });
     this.dependency = dependency;
+  }
+}
+
+/**
+ * A record not found on the caller's peer while that peer is behind a block
+ * the channel has already committed: "not yet here", not "does not exist".
+ * Reads across channels count it as absent; alone it is a 503 with Retry-After.
+ */
+export class NotYetVisibleError extends UnavailableError {
+  override readonly name: string = "NotYetVisibleError";
+  constructor(channel: string, peerHeight: bigint, committed: bigint, cause: GatewayError) {
+    super(
+      "fabric",
+      `${cause.message}; the caller's peer has ${peerHeight.toString()} blocks of ${channel} while block ${committed.toString()} is committed: try again`,
+      { retryAfterSeconds: 1, cause, details: { channel, peerHeight: peerHeight.toString(), committedBlock: committed.toString() } },
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployme
 import { newFabricBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
+import { SqliteOutbox } from "./adapters/outbox-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
 import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { buildApp } from "./app.js";
@@ -14,6 +15,7 @@ import { isMspId } from "./auth/principal.js";
 import { ConfigError, loadConfigFromProcess } from "./config.js";
 import { EventHub } from "./events/hub.js";
 import { EventListener } from "./events/listener.js";
+import { relayAlertPublisher } from "./events/relay-alerts.js";
 import { WebhookDispatcher } from "./events/webhooks.js";
 import { CHANNELS, type ChannelName } from "./ports/ledger.js";
 import type { ReadinessProbe } from "./routes/health.js";
@@ -22,6 +24,7 @@ import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
 import { channelsOf } from "./services/channels.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
+import { OutboxRelay } from "./services/outbox-relay.js";
 
 const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
 
@@ -50,8 +53,37 @@ async function main(): Promise<void> {
     enrich: (event) => shipmentEnricher(ledger, ledger.observer(event.channel))(event),
     onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
   });
-  const webhooks = new WebhookDispatcher(config.events.webhooks, { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 60_000, timeoutMs: 5_000 });
+  const outbox = new SqliteOutbox(path.join(config.stateDir, "outbox.db"));
+  const publishRelayAlert = relayAlertPublisher(index, hub);
+  const relay = new OutboxRelay(outbox, {
+    initialDelayMs: config.relay.retryInitialMs,
+    maxDelayMs: config.relay.retryMaxMs,
+    pollMs: config.relay.pollMs,
+    alertAfterMs: config.relay.alertAfterMs,
+    onAlert: (item) => {
+      app.log.warn({ kind: item.kind, key: item.key, attempts: item.attempts, lastError: item.lastError }, "outbox item still pending");
+      publishRelayAlert(item);
+    },
+    onAbandon: (item, reason) => app.log.warn({ kind: item.kind, key: item.key, reason }, "outbox item given up"),
+  });
+  let webhooks: WebhookDispatcher;
+  try {
+    webhooks = new WebhookDispatcher(config.events.webhooks, {
+      maxAttempts: 8,
+      initialDelayMs: 500,
+      maxDelayMs: 60_000,
+      timeoutMs: 5_000,
+      development: config.events.development,
+      relay,
+    });
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   webhooks.attach(hub);
+  // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
+  hub.subscribe((event) => {
+    if (event.blockNumber > 0 && (CHANNELS as readonly string[]).includes(event.channel)) ledger.heights.noteCommitted(event.channel as ChannelName, BigInt(event.blockNumber));
+  });
 
   // The EVM side needs evm/deployment.json; without it the gateway runs, /readyz names what is missing.
   const probes: ReadinessProbe[] = [{ name: "ipfs", check: () => contentStore.ping() }];
@@ -80,6 +112,7 @@ async function main(): Promise<void> {
     keys: new FileApiKeyStore(config.keysFile),
     idempotency,
     ledger,
+    relay,
     probes,
     ...(evm ? { evm } : {}),
     documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
@@ -94,9 +127,11 @@ async function main(): Promise<void> {
     await anchoring?.stop();
     evmConnection?.destroy();
     webhooks.close();
+    await relay.stop();
     await app.close();
     ledger.close();
     idempotency.close();
+    outbox.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
@@ -104,6 +139,7 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.server.host, port: config.server.port });
   listener.start();
+  relay.start();
   anchoring?.start();
 }
 

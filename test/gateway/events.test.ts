@@ -10,10 +10,13 @@ import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-in
 import { EventHub } from "../../gateway/src/events/hub.js";
 import { decodeEvent, EventListener } from "../../gateway/src/events/listener.js";
 import { subjectsOf } from "../../gateway/src/events/subjects.js";
-import { signDelivery, WebhookDispatcher, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
+import { signDelivery, WebhookDispatcher, webhookUrlProblem, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
+import { SqliteOutbox } from "../../gateway/src/adapters/outbox-sqlite.js";
+import { OutboxRelay } from "../../gateway/src/services/outbox-relay.js";
 import type { EventIndex, IndexedEvent } from "../../gateway/src/ports/event-index.js";
 import { eventRoutes } from "../../gateway/src/routes/events.js";
 import { testApp } from "./documents-fakes.js";
+import { tempDir as scratchDir } from "./support/temp.js";
 import { eventually, FakeEventSource, rawEvent } from "./events-fakes.js";
 
 const GTIN = "09521234543213";
@@ -258,6 +261,7 @@ describe("webhooks", () => {
       initialDelayMs: 10,
       maxDelayMs: 40,
       timeoutMs: 1000,
+      development: true,
       onOutcome: (o) => outcomes.push(o),
     });
 
@@ -309,13 +313,77 @@ describe("webhooks", () => {
   });
 
   it("retries when the subscriber cannot be reached", async () => {
-    const outcome = await new WebhookDispatcher([], { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 500 }).deliver(
+    const outcome = await new WebhookDispatcher([{ url: "http://127.0.0.1:1/unreachable", secret: "x" }], { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 500, development: true }).deliver(
       { url: "http://127.0.0.1:1/unreachable", secret: "x" },
       fakeIndexed(5),
     );
 
     expect(outcome).to.include({ delivered: false, attempts: 2 });
     expect(outcome.lastError).to.be.a("string");
+  });
+
+  it("does not follow a redirect: the 307 ends the delivery and its target is never posted to", async () => {
+    let redirected = 0;
+    const elsewhere = createServer((_req, res) => {
+      redirected += 1;
+      res.end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const redirector = createServer((_req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/api/v0/pin/rm` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
+    try {
+      const target = { url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/`, secret: "s3cret-s3cret-s3cret" };
+      const d = new WebhookDispatcher([target], { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 1000, development: true });
+      const outcome = await d.deliver(target, fakeIndexed(6));
+      expect(outcome).to.include({ delivered: false, attempts: 1, lastStatus: 307 });
+      expect(redirected).to.equal(0);
+    } finally {
+      await Promise.all([elsewhere, redirector].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    }
+  });
+
+  it("refuses an http:// target outside development mode, and one that is not loopback in development", () => {
+    const target = (u: string) => [{ url: u, secret: "s3cret-s3cret-s3cret" }];
+    const options = { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 100 };
+    expect(() => new WebhookDispatcher(target("http://127.0.0.1:9/hook"), options)).to.throw(/events\.webhooks\[0\]\.url .*must be https/);
+    expect(() => new WebhookDispatcher(target("http://10.0.0.5/hook"), { ...options, development: true })).to.throw(/loopback/);
+    expect(() => new WebhookDispatcher(target("https://hooks.example.org/x"), options).close()).to.not.throw();
+    expect(webhookUrlProblem("http://[::1]:8080/", true)).to.equal(undefined);
+    expect(webhookUrlProblem("http://localhost.example.org/", true)).to.match(/loopback/);
+  });
+
+  it("delivers after a restart a webhook whose retries were still waiting in the outbox file", async () => {
+    const file = path.join(scratchDir("rxtrace-hooks-"), "outbox.db");
+    answers = [503];
+    const relayOn = (outbox: SqliteOutbox) => new OutboxRelay(outbox, { initialDelayMs: 20, maxDelayMs: 20, pollMs: 5, alertAfterMs: 60_000 });
+    const target = { url, secret: "s3cret-s3cret-s3cret" };
+    const firstOutbox = new SqliteOutbox(file);
+    const firstRelay = relayOn(firstOutbox);
+    const first = new WebhookDispatcher([target], { maxAttempts: 5, initialDelayMs: 20, maxDelayMs: 20, timeoutMs: 1000, development: true, relay: firstRelay });
+    const waiting = first.deliver(target, fakeIndexed(7));
+    await eventually(() => received.length === 1);
+    // The gateway's shutdown order: no new attempts, the one under way recorded, then the file closed.
+    first.close();
+    await firstRelay.stop();
+    expect((await waiting).delivered).to.equal(false);
+    firstOutbox.close();
+
+    const secondOutbox = new SqliteOutbox(file);
+    const relay = relayOn(secondOutbox);
+    const outcomes: DeliveryOutcome[] = [];
+    const second = new WebhookDispatcher([target], { maxAttempts: 5, initialDelayMs: 20, maxDelayMs: 20, timeoutMs: 1000, development: true, relay, onOutcome: (o) => outcomes.push(o) });
+    relay.start();
+    await eventually(() => outcomes.length === 1);
+    await relay.stop();
+    second.close();
+    secondOutbox.close();
+
+    expect(received.map((r) => r.headers["x-rxtrace-event-id"])).to.deep.equal(["mfr-dist:t7", "mfr-dist:t7"]);
+    expect(received[1]?.headers["x-rxtrace-delivery-attempt"]).to.equal("2");
+    expect(outcomes[0]).to.include({ delivered: true, attempts: 2 });
   });
 
   it("signs deterministically for the same secret, timestamp and body", () => {

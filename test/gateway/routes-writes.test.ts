@@ -267,6 +267,23 @@ describe("POST /v1/lots/{gtin}/{lot}/recall", () => {
     expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist"]);
   });
 
+  it("names dist-pharm as pending, not done, when the relay's SyncRecall fails its cross-channel query", async () => {
+    // The recall stamp is on the regulator's peer of mfr-dist; dist-pharm's mirror does not carry it.
+    t.ledger.on("packs:GetLot", (call, as) => ({
+      gtin: GTIN,
+      lot: "L1",
+      manufacturer: "ManufacturerMSP",
+      ...(as.mspId === "RegulatorMSP" && call.channel === "mfr-dist" ? { recall: {} } : {}),
+    }));
+    t.ledger.on("crosschannel:SyncRecall", () => {
+      throw new GatewayError("CONFLICT", "cross-channel query to mfr-dist failed (500): no peer");
+    });
+    const res = await t.app.inject({ method: "POST", url: `/v1/lots/${GTIN}/L1/recall`, headers: json(KEYS.quality), payload: { reason: "contamination" } });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist"]);
+    expect(res.json().pending.map((p: { channel: string; transaction: string }) => [p.channel, p.transaction])).to.deep.equal([["dist-pharm", "crosschannel:SyncRecall"]]);
+  });
+
   it("recalls on every channel holding the lot when the regulator asks", async () => {
     t.ledger.on("packs:GetLot", (call) => {
       if (call.channel === "dist-pharm") throw new GatewayError("NOT_FOUND", "no lot");

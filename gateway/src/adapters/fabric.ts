@@ -10,11 +10,12 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import { common } from "@hyperledger/fabric-protos";
 import { connect, EndorseError, hash, signers, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
-import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../ports/ledger.js";
+import type { ChannelName, EvaluateResult, LedgerCall, LedgerClient, LedgerHeights, SubmitResult } from "../ports/ledger.js";
 import { CHANNELS } from "../ports/ledger.js";
 import { endorsersFor } from "./endorsers.js";
 import { toGatewayError } from "./fabric-errors.js";
@@ -75,9 +76,29 @@ export class FabricLedgerClient implements LedgerClient {
   #loaded: Loaded | undefined;
   readonly #clients = new Map<string, grpc.Client>();
   readonly #gateways = new Map<string, Gateway>();
+  readonly #highest = new Map<string, bigint>();
+  readonly heights: LedgerHeights;
 
   constructor(options: FabricLedgerOptions) {
     this.#options = options;
+    this.heights = {
+      peerHeight: (as, channel) => this.#peerHeight(as, channel),
+      highestCommitted: (channel) => this.#highest.get(channel),
+      noteCommitted: (channel, blockNumber) => {
+        if (blockNumber > (this.#highest.get(channel) ?? -1n)) this.#highest.set(channel, blockNumber);
+      },
+    };
+  }
+
+  /** The height of the channel on the caller's own peer (qscc GetChainInfo, evaluated where the caller's Gateway connects). */
+  async #peerHeight(as: Principal, channel: ChannelName): Promise<bigint> {
+    const { gateway, peer } = this.#gatewayFor(as, { channel, transaction: "GetChainInfo" });
+    try {
+      const bytes = await gateway.getNetwork(channel).getContract("qscc").evaluateTransaction("GetChainInfo", channel);
+      return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+    } catch (err) {
+      throw toGatewayError(err, peer);
+    }
   }
 
   async evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult> {
@@ -114,6 +135,7 @@ export class FabricLedgerClient implements LedgerClient {
         const commit = await transaction.submit();
         const status = await commit.getStatus();
         if (status.successful) {
+          this.heights.noteCommitted(call.channel, status.blockNumber);
           return {
             result: decodeResult(transaction.getResult(), transactionId),
             transactionId,

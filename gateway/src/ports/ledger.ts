@@ -33,9 +33,24 @@ export interface SubmitResult extends EvaluateResult {
   readonly blockNumber: string;
 }
 
+/**
+ * Block heights, so that a caller can see another org's write: a write's
+ * answer names its block, a later request may name the block it must see.
+ */
+export interface LedgerHeights {
+  /** How many blocks the caller's own peer has committed on the channel (its last block is height - 1). */
+  peerHeight(as: Principal, channel: ChannelName): Promise<bigint>;
+  /** The highest block this gateway has seen committed on the channel by any peer (undefined: none yet). */
+  highestCommitted(channel: ChannelName): bigint | undefined;
+  /** Records a block known to be committed on the channel (a commit status, an event). */
+  noteCommitted(channel: ChannelName, blockNumber: bigint): void;
+}
+
 export interface LedgerClient {
   evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult>;
   submit(as: Principal, call: LedgerCall): Promise<SubmitResult>;
+  /** Block heights (absent in doubles that do not model blocks). */
+  readonly heights?: LedgerHeights;
   /** Resolves when every channel is reachable; rejects naming what is not. */
   ready(): Promise<void>;
   close(): void;

@@ -3,8 +3,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
-import { committedAnswer } from "./answers.js";
-import { Channel, ChannelQuery, Expiry, Gtin, LedgerRecord, Lot, LotParams, Reason, Serial, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
+import { committedAnswer, relayedAnswer } from "./answers.js";
+import { Channel, ChannelQuery, Expiry, Gtin, LedgerRecord, Lot, LotParams, Reason, Serial, RelayedWriteAnswer, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
 
 export const CommissionBody = Type.Object(
   { gtin: Gtin, lot: Lot, expiry: Expiry, serials: Type.Array(Serial, { minItems: 1, maxItems: 10_000 }) },
@@ -63,11 +63,9 @@ export const lotRoutes: FastifyPluginAsync<{ masterData: MasterDataService }> = 
         summary: "Recall a lot (irreversible), on every channel of the caller that holds it",
         params: LotParams,
         body: RecallBody,
-        response: { 200: Type.Object({ commits: Type.Array(writeAnswer(LedgerRecord)) }), ...errorResponses(404, 409) },
+        response: { 200: RelayedWriteAnswer, ...errorResponses(404, 409) },
       },
     },
-    async (request) => ({
-      commits: (await masterData.recallLot(principalOf(request), request.params.gtin, request.params.lot, request.body.reason)).map(committedAnswer),
-    }),
+    async (request) => relayedAnswer(await masterData.recallLot(principalOf(request), request.params.gtin, request.params.lot, request.body.reason)),
   );
 };

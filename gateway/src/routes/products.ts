@@ -3,8 +3,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
-import { committedAnswer } from "./answers.js";
-import { ChannelQuery, Gtin, GtinParams, LedgerRecord, Reason, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
+import { committedAnswer, relayedAnswer } from "./answers.js";
+import { ChannelQuery, Gtin, GtinParams, LedgerRecord, Reason, RelayedWriteAnswer, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
 
 const CentiCelsius = Type.Integer({ minimum: -8000, maximum: 8000, description: "integer centi-degrees Celsius" });
 const Range = Type.Object({ minCentiCelsius: CentiCelsius, maxCentiCelsius: CentiCelsius }, { additionalProperties: false });
@@ -59,11 +59,9 @@ export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
         summary: "Withdraw a GTIN (irreversible), on every channel that holds it",
         params: GtinParams,
         body: WithdrawBody,
-        response: { 200: Type.Object({ commits: Type.Array(writeAnswer(LedgerRecord)) }), ...errorResponses(404, 409) },
+        response: { 200: RelayedWriteAnswer, ...errorResponses(404, 409) },
       },
     },
-    async (request) => ({
-      commits: (await masterData.withdrawProduct(principalOf(request), request.params.gtin, request.body.reason)).map(committedAnswer),
-    }),
+    async (request) => relayedAnswer(await masterData.withdrawProduct(principalOf(request), request.params.gtin, request.body.reason)),
   );
 };

@@ -50,6 +50,20 @@ export function writeAnswer<T extends TSchema>(result: T) {
   });
 }
 
+/** Answer of a recall or withdrawal: the commits, and the channels the relay has not reached yet (retried until it does). */
+export const RelayedWriteAnswer = Type.Object({
+  commits: Type.Array(writeAnswer(LedgerRecord)),
+  pending: Type.Array(
+    Type.Object({
+      channel: Channel,
+      transaction: Type.String(),
+      since: Type.String({ description: "when the relay took the work on, ISO 8601" }),
+      attempts: Type.Integer(),
+      lastError: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
 export const ErrorAnswer = Type.Object(
   {
     code: Type.String(),

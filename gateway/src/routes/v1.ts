@@ -1,9 +1,13 @@
 /** Every /v1 resource of the gateway core, each in its own file. */
 import type { FastifyPluginAsync } from "fastify";
+import { principalOf } from "../auth/hook.js";
 import type { LedgerClient } from "../ports/ledger.js";
+import { LEDGER_BLOCK_HEADER, MIN_BLOCK_HEADER, ledgerBlockHeader, parseMinBlock, visibilityAwareLedger, waitForBlocks } from "../services/block-visibility.js";
+import { readChannels } from "../services/channels.js";
 import { HandOffService } from "../services/handoff.js";
 import { KeyLanes } from "../services/key-lanes.js";
 import { MasterDataService } from "../services/master-data.js";
+import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
 import { ShipmentService } from "../services/shipments.js";
 import { VerifyService } from "../services/verify.js";
@@ -19,12 +23,32 @@ import { whoamiRoutes } from "./whoami.js";
 
 export interface V1Options {
   ledger: LedgerClient;
+  /** The durable outbox worker that carries recalls and withdrawals onto channels the caller is not on. */
+  relay?: OutboxRelay;
+  /** Longest wait for the blocks an `X-Min-Block` header names (default 3 s). */
+  minBlockWaitMs?: number;
 }
 
-export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger }) => {
+export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw, relay, minBlockWaitMs = 3_000 }) => {
+  // A NOT_FOUND from a peer behind the channel is "not yet here" (503), not "does not exist".
+  const ledger = visibilityAwareLedger(raw);
+  // The caller's peer first reaches the blocks the request names, so a write elsewhere is visible here.
+  app.addHook("preHandler", async (request) => {
+    const header = request.headers[MIN_BLOCK_HEADER];
+    if (header === undefined) return;
+    const as = principalOf(request);
+    await waitForBlocks(ledger, as, parseMinBlock(header, readChannels(as, undefined)), minBlockWaitMs);
+  });
+  // Every write's answer names its block(s) in a header too, ready to be sent back as X-Min-Block.
+  app.addHook("preSerialization", async (_request, reply, payload) => {
+    const blocks = reply.statusCode < 300 ? ledgerBlockHeader(payload) : undefined;
+    if (blocks !== undefined) void reply.header(LEDGER_BLOCK_HEADER, blocks);
+    return payload;
+  });
+
   // One set of key lanes for the whole process, so no two writes to one key share a block.
   const lanes = new KeyLanes();
-  const masterData = new MasterDataService(ledger, lanes);
+  const masterData = new MasterDataService(ledger, lanes, relay ? { outbox: relay } : {});
   await app.register(whoamiRoutes);
   await app.register(partnerRoutes, { masterData });
   await app.register(productRoutes, { masterData });

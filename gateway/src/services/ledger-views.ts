@@ -1,6 +1,6 @@
 /** Reads across the caller's channels, and narrow views of the records the services need. */
 import type { Principal } from "../auth/principal.js";
-import { GatewayError, NotFoundError } from "../errors.js";
+import { GatewayError, NotFoundError, NotYetVisibleError } from "../errors.js";
 import type { ChannelName, LedgerCall, LedgerClient } from "../ports/ledger.js";
 
 export interface ChannelResult<T = unknown> {
@@ -8,25 +8,36 @@ export interface ChannelResult<T = unknown> {
   readonly result: T;
 }
 
-/** Evaluates the call on each channel; channels where it is NOT_FOUND are left out. */
+/**
+ * Evaluates the call on each channel; channels where it is NOT_FOUND (or not
+ * yet visible on a peer that is behind) are left out. Found nowhere while some
+ * channel's peer is behind: that channel's NotYetVisibleError (503).
+ */
 export async function readEverywhere(
   ledger: LedgerClient,
   as: Principal,
   channels: readonly ChannelName[],
   call: Omit<LedgerCall, "channel">,
 ): Promise<ChannelResult[]> {
+  let notYetVisible: NotYetVisibleError | undefined;
   const answers = await Promise.all(
     channels.map(async (channel) => {
       try {
         const { result } = await ledger.evaluate(as, { ...call, channel });
         return { channel, result };
       } catch (err) {
+        if (err instanceof NotYetVisibleError) {
+          notYetVisible ??= err;
+          return undefined;
+        }
         if (err instanceof GatewayError && err.code === "NOT_FOUND") return undefined;
         throw err;
       }
     }),
   );
-  return answers.filter((a): a is ChannelResult => a !== undefined);
+  const found = answers.filter((a): a is ChannelResult => a !== undefined);
+  if (found.length === 0 && notYetVisible) throw notYetVisible;
+  return found;
 }
 
 /** The first channel (in the given order) where the call finds something; 404 otherwise. */

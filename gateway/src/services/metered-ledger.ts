@@ -28,6 +28,7 @@ export function meteredLedger(inner: LedgerClient, registry: MetricsRegistry): L
   return {
     evaluate: (as: Principal, call: LedgerCall): Promise<EvaluateResult> => timed("evaluate", call, () => inner.evaluate(as, call)),
     submit: (as: Principal, call: LedgerCall): Promise<SubmitResult> => timed("submit", call, () => inner.submit(as, call)),
+    ...(inner.heights ? { heights: inner.heights } : {}),
     ready: () => inner.ready(),
     close: () => inner.close(),
   };

@@ -90,6 +90,21 @@ export class Histogram implements Metric {
   }
 }
 
+/** A value read when /metrics is rendered (e.g. a queue's depth), one series per label set. */
+export class Gauge implements Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly read: () => readonly { labels: Labels; value: number }[],
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const { labels, value } of this.read()) lines.push(`${withLabels(this.name, labelKey(labels))} ${value}`);
+    return lines.join("\n");
+  }
+}
+
 export class MetricsRegistry {
   readonly #metrics: Metric[] = [];
 
@@ -101,6 +116,12 @@ export class MetricsRegistry {
 
   histogram(name: string, help: string, buckets: readonly number[]): Histogram {
     const metric = new Histogram(name, help, buckets);
+    this.#metrics.push(metric);
+    return metric;
+  }
+
+  gauge(name: string, help: string, read: Gauge["read"]): Gauge {
+    const metric = new Gauge(name, help, read);
     this.#metrics.push(metric);
     return metric;
   }

@@ -49,10 +49,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number; minBlockWaitMs?: number } = {},
+): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
   const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
-  const config = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
+  const sized = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
+  const config = options.minBlockWaitMs === undefined ? sized : { ...sized, fabric: { ...sized.fabric, minBlockWaitMs: options.minBlockWaitMs } };
   const ledger = options.ledger ?? new FakeLedger();
   const idempotency = new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({

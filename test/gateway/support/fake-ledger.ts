@@ -1,6 +1,6 @@
 /** An in-memory LedgerClient that records calls and answers from a script. */
 import type { Principal } from "../../../gateway/src/auth/principal.js";
-import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
+import type { ChannelName, EvaluateResult, LedgerCall, LedgerClient, LedgerHeights, SubmitResult } from "../../../gateway/src/ports/ledger.js";
 
 export interface RecordedCall {
   kind: "evaluate" | "submit";
@@ -15,6 +15,20 @@ export class FakeLedger implements LedgerClient {
   readonly #handlers = new Map<string, Handler>();
   #down: Error | undefined;
   #tx = 0;
+  readonly #highest = new Map<string, bigint>();
+  /** Each org's peer height by channel, as `peerHeights.set("PharmacyMSP/dist-pharm", 5n)`; 0 when unset. */
+  readonly peerHeights = new Map<string, bigint>();
+  readonly heightQueries: string[] = [];
+  readonly heights: LedgerHeights = {
+    peerHeight: async (as, channel: ChannelName) => {
+      this.heightQueries.push(`${as.mspId}/${channel}`);
+      return this.peerHeights.get(`${as.mspId}/${channel}`) ?? 0n;
+    },
+    highestCommitted: (channel) => this.#highest.get(channel),
+    noteCommitted: (channel, blockNumber) => {
+      if (blockNumber > (this.#highest.get(channel) ?? -1n)) this.#highest.set(channel, blockNumber);
+    },
+  };
 
   /** Answers `transaction` (on any channel) with the handler's value, or throws what it throws. */
   on(transaction: string, handler: Handler): this {

@@ -64,6 +64,7 @@ describe("event pipeline on the real network", function () {
       initialDelayMs: 100,
       maxDelayMs: 1_000,
       timeoutMs: 5_000,
+      development: true,
     });
     dispatcher.attach(hub);
     app = Fastify();

@@ -15,6 +15,8 @@ import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotenc
 import { buildApp } from "../../../gateway/src/app.js";
 import { FileApiKeyStore } from "../../../gateway/src/auth/api-keys.js";
 import { loadConfig, type Config } from "../../../gateway/src/config.js";
+import type { LedgerClient } from "../../../gateway/src/ports/ledger.js";
+import type { OutboxRelay } from "../../../gateway/src/services/outbox-relay.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
@@ -42,7 +44,14 @@ function readPlainKeys(file: string): Record<string, string> {
   return keys;
 }
 
-export async function startGateway(): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Wraps the real Fabric adapter (e.g. to inject one failure while the rest stays real). */
+  wrapLedger?: (ledger: LedgerClient) => LedgerClient;
+  /** The durable outbox worker, given its state folder (default: none, the relay's in-memory outbox). */
+  relay?: (stateDir: string) => OutboxRelay;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
   const networkFile = path.join(dataDir, "network.json");
   if (!existsSync(networkFile)) {
@@ -62,7 +71,14 @@ export async function startGateway(): Promise<Gateway> {
     mvccRetries: config.fabric.mvccRetries,
   });
   const idempotency = new SqliteIdempotencyStore(path.join(stateDir, "idempotency.db"));
-  const app: FastifyInstance = await buildApp({ config, keys: new FileApiKeyStore(config.keysFile), idempotency, ledger });
+  const relay = options.relay?.(stateDir);
+  const app: FastifyInstance = await buildApp({
+    config,
+    keys: new FileApiKeyStore(config.keysFile),
+    idempotency,
+    ledger: options.wrapLedger ? options.wrapLedger(ledger) : ledger,
+    ...(relay ? { relay } : {}),
+  });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -72,6 +88,8 @@ export async function startGateway(): Promise<Gateway> {
     keys: readPlainKeys(path.join(stateDir, "api-keys.txt")),
     env,
     async close() {
+      await relay?.stop();
+      relay?.outbox.close();
       await app.close();
       ledger.close();
       idempotency.close();

@@ -58,6 +58,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = toGatewayError(error);
     if (known) {
       if (known.status >= 500) request.log.warn({ err: error }, "dependency failure");
+      if (known.retryAfterSeconds !== undefined) void reply.header("retry-after", String(known.retryAfterSeconds));
       return reply.code(known.status).type("application/json; charset=utf-8").send(known.toBody());
     }
     request.log.error({ err: error }, "unexpected error");

@@ -1,0 +1,126 @@
+/**
+ * Reading another org's write: the block a write committed in, named in its
+ * answer; a request naming the block it must see; a miss on a peer that is
+ * behind answered 503, not 404.
+ */
+import { expect } from "chai";
+import { GatewayError } from "../../gateway/src/errors.js";
+import { ledgerBlockHeader, parseMinBlock } from "../../gateway/src/services/block-visibility.js";
+import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
+
+const GTIN = "09521234543213";
+const PACKS = [{ gtin: GTIN, serial: "SN1" }];
+const json = (key: string, extra: Record<string, string> = {}) => ({ "x-api-key": key, "content-type": "application/json", ...extra });
+
+describe("block numbers of writes and X-Min-Block", () => {
+  let t: TestApp;
+  let shipmentVisible: boolean;
+  beforeEach(async () => {
+    t = await buildTestApp({ minBlockWaitMs: 300 });
+    shipmentVisible = true;
+    t.ledger
+      .on("shipments:Ship", () => ({ shipmentId: "S1", status: "IN_TRANSIT" }))
+      .on("shipments:GetShipment", () => {
+        if (!shipmentVisible) throw new GatewayError("NOT_FOUND", "shipment S1 not found", { field: "shipmentId" });
+        return { shipmentId: "S1", shipper: "DistributorMSP", consignee: "PharmacyMSP", status: "IN_TRANSIT", packs: PACKS };
+      })
+      .on("shipments:Receive", () => ({ status: "RECEIVED" }));
+  });
+  afterEach(async () => t.close());
+
+  const ship = () =>
+    t.app.inject({ method: "POST", url: "/v1/shipments", headers: json(KEYS.distributor), payload: { shipmentId: "S1", consignee: "PharmacyMSP", packs: PACKS } });
+  const receive = (headers: Record<string, string> = {}) =>
+    t.app.inject({ method: "POST", url: "/v1/shipments/S1/receive", headers: json(KEYS.pharmacy, headers), payload: { packs: PACKS } });
+
+  it("answers a write with its block in the body and in X-Ledger-Block", async () => {
+    const res = await ship();
+    expect(res.statusCode).to.equal(201);
+    expect(res.headers["x-ledger-block"]).to.equal(`dist-pharm:${res.json().blockNumber}`);
+  });
+
+  it("waits for the consignee's peer to reach the named block before receiving", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 7n);
+    shipmentVisible = false;
+    setTimeout(() => {
+      t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 8n);
+      shipmentVisible = true;
+    }, 60);
+    const res = await receive({ "x-min-block": "dist-pharm:7" });
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(t.ledger.heightQueries.filter((q) => q === "PharmacyMSP/dist-pharm").length).to.be.greaterThan(1);
+  });
+
+  it("answers 503 with Retry-After when the peer does not reach the named block in time, and writes nothing", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 3n);
+    const res = await receive({ "x-min-block": "dist-pharm:9" });
+    expect(res.statusCode).to.equal(503);
+    expect(res.headers["retry-after"]).to.equal("1");
+    expect(res.json().message).to.match(/did not reach block 9/);
+    expect(t.ledger.submitted()).to.have.length(0);
+  });
+
+  it("answers a NOT_FOUND on a peer behind a block the gateway saw committed with 503, not 404", async () => {
+    const shipped = await ship();
+    t.ledger.heights.noteCommitted("dist-pharm", BigInt(shipped.json().blockNumber as string));
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", BigInt(shipped.json().blockNumber as string));
+    shipmentVisible = false;
+    const res = await receive();
+    expect(res.statusCode).to.equal(503);
+    expect(res.headers["retry-after"]).to.equal("1");
+    expect(res.json().code).to.equal("UNAVAILABLE");
+  });
+
+  it("keeps 404 for a NOT_FOUND on a peer that has every block the gateway knows of", async () => {
+    t.ledger.heights.noteCommitted("dist-pharm", 4n);
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 5n);
+    shipmentVisible = false;
+    const res = await receive();
+    expect(res.statusCode).to.equal(404);
+  });
+
+  it("refuses a malformed X-Min-Block or a channel the caller is not on with 400 naming the header", async () => {
+    const bad = await receive({ "x-min-block": "dist-pharm" });
+    expect(bad.statusCode).to.equal(400);
+    expect(bad.json().field).to.equal("X-Min-Block");
+    const foreign = await receive({ "x-min-block": "mfr-dist:3" });
+    expect(foreign.statusCode).to.equal(400);
+    expect(foreign.json().message).to.match(/mfr-dist is not a channel of the caller/);
+  });
+});
+
+describe("block header values", () => {
+  it("names the highest block per channel of a recall's commits", () => {
+    const commit = (channel: string, blockNumber: string) => ({ channel, blockNumber, transactionId: "t", result: {} });
+    expect(ledgerBlockHeader({ commits: [commit("mfr-dist", "9"), commit("dist-pharm", "4"), commit("mfr-dist", "12")], pending: [] })).to.equal(
+      "mfr-dist:12, dist-pharm:4",
+    );
+    expect(ledgerBlockHeader({ channel: "mfr-dist", result: {} })).to.equal(undefined);
+  });
+
+  it("parses several channels in one X-Min-Block", () => {
+    expect(parseMinBlock("mfr-dist:3, dist-pharm:18", ["mfr-dist", "dist-pharm"])).to.deep.equal([
+      { channel: "mfr-dist", block: 3n },
+      { channel: "dist-pharm", block: 18n },
+    ]);
+  });
+});
+
+describe("a block a client names", () => {
+  it("is not taken as committed, so naming a far block does not turn later misses into 503", async () => {
+    const t = await buildTestApp({ minBlockWaitMs: 50 });
+    try {
+      t.ledger.on("shipments:GetShipment", () => {
+        throw new GatewayError("NOT_FOUND", "shipment S9 not found");
+      });
+      t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 5n);
+      const headers = { "x-api-key": KEYS.pharmacy };
+      const far = await t.app.inject({ method: "GET", url: "/v1/shipments/S9", headers: { ...headers, "x-min-block": "dist-pharm:999999" } });
+      expect(far.statusCode).to.equal(503);
+      const later = await t.app.inject({ method: "GET", url: "/v1/shipments/S9", headers });
+      expect(later.statusCode).to.equal(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
