@@ -1,5 +1,4 @@
 /** Starts the gateway: load the configuration, build the adapters and the app, listen. */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
@@ -7,6 +6,7 @@ import { newFabricBlockSource, newFabricEventSource } from "./adapters/fabric-ev
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
+import { privateDir } from "./adapters/private-files.js";
 import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { buildApp } from "./app.js";
 import { FileApiKeyStore } from "./auth/api-keys.js";
@@ -28,7 +28,8 @@ const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId)
 async function main(): Promise<void> {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
   const config = loadConfigFromProcess(repoRoot);
-  mkdirSync(path.join(config.stateDir, "checkpoints"), { recursive: true });
+  privateDir(config.stateDir);
+  privateDir(path.join(config.stateDir, "checkpoints"));
 
   const ledger = new FabricLedgerClient({
     networkFile: config.networkFile,
