@@ -1,6 +1,6 @@
 /** Builds the gateway in process with fakes behind the ports. */
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../../gateway/src/app.js";
+import { buildApp, type AppDeps } from "../../../gateway/src/app.js";
 import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
 import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
 import { loadConfig } from "../../../gateway/src/config.js";
@@ -49,7 +49,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } = {}): Promise<TestApp> {
+/** Route groups and settings a test adds to the app (documents, events, evm, limits...). */
+export type TestAppOptions = { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
   const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
   const config = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
@@ -62,6 +65,9 @@ export async function buildTestApp(options: { probes?: ReadinessProbe[]; ledger?
     ledger,
     probes: options.probes ?? [],
     probeTimeoutMs: 200,
+    ...(options.documents ? { documents: options.documents } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.evm ? { evm: options.evm } : {}),
   });
   await app.ready();
   return {
