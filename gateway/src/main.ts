@@ -16,7 +16,7 @@ import { EventHub } from "./events/hub.js";
 import { EventListener } from "./events/listener.js";
 import { WebhookDispatcher } from "./events/webhooks.js";
 import { CHANNELS, type ChannelName } from "./ports/ledger.js";
-import type { ReadinessProbe } from "./routes/health.js";
+import { NotConfiguredError, type ReadinessProbe } from "./routes/health.js";
 import type { EvmRoutesOptions } from "./routes/evm.js";
 import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     probes.push({ name: "evm", check: () => connection.ping() });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    probes.push({ name: "evm", check: async () => Promise.reject(new Error(`${reason} (restart the gateway once it is deployed)`)) });
+    probes.push({ name: "evm", check: async () => Promise.reject(new NotConfiguredError(`${reason} (restart the gateway once it is deployed)`)) });
   }
 
   const app = await buildApp({

@@ -42,6 +42,12 @@ export interface UploadRequest {
   readonly contentType: string;
   readonly confidential: boolean;
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * Called once every byte is stored and before anything reaches the ledger,
+   * with the plain content's sha256 and size; throwing stops the upload (what
+   * this request pinned is unpinned). The route claims its Idempotency-Key here.
+   */
+  readonly beforeAnchor?: (received: { readonly sha256: string; readonly size: number }) => void;
 }
 
 export interface UploadResult extends DocumentRecord {
@@ -128,8 +134,14 @@ export class DocumentsService {
     const sha256 = plainHash.digest("hex");
     return this.#pins.run([stored.cid], async () => {
       const ownPin = await this.#store.pin(stored.cid);
+      // Set before the call: a key write that failed on the way back may still have committed.
+      let keySent = false;
       try {
-        if (key !== undefined) await this.#ledger.putKey(as, request.channel, stored.cid, key);
+        request.beforeAnchor?.({ sha256, size: plainSize });
+        if (key !== undefined) {
+          keySent = true;
+          await this.#ledger.putKey(as, request.channel, stored.cid, key);
+        }
         const { record, transactionId } = await this.#ledger.anchor(as, request.channel, {
           sha256,
           cid: stored.cid,
@@ -139,7 +151,7 @@ export class DocumentsService {
         });
         return { ...record, size: plainSize, storedSize: stored.size, transactionId };
       } catch (error) {
-        await this.#forget(as, request.channel, stored.cid, { ownPin, hadKey: key !== undefined });
+        await this.#forget(as, request.channel, stored.cid, { ownPin, hadKey: keySent });
         throw error;
       }
     });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp, type AppDeps } from "../../../gateway/src/app.js";
 import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
 import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
-import { loadConfig } from "../../../gateway/src/config.js";
+import { loadConfig, type Config } from "../../../gateway/src/config.js";
 import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
 import type { ReadinessProbe } from "../../../gateway/src/routes/health.js";
 import { FakeLedger } from "./fake-ledger.js";
@@ -50,12 +50,23 @@ export interface TestApp {
 }
 
 /** Route groups and settings a test adds to the app (documents, events, evm, limits...). */
-export type TestAppOptions = { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number } & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
+export type TestAppOptions = {
+  probes?: ReadinessProbe[];
+  ledger?: FakeLedger;
+  bodyLimitBytes?: number;
+  limits?: Partial<Config["limits"]>;
+  exposure?: Partial<Config["exposure"]>;
+} & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
   const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
-  const config = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
+  const config: Config = {
+    ...base,
+    server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes ?? base.server.bodyLimitBytes },
+    limits: { ...base.limits, ...options.limits },
+    exposure: { ...base.exposure, ...options.exposure },
+  };
   const ledger = options.ledger ?? new FakeLedger();
   const idempotency = new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({
