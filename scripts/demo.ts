@@ -51,7 +51,9 @@ function loadKeys(): Record<Who, string> {
   try {
     text = readFileSync(keysFile, "utf8");
   } catch {
-    throw new Error(`no API keys at ${keysFile}; start the system first (npm start), which creates them`);
+    throw new Error(
+      `no API keys at ${keysFile}; the first npm start writes them there once (if the file was deleted, issue new ones with npx tsx scripts/gateway/create-keys.ts --rotate)`,
+    );
   }
   const all = latestKeys(text);
   const out = {} as Record<Who, string>;

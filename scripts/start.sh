@@ -4,7 +4,7 @@
 #   2. Fabric network (binaries from the release archives on first run), chaincode deployed
 #   3. Kubo (IPFS; built from its Go module on first run)
 #   4. Hardhat node with SupplyChain.sol deployed
-#   5. one API key per org user (only for users that have none)
+#   5. one API key per org user that has none (a new key is shown once; only hashes are kept)
 #   6. the gateway (REST, /docs, /scan), built when its sources changed
 # Ctrl-C stops every process this command started. State stays in
 # ${RXTRACE_DATA:-<repo>/.rxtrace}, so a second `npm start` resumes with the
@@ -192,7 +192,8 @@ rxtrace is up.
   API docs       $base/docs
   Scan page      $base/scan
   Health         $base/readyz
-  API keys       $RXTRACE_DATA/gateway/api-keys.txt   (one per org user; tab-separated: org, user, role, key id, key)
+  API keys       $RXTRACE_DATA/gateway/api-keys.txt   (keys issued by this start, if any: give each to its user, then delete the file;
+                 only hashes are kept, a lost key is replaced with: npx tsx scripts/gateway/create-keys.ts --rotate)
   Logs           $LOGS/
   Demo data      npm run demo   (in another terminal, while this runs)
 Press Ctrl-C to stop everything this command started. Data stays in $RXTRACE_DATA.

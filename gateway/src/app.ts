@@ -2,12 +2,15 @@
  * buildApp(deps) assembles the HTTP application from its dependencies, so
  * tests build it with fakes behind the ports and main.ts with real adapters.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { ApiKeyStore } from "./auth/api-keys.js";
 import { installAuth, API_PREFIX } from "./auth/hook.js";
 import type { Config } from "./config.js";
+import { GatewayError } from "./errors.js";
 import type { IdempotencyStore } from "./ports/idempotency.js";
 import type { LedgerClient } from "./ports/ledger.js";
 import { auditRoutes, type AuditRoutesOptions } from "./routes/audit.js";
@@ -62,6 +65,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ledger = meteredLedger(deps.ledger, registry);
   deps.relay?.installMetrics(registry);
 
+  // Security headers on every answer, errors included (its hook runs before authentication's).
+  // The scan page sends its own, stricter Content-Security-Policy, which replaces this one.
+  await app.register(helmet, { global: true });
+
+  // Authentication and the rate limit come before every route, /docs included.
+  installAuth(app, deps.keys, {
+    keyOnly: [...(deps.config.exposure.metrics === "apiKey" ? ["/metrics"] : []), ...(deps.config.exposure.docs === "apiKey" ? ["/docs"] : [])],
+  });
+  const { requestsPerMinute } = deps.config.limits;
+  if (requestsPerMinute > 0) {
+    // A route-level hook, so it runs after authentication and counts per API key, not per address behind one proxy.
+    await app.register(rateLimit, {
+      global: true,
+      max: requestsPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request: FastifyRequest) => (request.principal ? `key:${request.principal.keyId}` : `address:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new GatewayError("RATE_LIMITED", `too many requests: at most ${context.max} per minute for this API key; retry in ${context.after}`, {
+          details: { limitPerMinute: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+        }),
+    });
+  }
+
   await app.register(swagger, {
     openapi: {
       openapi: "3.0.3",
@@ -70,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: "1.0.0",
         description:
           "REST API of the rxtrace pharmaceutical supply-chain network. Every /v1 call needs an API key " +
-          "(header x-api-key or Authorization: Bearer). Errors answer { code, message, field?, transactionId? }.",
+          "(header x-api-key or Authorization: Bearer). Errors answer a flat { code, message, field?, transactionId?, details? }; 429 RATE_LIMITED carries Retry-After.",
       },
       components: {
         securitySchemes: {
@@ -83,7 +109,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  installAuth(app, deps.keys);
   installIdempotency(app, deps.idempotency);
 
   const probes: ReadinessProbe[] = [{ name: "fabric", check: () => ledger.ready() }, ...(deps.probes ?? [])];
@@ -97,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });
-  if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, ...deps.events });
+  if (deps.events) await app.register(eventRoutes, { prefix: API_PREFIX, streamsPerKey: deps.config.limits.eventStreamsPerKey, ...deps.events });
   if (deps.evm) await app.register(evmRoutes, { prefix: API_PREFIX, ...deps.evm });
   return app;
 }

@@ -31,6 +31,26 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    limits: Type.Object(
+      {
+        /**
+         * Requests one API key may make per minute (per client address on
+         * routes without a key); above it 429 with Retry-After. 0 turns it off.
+         */
+        requestsPerMinute: Type.Integer({ minimum: 0 }),
+        /** Server-Sent Events streams one API key may hold open at once; one more answers 429. */
+        eventStreamsPerKey: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Who may read the operational endpoints: anyone, or any holder of a valid API key (whatever its role). */
+    exposure: Type.Object(
+      {
+        metrics: Type.Union([Type.Literal("public"), Type.Literal("apiKey")]),
+        docs: Type.Union([Type.Literal("public"), Type.Literal("apiKey")]),
+      },
+      { additionalProperties: false },
+    ),
     /** Root of all runtime state ($RXTRACE_DATA). */
     dataDir: Type.String({ minLength: 1 }),
     /** What the network publishes for clients: peers, channels, users. */
@@ -126,6 +146,8 @@ function defaults(dataDir: string): Static<typeof ConfigSchema> {
   const stateDir = path.join(dataDir, "gateway");
   return {
     server: { host: "127.0.0.1", port: 3000, bodyLimitBytes: 1024 * 1024, logLevel: "info" },
+    limits: { requestsPerMinute: 1200, eventStreamsPerKey: 4 },
+    exposure: { metrics: "public", docs: "public" },
     dataDir,
     networkFile: path.join(dataDir, "network.json"),
     keysFile: path.join(stateDir, "keys.json"),
@@ -196,6 +218,8 @@ export function loadConfig(env: Env, repoRoot: string): Config {
   if (port !== undefined) server.port = port;
   if (env.RXTRACE_GATEWAY_LOG_LEVEL) server.logLevel = env.RXTRACE_GATEWAY_LOG_LEVEL;
   const overrides: Record<string, unknown> = { server };
+  const rate = envInteger(env, "RXTRACE_GATEWAY_RATE_LIMIT");
+  if (rate !== undefined) overrides.limits = { requestsPerMinute: rate };
   if (env.RXTRACE_KUBO_API) overrides.ipfs = { apiUrl: env.RXTRACE_KUBO_API };
   merged = merge(merged, overrides);
 

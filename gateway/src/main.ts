@@ -1,5 +1,4 @@
 /** Starts the gateway: load the configuration, build the adapters and the app, listen. */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
@@ -8,6 +7,7 @@ import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
 import { SqliteOutbox } from "./adapters/outbox-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
+import { privateDir } from "./adapters/private-files.js";
 import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { buildApp } from "./app.js";
 import { FileApiKeyStore } from "./auth/api-keys.js";
@@ -18,7 +18,7 @@ import { EventListener } from "./events/listener.js";
 import { relayAlertPublisher } from "./events/relay-alerts.js";
 import { WebhookDispatcher } from "./events/webhooks.js";
 import { CHANNELS, type ChannelName } from "./ports/ledger.js";
-import type { ReadinessProbe } from "./routes/health.js";
+import { NotConfiguredError, type ReadinessProbe } from "./routes/health.js";
 import type { EvmRoutesOptions } from "./routes/evm.js";
 import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
@@ -31,7 +31,8 @@ const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId)
 async function main(): Promise<void> {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
   const config = loadConfigFromProcess(repoRoot);
-  mkdirSync(path.join(config.stateDir, "checkpoints"), { recursive: true });
+  privateDir(config.stateDir);
+  privateDir(path.join(config.stateDir, "checkpoints"));
 
   const ledger = new FabricLedgerClient({
     networkFile: config.networkFile,
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     probes.push({ name: "evm", check: () => connection.ping() });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    probes.push({ name: "evm", check: async () => Promise.reject(new Error(`${reason} (restart the gateway once it is deployed)`)) });
+    probes.push({ name: "evm", check: async () => Promise.reject(new NotConfiguredError(`${reason} (restart the gateway once it is deployed)`)) });
   }
 
   const app = await buildApp({

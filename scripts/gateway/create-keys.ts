@@ -1,22 +1,27 @@
 /**
  * API keys for the gateway, one per org user in network.json (each org's
- * client users and its admin). Only sha256 hashes go to keys.json; the plain
- * keys are written once to api-keys.txt (mode 0600) and never again.
+ * client users and its admin). Only sha256 hashes are kept (keys.json). A new
+ * plain key is shown once: the keys issued by one run replace the content of
+ * api-keys.txt (mode 0600), which the user is told to hand out and delete, or
+ * go to stdout with --stdout. Keys issued earlier are never written again,
+ * and a revoked key's line is taken out of api-keys.txt.
  *
  *   npx tsx scripts/gateway/create-keys.ts            create keys for users that have none
  *   npx tsx scripts/gateway/create-keys.ts --rotate   revoke every active key and issue new ones
+ *   ... [--rotate] --stdout                           print the new keys instead of writing api-keys.txt
  *   npx tsx scripts/gateway/create-keys.ts revoke ID  revoke one key (its id, or MSPID/user)
  *   npx tsx scripts/gateway/create-keys.ts list       list keys (ids, users, state; no secrets)
  *
  * RXTRACE_DATA (default <repo>/.rxtrace) locates network.json and gateway/.
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateApiKey, hashApiKey, parseKeyFile, type ApiKeyRecord, type KeyFile } from "../../gateway/src/auth/api-keys.js";
 import { isMspId, isRole } from "../../gateway/src/auth/principal.js";
 import { readNetworkDescription } from "../../gateway/src/adapters/fabric-network.js";
+import { PRIVATE_FILE_MODE, privateDir, privateFile } from "../../gateway/src/adapters/private-files.js";
 import { loadConfigFromProcess } from "../../gateway/src/config.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -28,18 +33,35 @@ function readKeys(): KeyFile {
   return parseKeyFile(JSON.parse(readFileSync(config.keysFile, "utf8")));
 }
 
+/** Writes a whole file owner-only, by rename so a reader never sees half of it. */
+function writePrivate(file: string, content: string): void {
+  privateDir(path.dirname(file));
+  const tmp = `${file}.tmp`;
+  privateFile(tmp);
+  writeFileSync(tmp, content, { mode: PRIVATE_FILE_MODE });
+  renameSync(tmp, file);
+}
+
 function writeKeys(file: KeyFile): void {
-  mkdirSync(path.dirname(config.keysFile), { recursive: true });
-  const tmp = `${config.keysFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify(file, null, 2) + "\n", { mode: 0o600 });
-  renameSync(tmp, config.keysFile);
+  writePrivate(config.keysFile, JSON.stringify(file, null, 2) + "\n");
+}
+
+const PLAIN_HEADER = "# mspId\tuser\trole\tkeyId\tkey: shown once, only their sha256 are kept; give each key to its user, then delete this file\n";
+
+/** Takes the lines of keys that are no longer active out of api-keys.txt. */
+function prunePlainFile(file: KeyFile): void {
+  if (!existsSync(plainFile)) return;
+  const activeIds = new Set(file.keys.filter(active).map((k) => k.id));
+  const lines = readFileSync(plainFile, "utf8").split("\n");
+  const kept = lines.filter((line) => line.startsWith("#") || line.trim() === "" || activeIds.has(line.split("\t")[3] ?? ""));
+  if (kept.length !== lines.length) writePrivate(plainFile, kept.join("\n"));
 }
 
 function active(record: ApiKeyRecord): boolean {
   return !record.revokedAt;
 }
 
-function create(rotate: boolean): void {
+function create(rotate: boolean, toStdout: boolean): void {
   const network = readNetworkDescription(config.networkFile);
   const file = readKeys();
   const now = new Date().toISOString();
@@ -58,13 +80,22 @@ function create(rotate: boolean): void {
     }
   }
   writeKeys(file);
-  if (issued.length > 0) {
-    mkdirSync(path.dirname(plainFile), { recursive: true });
-    if (!existsSync(plainFile)) writeFileSync(plainFile, "# mspId\tuser\trole\tkeyId\tkey (shown once; only hashes are kept)\n", { mode: 0o600 });
-    appendFileSync(plainFile, issued.join("\n") + "\n");
-    chmodSync(plainFile, 0o600);
+  if (issued.length === 0) {
+    prunePlainFile(file);
+    process.stdout.write(`no new key: every org user has one (only their sha256 are kept, in ${config.keysFile}); a lost key is replaced with --rotate\n`);
+    return;
   }
-  process.stdout.write(`${issued.length} key(s) issued; hashes in ${config.keysFile}; plain keys appended to ${plainFile}\n`);
+  if (toStdout) {
+    process.stdout.write(PLAIN_HEADER.replace(", then delete this file", "") + issued.join("\n") + "\n");
+    process.stderr.write(`${issued.length} key(s) issued and printed above, this once; only their sha256 are kept, in ${config.keysFile}\n`);
+    prunePlainFile(file);
+    return;
+  }
+  writePrivate(plainFile, PLAIN_HEADER + issued.join("\n") + "\n");
+  process.stdout.write(
+    `${issued.length} key(s) issued; only their sha256 are kept, in ${config.keysFile}.\n` +
+      `The plain keys are in ${plainFile} (0600), shown this once: give each to its user, then delete the file.\n`,
+  );
 }
 
 function revoke(which: string): void {
@@ -74,6 +105,7 @@ function revoke(which: string): void {
   const now = new Date().toISOString();
   for (const k of matches) k.revokedAt = now;
   writeKeys(file);
+  prunePlainFile(file);
   process.stdout.write(`revoked ${matches.map((k) => k.id).join(", ")}\n`);
 }
 
@@ -84,11 +116,13 @@ function list(): void {
 }
 
 try {
-  const [command, arg] = process.argv.slice(2);
-  if (command === undefined || command === "--rotate") create(command === "--rotate");
+  const args = process.argv.slice(2);
+  const toStdout = args.includes("--stdout");
+  const [command, arg] = args.filter((a) => a !== "--stdout");
+  if (command === undefined || command === "--rotate") create(command === "--rotate", toStdout);
   else if (command === "revoke" && arg) revoke(arg);
   else if (command === "list") list();
-  else throw new Error("usage: create-keys.ts [--rotate] | revoke <keyId|MSPID/user> | list");
+  else throw new Error("usage: create-keys.ts [--rotate] [--stdout] | revoke <keyId|MSPID/user> | list");
 } catch (err) {
   process.stderr.write(`create-keys: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

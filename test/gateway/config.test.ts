@@ -20,6 +20,24 @@ describe("configuration", () => {
     expect(config.server.port).to.equal(3100);
   });
 
+  it("limits each key's requests and streams, and keeps /metrics and /docs public, by default; the rate limit comes from the environment", () => {
+    const defaults = loadConfig({}, "/repo");
+    const unlimited = loadConfig({ RXTRACE_GATEWAY_RATE_LIMIT: "0" }, "/repo");
+
+    expect(defaults.limits).to.deep.equal({ requestsPerMinute: 1200, eventStreamsPerKey: 4 });
+    expect(defaults.exposure).to.deep.equal({ metrics: "public", docs: "public" });
+    expect(unlimited.limits.requestsPerMinute).to.equal(0);
+    expect(() => loadConfig({ RXTRACE_GATEWAY_RATE_LIMIT: "lots" }, "/repo")).to.throw(ConfigError, /RXTRACE_GATEWAY_RATE_LIMIT/);
+  });
+
+  it("rejects an exposure other than public or apiKey naming its path", () => {
+    const dir = tempDir("rxtrace-cfg-");
+    const file = path.join(dir, "gateway.json");
+    writeFileSync(file, JSON.stringify({ exposure: { metrics: "private" } }));
+
+    expect(() => loadConfig({ RXTRACE_GATEWAY_CONFIG: file }, "/repo")).to.throw(ConfigError, /exposure\.metrics/);
+  });
+
   it("merges a JSON config file over the defaults", () => {
     const dir = tempDir("rxtrace-cfg-");
     const file = path.join(dir, "gateway.json");

@@ -16,6 +16,7 @@ export const regulator: Principal = { keyId: "k-reg", user: "auditor", mspId: "R
 /** A content store in memory; the "CID" is derived from the bytes. */
 export class MemoryContentStore implements ContentStore {
   readonly blobs = new Map<string, Buffer>();
+  /** Like Kubo's pins: one per CID, not reference-counted. */
   readonly pinned = new Set<string>();
   down = false;
 
@@ -32,8 +33,13 @@ export class MemoryContentStore implements ContentStore {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const cid = `bafk${sha256.slice(0, 52)}`;
     this.blobs.set(cid, bytes);
-    this.pinned.add(cid);
     return { cid, sha256, size };
+  }
+
+  async pin(cid: string): Promise<boolean> {
+    if (this.pinned.has(cid)) return false;
+    this.pinned.add(cid);
+    return true;
   }
 
   async get(cid: string): Promise<Uint8Array> {

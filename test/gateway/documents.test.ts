@@ -74,6 +74,45 @@ describe("documents service", () => {
       expect(ledger.keys.size).to.equal(0);
       expect(ledger.anchors).to.have.length(0);
     });
+
+    it("keeps the pin of an anchored document when the same bytes are uploaded again and anchoring fails", async () => {
+      const first = await upload(chunks("certificate of analysis"));
+
+      const error = await upload(chunks("certificate of analysis")).catch((e: unknown) => e);
+
+      expect(error).to.be.instanceOf(GatewayError).with.property("code", "ALREADY_EXISTS");
+      expect(store.pinned.has(first.cid)).to.be.true;
+      expect((await service.download(distributor, "mfr-dist", LOT, first.sha256)).content.toString()).to.equal("certificate of analysis");
+    });
+
+    it("keeps the pin when two uploads of the same bytes run at once and only one anchors", async () => {
+      const other: Subject = { type: "lot", gtin: "09521234543213", lot: "LOT2024B" };
+      const slowStore = new MemoryContentStore();
+      const slowLedger = new MemoryDocumentLedger();
+      const slow = new DocumentsService(slowStore, slowLedger, POLICY);
+      // The first upload fails after the second has already stored the same bytes.
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const anchor = slowLedger.anchor.bind(slowLedger);
+      slowLedger.anchor = async (as, channel, record) => {
+        if (record.subject.type === "lot" && record.subject.lot === "LOT2024A") {
+          await gate;
+          throw new GatewayError("FORBIDDEN", "caller does not own the lot");
+        }
+        return anchor(as, channel, record);
+      };
+      const send = (subject: Subject) =>
+        slow.upload(manufacturer, { channel: "mfr-dist", kind: "CERTIFICATE_OF_ANALYSIS", subject, contentType: "application/pdf", confidential: false, body: chunks("same bytes") });
+
+      const failing = send(LOT).catch((e: unknown) => e);
+      const succeeding = send(other);
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      const [error, ok] = await Promise.all([failing, succeeding]);
+
+      expect(error).to.be.instanceOf(GatewayError).with.property("code", "FORBIDDEN");
+      expect(slowStore.pinned.has(ok.cid)).to.be.true;
+    });
   });
 
   describe("download", () => {
@@ -138,6 +177,23 @@ describe("documents service", () => {
 
       expect(error).to.be.instanceOf(GatewayError).with.property("code", "FORBIDDEN");
       expect(ledger.anchors).to.have.length(1);
+    });
+
+    it("unpins the erased content when no other anchor of the subject names its CID", async () => {
+      const { sha256, cid } = await upload(chunks("personal data"), true);
+
+      await service.erase(manufacturer, "mfr-dist", LOT, sha256);
+
+      expect(store.pinned.has(cid)).to.be.false;
+    });
+
+    it("keeps the pin on erase while another anchor of the subject names the same CID", async () => {
+      const { sha256, cid } = await upload(chunks("personal data"), true);
+      await ledger.anchor(distributor, "mfr-dist", { sha256: "f".repeat(64), cid, kind: "OTHER", subject: LOT, encrypted: false });
+
+      await service.erase(manufacturer, "mfr-dist", LOT, sha256);
+
+      expect(store.pinned.has(cid)).to.be.true;
     });
 
     it("refuses to erase a document that is not encrypted", async () => {

@@ -11,6 +11,7 @@ import type { PublicSupplyChain } from "../../gateway/src/ports/public-chain.js"
 import { evmRoutes } from "../../gateway/src/routes/evm.js";
 import { AnchoringService } from "../../gateway/src/services/anchoring.js";
 import { testApp } from "./documents-fakes.js";
+import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
 
 /** A channel's chain of blocks, linked by the real Fabric hash rules; blocks serialize as JSON. */
 class FakeChain implements BlockSource {
@@ -406,3 +407,38 @@ describe("evm routes", () => {
     expect(res.json().message).to.match(/evm/);
   });
 });
+
+describe("evm anchoring access", () => {
+  let t: TestApp;
+  let anchors: MemoryAnchors;
+  beforeEach(async () => {
+    const chain = new FakeChain(4);
+    anchors = new MemoryAnchors();
+    const anchoring = new AnchoringService(chain, anchors, { channels: ["mfr-dist", "dist-pharm"], intervalMs: 0, maxWalk: 100 });
+    t = await buildTestApp({ evm: { anchoring, blocks: chain, channelsOf: () => ["mfr-dist", "dist-pharm"] } });
+  });
+  afterEach(async () => t.close());
+
+  const anchorNow = (key: string) => t.app.inject({ method: "POST", url: "/v1/evm/anchors", headers: { "x-api-key": key }, payload: { channel: "mfr-dist" } });
+
+  it("refuses an anchoring run, which spends gas, to the regulator's read-only auditor with 403 and anchors nothing", async () => {
+    const res = await anchorNow(KEYS.regulator);
+
+    expect(res.statusCode).to.equal(403);
+    expect(res.json()).to.include({ code: "FORBIDDEN" });
+    expect(anchors.sent).to.equal(0);
+  });
+
+  it("runs it for a role that may write: a trader's operator or the regulator's admin", async () => {
+    expect((await anchorNow(KEYS.distributor)).statusCode).to.equal(200);
+    expect((await anchorNow(KEYS.regulatorAdmin)).statusCode).to.equal(200);
+    expect(anchors.sent).to.equal(1);
+  });
+
+  it("still lets the auditor read the anchors and check a block", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/v1/evm/anchors", headers: { "x-api-key": KEYS.regulator } });
+
+    expect(res.statusCode).to.equal(200);
+  });
+});
+

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { UnavailableError } from "../../gateway/src/errors.js";
+import { NotConfiguredError } from "../../gateway/src/routes/health.js";
 import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
 
 describe("health endpoints", () => {
@@ -25,7 +26,7 @@ describe("health endpoints", () => {
     t.ledger.down(new Error("peer0 connection refused"));
     const down = await t.app.inject({ method: "GET", url: "/readyz" });
     expect(down.statusCode).to.equal(503);
-    expect(down.json().checks.fabric).to.deep.equal({ status: "down", error: "peer0 connection refused" });
+    expect(down.json().checks.fabric).to.deep.equal({ status: "down", reason: "unreachable" });
     expect(down.json().checks.evm).to.deep.equal({ status: "up" });
 
     t.ledger.up();
@@ -37,7 +38,26 @@ describe("health endpoints", () => {
     t = await buildTestApp({ probes: [{ name: "ipfs", check: () => new Promise(() => {}) }] });
     const res = await t.app.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).to.equal(503);
-    expect(res.json().checks.ipfs.error).to.match(/no answer within/);
+    expect(res.json().checks.ipfs).to.deep.equal({ status: "down", reason: "timeout" });
+  });
+
+  it("names a down dependency without its error text: no file path, peer endpoint or address reaches the public answer", async () => {
+    t = await buildTestApp({
+      probes: [
+        { name: "ipfs", check: async () => Promise.reject(new Error("IPFS id failed: connect ECONNREFUSED 127.0.0.1:5001")) },
+        { name: "evm", check: async () => Promise.reject(new NotConfiguredError("no deployment at /srv/rxtrace/.rxtrace/evm/deployment.json")) },
+      ],
+    });
+    t.ledger.down(new Error("14 UNAVAILABLE: peer0.manufacturer.rxtrace.local:7051 (network.json at /srv/rxtrace/.rxtrace/network.json)"));
+
+    const res = await t.app.inject({ method: "GET", url: "/readyz" });
+
+    expect(res.statusCode).to.equal(503);
+    expect(res.json()).to.deep.equal({
+      status: "not ready",
+      checks: { fabric: { status: "down", reason: "unreachable" }, ipfs: { status: "down", reason: "unreachable" }, evm: { status: "down", reason: "not configured" } },
+    });
+    expect(res.body).to.not.match(/\/srv|7051|5001|127\.0\.0\.1|peer0|network\.json|deployment\.json/);
   });
 
   it("counts requests in Prometheus format by route and status", async () => {

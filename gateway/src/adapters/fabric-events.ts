@@ -7,6 +7,7 @@
 import { checkpointers, type Network } from "@hyperledger/fabric-gateway";
 import { common } from "@hyperledger/fabric-protos";
 import { GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
+import { privateFile } from "./private-files.js";
 import type { BlockSource, ChaincodeEventStream, LedgerBlock, LedgerEventSource, RawChaincodeEvent } from "../ports/ledger-events.js";
 
 /**
@@ -16,6 +17,7 @@ import type { BlockSource, ChaincodeEventStream, LedgerBlock, LedgerEventSource,
 export function newFabricEventSource(networkFor: (channel: string) => Network, chaincode: string): LedgerEventSource {
   return {
     async open(channel: string, checkpointFile: string): Promise<ChaincodeEventStream> {
+      privateFile(checkpointFile);
       const checkpointer = await checkpointers.file(checkpointFile);
       let events: Awaited<ReturnType<Network["getChaincodeEvents"]>>;
       try {

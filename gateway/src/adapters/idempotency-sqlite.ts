@@ -4,6 +4,7 @@
  * process is taken over after `pendingTimeoutMs`.
  */
 import { DatabaseSync } from "node:sqlite";
+import { privateFile } from "./private-files.js";
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from "../ports/idempotency.js";
 
 interface Row {
@@ -28,6 +29,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   /** @param file a database path, or ":memory:" */
   constructor(file: string, options: SqliteIdempotencyOptions = {}) {
+    if (file !== ":memory:") privateFile(file);
     this.#db = new DatabaseSync(file);
     this.#ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
     this.#pendingTimeoutMs = options.pendingTimeoutMs ?? 5 * 60 * 1000;

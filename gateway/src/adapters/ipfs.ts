@@ -46,7 +46,7 @@ class KuboContentStore implements ContentStore {
       }
     }
     try {
-      const result = await this.#client.add(measured(), { cidVersion: 1, rawLeaves: true, pin: true });
+      const result = await this.#client.add(measured(), { cidVersion: 1, rawLeaves: true, pin: false });
       return { cid: result.cid.toString(), sha256: hash.digest("hex"), size };
     } catch (error) {
       if (tooLarge) throw new ContentTooLargeError(options.maxBytes);
@@ -70,6 +70,29 @@ class KuboContentStore implements ContentStore {
       throw unavailable("cat", error);
     }
     return Buffer.concat(chunks);
+  }
+
+  async pin(cid: string): Promise<boolean> {
+    try {
+      if (await this.#hasOwnPin(cid)) return false;
+      await this.#client.pin.add(cid, { recursive: true, timeout: this.#timeoutMs });
+      return true;
+    } catch (error) {
+      throw unavailable("pin add", error);
+    }
+  }
+
+  /** True when the CID carries a recursive or direct pin (an indirect one belongs to its parent's pin). */
+  async #hasOwnPin(cid: string): Promise<boolean> {
+    try {
+      for await (const entry of this.#client.pin.ls({ paths: [cid], timeout: this.#timeoutMs })) {
+        if (entry.type === "recursive" || entry.type === "direct") return true;
+      }
+      return false;
+    } catch (error) {
+      if (/not pinned/i.test(messageOf(error))) return false;
+      throw error;
+    }
   }
 
   async unpin(cid: string): Promise<void> {

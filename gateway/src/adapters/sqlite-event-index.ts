@@ -1,7 +1,6 @@
 /** EventIndex in an embedded SQLite database (node:sqlite, no native build). */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { privateFile } from "./private-files.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent, LedgerEvent } from "../ports/event-index.js";
 
 const SCHEMA = `
@@ -58,7 +57,7 @@ interface SubjectRow {
  * throw-away index for tests.
  */
 export function openSqliteEventIndex(path: string): EventIndex {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") privateFile(path);
   const db = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
   db.exec(SCHEMA);

@@ -2,7 +2,8 @@
  * Authentication and authorisation for every `/v1` route: the API key comes
  * in `x-api-key` or `Authorization: Bearer`, and the route's `config.action`
  * names what it does. A `/v1` route without an action fails at start-up, so
- * no route is ever open by omission.
+ * no route is ever open by omission. Paths outside `/v1` named in `keyOnly`
+ * (by configuration: /metrics, /docs) need a valid key of any role.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
@@ -39,7 +40,21 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-export function installAuth(app: FastifyInstance, keys: ApiKeyStore): void {
+export interface AuthOptions {
+  /** Path prefixes outside /v1 that need a valid API key, whatever its role. */
+  readonly keyOnly?: readonly string[];
+}
+
+function authenticate(request: FastifyRequest, keys: ApiKeyStore): Principal {
+  const key = presentedKey(request);
+  if (key === undefined) throw new UnauthenticatedError("missing API key: send it in the x-api-key header");
+  const principal = keys.authenticate(key);
+  if (!principal) throw new UnauthenticatedError("unknown or revoked API key");
+  return principal;
+}
+
+export function installAuth(app: FastifyInstance, keys: ApiKeyStore, options: AuthOptions = {}): void {
+  const keyOnly = options.keyOnly ?? [];
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith(API_PREFIX)) return;
     const action = (route.config as { action?: unknown } | undefined)?.action;
@@ -50,11 +65,12 @@ export function installAuth(app: FastifyInstance, keys: ApiKeyStore): void {
 
   app.addHook("onRequest", async (request) => {
     const url = request.routeOptions.url;
-    if (url === undefined || !url.startsWith(API_PREFIX)) return;
-    const key = presentedKey(request);
-    if (key === undefined) throw new UnauthenticatedError("missing API key: send it in the x-api-key header");
-    const principal = keys.authenticate(key);
-    if (!principal) throw new UnauthenticatedError("unknown or revoked API key");
+    if (url === undefined) return;
+    if (!url.startsWith(API_PREFIX)) {
+      if (keyOnly.some((prefix) => url === prefix || url.startsWith(`${prefix}/`))) request.principal = authenticate(request, keys);
+      return;
+    }
+    const principal = authenticate(request, keys);
     const action = request.routeOptions.config.action ?? "read";
     if (!isAllowed(principal, action)) {
       throw new ForbiddenError(`role ${principal.role} of ${principal.mspId} may not perform ${action}`, {

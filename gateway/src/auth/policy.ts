@@ -29,6 +29,7 @@ export const ACTIONS = [
   "pack.markIllegitimate",
   "document.write",
   "document.erase",
+  "evm.anchor",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -66,6 +67,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "pack.markIllegitimate": { RegulatorMSP: REGULATOR, ManufacturerMSP: ["quality", "admin"] },
   "document.write": ANY_TRADER,
   "document.erase": ANY_TRADER,
+  // An anchoring run spends the anchorer account's gas: a write, so not for read-only roles (the regulator's auditor).
+  "evm.anchor": { ...ANY_TRADER, RegulatorMSP: ["admin"] },
 };
 
 /** True when the principal's org and role may perform the action. */

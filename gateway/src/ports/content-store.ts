@@ -17,11 +17,19 @@ export interface StoredContent {
 
 export interface ContentStore {
   /**
-   * Stores the bytes and pins them.
-   * @throws ContentTooLargeError when more than `maxBytes` arrive (nothing is pinned).
+   * Stores the bytes without pinning them; `pin` keeps them. CIDs are
+   * deterministic, so the same bytes may already be stored and pinned for
+   * another document: the caller decides about the pin once it knows the CID.
+   * @throws ContentTooLargeError when more than `maxBytes` arrive.
    * @throws ContentStoreUnavailableError when the store cannot be reached.
    */
   add(content: AsyncIterable<Uint8Array>, options: { readonly maxBytes: number }): Promise<StoredContent>;
+  /**
+   * Pins a stored CID (recursively).
+   * @returns true when this call created the pin, false when the CID was
+   *   already pinned (then the pin belongs to someone else and must stay).
+   */
+  pin(cid: string): Promise<boolean>;
   /**
    * Reads back the bytes of a CID.
    * @throws ContentNotFoundError when the store does not hold the CID.
@@ -29,7 +37,11 @@ export interface ContentStore {
    * @throws ContentStoreUnavailableError when the store cannot be reached.
    */
   get(cid: string, options: { readonly maxBytes: number }): Promise<Uint8Array>;
-  /** Removes the pin of a CID so the store may collect it; a missing pin is not an error. */
+  /**
+   * Removes the pin of a CID so the store may collect it; a missing pin is not
+   * an error. Pins are not reference-counted: only the holder of the pin
+   * (whoever `pin` answered true) may call this.
+   */
   unpin(cid: string): Promise<void>;
   /** Resolves when the store answers; rejects with ContentStoreUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -4,13 +4,17 @@
  *
  * The upload body is the raw file, its media type in Content-Type (allow
  * list; else 415), at most `uploadLimitBytes` (else 413). What the file is
- * about comes in the query string. With an Idempotency-Key, a retried upload
- * of the same bytes answers the first upload's anchor instead of anchoring twice.
+ * about comes in the query string. The body streams to IPFS as it arrives
+ * (nothing is buffered whole); the key and role were checked when the request
+ * began (onRequest), so no byte of a refused caller reaches IPFS, and the size
+ * limit is enforced while streaming. With an Idempotency-Key, a retried upload
+ * of the same bytes answers the first upload's anchor instead of anchoring
+ * twice: the key is claimed once the bytes are in and their sha256 is known.
  */
-import { createHash } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
+import { IdempotentReplay, sendReplay } from "./hooks/idempotency.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import { CHANNELS, type ChannelName } from "../ports/ledger.js";
 import { ContentTooLargeError } from "../ports/content-store.js";
@@ -95,54 +99,33 @@ export function subjectOf(query: SubjectQuery): Subject {
   }
 }
 
-/** What stands for an upload's body once received: hashable, so Idempotency-Key can compare requests. */
-interface ReceivedFile {
-  readonly sha256: string;
-  readonly size: number;
-  readonly contentType: string;
-}
-
-/** The received bytes of each upload, kept beside the request (its body is the ReceivedFile). */
-const received = new WeakMap<FastifyRequest, Buffer>();
-
-/** Reads a raw upload, hashing as it arrives and stopping at the limit. */
-async function receive(request: FastifyRequest, limit: number): Promise<void> {
-  const declared = Number(request.headers["content-length"] ?? "0");
-  if (declared > limit) throw new ContentTooLargeError(limit);
-  const hash = createHash("sha256");
-  const chunks: Buffer[] = [];
+/** The raw upload as it arrives, refused at the first byte past the limit. */
+async function* limited(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Uint8Array> {
   let size = 0;
-  for await (const chunk of request.body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > limit) throw new ContentTooLargeError(limit);
-    hash.update(chunk);
-    chunks.push(chunk);
+    yield chunk;
   }
-  received.set(request, Buffer.concat(chunks));
-  const file: ReceivedFile = { sha256: hash.digest("hex"), size, contentType: request.headers["content-type"] ?? "" };
-  request.body = file;
-}
-
-async function* replay(bytes: Buffer): AsyncGenerator<Uint8Array> {
-  // Kubo takes the file in chunks; 256 KiB keeps memory flat on the way out.
-  for (let offset = 0; offset < bytes.byteLength; offset += 262_144) yield bytes.subarray(offset, offset + 262_144);
 }
 
 export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (app, options) => {
   const { documents } = options;
 
   await app.register(async (upload) => {
-    // Only this route takes raw files: the body arrives unparsed and is read
-    // before the idempotency check, which then compares its sha256, not the stream.
+    // Only this route takes raw files: the body stays the unread request stream for the handler.
     upload.removeAllContentTypeParsers();
     upload.addContentTypeParser([...options.allowedContentTypes], (_request, payload, done) => {
       done(null, payload);
     });
-    upload.addHook("preValidation", async (request) => receive(request, options.uploadLimitBytes));
+    upload.addHook("preValidation", async (request) => {
+      // A declared size above the limit is refused before a byte is read.
+      if (Number(request.headers["content-length"] ?? "0") > options.uploadLimitBytes) throw new ContentTooLargeError(options.uploadLimitBytes);
+    });
     upload.post(
       "/documents",
       {
-        config: { action: "document.write" },
+        config: { action: "document.write", idempotency: "deferred" },
         bodyLimit: options.uploadLimitBytes,
         schema: {
           tags: ["documents"],
@@ -153,15 +136,22 @@ export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (
       },
       async (request, reply) => {
         const query = request.query as Static<typeof UploadQuery>;
-        const file = request.body as ReceivedFile;
-        const result = await documents.upload(principalOf(request), {
-          channel: query.channel,
-          kind: query.kind,
-          subject: subjectOf(query),
-          contentType: file.contentType,
-          confidential: query.confidential === "true",
-          body: replay(received.get(request) ?? Buffer.alloc(0)),
-        });
+        const contentType = request.headers["content-type"] ?? "";
+        let result: Awaited<ReturnType<DocumentsService["upload"]>>;
+        try {
+          result = await documents.upload(principalOf(request), {
+            channel: query.channel,
+            kind: query.kind,
+            subject: subjectOf(query),
+            contentType,
+            confidential: query.confidential === "true",
+            body: limited(request.body as AsyncIterable<Buffer>, options.uploadLimitBytes),
+            beforeAnchor: ({ sha256, size }) => request.claimIdempotency?.({ sha256, size, contentType }),
+          });
+        } catch (error) {
+          if (error instanceof IdempotentReplay) return sendReplay(reply, error.response);
+          throw error;
+        }
         return reply.code(201).send(result);
       },
     );

@@ -2,12 +2,13 @@
  * GET /v1/events: Server-Sent Events of newly indexed chaincode events, only
  * from channels the caller's org belongs to. `Last-Event-ID` (or `?after=`)
  * replays what the index recorded since that id before going live, so a
- * reconnecting client misses nothing.
+ * reconnecting client misses nothing. Each API key may hold `streamsPerKey`
+ * streams open at once; one more answers 429.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
-import { InvalidArgumentError } from "../errors.js";
+import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, IndexedEvent } from "../ports/event-index.js";
 import type { EventHub } from "../events/hub.js";
 import { deliveryBody } from "../events/webhooks.js";
@@ -20,7 +21,12 @@ export interface EventRoutesOptions {
   readonly heartbeatMs: number;
   /** Most events replayed on (re)connection. */
   readonly replayLimit: number;
+  /** Streams one API key may hold open at once (config limits.eventStreamsPerKey); no cap when absent. */
+  readonly streamsPerKey?: number;
 }
+
+/** How long a client refused for too many streams waits before trying again. */
+const STREAM_RETRY_AFTER_SECONDS = 30;
 
 const EventsQuery = Type.Object(
   {
@@ -33,6 +39,8 @@ const EventsQuery = Type.Object(
 );
 
 export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, options) => {
+  const openStreams = new Map<string, number>();
+  const cap = options.streamsPerKey ?? Number.POSITIVE_INFINITY;
   app.get(
     "/events",
     {
@@ -61,14 +69,38 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
         (query.eventType === undefined || e.eventName === query.eventType) &&
         (query.gtin === undefined || e.subjects.some((s) => s.gtin === query.gtin));
 
+      const held = openStreams.get(principal.keyId) ?? 0;
+      if (held >= cap) {
+        reply.header("retry-after", String(STREAM_RETRY_AFTER_SECONDS));
+        throw new GatewayError("RATE_LIMITED", `too many event streams: this API key holds ${held} open, at most ${cap}; close one first`, {
+          details: { streamsPerKey: cap, retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS },
+        });
+      }
+      openStreams.set(principal.keyId, held + 1);
+
       reply.hijack();
       const raw = reply.raw;
+      let unsubscribe: () => void = () => undefined;
+      let ended = false;
+      // The stream's slot is given back however it ends: client gone, socket error, or a failed replay.
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        const left = (openStreams.get(principal.keyId) ?? 1) - 1;
+        if (left > 0) openStreams.set(principal.keyId, left);
+        else openStreams.delete(principal.keyId);
+      };
+      raw.on("close", end);
+      raw.on("error", end);
       raw.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
         "cache-control": "no-cache, no-transform",
         connection: "keep-alive",
         "x-accel-buffering": "no",
       });
+      const heartbeat = setInterval(() => raw.write(": keep-alive\n\n"), options.heartbeatMs);
       let lastSent = afterText === undefined ? undefined : Number(afterText);
       const send = (e: IndexedEvent): void => {
         if (lastSent !== undefined && e.seq <= lastSent) return;
@@ -78,31 +110,35 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, o
       // Subscribe before replaying so nothing recorded in between is lost.
       const pending: IndexedEvent[] = [];
       let live = false;
-      const unsubscribe = options.hub.subscribe((e) => {
+      unsubscribe = options.hub.subscribe((e) => {
         if (!matches(e)) return;
         if (live) send(e);
         else pending.push(e);
       });
       raw.write(`retry: 3000\n: rxtrace events for ${principal.mspId}\n\n`);
-      if (lastSent !== undefined) {
-        const replay = options.index.search({
-          afterSeq: lastSent,
-          limit: options.replayLimit,
-          ...(query.channel === undefined ? {} : { channel: query.channel }),
-          ...(query.eventType === undefined ? {} : { eventType: query.eventType }),
-          ...(query.gtin === undefined ? {} : { gtin: query.gtin }),
-        });
-        for (const e of replay.filter(matches).sort((a, b) => a.seq - b.seq)) send(e);
+      try {
+        replayMissed();
+      } catch (error) {
+        request.log.warn({ err: error }, "event stream replay failed");
+        end();
+        raw.destroy();
+        return;
       }
-      for (const e of pending.sort((a, b) => a.seq - b.seq)) send(e);
       live = true;
-      const heartbeat = setInterval(() => raw.write(": keep-alive\n\n"), options.heartbeatMs);
-      const end = (): void => {
-        clearInterval(heartbeat);
-        unsubscribe();
-      };
-      raw.on("close", end);
-      raw.on("error", end);
+
+      function replayMissed(): void {
+        if (lastSent !== undefined) {
+          const replay = options.index.search({
+            afterSeq: lastSent,
+            limit: options.replayLimit,
+            ...(query.channel === undefined ? {} : { channel: query.channel }),
+            ...(query.eventType === undefined ? {} : { eventType: query.eventType }),
+            ...(query.gtin === undefined ? {} : { gtin: query.gtin }),
+          });
+          for (const e of replay.filter(matches).sort((a, b) => a.seq - b.seq)) send(e);
+        }
+        for (const e of pending.sort((a, b) => a.seq - b.seq)) send(e);
+      }
     },
   );
 };

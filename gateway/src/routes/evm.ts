@@ -70,7 +70,7 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
   app.post(
     "/evm/anchors",
     {
-      config: { action: "read" },
+      config: { action: "evm.anchor" },
       schema: {
         tags: ["evm"],
         summary: "Anchor a channel's latest block hash on the EVM chain now (the gateway also does it periodically)",

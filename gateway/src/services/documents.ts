@@ -12,6 +12,7 @@ import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, n
 import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
 import type { ContentStore } from "../ports/content-store.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { KeyLanes } from "./key-lanes.js";
 
 // The chaincode's vocabulary is the one source of document kinds.
 export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/chaincode";
@@ -41,6 +42,12 @@ export interface UploadRequest {
   readonly contentType: string;
   readonly confidential: boolean;
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * Called once every byte is stored and before anything reaches the ledger,
+   * with the plain content's sha256 and size; throwing stops the upload (what
+   * this request pinned is unpinned). The route claims its Idempotency-Key here.
+   */
+  readonly beforeAnchor?: (received: { readonly sha256: string; readonly size: number }) => void;
 }
 
 export interface UploadResult extends DocumentRecord {
@@ -82,6 +89,8 @@ export class DocumentsService {
   readonly #store: ContentStore;
   readonly #ledger: DocumentLedger;
   readonly #policy: DocumentPolicy;
+  /** Pin decisions about one CID run one after another, so two requests with the same bytes never both think they own its pin. */
+  readonly #pins = new KeyLanes();
 
   constructor(store: ContentStore, ledger: DocumentLedger, policy: DocumentPolicy) {
     this.#store = store;
@@ -97,8 +106,11 @@ export class DocumentsService {
   }
 
   /**
-   * Stores, then anchors. When anchoring fails the content is unpinned and
-   * the key purged, so nothing claims the document exists.
+   * Stores, then anchors. When anchoring fails the key is purged and the
+   * content unpinned, so nothing claims the document exists, but only when
+   * this request created the pin: CIDs are deterministic and pins are not
+   * reference-counted, so the same bytes may already be pinned for a document
+   * anchored earlier (or by an upload still running), and that pin must stay.
    */
   async upload(as: Principal, request: UploadRequest): Promise<UploadResult> {
     if (this.acceptedContentType(request.contentType) === undefined) {
@@ -120,20 +132,29 @@ export class DocumentsService {
     const source = key === undefined ? tapped() : encryptStream(key, tapped());
     const stored = await this.#store.add(source, { maxBytes: key === undefined ? limit : limit + ENCRYPTION_OVERHEAD });
     const sha256 = plainHash.digest("hex");
-    try {
-      if (key !== undefined) await this.#ledger.putKey(as, request.channel, stored.cid, key);
-      const { record, transactionId } = await this.#ledger.anchor(as, request.channel, {
-        sha256,
-        cid: stored.cid,
-        kind: request.kind,
-        subject: request.subject,
-        encrypted: key !== undefined,
-      });
-      return { ...record, size: plainSize, storedSize: stored.size, transactionId };
-    } catch (error) {
-      await this.#forget(as, request.channel, stored.cid, key !== undefined);
-      throw error;
-    }
+    return this.#pins.run([stored.cid], async () => {
+      const ownPin = await this.#store.pin(stored.cid);
+      // Set before the call: a key write that failed on the way back may still have committed.
+      let keySent = false;
+      try {
+        request.beforeAnchor?.({ sha256, size: plainSize });
+        if (key !== undefined) {
+          keySent = true;
+          await this.#ledger.putKey(as, request.channel, stored.cid, key);
+        }
+        const { record, transactionId } = await this.#ledger.anchor(as, request.channel, {
+          sha256,
+          cid: stored.cid,
+          kind: request.kind,
+          subject: request.subject,
+          encrypted: key !== undefined,
+        });
+        return { ...record, size: plainSize, storedSize: stored.size, transactionId };
+      } catch (error) {
+        await this.#forget(as, request.channel, stored.cid, { ownPin, hadKey: keySent });
+        throw error;
+      }
+    });
   }
 
   async list(as: Principal, channel: ChannelName, subject: Subject): Promise<DocumentRecord[]> {
@@ -171,22 +192,31 @@ export class DocumentsService {
     return { record, content };
   }
 
-  /** Erases a confidential document by purging its key; the anchor stays, the content becomes unreadable. */
+  /**
+   * Erases a confidential document by purging its key; the anchor stays, the
+   * content becomes unreadable. The content is unpinned too unless another
+   * anchor of the subject names the same CID; purging the key is what erases,
+   * so a pin kept for another reference loses nothing.
+   */
   async erase(as: Principal, channel: ChannelName, subject: Subject, sha256: string): Promise<DocumentRecord> {
-    const record = (await this.#ledger.list(as, channel, subject)).find((d) => d.sha256 === sha256);
+    const anchors = await this.#ledger.list(as, channel, subject);
+    const record = anchors.find((d) => d.sha256 === sha256);
     if (record === undefined) throw new NotFoundError(`no document with sha256 ${sha256} is anchored to this ${subject.type}`);
     if (!record.encrypted) {
       throw new GatewayError("CONFLICT", `document ${record.cid} is not encrypted; only confidential documents can be erased`, { field: "sha256" });
     }
-    await this.#ledger.purgeKey(as, channel, record.cid);
-    await this.#store.unpin(record.cid);
+    const otherReferences = anchors.filter((d) => d !== record && d.cid === record.cid).length;
+    await this.#pins.run([record.cid], async () => {
+      await this.#ledger.purgeKey(as, channel, record.cid);
+      if (otherReferences === 0) await this.#store.unpin(record.cid);
+    });
     return record;
   }
 
-  async #forget(as: Principal, channel: ChannelName, cid: string, hadKey: boolean): Promise<void> {
+  async #forget(as: Principal, channel: ChannelName, cid: string, held: { ownPin: boolean; hadKey: boolean }): Promise<void> {
     // Best effort: the caller sees the anchoring error, not a clean-up error.
-    await this.#store.unpin(cid).catch(() => undefined);
-    if (hadKey) await this.#ledger.purgeKey(as, channel, cid).catch(() => undefined);
+    if (held.ownPin) await this.#store.unpin(cid).catch(() => undefined);
+    if (held.hadKey) await this.#ledger.purgeKey(as, channel, cid).catch(() => undefined);
   }
 }
 

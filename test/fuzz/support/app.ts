@@ -30,7 +30,8 @@ export async function buildFuzzApp(): Promise<FuzzApp> {
   await deliverToDistributor(world, SEED.shipmentId, SEED.shipped);
   const ledger = new ChaincodeLedger(world.net);
   const dataDir = mkdtempSync(path.join(tmpdir(), "rxtrace-fuzz-"));
-  const config = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
+  // The properties are about input handling; thousands of calls with one key must not meet the rate limit.
+  const config = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent", RXTRACE_GATEWAY_RATE_LIMIT: "0" }, dataDir);
   const idempotency = new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({ config, keys: new StaticApiKeyStore(KEY_RECORDS), idempotency, ledger, probes: [] });
   await app.ready();

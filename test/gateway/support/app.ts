@@ -1,9 +1,9 @@
 /** Builds the gateway in process with fakes behind the ports. */
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../../gateway/src/app.js";
+import { buildApp, type AppDeps } from "../../../gateway/src/app.js";
 import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
 import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
-import { loadConfig } from "../../../gateway/src/config.js";
+import { loadConfig, type Config } from "../../../gateway/src/config.js";
 import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
 import type { ReadinessProbe } from "../../../gateway/src/routes/health.js";
 import { FakeLedger } from "./fake-ledger.js";
@@ -49,13 +49,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(
-  options: { probes?: ReadinessProbe[]; ledger?: FakeLedger; bodyLimitBytes?: number; minBlockWaitMs?: number } = {},
-): Promise<TestApp> {
+/** Route groups and settings a test adds to the app (documents, events, evm, limits...). */
+export type TestAppOptions = {
+  probes?: ReadinessProbe[];
+  ledger?: FakeLedger;
+  bodyLimitBytes?: number;
+  minBlockWaitMs?: number;
+  limits?: Partial<Config["limits"]>;
+  exposure?: Partial<Config["exposure"]>;
+} & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
+
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
   const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
-  const sized = options.bodyLimitBytes ? { ...base, server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes } } : base;
-  const config = options.minBlockWaitMs === undefined ? sized : { ...sized, fabric: { ...sized.fabric, minBlockWaitMs: options.minBlockWaitMs } };
+  const config: Config = {
+    ...base,
+    server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes ?? base.server.bodyLimitBytes },
+    fabric: { ...base.fabric, minBlockWaitMs: options.minBlockWaitMs ?? base.fabric.minBlockWaitMs },
+    limits: { ...base.limits, ...options.limits },
+    exposure: { ...base.exposure, ...options.exposure },
+  };
   const ledger = options.ledger ?? new FakeLedger();
   const idempotency = new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({
@@ -65,6 +78,9 @@ export async function buildTestApp(
     ledger,
     probes: options.probes ?? [],
     probeTimeoutMs: 200,
+    ...(options.documents ? { documents: options.documents } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.evm ? { evm: options.evm } : {}),
   });
   await app.ready();
   return {

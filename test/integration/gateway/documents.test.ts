@@ -78,6 +78,21 @@ describe("documents on the real network and Kubo", function () {
     expect(await service.list(manufacturer, "mfr-dist", product).then((l) => l.map((d) => d.sha256))).to.not.include(sha(text));
   });
 
+  it("keeps an anchored document retrievable after the same bytes are uploaded again, refused, and Kubo collects garbage", async () => {
+    const text = `%PDF anchored once ${RUN}`;
+    const original = await upload(text);
+
+    const error = await upload(text).catch((e: unknown) => e);
+    for await (const _ of kubo.repo.gc()) {
+      // drain: the collection runs while its results stream
+    }
+    const { content } = await service.download(manufacturer, "mfr-dist", product, original.sha256);
+
+    expect(error).to.be.instanceOf(GatewayError).with.property("code", "ALREADY_EXISTS");
+    expect(await pinned(original.cid)).to.be.true;
+    expect(content.toString()).to.equal(text);
+  });
+
   it("refuses to serve content whose hash differs from the anchor", async () => {
     // An anchor that names the CID of other bytes, as a corrupted or substituted store would.
     const stored = await kubo.add(`substituted ${RUN}`, { cidVersion: 1, rawLeaves: true });

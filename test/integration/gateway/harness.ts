@@ -59,7 +59,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   }
   const stateDir = mkdtempSync(path.join(tmpdir(), "rxtrace-gw-it-"));
   const configFile = path.join(stateDir, "gateway.json");
-  writeFileSync(configFile, JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { port: 0, logLevel: "warn" } }));
+  // The suites drive many calls with one key (REST fuzz, access matrix); the rate limit has its own test in test/gateway.
+  writeFileSync(
+    configFile,
+    JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { port: 0, logLevel: "warn" }, limits: { requestsPerMinute: 0 } }),
+  );
   const env = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
   keysScript(env);
   const config = loadConfig(env, repoRoot);

@@ -3,11 +3,14 @@
  * stored first answer (header `Idempotent-Replayed: true`); the same key with
  * a different request is refused with 422; a key still in flight gets 409.
  * Only successful (2xx) answers are stored; a failed write releases the key.
+ * A route whose body is a stream (a document upload) sets
+ * `config.idempotency: "deferred"` and claims the key itself with
+ * `request.claimIdempotency(fingerprint)` once it has read the body.
  */
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ConflictError, GatewayError, InvalidArgumentError } from "../../errors.js";
-import type { IdempotencyStore } from "../../ports/idempotency.js";
+import type { IdempotencyStore, StoredResponse } from "../../ports/idempotency.js";
 import { canonicalJson } from "../../services/canonical-json.js";
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -15,38 +18,57 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 
 declare module "fastify" {
+  interface FastifyContextConfig {
+    /** "deferred": the route claims the Idempotency-Key itself once its streamed body is read. */
+    idempotency?: "deferred";
+  }
   interface FastifyRequest {
     idempotencyClaim?: { scope: string; key: string };
+    /**
+     * On a "deferred" route: claims the request's Idempotency-Key (if any) for
+     * the request whose body is summed up by `body`.
+     * @throws IdempotentReplay when the first request's stored answer is to be sent instead
+     */
+    claimIdempotency?: (body: unknown) => void;
   }
 }
 
-function requestHash(request: FastifyRequest): string {
+/** The stored first answer of a deferred route's request, to be sent as is (see `sendReplay`). */
+export class IdempotentReplay extends Error {
+  override readonly name = "IdempotentReplay";
+  constructor(readonly response: StoredResponse) {
+    super("replay of the stored answer");
+  }
+}
+
+function requestHash(request: FastifyRequest, body: unknown): string {
   return createHash("sha256")
     .update(`${request.method} ${request.url}\n`)
-    .update(request.body === undefined ? "" : canonicalJson(request.body))
+    .update(body === undefined ? "" : canonicalJson(body))
     .digest("hex");
 }
 
+export function sendReplay(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  return reply.code(response.status).header("idempotent-replayed", "true").type(response.contentType).send(response.body);
+}
+
 export function installIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
-  app.addHook("preHandler", async (request, reply) => {
-    if (!WRITE_METHODS.has(request.method) || !request.principal) return;
+  /** Claims the key for the request; answers the stored response to replay, or throws the refusal. */
+  const claimFor = (request: FastifyRequest, body: unknown): StoredResponse | undefined => {
+    if (!WRITE_METHODS.has(request.method) || !request.principal) return undefined;
     const header = request.headers[IDEMPOTENCY_HEADER];
-    if (header === undefined) return;
+    if (header === undefined) return undefined;
     if (typeof header !== "string" || !KEY_PATTERN.test(header)) {
       throw new InvalidArgumentError("Idempotency-Key", "must be 1 to 255 printable ASCII characters without spaces");
     }
     const scope = request.principal.keyId;
-    const claim = store.claim(scope, header, requestHash(request));
+    const claim = store.claim(scope, header, requestHash(request, body));
     switch (claim.kind) {
       case "claimed":
         request.idempotencyClaim = { scope, key: header };
-        return;
+        return undefined;
       case "replay":
-        return reply
-          .code(claim.response.status)
-          .header("idempotent-replayed", "true")
-          .type(claim.response.contentType)
-          .send(claim.response.body);
+        return claim.response;
       case "mismatch":
         throw new GatewayError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key: already used for a different request", {
           field: "Idempotency-Key",
@@ -56,6 +78,18 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
           field: "Idempotency-Key",
         });
     }
+  };
+
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.routeOptions.config.idempotency === "deferred") {
+      request.claimIdempotency = (body) => {
+        const replay = claimFor(request, body);
+        if (replay !== undefined) throw new IdempotentReplay(replay);
+      };
+      return;
+    }
+    const replay = claimFor(request, request.body);
+    if (replay !== undefined) return sendReplay(reply, replay);
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
