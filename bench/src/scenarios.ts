@@ -9,8 +9,9 @@ import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.j
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
 import { RestError } from "./rest.js";
+import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
 
-const MFR_DIST = "mfr-dist";
+const MFR_DIST = SOURCE_CHANNEL;
 
 /** A one-pack commission body with a lot of its own (a shared lot would make its record a hot key). */
 function onePack(ctx: BenchContext, prefix: string, i: number): { gtin: string; lot: string; expiry: string; serials: string[] } {

@@ -20,9 +20,9 @@ export type MspId = (typeof MSP_IDS)[number];
 export const CHANNELS = ["mfr-dist", "dist-pharm"] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 /** Where products, lots and packs are made and first shipped (manufacturer → distributor). */
-export const SOURCE_CHANNEL: ChannelName = CHANNELS[0];
+export const SOURCE_CHANNEL = CHANNELS[0];
 /** Where handed-off packs continue (distributor → pharmacy) and master data is mirrored. */
-export const DOWNSTREAM_CHANNEL: ChannelName = CHANNELS[1];
+export const DOWNSTREAM_CHANNEL = CHANNELS[1];
 
 /** Roles as in the certificate attribute `rxtrace.role`, plus each org's `admin`. */
 export const ROLES = ["operator", "quality", "pharmacist", "auditor", "admin"] as const;

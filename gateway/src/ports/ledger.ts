@@ -8,10 +8,10 @@
  * each with the transaction id when there is one.
  */
 import type { MspId, Principal } from "../auth/principal.js";
-import { CHANNELS, type ChannelName } from "../topology.js";
+import { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName } from "../topology.js";
 
 /** Channel names are the topology's (network/topology.json). */
-export { CHANNELS, type ChannelName };
+export { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName };
 
 export interface LedgerCall {
   readonly channel: ChannelName;

@@ -8,12 +8,12 @@
  */
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, GatewayError } from "../errors.js";
-import type { LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { KeyLanes } from "./key-lanes.js";
 import { readEverywhere } from "./ledger-views.js";
 
-const SOURCE = "mfr-dist";
-const DOWNSTREAM = "dist-pharm";
+const SOURCE = SOURCE_CHANNEL;
+const DOWNSTREAM = DOWNSTREAM_CHANNEL;
 
 type PackRef = { gtin: string; serial: string };
 

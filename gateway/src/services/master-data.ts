@@ -8,14 +8,14 @@
  */
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
-import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
 import { KeyLanes } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
-const SOURCE: ChannelName = "mfr-dist";
-const MIRROR: ChannelName = "dist-pharm";
+const SOURCE: ChannelName = SOURCE_CHANNEL;
+const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
 
 /** Carries a manufacturer's recall or withdrawal onto dist-pharm: the regulator, whose peer is on both channels. */
 export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "auditor", mspId: "RegulatorMSP", role: "auditor" };
