@@ -12,7 +12,7 @@
 #   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
 # `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source scripts/lib/node.sh
 
 all=(lint chaincode contracts gateway fuzz bench browser integration faults)

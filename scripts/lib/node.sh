@@ -27,7 +27,7 @@ if ! rxtrace_node_ok; then
     (cd "$tmp" && npm pack --silent "$pkg@$RXTRACE_NODE_MAJOR" >/dev/null) || { echo "rxtrace: could not fetch $pkg@$RXTRACE_NODE_MAJOR from the npm registry." >&2; rm -rf "$tmp"; return 1 2>/dev/null || exit 1; }
     tar xzf "$tmp"/*.tgz -C "$tmp"
     version=$("$tmp/package/bin/node" -p 'process.versions.node')
-    rm -rf "$node_dir/$version" && mv "$tmp/package" "$node_dir/$version"
+    rm -rf "${node_dir:?}/$version" && mv "$tmp/package" "$node_dir/$version"
     rm -rf "$tmp"
     current="$node_dir/$version/bin"
   fi

@@ -130,6 +130,7 @@ ensure_chaincode_built() {
   if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ] && { [ ! -f "$CHAINCODE_DIR/dist/index.js" ] ||
     [ -n "$(find "$CHAINCODE_DIR/src" "$CHAINCODE_DIR/package.json" "$CHAINCODE_DIR/tsconfig.json" -newer "$CHAINCODE_DIR/dist/index.js" -print -quit)" ]; }; then
     say "building the chaincode (npm run build -w chaincode)"
+    # shellcheck disable=SC2034 # read by network.sh's up
     CHAINCODE_REBUILT=1
     (cd "$ROOT" && npm run build -w chaincode >>"$LOGS/chaincode-build.log" 2>&1) || die "the chaincode does not build (see $LOGS/chaincode-build.log)"
   fi

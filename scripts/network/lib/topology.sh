@@ -16,7 +16,9 @@ TOPOLOGY_FILE="${RXTRACE_TOPOLOGY:-$ROOT/network/topology.json}"
 #   network.json  what clients (gateway, tests) need to connect
 DATA="${RXTRACE_DATA:-$ROOT/.rxtrace}"
 NET="$DATA/fabric"
+# shellcheck disable=SC2034 # used by the modules that source this one
 LOGS="$DATA/logs"
+# shellcheck disable=SC2034
 RUN="$DATA/run"
 if ! command -v jq >/dev/null 2>&1; then
   echo "network: jq is needed to read $TOPOLOGY_FILE (Debian: apt-get install -y jq)" >&2
