@@ -133,7 +133,7 @@ export async function batchCommissioning(ctx: BenchContext): Promise<ScenarioRes
 /** The chaincode's own cost: CommissionLot on the in-memory double of the unit tests, sequentially. */
 async function chaincodeAlone(ctx: BenchContext): Promise<RoundRecord> {
   // Through require: the chaincode package is CommonJS, and tsx then loads the doubles as the unit tests do.
-  const { partnersWorld, productInput } = createRequire(import.meta.url)("../../test/chaincode/support/world.ts") as typeof import("../../test/chaincode/support/world.js");
+  const { partnersWorld, productInput } = createRequire(import.meta.url)("../../support/chaincode-world.ts") as typeof import("../../support/chaincode-world.js");
   const world = await partnersWorld();
   await world.manufacturer.submit("products:RegisterProduct", productInput(ctx.gtin));
   const { batchSize, batchCalls } = ctx.sizes;

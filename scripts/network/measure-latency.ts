@@ -7,8 +7,8 @@
  *
  *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count] [concurrency]
  */
-import { FabricSessions, runId } from "../../test/integration/network/fabric-client.js";
-import { gtinFor, productJson } from "../../test/integration/network/fixtures.js";
+import { FabricSessions, runId } from "../../support/fabric-client.js";
+import { gtinFor, productJson } from "../../support/fixtures.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
 
 function percentile(sorted: readonly number[], p: number): number {

@@ -1,5 +1,5 @@
 /** Shared by the security tests on the real network. */
-import type { Answer } from "../gateway/harness.js";
+import type { Answer } from "../../../support/gateway-harness.js";
 
 /**
  * Repeats a setup call while it answers 404: a write endorsed by another org's

@@ -13,13 +13,13 @@ import {
   type NetworkDescription,
   type NetworkOrg,
   type NetworkUser,
-} from "../../../gateway/src/adapters/fabric-network.js";
+} from "../gateway/src/adapters/fabric-network.js";
 
 export { parseNetworkDescription, type NetworkDescription, type NetworkOrg, type NetworkUser };
 
 /** Where the network description lives for this process. */
 export function networkFile(env: NodeJS.ProcessEnv = process.env): string {
-  const data = env.RXTRACE_DATA ?? path.resolve(import.meta.dirname, "../../../.rxtrace");
+  const data = env.RXTRACE_DATA ?? path.resolve(import.meta.dirname, "../.rxtrace");
   return path.join(data, "network.json");
 }
 

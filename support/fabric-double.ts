@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "fabric-contract-api";
 import { KeyEndorsementPolicy } from "fabric-shim";
-import { contracts } from "../../../chaincode/src/index.js";
+import { contracts } from "../chaincode/src/index.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
