@@ -11,7 +11,7 @@ import { GatewayError } from "../errors.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
-import { KeyLanes } from "./key-lanes.js";
+import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
 const SOURCE: ChannelName = SOURCE_CHANNEL;
@@ -28,10 +28,6 @@ export interface MasterDataOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function lotKey(channel: string, gtin: string, lot: string): string {
-  return `${channel}/lot/${gtin}/${lot}`;
-}
 
 export class MasterDataService {
   readonly #relay: Principal;
@@ -79,7 +75,7 @@ export class MasterDataService {
 
   /** Commissions into one lot run one at a time: each rewrites the lot record. */
   async commissionLot(as: Principal, input: { gtin: string; lot: string; expiry: string; serials: string[] }): Promise<Committed> {
-    const committed = await this.lanes.run([lotKey(SOURCE, input.gtin, input.lot)], () =>
+    const committed = await this.lanes.run(lotLanes(SOURCE, input.gtin, input.lot), () =>
       this.ledger.submit(as, {
         channel: SOURCE,
         transaction: "packs:CommissionLot",
@@ -101,13 +97,13 @@ export class MasterDataService {
   /** Recalls the lot on every channel of the caller that holds it. */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "packs:GetLot", args: [gtin, lot] });
-    const committed = await this.lanes.run(holders.map((h) => lotKey(h.channel, gtin, lot)), () =>
+    const committed = await this.lanes.run(holders.flatMap((h) => lotLanes(h.channel, gtin, lot)), () =>
       this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return committed;
     const relayed = await this.#relayToMirror(
       { transaction: "packs:GetLot", args: [gtin, lot], stamp: "recall" },
-      { transaction: "crosschannel:SyncRecall", args: [gtin, lot], lane: lotKey(MIRROR, gtin, lot) },
+      { transaction: "crosschannel:SyncRecall", args: [gtin, lot], lanes: lotLanes(MIRROR, gtin, lot) },
     );
     return [...committed, ...relayed];
   }
@@ -115,13 +111,13 @@ export class MasterDataService {
   /** Withdraws the GTIN on every channel of the caller that holds it. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<Committed[]> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "products:GetProduct", args: [gtin] });
-    const committed = await this.lanes.run(holders.map((h) => `${h.channel}/product/${gtin}`), () =>
+    const committed = await this.lanes.run(holders.map((h) => laneKey.product(h.channel, gtin)), () =>
       this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return committed;
     const relayed = await this.#relayToMirror(
       { transaction: "products:GetProduct", args: [gtin], stamp: "withdrawal" },
-      { transaction: "crosschannel:SyncWithdrawal", args: [gtin], lane: `${MIRROR}/product/${gtin}` },
+      { transaction: "crosschannel:SyncWithdrawal", args: [gtin], lanes: [laneKey.product(MIRROR, gtin)] },
     );
     return [...committed, ...relayed];
   }
@@ -134,7 +130,7 @@ export class MasterDataService {
    */
   async #relayToMirror(
     source: { transaction: string; args: string[]; stamp: string },
-    sync: { transaction: string; args: string[]; lane: string },
+    sync: { transaction: string; args: string[]; lanes: string[] },
   ): Promise<Committed[]> {
     const endorsingOrganizations = [this.#relay.mspId];
     const deadline = Date.now() + this.#timeoutMs;
@@ -145,7 +141,7 @@ export class MasterDataService {
       await sleep(this.#pollMs);
     }
     try {
-      const committed = await this.lanes.run([sync.lane], () =>
+      const committed = await this.lanes.run(sync.lanes, () =>
         this.ledger.submit(this.#relay, { channel: MIRROR, transaction: sync.transaction, args: sync.args, endorsingOrganizations }),
       );
       return [{ ...committed, channel: MIRROR }];
