@@ -15,7 +15,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export RXTRACE_DATA="${RXTRACE_DATA:-$ROOT/.rxtrace/bench}"
-GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-3000}"
+# Default port: network/topology.json (ports.services).
+GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-$(jq -r .ports.services.gateway network/topology.json)}"
 LOGS="$RXTRACE_DATA/logs"
 RUN="$RXTRACE_DATA/run"
 PROFILES="$ROOT/bench/results/profiles"

@@ -16,6 +16,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TOPOLOGY, orgByName } from "../gateway/src/topology.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
@@ -23,16 +24,18 @@ function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
 }
-const gateway = option("--gateway") ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? "3000"}`;
+const gateway = option("--gateway") ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? TOPOLOGY.ports.services.gateway}`;
 const keysFile = option("--keys") ?? path.join(dataDir, "gateway", "api-keys.txt");
 
 type Who = "manufacturer" | "quality" | "distributor" | "pharmacy" | "regulator";
+/** Who acts in the demo: an org of network/topology.json and one of its users. */
+const msp = (org: string) => orgByName(org).mspId;
 const USERS: Record<Who, [mspId: string, user: string]> = {
-  manufacturer: ["ManufacturerMSP", "operator"],
-  quality: ["ManufacturerMSP", "quality"],
-  distributor: ["DistributorMSP", "operator"],
-  pharmacy: ["PharmacyMSP", "pharmacist"],
-  regulator: ["RegulatorMSP", "auditor"],
+  manufacturer: [msp("manufacturer"), "operator"],
+  quality: [msp("manufacturer"), "quality"],
+  distributor: [msp("distributor"), "operator"],
+  pharmacy: [msp("pharmacy"), "pharmacist"],
+  regulator: [msp("regulator"), "auditor"],
 };
 
 /** The newest key of each org user in api-keys.txt (mspId, user, role, key id, key; tab-separated). */

@@ -9,7 +9,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
 RXTRACE_DATA="${RXTRACE_DATA:-$root/.rxtrace}"
-EVM_PORT="${EVM_PORT:-8545}"
+# Default ports: network/topology.json (ports.services).
+EVM_PORT="${EVM_PORT:-$(jq -r .ports.services.evm "$root/network/topology.json")}"
 pidfile="$RXTRACE_DATA/run/hardhat.pid"
 log="$RXTRACE_DATA/logs/hardhat.log"
 say() { echo "evm: $*" >&2; }

@@ -20,12 +20,16 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export RXTRACE_DATA="${RXTRACE_DATA:-$ROOT/.rxtrace}"
 RXTRACE_CACHE="${RXTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxtrace}"
+# topology FUNCTION...: asks the network's layout (network/topology.json, read
+# by scripts/network/lib/topology.sh) in a subshell, so its variables stay there.
+# shellcheck disable=SC1091 # followed where network.sh sources it
+topology() { (source "$ROOT/scripts/network/lib/topology.sh" && "$@"); }
 GATEWAY_HOST="${RXTRACE_GATEWAY_HOST:-127.0.0.1}"
-GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-3000}"
+GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-$(topology service_port gateway)}"
 KUBO_VERSION="${KUBO_VERSION:-0.42.0}"
-KUBO_API_PORT="${KUBO_API_PORT:-5001}"
-KUBO_GATEWAY_PORT="${KUBO_GATEWAY_PORT:-5080}"
-EVM_PORT="${EVM_PORT:-8545}"
+KUBO_API_PORT="${KUBO_API_PORT:-$(topology service_port kuboApi)}"
+KUBO_GATEWAY_PORT="${KUBO_GATEWAY_PORT:-$(topology service_port kuboGateway)}"
+EVM_PORT="${EVM_PORT:-$(topology service_port evm)}"
 LOGS="$RXTRACE_DATA/logs"
 RUN="$RXTRACE_DATA/run"
 
@@ -68,12 +72,9 @@ check_prerequisites() {
     fail "the Fabric binaries are not installed and cannot be downloaded; set FABRIC_DIST_DIR to a folder holding the Fabric release archives (see docs/start.md) and run npm start again."
   fi
   if ! network_running; then
-    # Fabric ports of docs/conventions.md, shifted like scripts/network.sh does.
-    local p off="${RXTRACE_PORT_OFFSET:-0}"
-    for p in 7054 8054 9054 10054 17054 18054 19054 20054; do check_free "$((p + off))" "a Fabric CA"; done
-    for p in 7050 7053 17050 8050 8053 18050 9050 9053 19050 10050 10053 20050; do check_free "$((p + off))" "a Fabric orderer"; done
-    for p in 7051 7052 17051 8051 8052 18051 9051 9052 19051 10051 10052 20051; do check_free "$((p + off))" "a Fabric peer"; done
-    for p in 7055 8055 9055 10055; do check_free "$((p + off))" "a chaincode server"; done
+    # Every Fabric port of the topology, shifted by RXTRACE_PORT_OFFSET as scripts/network.sh does.
+    local p what
+    while read -r p what; do check_free "$p" "$what"; done < <(topology all_org_ports)
   fi
   alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
   if [ "$evm" = 1 ]; then alive hardhat || check_free "$EVM_PORT" "the Hardhat node"; fi

@@ -14,7 +14,7 @@
 # `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those;
 # `npm test -- --check` only fetches Node 24 and installs the npm packages.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source scripts/lib/node.sh || exit 1
 rxtrace_packages "$PWD" || { echo "0 passed, 1 failed"; exit 1; }
 if [ "${1:-}" = --check ]; then

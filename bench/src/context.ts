@@ -6,20 +6,20 @@ import { closedLoop, openLoop, type ClosedLoopOptions, type OpenLoopOptions, typ
 import type { ProcessSampler } from "./procstat.js";
 import type { RoundRecord } from "./report.js";
 import type { RestClient } from "./rest.js";
+import { orgByName } from "../../gateway/src/topology.js";
 
 export type Who = "manufacturer" | "distributor" | "pharmacy" | "regulator";
-const USERS: Record<Who, [mspId: string, user: string]> = {
-  manufacturer: ["ManufacturerMSP", "operator"],
-  distributor: ["DistributorMSP", "operator"],
-  pharmacy: ["PharmacyMSP", "pharmacist"],
-  regulator: ["RegulatorMSP", "auditor"],
-};
-export const MSP: Record<Who, string> = {
-  manufacturer: "ManufacturerMSP",
-  distributor: "DistributorMSP",
-  pharmacy: "PharmacyMSP",
-  regulator: "RegulatorMSP",
-};
+const WHO: readonly Who[] = ["manufacturer", "distributor", "pharmacy", "regulator"];
+/** Each org's MSP id, from network/topology.json. */
+export const MSP = Object.fromEntries(WHO.map((who) => [who, orgByName(who).mspId])) as Record<Who, string>;
+/** The bench acts as each org's first client user of the topology. */
+function benchUser(who: Who): [mspId: string, user: string] {
+  const org = orgByName(who);
+  const user = org.users[0];
+  if (!user) throw new Error(`network/topology.json gives ${who} no client user to benchmark as`);
+  return [org.mspId, user.name];
+}
+const USERS = Object.fromEntries(WHO.map((who) => [who, benchUser(who)])) as Record<Who, [mspId: string, user: string]>;
 
 /**
  * The newest API key of each bench user from api-keys.txt (tab-separated

@@ -6,7 +6,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { StatusCode, type Contract } from "@hyperledger/fabric-gateway";
-import { FabricSessions, chaincodeErrorCode } from "../../test/integration/network/fabric-client.js";
+import { FabricSessions, chaincodeErrorCode } from "../../support/fabric-client.js";
 
 const utf8 = new TextDecoder();
 const STATUS_NAMES = new Map<number, string>(Object.entries(StatusCode).map(([name, code]) => [code as number, name]));

@@ -19,6 +19,7 @@ import { FabricSessions } from "./fabric-direct.js";
 import { ProcessSampler } from "./procstat.js";
 import { writeResults, type BenchResults, type ScenarioResult } from "./report.js";
 import { RestError, newRestClient } from "./rest.js";
+import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
 import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyRest, writeThroughput } from "./scenarios.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -138,8 +139,8 @@ async function main(): Promise<void> {
     rest,
     keys: readApiKeys(keysFile),
     sessions,
-    rxtrace: { manufacturer: manufacturer.contract("mfr-dist"), distributor: distributor.contract("mfr-dist") },
-    noop: manufacturer.network("mfr-dist").getContract("noop"),
+    rxtrace: { manufacturer: manufacturer.contract(SOURCE_CHANNEL), distributor: distributor.contract(SOURCE_CHANNEL) },
+    noop: manufacturer.network(SOURCE_CHANNEL).getContract("noop"),
     sampler: new ProcessSampler(path.join(dataDir, "run"), 500, { "bench-client": process.pid }),
     sizes: args.quick ? QUICK : FULL,
     tag: `B${Date.now().toString(36).toUpperCase()}`,

@@ -9,8 +9,9 @@ import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.j
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
 import { RestError } from "./rest.js";
+import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
 
-const MFR_DIST = "mfr-dist";
+const MFR_DIST = SOURCE_CHANNEL;
 
 /** A one-pack commission body with a lot of its own (a shared lot would make its record a hot key). */
 function onePack(ctx: BenchContext, prefix: string, i: number): { gtin: string; lot: string; expiry: string; serials: string[] } {
@@ -138,7 +139,7 @@ export async function batchCommissioning(ctx: BenchContext): Promise<ScenarioRes
 /** The chaincode's own cost: CommissionLot on the in-memory double of the unit tests, sequentially. */
 async function chaincodeAlone(ctx: BenchContext): Promise<RoundRecord> {
   // Through require: the chaincode package is CommonJS, and tsx then loads the doubles as the unit tests do.
-  const { partnersWorld, productInput } = createRequire(import.meta.url)("../../test/chaincode/support/world.ts") as typeof import("../../test/chaincode/support/world.js");
+  const { partnersWorld, productInput } = createRequire(import.meta.url)("../../support/chaincode-world.ts") as typeof import("../../support/chaincode-world.js");
   const world = await partnersWorld();
   await world.manufacturer.submit("products:RegisterProduct", productInput(ctx.gtin));
   const { batchSize, batchCalls } = ctx.sizes;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { TOPOLOGY } from "./topology.js";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1 });
@@ -145,7 +146,7 @@ function envInteger(env: Env, name: string): number | undefined {
 function defaults(dataDir: string): Static<typeof ConfigSchema> {
   const stateDir = path.join(dataDir, "gateway");
   return {
-    server: { host: "127.0.0.1", port: 3000, bodyLimitBytes: 1024 * 1024, logLevel: "info" },
+    server: { host: "127.0.0.1", port: TOPOLOGY.ports.services.gateway, bodyLimitBytes: 1024 * 1024, logLevel: "info" },
     limits: { requestsPerMinute: 1200, eventStreamsPerKey: 4 },
     exposure: { metrics: "public", docs: "public" },
     dataDir,
@@ -153,13 +154,13 @@ function defaults(dataDir: string): Static<typeof ConfigSchema> {
     keysFile: path.join(stateDir, "keys.json"),
     stateDir,
     fabric: {
-      chaincode: "rxtrace",
+      chaincode: TOPOLOGY.chaincode,
       deadlinesMs: { evaluate: 5_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000 },
       mvccRetries: 3,
       minBlockWaitMs: 3_000,
     },
     ipfs: {
-      apiUrl: "http://127.0.0.1:5001",
+      apiUrl: `http://127.0.0.1:${TOPOLOGY.ports.services.kuboApi}`,
       uploadLimitBytes: 10 * 1024 * 1024,
       allowedContentTypes: ["application/pdf", "application/json", "text/plain", "text/csv", "image/png", "image/jpeg", "application/xml"],
     },

@@ -6,7 +6,7 @@
  *
  *   RXTRACE_DATA=... npx tsx scripts/gateway/bench.ts [sequential=50] [concurrency=20] [total=400]
  */
-import { call, freshGtin, futureExpiry, startGateway, type Answer, type Gateway } from "../../test/integration/gateway/harness.js";
+import { call, freshGtin, futureExpiry, startGateway, type Answer, type Gateway } from "../../support/gateway-harness.js";
 
 const [sequential = 50, concurrency = 20, total = 400] = process.argv.slice(2).map(Number);
 

@@ -69,7 +69,7 @@ function create(rotate: boolean, toStdout: boolean): void {
   const issued: string[] = [];
   for (const org of network.orgs) {
     if (!isMspId(org.mspId)) throw new Error(`network.json: unknown MSP id ${org.mspId}`);
-    const users = org.admin ? [...org.users, org.admin] : org.users;
+    const users = [...org.users, org.admin];
     for (const user of users) {
       if (!isRole(user.role)) throw new Error(`network.json: user ${user.name} of ${org.mspId} has unknown role ${user.role}`);
       if (file.keys.some((k) => active(k) && k.mspId === org.mspId && k.user === user.name)) continue;

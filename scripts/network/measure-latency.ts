@@ -7,8 +7,9 @@
  *
  *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count] [concurrency]
  */
-import { FabricSessions, runId } from "../../test/integration/network/fabric-client.js";
-import { gtinFor, productJson } from "../../test/integration/network/fixtures.js";
+import { FabricSessions, runId } from "../../support/fabric-client.js";
+import { gtinFor, productJson } from "../../support/fixtures.js";
+import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? "30");
   const sessions = new FabricSessions();
   try {
-    const contract = sessions.as("ManufacturerMSP", "operator").contract("mfr-dist");
+    const contract = sessions.as("ManufacturerMSP", "operator").contract(SOURCE_CHANNEL);
     await contract.submitTransaction("products:RegisterProduct", productJson(gtinFor(`warm${runId()}`)));
     const submits: number[] = [];
     const evaluates: number[] = [];

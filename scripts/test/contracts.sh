@@ -3,7 +3,7 @@
 # Solidity fuzz/invariant tests under coverage, enforce 100% line and statement coverage,
 # then solhint. Prints mocha's "N passing" / "N failing" lines for scripts/test.sh.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 source scripts/lib/node.sh
 
 log=$(mktemp)

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, DOWNSTREAM, GTIN, GTIN2, MFR, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld, productInput, refs } from "./support/world.js";
 
 const INTERVAL = 300;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, EXPIRY, GTIN, LOT, MFR, REG, SOURCE, expectError, lotWorld, partnersWorld, productInput, serials } from "./support/world.js";
 
 describe("packs:CommissionLot", () => {

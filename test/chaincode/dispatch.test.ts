@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect } from "chai";
 import { parseChaincodeError } from "../../chaincode/src/index.js";
-import { FakeNetwork } from "./support/fake-fabric.js";
+import { FakeNetwork } from "../../support/fabric-double.js";
 import { GTIN, productInput } from "./support/world.js";
 
 const require = createRequire(import.meta.url);

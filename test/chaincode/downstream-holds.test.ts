@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { soleManufacturer } from "../../chaincode/src/contracts/coldchain.js";
 import { ChaincodeError, type Product } from "../../chaincode/src/index.js";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, expectError, lotWorld, refs, type World } from "./support/world.js";
 
 const PACKS = ["SN000000", "SN000001"];

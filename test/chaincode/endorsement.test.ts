@@ -3,7 +3,7 @@ import { KeyEndorsementPolicy } from "fabric-shim";
 import { common } from "@hyperledger/fabric-protos";
 import { decodeKeyPolicy, encodeKeyPolicy, isRegulatorGoverned, keyPolicy } from "../../chaincode/src/ledger/endorsement.js";
 import { KEY_TYPES } from "../../chaincode/src/ledger/keys.js";
-import type { FakeLedger } from "./support/fake-fabric.js";
+import type { FakeLedger } from "../../support/fabric-double.js";
 import { DIST, DOWNSTREAM, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, deliverToPharmacy, lotWorld, refs } from "./support/world.js";
 
 const key = (...parts: string[]): string => `\u0000${parts.map((p) => `${p}\u0000`).join("")}`;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, DOWNSTREAM, EXPIRY, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, deliverToPharmacy, expectError, lotWorld } from "./support/world.js";
 
 const DAY = 24 * 3600;

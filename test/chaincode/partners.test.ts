@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Client, FakeNetwork } from "./support/fake-fabric.js";
+import { Client, FakeNetwork } from "../../support/fabric-double.js";
 import { DIST, MFR, REG, SOURCE, expectError, partnersWorld } from "./support/world.js";
 
 describe("partners:RegisterPartner", () => {

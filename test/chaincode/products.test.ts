@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, GTIN, MFR, REG, SOURCE, expectError, partnersWorld, productInput } from "./support/world.js";
 
 describe("products:RegisterProduct", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CERT_ROLES, TRANSACTION_ROLES, qualifiedTransaction, type CertRole } from "../../chaincode/src/index.js";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, DOWNSTREAM, EXPIRY, GTIN, GTIN2, LOT, MFR, PHARM, REG, SOURCE, expectError, lotWorld, productInput, refs, type World } from "./support/world.js";
 
 const CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";

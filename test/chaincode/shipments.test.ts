@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { canonicalJson } from "../../chaincode/src/index.js";
-import { Client } from "./support/fake-fabric.js";
+import { Client } from "../../support/fabric-double.js";
 import { DIST, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, expectError, lotWorld, refs } from "./support/world.js";
 
 const TERMS = { price: "1250.00", currency: "EUR", quantity: 3, invoiceRef: "INV-2026-001" };

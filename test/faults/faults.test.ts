@@ -10,7 +10,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { EvmConnection, newEvmSupplyChain, readEvmDeployment } from "../../gateway/src/adapters/evm.js";
 import { GatewayError } from "../../gateway/src/errors.js";
-import { freshGtin, repoRoot } from "../integration/gateway/harness.js";
+import { freshGtin, repoRoot } from "../../support/gateway-harness.js";
 import { WriteLoad, type FaultFigures } from "./support/load.js";
 import { DATA, GatewayProcess, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
 

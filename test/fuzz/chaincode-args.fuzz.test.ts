@@ -10,7 +10,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { parseChaincodeError } from "../../chaincode/src/index.js";
-import type { Client } from "../chaincode/support/fake-fabric.js";
+import type { Client } from "../../support/fabric-double.js";
 import { deliverToDistributor, EXPIRY, GTIN, LOT, lotWorld, productInput, serials, type World } from "../chaincode/support/world.js";
 import { Tally } from "./support/app.js";
 import { hostileValue, wrongType } from "./support/hostile.js";

@@ -119,7 +119,9 @@ describe("Fabric ledger client without a network", () => {
       name,
       mspId,
       peer: { endpoint: `127.0.0.1:${port}`, hostOverride: `peer.${name}`, tlsCaCertPath: path.join(dir, "missing-ca.pem") },
-      users: [{ name: "operator", role: "operator", certPath: "/nope", keyPath: "/nope" }],
+      clientTls: { certPath: "/nope", keyPath: "/nope" },
+      users: [{ name: "operator", role: "operator", certPath: "/nope", keyPath: "/nope", tlsCertPath: "/nope", tlsKeyPath: "/nope" }],
+      admin: { name: "admin", role: "admin", certPath: "/nope", keyPath: "/nope", tlsCertPath: "/nope", tlsKeyPath: "/nope" },
     });
     writeFileSync(
       file,
@@ -129,6 +131,9 @@ describe("Fabric ledger client without a network", () => {
           { name: "dist-pharm", orgs: ["DistributorMSP", "PharmacyMSP"] },
         ],
         orgs: [org("manufacturer", "ManufacturerMSP", 7051), org("distributor", "DistributorMSP", 8051)],
+        chaincode: "rxtrace",
+        mutualTls: false,
+        orderers: [],
       }),
     );
     return file;

@@ -61,6 +61,7 @@ function networkFile(): string {
   writeFileSync(path.join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
   writeFileSync(path.join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");
   writeFileSync(path.join(dir, "ca.pem"), "not used by the double");
+  const files = { certPath: path.join(dir, "cert.pem"), keyPath: path.join(dir, "key.pem"), tlsCertPath: path.join(dir, "cert.pem"), tlsKeyPath: path.join(dir, "key.pem") };
   const file = path.join(dir, "network.json");
   writeFileSync(
     file,
@@ -71,9 +72,14 @@ function networkFile(): string {
           name: "manufacturer",
           mspId: "ManufacturerMSP",
           peer: { endpoint: "127.0.0.1:1", hostOverride: "peer.manufacturer", tlsCaCertPath: path.join(dir, "ca.pem") },
-          users: [{ name: "operator", role: "operator", certPath: path.join(dir, "cert.pem"), keyPath: path.join(dir, "key.pem") }],
+          clientTls: { certPath: path.join(dir, "cert.pem"), keyPath: path.join(dir, "key.pem") },
+          users: [{ name: "operator", role: "operator", ...files }],
+          admin: { name: "admin", role: "admin", ...files },
         },
       ],
+      chaincode: "rxtrace",
+      mutualTls: false,
+      orderers: [],
     }),
   );
   return file;

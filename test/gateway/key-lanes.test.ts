@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KeyLanes } from "../../gateway/src/services/key-lanes.js";
+import { KeyLanes, importLanes, laneKey, lotLanes } from "../../gateway/src/services/key-lanes.js";
 import { buildTestApp, KEYS } from "./support/app.js";
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,5 +91,33 @@ describe("commissions into one lot through the gateway", () => {
     expect(mostPerLot).to.equal(1);
     expect(most).to.equal(2);
     await t.close();
+  });
+});
+
+describe("key lanes of the mirrored master data on the downstream channel", () => {
+  const GTIN = "09521234543213";
+
+  it("queues a recall sync of a lot behind an import of packs of the lot's GTIN", async () => {
+    const lanes = new KeyLanes();
+    const p = probe();
+    await Promise.all([
+      lanes.run(importLanes([GTIN, GTIN]), p.work("import")),
+      lanes.run(lotLanes("dist-pharm", GTIN, "LOT1"), p.work("recall sync")),
+    ]);
+    expect(p.order).to.deep.equal(["start import", "end import", "start recall sync", "end recall sync"]);
+  });
+
+  it("queues a withdrawal sync of a product behind an import of packs of that GTIN", async () => {
+    const lanes = new KeyLanes();
+    const p = probe();
+    await Promise.all([lanes.run(importLanes([GTIN]), p.work("import")), lanes.run([laneKey.product("dist-pharm", GTIN)], p.work("withdrawal sync"))]);
+    expect(p.most).to.equal(1);
+  });
+
+  it("still runs writes to two lots of one GTIN on the source channel side by side", async () => {
+    const lanes = new KeyLanes();
+    const p = probe();
+    await Promise.all([lanes.run(lotLanes("mfr-dist", GTIN, "LOT1"), p.work("lot 1")), lanes.run(lotLanes("mfr-dist", GTIN, "LOT2"), p.work("lot 2"))]);
+    expect(p.most).to.equal(2);
   });
 });

@@ -8,11 +8,19 @@ import { readFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
+/** Every path network.sh writes is absolute. */
+const AbsolutePath = Type.String({ minLength: 1, pattern: "^/" });
+const KeyPairSchema = Type.Object({ certPath: AbsolutePath, keyPath: AbsolutePath });
+
 const UserSchema = Type.Object({
   name: Type.String({ minLength: 1 }),
+  /** The `rxtrace.role` attribute in the user's enrolment certificate ("admin" for the org's admin). */
   role: Type.String({ minLength: 1 }),
-  certPath: Type.String({ minLength: 1 }),
-  keyPath: Type.String({ minLength: 1 }),
+  certPath: AbsolutePath,
+  keyPath: AbsolutePath,
+  /** The user's own TLS client certificate (admin tools present it to peers and orderers). */
+  tlsCertPath: AbsolutePath,
+  tlsKeyPath: AbsolutePath,
 });
 
 const OrgSchema = Type.Object({
@@ -21,18 +29,29 @@ const OrgSchema = Type.Object({
   peer: Type.Object({
     endpoint: Type.String({ minLength: 1 }),
     hostOverride: Type.String({ minLength: 1 }),
-    tlsCaCertPath: Type.String({ minLength: 1 }),
+    tlsCaCertPath: AbsolutePath,
   }),
-  /** The org applications' TLS client certificate, when the peers require mutual TLS. */
-  clientTls: Type.Optional(Type.Object({ certPath: Type.String({ minLength: 1 }), keyPath: Type.String({ minLength: 1 }) })),
+  /** The org applications' TLS client certificate, presented when the peers require mutual TLS. */
+  clientTls: KeyPairSchema,
   users: Type.Array(UserSchema),
-  admin: Type.Optional(UserSchema),
+  admin: UserSchema,
 });
 
+const OrdererSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  mspId: Type.String({ minLength: 1 }),
+  endpoint: Type.String({ minLength: 1 }),
+  hostOverride: Type.String({ minLength: 1 }),
+  tlsCaCertPath: AbsolutePath,
+});
+
+/** network.json as scripts/network/lib/publish.sh writes it; the one description of it. */
 export const NetworkDescriptionSchema = Type.Object({
-  chaincode: Type.Optional(Type.String()),
+  chaincode: Type.String({ minLength: 1 }),
+  mutualTls: Type.Boolean(),
   channels: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), orgs: Type.Array(Type.String()) })),
   orgs: Type.Array(OrgSchema, { minItems: 1 }),
+  orderers: Type.Array(OrdererSchema),
 });
 
 export type NetworkDescription = Static<typeof NetworkDescriptionSchema>;
@@ -56,7 +75,7 @@ export function findOrg(network: NetworkDescription, mspId: string): NetworkOrg 
 
 /** The org's user by name; the org's admin is found by its name too. */
 export function findUser(org: NetworkOrg, name: string): NetworkUser | undefined {
-  return org.users.find((u) => u.name === name) ?? (org.admin?.name === name ? org.admin : undefined);
+  return org.users.find((u) => u.name === name) ?? (org.admin.name === name ? org.admin : undefined);
 }
 
 export function channelMembers(network: NetworkDescription, channel: string): readonly string[] | undefined {

@@ -236,7 +236,7 @@ export class FabricLedgerClient implements LedgerClient {
     let client = this.#clients.get(org.name);
     if (!client) {
       const tlsRoot = readFileSync(org.peer.tlsCaCertPath);
-      const credentials = org.clientTls
+      const credentials = this.#network().mutualTls
         ? grpc.credentials.createSsl(tlsRoot, readFileSync(org.clientTls.keyPath), readFileSync(org.clientTls.certPath))
         : grpc.credentials.createSsl(tlsRoot);
       client = new grpc.Client(org.peer.endpoint, credentials, {

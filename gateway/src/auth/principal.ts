@@ -1,11 +1,9 @@
 /** Who is calling: the org user an API key stands for. */
 
-export const MSP_IDS = ["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP"] as const;
-export type MspId = (typeof MSP_IDS)[number];
+import { MSP_IDS, ROLES, type MspId, type Role } from "../topology.js";
 
-/** Roles as in the certificate attribute `rxtrace.role`, plus each org's `admin`. */
-export const ROLES = ["operator", "quality", "pharmacist", "auditor", "admin"] as const;
-export type Role = (typeof ROLES)[number];
+/** MSP ids and roles are the topology's (network/topology.json). */
+export { MSP_IDS, ROLES, type MspId, type Role };
 
 export interface Principal {
   /** Stable id of the API key (not the key itself). */

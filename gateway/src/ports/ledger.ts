@@ -8,9 +8,10 @@
  * each with the transaction id when there is one.
  */
 import type { MspId, Principal } from "../auth/principal.js";
+import { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName } from "../topology.js";
 
-export const CHANNELS = ["mfr-dist", "dist-pharm"] as const;
-export type ChannelName = (typeof CHANNELS)[number];
+/** Channel names are the topology's (network/topology.json). */
+export { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName };
 
 export interface LedgerCall {
   readonly channel: ChannelName;

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
 import type { HandOffService } from "../services/handoff.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL } from "../ports/ledger.js";
 import { PackRefs, errorResponses } from "./schemas.js";
 
 const HandOffBody = Type.Object({ packs: PackRefs }, { additionalProperties: false });
@@ -19,8 +20,8 @@ export const handOffRoutes: FastifyPluginAsync<{ handOffs: HandOffService }> = a
         body: HandOffBody,
         response: {
           200: Type.Object({
-            fromChannel: Type.Literal("mfr-dist"),
-            toChannel: Type.Literal("dist-pharm"),
+            fromChannel: Type.Literal(SOURCE_CHANNEL),
+            toChannel: Type.Literal(DOWNSTREAM_CHANNEL),
             packs: Type.Integer(),
             handOff: Step,
             import: Step,

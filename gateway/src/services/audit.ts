@@ -9,7 +9,7 @@ import { EVENTS } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent } from "../ports/event-index.js";
-import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { CHANNELS, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 
 /** One line of a timeline. */
 export interface TimelineEntry {
@@ -183,7 +183,7 @@ function fromIndexed(e: IndexedEvent): TimelineEntry {
   };
 }
 
-const CHANNEL_ORDER: Readonly<Record<string, number>> = { "mfr-dist": 0, "dist-pharm": 1 };
+const CHANNEL_ORDER: Readonly<Record<string, number>> = Object.fromEntries(CHANNELS.map((c, i) => [c, i]));
 
 /**
  * Time first (the ledger keeps seconds); within one second the source channel

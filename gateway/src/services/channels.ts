@@ -1,20 +1,21 @@
 /**
- * Which channel an operation goes to. Channel membership follows
- * docs/conventions.md: the manufacturer is on mfr-dist, the pharmacy on
- * dist-pharm, the distributor and the regulator on both.
+ * Which channel an operation goes to. Channel membership is the topology's
+ * (network/topology.json): e.g. the manufacturer is on the source channel
+ * only, the regulator on every channel.
  */
 import type { MspId, Principal } from "../auth/principal.js";
 import { InvalidArgumentError, ForbiddenError } from "../errors.js";
 import type { ChannelName } from "../ports/ledger.js";
+import { MSP_IDS, TOPOLOGY, channelsOf as topologyChannelsOf, orgByName } from "../topology.js";
 
-const MEMBERSHIP: Readonly<Record<MspId, readonly ChannelName[]>> = {
-  ManufacturerMSP: ["mfr-dist"],
-  DistributorMSP: ["mfr-dist", "dist-pharm"],
-  PharmacyMSP: ["dist-pharm"],
-  RegulatorMSP: ["mfr-dist", "dist-pharm"],
-};
+const MEMBERSHIP: Readonly<Record<MspId, readonly ChannelName[]>> = Object.fromEntries(MSP_IDS.map((m) => [m, topologyChannelsOf(m)])) as Record<
+  MspId,
+  readonly ChannelName[]
+>;
+/** The org that registers partners audits every channel and trades on none. */
+const REGISTRAR: MspId = orgByName(TOPOLOGY.registrar).mspId;
 
-/** Channels the org is a member of; downstream (dist-pharm) last. */
+/** Channels the org is a member of; downstream last. */
 export function channelsOf(mspId: MspId): readonly ChannelName[] {
   return MEMBERSHIP[mspId];
 }
@@ -22,7 +23,7 @@ export function channelsOf(mspId: MspId): readonly ChannelName[] {
 /** The one channel both trading partners are on. */
 export function channelBetween(a: MspId, b: MspId, field: string): ChannelName {
   const shared = MEMBERSHIP[a].filter((c) => MEMBERSHIP[b].includes(c));
-  if (a === "RegulatorMSP" || b === "RegulatorMSP" || shared.length !== 1 || shared[0] === undefined) {
+  if (a === REGISTRAR || b === REGISTRAR || shared.length !== 1 || shared[0] === undefined) {
     throw new InvalidArgumentError(field, `${a} and ${b} do not trade on one channel`);
   }
   return shared[0];

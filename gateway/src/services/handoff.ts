@@ -8,12 +8,12 @@
  */
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, GatewayError } from "../errors.js";
-import type { LedgerClient, SubmitResult } from "../ports/ledger.js";
-import { KeyLanes } from "./key-lanes.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
+import { KeyLanes, importLanes } from "./key-lanes.js";
 import { readEverywhere } from "./ledger-views.js";
 
-const SOURCE = "mfr-dist";
-const DOWNSTREAM = "dist-pharm";
+const SOURCE = SOURCE_CHANNEL;
+const DOWNSTREAM = DOWNSTREAM_CHANNEL;
 
 type PackRef = { gtin: string; serial: string };
 
@@ -125,9 +125,7 @@ export class HandOffService {
     let imported: HandOffStep | null = null;
     if (toImport.length > 0) {
       try {
-        // Imports rewrite the mirrored lot and product records of their GTINs.
-        const keys = [...new Set(toImport.map((p) => `${DOWNSTREAM}/mirror/${p.gtin}`))];
-        const committed = await this.#lanes.run(keys, () =>
+        const committed = await this.#lanes.run(importLanes(toImport.map((p) => p.gtin)), () =>
           this.ledger.submit(as, {
             channel: DOWNSTREAM,
             transaction: "crosschannel:ImportPacks",

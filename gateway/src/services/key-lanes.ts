@@ -1,3 +1,27 @@
+import { DOWNSTREAM_CHANNEL } from "../ports/ledger.js";
+
+/** Lane keys, one function per ledger record kind: every writer of a record queues on the same key. */
+export const laneKey = {
+  product: (channel: string, gtin: string): string => `${channel}/product/${gtin}`,
+  lot: (channel: string, gtin: string, lot: string): string => `${channel}/lot/${gtin}/${lot}`,
+  coldChain: (channel: string, shipmentId: string): string => `${channel}/coldchain/${shipmentId}`,
+};
+
+/**
+ * The lanes of a write to a lot record. On the downstream channel the lot is
+ * a mirror that an import rewrites without naming its lots (see importLanes),
+ * so the write also queues on the mirrored product of its GTIN.
+ */
+export function lotLanes(channel: string, gtin: string, lot: string): string[] {
+  const own = laneKey.lot(channel, gtin, lot);
+  return channel === DOWNSTREAM_CHANNEL ? [own, laneKey.product(channel, gtin)] : [own];
+}
+
+/** The lanes of an import onto the downstream channel: it rewrites the mirrored product and lot records of each GTIN. */
+export function importLanes(gtins: readonly string[]): string[] {
+  return [...new Set(gtins)].map((gtin) => laneKey.product(DOWNSTREAM_CHANNEL, gtin));
+}
+
 /**
  * Runs writes that touch the same ledger key one after another. Every
  * chaincode write re-sets its key's state-based endorsement policy, and

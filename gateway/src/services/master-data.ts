@@ -10,17 +10,17 @@
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
-import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import type { EventSubject, LedgerEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
 import { readChannels, resolveChannel } from "./channels.js";
 import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
-import { KeyLanes } from "./key-lanes.js";
+import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-relay.js";
 import type { Committed } from "./packs.js";
 
-const SOURCE: ChannelName = "mfr-dist";
-const MIRROR: ChannelName = "dist-pharm";
+const SOURCE: ChannelName = SOURCE_CHANNEL;
+const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
 
 /** Carries a manufacturer's recall or withdrawal onto dist-pharm: the regulator, whose peer is on both channels. */
 export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "auditor", mspId: "RegulatorMSP", role: "auditor" };
@@ -40,13 +40,13 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
     return {
       source: { transaction: "packs:GetLot", args, stamp: "recall" },
       sync: { transaction: "crosschannel:SyncRecall", args },
-      lane: lotKey(MIRROR, payload.gtin, payload.lot ?? ""),
+      lanes: lotLanes(MIRROR, payload.gtin, payload.lot ?? ""),
     };
   }
   return {
     source: { transaction: "products:GetProduct", args: [payload.gtin], stamp: "withdrawal" },
     sync: { transaction: "crosschannel:SyncWithdrawal", args: [payload.gtin] },
-    lane: `${MIRROR}/product/${payload.gtin}`,
+    lanes: [laneKey.product(MIRROR, payload.gtin)],
   };
 }
 
@@ -100,10 +100,6 @@ export interface MasterDataOptions {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function lotKey(channel: string, gtin: string, lot: string): string {
-  return `${channel}/lot/${gtin}/${lot}`;
-}
-
 export class MasterDataService {
   readonly #relay: Principal;
   readonly #timeoutMs: number;
@@ -153,7 +149,7 @@ export class MasterDataService {
 
   /** Commissions into one lot run one at a time: each rewrites the lot record. */
   async commissionLot(as: Principal, input: { gtin: string; lot: string; expiry: string; serials: string[] }): Promise<Committed> {
-    const committed = await this.lanes.run([lotKey(SOURCE, input.gtin, input.lot)], () =>
+    const committed = await this.lanes.run(lotLanes(SOURCE, input.gtin, input.lot), () =>
       this.ledger.submit(as, {
         channel: SOURCE,
         transaction: "packs:CommissionLot",
@@ -179,21 +175,21 @@ export class MasterDataService {
    */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<RelayedWrite> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "packs:GetLot", args: [gtin, lot] });
-    const committed = await this.lanes.run(holders.map((h) => lotKey(h.channel, gtin, lot)), () =>
+    const committed = await this.lanes.run(holders.flatMap((h) => lotLanes(h.channel, gtin, lot)), () =>
       this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
-    return this.#relayToMirror(committed, RELAY_KINDS.recall, lotKey(MIRROR, gtin, lot), { gtin, lot });
+    return this.#relayToMirror(committed, RELAY_KINDS.recall, laneKey.lot(MIRROR, gtin, lot), { gtin, lot });
   }
 
   /** Withdraws the GTIN on every channel of the caller that holds it; the mirror as a recall's. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<RelayedWrite> {
     const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "products:GetProduct", args: [gtin] });
-    const committed = await this.lanes.run(holders.map((h) => `${h.channel}/product/${gtin}`), () =>
+    const committed = await this.lanes.run(holders.map((h) => laneKey.product(h.channel, gtin)), () =>
       this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
-    return this.#relayToMirror(committed, RELAY_KINDS.withdrawal, `${MIRROR}/product/${gtin}`, { gtin });
+    return this.#relayToMirror(committed, RELAY_KINDS.withdrawal, laneKey.product(MIRROR, gtin), { gtin });
   }
 
   /**
@@ -240,7 +236,7 @@ export class MasterDataService {
       return { outcome: "retry", reason: `the ${spec.source.stamp} is not yet on ${this.#relay.mspId}'s peer of ${SOURCE}` };
     }
     try {
-      const committed = await this.lanes.run([spec.lane], () =>
+      const committed = await this.lanes.run(spec.lanes, () =>
         this.ledger.submit(this.#relay, {
           channel: MIRROR,
           transaction: spec.sync.transaction,

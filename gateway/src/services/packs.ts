@@ -7,7 +7,7 @@
 import type { Principal } from "../auth/principal.js";
 import { isAllowed, type Action } from "../auth/policy.js";
 import { ForbiddenError, NotFoundError } from "../errors.js";
-import type { ChannelName, LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { DOWNSTREAM_CHANNEL, type ChannelName, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { orgs, readChannels } from "./channels.js";
 import { liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
 
@@ -56,7 +56,7 @@ export class PackService {
     as: Principal,
     input: { gtin: string; serial: string; lot: string; expiry: string; handedToPatient?: boolean | undefined },
   ): Promise<Committed> {
-    const channel: ChannelName = "dist-pharm";
+    const channel: ChannelName = DOWNSTREAM_CHANNEL;
     const body: Record<string, unknown> = { gtin: input.gtin, serial: input.serial, lot: input.lot, expiry: input.expiry };
     if (input.handedToPatient !== undefined) body.handedToPatient = input.handedToPatient;
     const committed = await this.ledger.submit(as, {

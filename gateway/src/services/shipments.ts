@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
 import { asShipment, readFirst, type ChannelResult, type ShipmentView } from "./ledger-views.js";
-import { KeyLanes } from "./key-lanes.js";
+import { KeyLanes, laneKey } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
 
 export interface ShipInput {
@@ -78,7 +78,7 @@ export class ShipmentService {
   async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
     // Batches of one shipment (several loggers) run one at a time: each rewrites the cold-chain record.
-    return this.lanes.run([`${shipment.channel}/coldchain/${shipmentId}`], () =>
+    return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
       this.#submit(as, shipment, "coldchain:RecordReadings", { shipmentId, ...input }),
     );
   }
@@ -89,7 +89,7 @@ export class ShipmentService {
 
   async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.lanes.run([`${shipment.channel}/coldchain/${shipmentId}`], () =>
+    return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
       this.#submit(as, shipment, decision === "release" ? "coldchain:ReleaseHold" : "coldchain:DestroyHeld", { shipmentId, reason }),
     );
   }

@@ -7,7 +7,7 @@
 import { ChaincodeError, detectGs1Form, parseGs1, requirePackIdentifiers, type Gs1Form, type PackIdentifiers } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
-import type { ChannelName, LedgerClient } from "../ports/ledger.js";
+import { SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import { readChannels } from "./channels.js";
 import { asPack, asProduct, readEverywhere, type ChannelResult } from "./ledger-views.js";
 
@@ -85,7 +85,7 @@ export class VerifyService {
     ).map((a) => ({ channel: a.channel, result: asVerification(a.result) }));
     const chosen = pick(answers);
     if (!chosen) {
-      return { verified: false, reason: NO_MATCH, additionalInfo: [], pack, channel: channels[0] ?? "mfr-dist", provenance: null };
+      return { verified: false, reason: NO_MATCH, additionalInfo: [], pack, channel: channels[0] ?? SOURCE_CHANNEL, provenance: null };
     }
     const provenance = chosen.result.reason === NO_MATCH ? null : await this.provenance(as, pack, channels, chosen.channel);
     return { ...chosen.result, pack, channel: chosen.channel, provenance };

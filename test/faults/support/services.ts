@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { keysScript, repoRoot } from "../../integration/gateway/harness.js";
+import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
 
 export const DATA = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace", "faults"));
 export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? 3000);

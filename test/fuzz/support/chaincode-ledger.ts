@@ -10,7 +10,7 @@ import { parseChaincodeError } from "@rxtrace/chaincode";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
 import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
-import type { FakeIdentity, FakeNetwork } from "../../chaincode/support/fake-fabric.js";
+import type { FakeIdentity, FakeNetwork } from "../../../support/fabric-double.js";
 
 const CHAINCODE_CODES: readonly string[] = ["INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS", "FORBIDDEN", "CONFLICT"];
 

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { renderLabel } from "../../../gateway/src/services/labels.js";
 import { launchBrowser, type Browser } from "../../browser/support/browser.js";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../gateway/harness.js";
+import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 describe("scan page on the real network", function () {
   this.timeout(300_000);

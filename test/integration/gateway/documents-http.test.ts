@@ -21,7 +21,7 @@ import type { EventIndex } from "../../../gateway/src/ports/event-index.js";
 import type { ChannelName } from "../../../gateway/src/ports/ledger.js";
 import { AuditService } from "../../../gateway/src/services/audit.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "../../../gateway/src/services/documents.js";
-import { keysScript, repoRoot } from "./harness.js";
+import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
 import { DATA_DIR, eventually, gtinFor, KUBO_API, registerProduct, RUN } from "./support.js";
 
 const LIMIT = 4096;

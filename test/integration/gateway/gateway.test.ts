@@ -9,9 +9,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
-import { eventually } from "../network/fabric-client.js";
-import { refrigeratedProduct } from "../network/fixtures.js";
-import { call, freshGtin, futureExpiry, keysScript, startGateway, type Gateway } from "./harness.js";
+import { eventually } from "../../../support/fabric-client.js";
+import { refrigeratedProduct } from "../../../support/fixtures.js";
+import { call, freshGtin, futureExpiry, keysScript, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 const GS = "\u001d";
 

@@ -4,8 +4,8 @@
  * X-Ledger-Block) and is never answered 404.
  */
 import { expect } from "chai";
-import { refrigeratedProduct } from "../network/fixtures.js";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "./harness.js";
+import { refrigeratedProduct } from "../../../support/fixtures.js";
+import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 const PAIRS = 12;
 

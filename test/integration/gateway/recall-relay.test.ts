@@ -19,9 +19,9 @@ import { SqliteOutbox } from "../../../gateway/src/adapters/outbox-sqlite.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
 import type { LedgerClient } from "../../../gateway/src/ports/ledger.js";
 import { OutboxRelay } from "../../../gateway/src/services/outbox-relay.js";
-import { eventually } from "../network/fabric-client.js";
-import { refrigeratedProduct } from "../network/fixtures.js";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "./harness.js";
+import { eventually } from "../../../support/fabric-client.js";
+import { refrigeratedProduct } from "../../../support/fixtures.js";
+import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 describe("recall relay onto dist-pharm on the real network", function () {
   this.timeout(180_000);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
-import { futureExpiry, gtinFor as gtinFromSeed, productJson } from "../network/fixtures.js";
+import { futureExpiry, gtinFor as gtinFromSeed, productJson } from "../../../support/fixtures.js";
 
 export const KUBO_API = process.env.RXTRACE_KUBO_API ?? "http://127.0.0.1:5001";
 export const DATA_DIR = process.env.RXTRACE_DATA ?? path.resolve(import.meta.dirname, "../../../.rxtrace");

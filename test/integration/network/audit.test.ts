@@ -3,7 +3,7 @@
  * commissioning on mfr-dist through the hand-off to its life on dist-pharm.
  */
 import { expect } from "chai";
-import { FabricSessions, evaluateJson, eventually, runId, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, evaluateJson, eventually, runId, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot, handOffAndImport, shipAndReceive, type PackRef } from "./scenario.js";
 
 interface HistoryEntry {

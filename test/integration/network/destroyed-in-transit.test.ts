@@ -5,7 +5,7 @@
  * it nor lets it verify or move on towards the pharmacy.
  */
 import { expect } from "chai";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot, packOf, type Lot } from "./scenario.js";
 
 interface Shipment { status: string; notReceived?: { gtin: string; serial: string; status: string; at: string; by: string }[] }

@@ -6,7 +6,7 @@
  * peers. The destroyed packs are then neither received nor dispensed.
  */
 import { expect } from "chai";
-import { FabricSessions, evaluateJson, eventually, runId, submitJson, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, evaluateJson, eventually, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot, handOffAndImport, packOf, shipAndReceive, type Lot } from "./scenario.js";
 
 describe("a dist-pharm hold decided by the manufacturer on mfr-dist", function () {

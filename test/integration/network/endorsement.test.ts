@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { CommitError } from "@hyperledger/fabric-gateway";
-import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot, packOf, type Lot } from "./scenario.js";
 
 /** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */

@@ -10,8 +10,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { common } from "@hyperledger/fabric-protos";
-import { FabricSessions } from "./fabric-client.js";
-import { networkFile } from "./network-description.js";
+import { FabricSessions } from "../../../support/fabric-client.js";
+import { networkFile } from "../../../support/network-description.js";
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, "../../..");

@@ -6,8 +6,8 @@
  * on mfr-dist gets cold-chain readings that put it on hold.
  */
 import { expect } from "chai";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "./fabric-client.js";
-import { futureExpiry, gtinFor, productJson } from "./fixtures.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
+import { futureExpiry, gtinFor, productJson } from "../../../support/fixtures.js";
 
 interface Pack { status: string; owner: string; marks: string[] }
 interface Verification { verified: boolean; reason?: string; additionalInfo: string[] }

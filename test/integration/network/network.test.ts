@@ -11,9 +11,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { checkpointers, type ChaincodeEvent, type CloseableAsyncIterable } from "@hyperledger/fabric-gateway";
 import { common } from "@hyperledger/fabric-protos";
-import { FabricSessions, evaluateJson, eventually, runId } from "./fabric-client.js";
-import { gtinFor, productJson } from "./fixtures.js";
-import { networkFile } from "./network-description.js";
+import { FabricSessions, evaluateJson, eventually, runId } from "../../../support/fabric-client.js";
+import { gtinFor, productJson } from "../../../support/fixtures.js";
+import { networkFile } from "../../../support/network-description.js";
 
 const PARTNERS: Record<string, string[]> = {
   "mfr-dist": ["DistributorMSP", "ManufacturerMSP", "RegulatorMSP"],

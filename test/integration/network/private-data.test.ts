@@ -4,7 +4,7 @@
  * their hash on the channel, and the pharmacy is not even on the channel.
  */
 import { expect } from "chai";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot } from "./scenario.js";
 
 interface TermsView {

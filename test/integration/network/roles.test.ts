@@ -4,7 +4,7 @@
  * role `quality` may release a cold-chain hold.
  */
 import { expect } from "chai";
-import { FabricSessions, chaincodeErrorCode, eventually, failureOf, runId, submitJson, type OrgSession } from "./fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot, packOf, type Lot } from "./scenario.js";
 
 describe("the certificate role attribute at a cold-chain release", function () {

@@ -1,7 +1,7 @@
 /** Steps shared by the integration tests, each one real transaction (or two) on the network. */
 import { expect } from "chai";
-import { evaluateJson, eventually, submitJson, type OrgSession } from "./fabric-client.js";
-import { futureExpiry, gtinFor, productJson } from "./fixtures.js";
+import { evaluateJson, eventually, submitJson, type OrgSession } from "../../../support/fabric-client.js";
+import { futureExpiry, gtinFor, productJson } from "../../../support/fixtures.js";
 
 export interface PackRef {
   readonly gtin: string;

@@ -9,7 +9,7 @@
  * by the policy and never with 401.
  */
 import { expect } from "chai";
-import { call, freshGtin, keysScript, startGateway, type Gateway } from "../gateway/harness.js";
+import { call, freshGtin, keysScript, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 const CALLERS = [
   "ManufacturerMSP/operator",

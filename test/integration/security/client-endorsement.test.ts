@@ -8,8 +8,8 @@
  * as every member's peer (the regulator's included) records and reads it.
  */
 import { expect } from "chai";
-import { FabricSessions, eventually, runId, submitJson, type OrgSession } from "../network/fabric-client.js";
-import { orgByMsp, userOf } from "../network/network-description.js";
+import { FabricSessions, eventually, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
+import { orgByMsp, userOf } from "../../../support/network-description.js";
 import { commissionLot, type Lot, type PackRef } from "../network/scenario.js";
 import { compositeKey, endorsedTransaction, signingIdentity, submitPrepared, type SigningIdentity } from "./forgery.js";
 import { lotRecord, packRecord, statusName, verification, type PackRecord } from "./ledger-views.js";

@@ -10,7 +10,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hash, signers, type Contract, type Gateway, type Status } from "@hyperledger/fabric-gateway";
 import { common, gateway, ledger, msp, peer } from "@hyperledger/fabric-protos";
-import type { NetworkUser } from "../network/network-description.js";
+import type { NetworkUser } from "../../../support/network-description.js";
 
 /** A signing identity: what goes into a creator or endorser field, and the key that signs for it. */
 export interface SigningIdentity {

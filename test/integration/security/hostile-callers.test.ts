@@ -9,7 +9,7 @@
  * gateway, is refused at validation: test/integration/network/endorsement.test.ts.)
  */
 import { expect } from "chai";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../gateway/harness.js";
+import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 import { afterPropagation } from "./support.js";
 
 const RUN = Date.now().toString(36).toUpperCase();

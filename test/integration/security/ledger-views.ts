@@ -1,6 +1,6 @@
 /** What the attack tests read back: records and verifications as one org's own peer answers them. */
 import { StatusCode } from "@hyperledger/fabric-gateway";
-import { evaluateJson, type OrgSession } from "../network/fabric-client.js";
+import { evaluateJson, type OrgSession } from "../../../support/fabric-client.js";
 import type { Lot, PackRef } from "../network/scenario.js";
 
 export interface PackRecord {

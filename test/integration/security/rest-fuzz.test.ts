@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { apply, mutation, routesFor, type Seed } from "../../fuzz/support/requests.js";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../gateway/harness.js";
+import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 import { afterPropagation } from "./support.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS_NETWORK ?? 60);

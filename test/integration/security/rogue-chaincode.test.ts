@@ -16,8 +16,8 @@ import {
   runId,
   submitJson,
   type OrgSession,
-} from "../network/fabric-client.js";
-import { futureExpiry } from "../network/fixtures.js";
+} from "../../../support/fabric-client.js";
+import { futureExpiry } from "../../../support/fixtures.js";
 import { commissionLot, packOf, shipAndReceive, type Lot, type PackRef } from "../network/scenario.js";
 import { submitEndorsedBy } from "./forgery.js";
 import { lotRecord, packRecord, statusName, verification } from "./ledger-views.js";

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
-import { networkFile } from "../network/network-description.js";
+import { networkFile } from "../../../support/network-description.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 export const ROGUE_CHAINCODE_DIR = path.join(import.meta.dirname, "rogue-chaincode");

@@ -1,7 +1,7 @@
 /** Shared by the security tests on the real network. */
 import { common, msp, peer } from "@hyperledger/fabric-protos";
-import type { Answer } from "../gateway/harness.js";
-import { eventually, type OrgSession } from "../network/fabric-client.js";
+import type { Answer } from "../../../support/gateway-harness.js";
+import { eventually, type OrgSession } from "../../../support/fabric-client.js";
 
 /**
  * Repeats a setup call while it answers 404: a write endorsed by another org's

@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import type { Context } from "fabric-contract-api";
 import { KeyEndorsementPolicy } from "fabric-shim";
-import { contracts } from "../../../chaincode/src/index.js";
-import { decodeKeyPolicy, type DecodedKeyPolicy } from "../../../chaincode/src/ledger/endorsement.js";
+import { contracts } from "../chaincode/src/index.js";
+import { decodeKeyPolicy, type DecodedKeyPolicy } from "../chaincode/src/ledger/endorsement.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -10,15 +10,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gtinCheckDigit } from "@rxtrace/chaincode";
 import type { FastifyInstance } from "fastify";
-import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
-import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
-import { buildApp } from "../../../gateway/src/app.js";
-import { FileApiKeyStore } from "../../../gateway/src/auth/api-keys.js";
-import { loadConfig, type Config } from "../../../gateway/src/config.js";
-import type { LedgerClient } from "../../../gateway/src/ports/ledger.js";
-import type { OutboxRelay } from "../../../gateway/src/services/outbox-relay.js";
+import { FabricLedgerClient } from "../gateway/src/adapters/fabric.js";
+import { SqliteIdempotencyStore } from "../gateway/src/adapters/idempotency-sqlite.js";
+import { buildApp } from "../gateway/src/app.js";
+import { FileApiKeyStore } from "../gateway/src/auth/api-keys.js";
+import { loadConfig, type Config } from "../gateway/src/config.js";
+import type { LedgerClient } from "../gateway/src/ports/ledger.js";
+import type { OutboxRelay } from "../gateway/src/services/outbox-relay.js";
 
-export const repoRoot = path.resolve(import.meta.dirname, "../../..");
+export const repoRoot = path.resolve(import.meta.dirname, "..");
 
 export interface Gateway {
   url: string;
@@ -108,7 +108,7 @@ export function freshGtin(): string {
   return first13 + String(gtinCheckDigit(first13));
 }
 
-export { futureExpiry } from "../network/fixtures.js";
+export { futureExpiry } from "./fixtures.js";
 
 export interface Answer {
   status: number;

@@ -1,0 +1,154 @@
+# shellcheck shell=bash
+# Node configuration, orderers and peers, the admin CLI environment and the
+# health summary. Sourced after topology.sh, processes.sh and pki.sh.
+# Log levels stay low: CPU is scarce and the gRPC layers are very loud.
+FABRIC_NODE_LOG="${RXTRACE_FABRIC_LOG:-warn}"
+# BFT clients send each transaction to every orderer and hang up once enough
+# took it; the others log a "context canceled" warning per transaction.
+ORDERER_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error}"
+# Mutual TLS: every connection to a peer or an orderer presents a client
+# certificate from one of the four org CAs. Fabric ties a peer's own client
+# certificate (towards orderers) to the same switch, so nodes and clients
+# share it. RXTRACE_MUTUAL_TLS=false turns it off for clients that cannot.
+MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
+# Orderers request and verify client certificates but do not require them:
+# Fabric 3.1.5's BFT block puller sends no TLS certificate hash in its Deliver
+# requests, so an orderer that requires client auth answers a restarted
+# consenter BAD_REQUEST ("client didn't include its TLS cert hash") and that
+# consenter never catches up (docs/reliability.md, finding 1). Cluster
+# (consensus) traffic still presents and pins each consenter's TLS client
+# certificate, and every envelope is signed. RXTRACE_ORDERER_CLIENT_AUTH=true
+# restores the requirement.
+ORDERER_CLIENT_AUTH="${RXTRACE_ORDERER_CLIENT_AUTH:-false}"
+[ "$MUTUAL_TLS" = true ] || ORDERER_CLIENT_AUTH=false
+export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
+
+render_config() {
+  mkdir -p "$NET/config"
+  cp "$FABRIC_HOME/config/orderer.yaml" "$NET/config/orderer.yaml"
+  # The peer must never reach for Docker: no VM endpoint, and the CCaaS
+  # builder from the release archive as the only external builder.
+  sed -e "s|path: /opt/hyperledger/ccaas_builder|path: $FABRIC_HOME/builders/ccaas|" \
+    -e "s|endpoint: unix:///var/run/docker.sock|endpoint: \"\"|" \
+    "$FABRIC_HOME/config/core.yaml" >"$NET/config/core.yaml"
+  local args=(-e "s|@NET@|$NET|g") org
+  for org in "${ORGS[@]}"; do
+    args+=(-e "s|@HOST_$org@|$(host_of "$org")|g" -e "s|@ORDERER_PORT_$org@|$(orderer_port "$org")|g" -e "s|@PEER_PORT_$org@|$(peer_port "$org")|g")
+  done
+  sed "${args[@]}" "$ROOT/network/configtx.yaml" >"$NET/config/configtx.yaml"
+}
+
+
+all_ca_list() {
+  local org list=""
+  for org in "${ORGS[@]}"; do list+="${list:+,}$(ca_cert "$org")"; done
+  echo "[$list]"
+}
+
+start_orderer() {
+  local org=$1 od n
+  od=$(org_dir "$org")
+  n="$NET/nodes/orderer-$org"
+  mkdir -p "$n"
+  start_process "orderer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$ORDERER_LOG" \
+    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
+    ORDERER_GENERAL_LOCALMSPID="$(orderer_msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
+    ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
+    ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED="$ORDERER_CLIENT_AUTH" ORDERER_GENERAL_TLS_CLIENTROOTCAS="$(all_ca_list)" \
+    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$od/orderer/tls/server.key" \
+    ORDERER_GENERAL_CLUSTER_ROOTCAS="$(all_ca_list)" \
+    ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true \
+    ORDERER_CONSENSUS_TYPE="$([ "$ORDERING" = raft ] && echo etcdraft || echo BFT)" ORDERER_FILELEDGER_LOCATION="$n/ledger" \
+    ORDERER_CONSENSUS_WALDIR="$n/wal" ORDERER_CONSENSUS_SNAPDIR="$n/snap" \
+    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
+    ORDERER_OPERATIONS_TLS_ENABLED=true ORDERER_OPERATIONS_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_OPERATIONS_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
+    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
+    ORDERER_ADMIN_TLS_ENABLED=true ORDERER_ADMIN_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
+    ORDERER_ADMIN_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_ADMIN_TLS_ROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$(ca_cert "$org")]" \
+    ORDERER_METRICS_PROVIDER=disabled ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL=30s \
+    orderer
+}
+
+# Peers and orderers ping their connections every 60 s; a server that also
+# demands at least 60 s between pings sometimes counts one as too early and
+# drops the connection with GOAWAY "too_many_pings". Servers accept 30 s.
+start_peer() {
+  local org=$1 od n
+  od=$(org_dir "$org")
+  n="$NET/nodes/peer-$org"
+  mkdir -p "$n"
+  start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
+    CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_LISTENADDRESS="127.0.0.1:$(peer_port "$org")" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/peer/msp" \
+    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE="$od/peer/tls/server.crt" \
+    CORE_PEER_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
+    CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" CORE_PEER_TLS_CLIENTROOTCAS_FILES="$(all_ca_list | tr -d "[]" | tr , " ")" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="$od/peer/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/peer/tls/server.key" \
+    CORE_PEER_FILESYSTEMPATH="$n/ledger" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$n/snapshots" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
+    CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
+    CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
+    CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
+    peer node start
+}
+
+# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against its peer.
+as_admin() {
+  local org=$1 od; shift
+  od=$(org_dir "$org")
+  env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
+    CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="$od/users/admin/tls/server.crt" \
+    CORE_PEER_TLS_CLIENTKEY_FILE="$od/users/admin/tls/server.key" "$@"
+}
+
+# Options that send a CLI command on to an orderer with mutual TLS.
+# An org without an orderer (the pharmacy under Raft) uses the first orderer:
+# every orderer serves every channel.
+orderer_opts() {
+  local org=$1 od target=$1
+  od=$(org_dir "$org")
+  runs_orderer "$org" || target=${ORDERER_ORGS[0]}
+  echo "-o 127.0.0.1:$(orderer_port "$target") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
+}
+
+
+# ---------------------------------------------------------------- health
+health() {
+  local org bad=0 line
+  for org in "${ORGS[@]}"; do
+    for line in "ca-$org:$(ca_ops_port "$org"):healthz" "orderer-$org:$(orderer_ops_port "$org"):healthz" \
+      "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(ccaas_port "$org"):port"; do
+      IFS=: read -r name port kind <<<"$line"
+      [ "${name%%-*}" = orderer ] && ! runs_orderer "$org" && continue
+      local state="down"
+      if is_running "$name"; then
+        if [ "$kind" = healthz ]; then
+          if [ "${name%%-*}" = ca ]; then
+            curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
+          else
+            healthz "$port" "$(ca_cert "$org")" 2>/dev/null && state=OK || state=unhealthy
+          fi
+        else
+          port_open "$port" && state=OK || state=unhealthy
+        fi
+      fi
+      printf '  %-22s %-6s %s\n' "$name" "$port" "$state"
+      [ "$state" = OK ] || bad=1
+    done
+  done
+  return $bad
+}
+

@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Process control for the network's nodes: one process group per node, a pid
+# file in run/, a log in logs/, ports checked free before a start. Sourced
+# after topology.sh.
+say() { echo "network: [${SECONDS}s] $*"; }
+die() { echo "network: $*" >&2; exit 1; }
+
+pid_of() {
+  local f="$RUN/$1.pid"
+  [ -f "$f" ] || return 1
+  local pid
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then echo "$pid"; else return 1; fi
+}
+is_running() { pid_of "$1" >/dev/null; }
+
+# start_process NAME COMMAND...: runs COMMAND in its own session (so the whole
+# process group can be stopped), stdin closed, output in logs/NAME.log.
+start_process() {
+  local name=$1; shift
+  if is_running "$name"; then return 0; fi
+  local p
+  for p in $(ports_of "$name"); do
+    port_open "$p" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
+  done
+  mkdir -p "$LOGS" "$RUN"
+  echo "---- start $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+# stop_processes NAME...: TERM to every named process group at once, then
+# waits (at most 10 s) for all of them, then KILL for any left.
+stop_processes() {
+  local name pid pids=()
+  for name in "$@"; do
+    if pid=$(pid_of "$name"); then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$RUN/$name.pid"
+  done
+  for _ in $(seq 1 100); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && return 0
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# The ports a process listens on, checked free before it starts.
+ports_of() {
+  local kind=${1%%-*} org=${1#*-}
+  case $kind in
+    ca) echo "$(ca_port "$org") $(ca_ops_port "$org")" ;;
+    orderer) echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")" ;;
+    peer) echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")" ;;
+    chaincode) ccaas_port "$org" ;;
+    noop) org_port "${org#chaincode-}" noopCcaas ;;
+  esac
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || die "$what did not become ready within ${limit}s (see $LOGS)"
+    sleep 0.2
+  done
+}
+
+# in_parallel FUNCTION ARG...: runs FUNCTION ARG for every ARG at once and
+# fails if any of them failed (each says why on stderr).
+in_parallel() {
+  local fn=$1 arg pids=() failed=0 pid; shift
+  for arg in "$@"; do "$fn" "$arg" & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ $failed = 0 ] || die "$fn failed for at least one of: $*"
+}
+
+# healthz PORT CAFILE: the operations endpoint answers 200 on /healthz.
+healthz() { curl -fsS --max-time 2 --cacert "$2" "https://127.0.0.1:$1/healthz" >/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

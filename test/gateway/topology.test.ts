@@ -1,0 +1,145 @@
+/**
+ * network/topology.json is the one description of the network's layout: it
+ * loads and matches its schema, a wrong one is refused naming the field, and
+ * every file that still states part of the layout (configtx.yaml, the
+ * collection configs, docs/conventions.md, the chaincode's constants) agrees
+ * with it.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION } from "@rxtrace/chaincode";
+import {
+  CHANNELS,
+  MSP_IDS,
+  TOPOLOGY,
+  channelMembers,
+  channelsOf,
+  hostOf,
+  loadTopology,
+  orgByName,
+  orgPort,
+  parseTopology,
+  portOffset,
+  topologyFile,
+  type Topology,
+} from "../../gateway/src/topology.js";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
+const copy = (): Record<string, unknown> & Topology => JSON.parse(read("network/topology.json")) as Record<string, unknown> & Topology;
+
+describe("the network topology", () => {
+  it("loads from network/topology.json with the compiled-in MSP ids and channels", () => {
+    expect(topologyFile({})).to.equal(path.join(repo, "network/topology.json"));
+    expect(loadTopology().orgs.map((o) => o.mspId)).to.deep.equal([...MSP_IDS]);
+    expect(TOPOLOGY.channels.map((c) => c.name)).to.deep.equal([...CHANNELS]);
+  });
+
+  it("answers channel membership both ways", () => {
+    expect(channelMembers("mfr-dist")).to.deep.equal(["ManufacturerMSP", "DistributorMSP", "RegulatorMSP"]);
+    expect(channelsOf("PharmacyMSP")).to.deep.equal(["dist-pharm"]);
+    expect(channelsOf("RegulatorMSP")).to.deep.equal(["mfr-dist", "dist-pharm"]);
+  });
+
+  it("computes ports from the org's block and RXTRACE_PORT_OFFSET as network.sh does", () => {
+    expect(orgPort("regulator", "peer")).to.equal(10051);
+    expect(orgPort("manufacturer", "peerOps", 800)).to.equal(17851);
+    expect(orgPort("pharmacy", "ccaas", portOffset({ RXTRACE_PORT_OFFSET: "20" }))).to.equal(9075);
+    expect(() => portOffset({ RXTRACE_PORT_OFFSET: "15" })).to.throw("RXTRACE_PORT_OFFSET must be a multiple of 10 from 0 to 990, not '15'");
+  });
+
+  it("gives an org the loopback address unless the topology or RXTRACE_HOST_<ORG> names another", () => {
+    expect(hostOf("pharmacy", {})).to.equal("127.0.0.1");
+    expect(hostOf("pharmacy", { RXTRACE_HOST_PHARMACY: "10.0.0.9" })).to.equal("10.0.0.9");
+    const t = copy();
+    (t.orgs[2] as { host?: string }).host = "pharmacy.internal";
+    expect(hostOf("pharmacy", {}, parseTopology(t))).to.equal("pharmacy.internal");
+  });
+
+  it("refuses a topology that breaks the schema, naming the field", () => {
+    const t = copy();
+    (t.ports.perOrg as Record<string, unknown>).peer = "7051";
+    expect(() => parseTopology(t)).to.throw("topology /ports/perOrg/peer: must be integer");
+  });
+
+  it("refuses a channel member that is not an org of the topology", () => {
+    const t = copy();
+    (t.channels[0]!.orgs as string[])[0] = "wholesaler";
+    expect(() => parseTopology(t)).to.throw("topology /channels/0/orgs/0: names no org of the topology: wholesaler");
+  });
+
+  it("refuses a renamed channel the code is not compiled for", () => {
+    const t = copy();
+    (t.channels[1] as { name: string }).name = "dist-retail";
+    expect(() => parseTopology(t)).to.throw("topology /channels/*/name: must be mfr-dist, dist-pharm");
+  });
+
+  it("refuses two kinds of node on one port", () => {
+    const t = copy();
+    (t.ports.perOrg as Record<string, number>).gateway = 55;
+    expect(() => parseTopology(t)).to.throw("topology /ports/perOrg: must give every kind of node its own port");
+  });
+
+  it("agrees with the chaincode's constants (the chaincode does not read the file)", () => {
+    expect(TOPOLOGY.chaincode).to.equal(CHAINCODE_NAME);
+    expect([SOURCE_CHANNEL, DOWNSTREAM_CHANNEL]).to.deep.equal(TOPOLOGY.channels.map((c) => c.name));
+    expect(orgByName(TOPOLOGY.registrar).mspId).to.equal(REGULATOR_MSP);
+  });
+
+  it("agrees with each channel's private data collections: the trading partners only", () => {
+    for (const channel of TOPOLOGY.channels) {
+      const collections = JSON.parse(read(`network/collections/${channel.name}.json`)) as { name: string; policy: string }[];
+      const members = channel.tradingPartners.map((o) => `'${orgByName(o).mspId}.member'`).join(",");
+      expect(collections.map((c) => [c.name, c.policy])).to.deep.equal([[TERMS_COLLECTION, `OR(${members})`]]);
+    }
+  });
+
+  describe("network/configtx.yaml", () => {
+    const configtx = read("network/configtx.yaml");
+    /** Anchor name -> MSP id, from "- &Anchor\n    Name: XMSP". */
+    const anchors = new Map([...configtx.matchAll(/- &(\w+)\n\s+Name: (\w+)\n\s+ID: (\w+)\n\s+MSPDir: @NET@\/orgs\/(\w+)\/msp/g)].map((m) => [m[1]!, { name: m[2]!, id: m[3]!, dir: m[4]! }]));
+
+    it("defines every org's peer and orderer MSP from the org's own CA folder", () => {
+      for (const org of TOPOLOGY.orgs) {
+        for (const msp of [org.mspId, org.ordererMspId]) {
+          const found = [...anchors.values()].find((a) => a.name === msp);
+          expect(found, msp).to.deep.equal({ name: msp, id: msp, dir: org.name });
+        }
+      }
+      expect(anchors.size).to.equal(2 * TOPOLOGY.orgs.length);
+    });
+
+    it("gives every channel profile, BFT and Raft, the channel's members", () => {
+      for (const channel of TOPOLOGY.channels) {
+        for (const profile of [channel.profile, `${channel.profile}Raft`]) {
+          const section = new RegExp(`\\n  ${profile}:\\n([\\s\\S]*?)(?=\\n  \\w+:\\n|\\n*$)`).exec(configtx)?.[1];
+          expect(section, profile).to.be.a("string");
+          const application = section!.slice(section!.indexOf("Application:"));
+          const members = [...application.matchAll(/- \*(\w+)/g)].map((m) => anchors.get(m[1]!)?.name);
+          expect(members, profile).to.deep.equal(channelMembers(channel.name));
+        }
+      }
+    });
+
+    it("lists the BFT consenters and the Raft orderers of the topology's ordering", () => {
+      const consenters = [...configtx.matchAll(/MSPID: (\w+)/g)].map((m) => m[1]);
+      expect(consenters).to.deep.equal(TOPOLOGY.ordering.bft.map((o) => orgByName(o).ordererMspId));
+      const raft = /Consenters: &RaftConsenters\n([\s\S]*?)\n\s+Organizations:/.exec(configtx)?.[1] ?? "";
+      expect([...raft.matchAll(/Host: @HOST_(\w+)@/g)].map((m) => m[1])).to.deep.equal(TOPOLOGY.ordering.raft);
+    });
+
+    it("uses only placeholders network.sh fills for the topology's orgs", () => {
+      const placeholders = new Set([...configtx.matchAll(/@(\w+?)@/g)].map((m) => m[1]!));
+      const fills = new Set(["NET", ...TOPOLOGY.orgs.flatMap((o) => [`HOST_${o.name}`, `ORDERER_PORT_${o.name}`, `PEER_PORT_${o.name}`])]);
+      expect([...placeholders].filter((p) => !fills.has(p))).to.deep.equal([]);
+    });
+  });
+
+  it("is what docs/conventions.md points at for names and ports", () => {
+    const conventions = read("docs/conventions.md");
+    expect(conventions).to.include("network/topology.json");
+    // The document states no port or MSP id of its own that could drift.
+    expect(conventions).not.to.match(/\b(7051|8054|10050)\b/);
+  });
+});
