@@ -97,6 +97,7 @@ describe("access policy", () => {
     expect(isAllowed(who("ManufacturerMSP", "quality"), "coldchain.release")).to.be.true;
     expect(isAllowed(who("ManufacturerMSP", "operator"), "coldchain.release")).to.be.false;
     expect(isAllowed(who("DistributorMSP", "operator"), "coldchain.release")).to.be.false;
+    expect(isAllowed(who("RegulatorMSP", "auditor"), "coldchain.release")).to.be.true;
   });
 
   it("lets only the pharmacy dispense", () => {

@@ -53,8 +53,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "shipment.receive": ANY_TRADER,
   "pack.handoff": { DistributorMSP: TRADERS },
   "coldchain.record": ANY_TRADER,
-  // The chaincode accepts a hold decision from the quality function only (domain/roles.ts).
-  "coldchain.release": { ManufacturerMSP: ["quality"] },
+  // A hold decision: the manufacturer's quality function, or the regulator on either channel (chaincode domain/roles.ts and coldchain).
+  "coldchain.release": { ManufacturerMSP: ["quality"], RegulatorMSP: REGULATOR },
   "pack.dispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.undoDispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.decommission": ANY_TRADER,

@@ -39,8 +39,8 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/shipments": TRADERS, // rule 2: owners ship; the regulator never does
   "POST /v1/shipments/{shipmentId}/receive": TRADERS,
   "POST /v1/shipments/{shipmentId}/readings": TRADERS, // loggers report through a trading partner
-  "POST /v1/shipments/{shipmentId}/cold-chain/release": ["ManufacturerMSP/quality", "ManufacturerMSP/admin"], // rule 9
-  "POST /v1/shipments/{shipmentId}/cold-chain/destroy": ["ManufacturerMSP/quality", "ManufacturerMSP/admin"], // rule 9
+  "POST /v1/shipments/{shipmentId}/cold-chain/release": ["ManufacturerMSP/quality", "RegulatorMSP/auditor", "RegulatorMSP/admin"], // rule 9: quality or the regulator
+  "POST /v1/shipments/{shipmentId}/cold-chain/destroy": ["ManufacturerMSP/quality", "RegulatorMSP/auditor", "RegulatorMSP/admin"], // rule 9: quality or the regulator
   "POST /v1/handoffs": ["DistributorMSP/operator", "DistributorMSP/admin"], // the distributor crosses channels
   "POST /v1/packs/{gtin}/{serial}/dispense": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 5
   "POST /v1/packs/{gtin}/{serial}/undo-decommission": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 6 (dispense undo)
