@@ -10,12 +10,22 @@ import { FileApiKeyStore, parseKeyFile } from "../../gateway/src/auth/api-keys.j
 import { tempDir } from "./support/temp.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-const user = (name: string, role: string) => ({ name, role, certPath: "cert.pem", keyPath: "key.pem" });
+// network.json as the network scripts write it (absolute paths; the script never opens them).
+const user = (name: string, role: string) => ({
+  name,
+  role,
+  certPath: "/fake/cert.pem",
+  keyPath: "/fake/key.pem",
+  tlsCertPath: "/fake/tls.crt",
+  tlsKeyPath: "/fake/tls.key",
+});
 const org = (name: string, mspId: string, users: ReturnType<typeof user>[]) => ({
   name,
   mspId,
-  peer: { endpoint: "127.0.0.1:1", hostOverride: "peer", tlsCaCertPath: "ca.pem" },
+  peer: { endpoint: "127.0.0.1:1", hostOverride: "peer", tlsCaCertPath: "/fake/ca.pem" },
+  clientTls: { certPath: "/fake/client.crt", keyPath: "/fake/client.key" },
   users,
+  admin: user("admin", "admin"),
 });
 
 describe("create-keys script", function () {
@@ -47,6 +57,9 @@ describe("create-keys script", function () {
     writeFileSync(
       path.join(data, "network.json"),
       JSON.stringify({
+        chaincode: "rxtrace",
+        mutualTls: true,
+        orderers: [],
         channels: [{ name: "mfr-dist", orgs: ["ManufacturerMSP", "DistributorMSP"] }],
         orgs: [org("manufacturer", "ManufacturerMSP", [user("operator", "operator")]), org("distributor", "DistributorMSP", [user("operator", "operator")])],
       }),
@@ -58,7 +71,8 @@ describe("create-keys script", function () {
 
     const issued = plainKeys(readFileSync(plainFile(), "utf8"));
     const stored = readFileSync(path.join(keysDir, "keys.json"), "utf8");
-    expect([...issued.keys()]).to.deep.equal(["ManufacturerMSP/operator", "DistributorMSP/operator"]);
+    // One key per client user and per org admin.
+    expect([...issued.keys()]).to.deep.equal(["ManufacturerMSP/operator", "ManufacturerMSP/admin", "DistributorMSP/operator", "DistributorMSP/admin"]);
     expect(stdout).to.match(/shown this once/).and.match(/delete the file/);
     expect(statSync(plainFile()).mode & 0o777).to.equal(0o600);
     for (const key of issued.values()) {
@@ -75,7 +89,7 @@ describe("create-keys script", function () {
 
     const text = readFileSync(plainFile(), "utf8");
     const second = plainKeys(text);
-    expect(second.size).to.equal(2);
+    expect(second.size).to.equal(4);
     for (const old of first.values()) expect(text).to.not.include(old);
     expect(second.get("ManufacturerMSP/operator")).to.not.equal(first.get("ManufacturerMSP/operator"));
   });
@@ -95,7 +109,7 @@ describe("create-keys script", function () {
 
     run("revoke", "ManufacturerMSP/operator");
 
-    expect([...plainKeys(readFileSync(plainFile(), "utf8")).keys()]).to.deep.equal(["DistributorMSP/operator"]);
+    expect([...plainKeys(readFileSync(plainFile(), "utf8")).keys()]).to.deep.equal(["ManufacturerMSP/admin", "DistributorMSP/operator", "DistributorMSP/admin"]);
   });
 
   it("prints the new keys on stdout instead with --stdout, and writes no plain file", () => {
@@ -103,7 +117,7 @@ describe("create-keys script", function () {
 
     const keys = parseKeyFile(JSON.parse(readFileSync(path.join(keysDir, "keys.json"), "utf8"))).keys;
     expect(existsSync(plainFile())).to.be.false;
-    expect(plainKeys(stdout).size).to.equal(2);
-    expect(keys.map((k) => k.id)).to.have.length(2);
+    expect(plainKeys(stdout).size).to.equal(4);
+    expect(keys.map((k) => k.id)).to.have.length(4);
   });
 });
