@@ -7,9 +7,12 @@
  *   scan still says verified. The gateway restarts on the same outbox file,
  *   the failure heals, and the pharmacy's scan turns RECALLED without any
  *   further call;
- * - the regulator's peer, on which the relay endorses (and runs the
- *   cross-channel query), is paused (SIGSTOP through this network's own pid
- *   file) while the recall is made, then resumed.
+ * - the distributor's peer, the relay's second endorser (a new key on
+ *   dist-pharm needs a majority, and only the regulator's and the
+ *   distributor's peers can run the cross-channel query), is paused (SIGSTOP
+ *   through this network's own pid file) while the recall is made, then
+ *   resumed. The recall itself commits on mfr-dist with the manufacturer's
+ *   and the regulator's peers.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -128,7 +131,7 @@ async function toThePharmacy(g: Gateway, key: (who: string) => string, gtin: str
   }
 }
 
-describe("recall relay while the regulator's peer is paused, on the real network", function () {
+describe("recall relay while a peer it needs is paused, on the real network", function () {
   this.timeout(240_000);
   const dataDir = process.env.RXTRACE_DATA ?? "";
   const outboxDir = mkdtempSync(path.join(tmpdir(), "rxtrace-outbox-it-"));
@@ -173,8 +176,8 @@ describe("recall relay while the regulator's peer is paused, on the real network
   });
 
   it("names dist-pharm pending while the relay's peer does not answer, and recalls there once it is back", async () => {
-    // This network's own regulator peer, by the pid file scripts/network.sh wrote in $RXTRACE_DATA.
-    pausedPid = Number(readFileSync(path.join(dataDir, "run", "peer-regulator.pid"), "utf8").trim());
+    // This network's own distributor peer, by the pid file scripts/network.sh wrote in $RXTRACE_DATA.
+    pausedPid = Number(readFileSync(path.join(dataDir, "run", "peer-distributor.pid"), "utf8").trim());
     process.kill(pausedPid, "SIGSTOP");
     const res = await call(gw as Gateway, "POST", `/v1/lots/${gtin}/${lot}/recall`, key("ManufacturerMSP/quality"), { reason: "particles" });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);

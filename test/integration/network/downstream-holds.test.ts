@@ -1,8 +1,9 @@
 /**
  * A cold-chain hold on dist-pharm, where the manufacturer has no member, on the
  * real network: the manufacturer's quality decision is recorded on mfr-dist,
- * mirrored onto dist-pharm by the regulator (whose peer runs the read-only
- * cross-channel query), then applied with the distributor's and the pharmacy's
+ * mirrored onto dist-pharm by the regulator with the distributor (the peers on
+ * both channels, which can run the read-only cross-channel query; a new key
+ * needs a majority), then applied with the distributor's and the pharmacy's
  * peers. The destroyed packs are then neither received nor dispensed.
  */
 import { expect } from "chai";
@@ -50,15 +51,16 @@ describe("a dist-pharm hold decided by the manufacturer on mfr-dist", function (
     expect(record.hold.status).to.equal("HELD");
   });
 
-  it("records the manufacturer's destroy decision on mfr-dist and mirrors it with the regulator's peer alone", async () => {
+  it("records the manufacturer's destroy decision on mfr-dist and mirrors it with the regulator's and the distributor's peers", async () => {
     await submitJson(quality.contract("mfr-dist"), "coldchain:DecideDownstreamHold", {
       arguments: [JSON.stringify({ shipmentId, decision: "destroy", reason: "excursion beyond stability data" })],
+      endorsingOrganizations: ["ManufacturerMSP", "RegulatorMSP"],
     });
     const mirrored = await eventually(
       async () =>
         (await submitJson(regulator.contract("dist-pharm"), "crosschannel:SyncHoldDecision", {
           arguments: [shipmentId],
-          endorsingOrganizations: ["RegulatorMSP"],
+          endorsingOrganizations: ["RegulatorMSP", "DistributorMSP"],
         })) as { decision: string; manufacturer: string },
       20_000,
     );
@@ -85,7 +87,7 @@ describe("a dist-pharm hold decided by the manufacturer on mfr-dist", function (
     expect(verification).to.include({ verified: false, reason: "ALREADY_DECOMMISSIONED" });
     const answer = (await submitJson(pharmacy.contract("dist-pharm"), "packs:Dispense", {
       arguments: [JSON.stringify({ gtin, serial, lot: lot.lot, expiry: lot.expiry })],
-      endorsingOrganizations: ["PharmacyMSP"],
+      endorsingOrganizations: ["PharmacyMSP", "RegulatorMSP"],
     })) as { alert?: { code: string } };
     expect(answer.alert?.code).to.equal("ALREADY_INACTIVE");
     expect(await packOf(pharmacy, "dist-pharm", lot.packs[0]!)).to.include({ status: "DESTROYED" });
