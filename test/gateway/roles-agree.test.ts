@@ -15,6 +15,7 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "pack.handoff": ["crosschannel:HandOff", "crosschannel:ImportPacks"],
   "coldchain.record": ["coldchain:RecordReadings"],
   "coldchain.release": ["coldchain:ReleaseHold", "coldchain:DestroyHeld"],
+  "coldchain.decideDownstream": ["coldchain:DecideDownstreamHold"],
   "pack.dispense": ["packs:Dispense"],
   "pack.undoDispense": ["packs:UndoDecommission"],
   "pack.decommission": ["packs:Decommission"],
@@ -26,6 +27,8 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "pack.markIllegitimate": ["packs:SetMark", "packs:ClearMark"],
   "document.write": ["documents:AnchorDocument", "documents:PutDocumentKey"],
   "document.erase": ["documents:PurgeDocumentKey"],
+  // An anchoring run writes to the EVM, not the chaincode.
+  "evm.anchor": [],
 };
 
 describe("the gateway's role matrix and the chaincode's role table", () => {
@@ -47,7 +50,7 @@ describe("the gateway's role matrix and the chaincode's role table", () => {
 
   it("knows every restricted transaction: each is submitted by some action or by the recall relay", () => {
     const submitted = new Set(Object.values(SUBMITS).flat());
-    const relayed = ["crosschannel:SyncRecall", "crosschannel:SyncWithdrawal"];
+    const relayed = ["crosschannel:SyncRecall", "crosschannel:SyncWithdrawal", "crosschannel:SyncHoldDecision", "coldchain:ApplyHoldDecision"];
     expect(Object.keys(TRANSACTION_ROLES).filter((t) => !submitted.has(t) && !relayed.includes(t))).to.deep.equal([]);
     for (const transaction of relayed) expect(TRANSACTION_ROLES[transaction]).to.include(RECALL_RELAY.role);
   });
