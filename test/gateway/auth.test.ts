@@ -100,6 +100,13 @@ describe("access policy", () => {
     expect(isAllowed(who("RegulatorMSP", "auditor"), "coldchain.release")).to.be.true;
   });
 
+  it("lets only the manufacturer's quality function decide a hold on dist-pharm from mfr-dist", () => {
+    expect(isAllowed(who("ManufacturerMSP", "quality"), "coldchain.decideDownstream")).to.be.true;
+    expect(isAllowed(who("ManufacturerMSP", "operator"), "coldchain.decideDownstream")).to.be.false;
+    expect(isAllowed(who("DistributorMSP", "operator"), "coldchain.decideDownstream")).to.be.false;
+    expect(isAllowed(who("RegulatorMSP", "auditor"), "coldchain.decideDownstream")).to.be.false;
+  });
+
   it("lets only the pharmacy dispense", () => {
     expect(isAllowed(who("PharmacyMSP", "pharmacist"), "pack.dispense")).to.be.true;
     expect(isAllowed(who("DistributorMSP", "operator"), "pack.dispense")).to.be.false;

@@ -12,7 +12,7 @@ import type { IndexedEvent } from "../../gateway/src/ports/event-index.js";
 import type { Principal } from "../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import { KeyLanes } from "../../gateway/src/services/key-lanes.js";
-import { MasterDataService, RELAY_KINDS, RELAY_PENDING_EVENT, relayPendingAlert } from "../../gateway/src/services/master-data.js";
+import { HOLD_DECISION_KIND, MasterDataService, RELAY_KINDS, RELAY_PENDING_EVENT, relayPendingAlert } from "../../gateway/src/services/master-data.js";
 import { MetricsRegistry } from "../../gateway/src/services/metrics.js";
 import { OutboxRelay, type HandlerOutcome } from "../../gateway/src/services/outbox-relay.js";
 import { FakeLedger } from "./support/fake-ledger.js";
@@ -262,3 +262,183 @@ describe("recall relay onto dist-pharm", () => {
     index.close();
   });
 });
+
+describe("hold-decision relay onto dist-pharm", () => {
+  const SHIPMENT = "DHP-1";
+  const notFound = (what: string) => {
+    throw new GatewayError("NOT_FOUND", `${what} not found`, { field: "shipmentId" });
+  };
+
+  /** A dist-pharm shipment of the manufacturer's packs on hold; SyncHoldDecision fails its cross-channel query until healed. */
+  function setUp() {
+    const clock = { now: 0 };
+    const outbox = new SqliteOutbox(":memory:");
+    const relay = relayOver(outbox, clock);
+    const state = { recorded: false, mirrored: false, hold: "HELD" };
+    const ledger = new FakeLedger()
+      .on("shipments:GetShipment", () => ({ shipmentId: SHIPMENT, shipper: "DistributorMSP", consignee: "PharmacyMSP", status: "IN_TRANSIT", packs: [{ gtin: GTIN, serial: "S1" }] }))
+      .on("products:GetProduct", () => ({ gtin: GTIN, manufacturer: "ManufacturerMSP" }))
+      .on("coldchain:GetColdChain", () => ({ shipmentId: SHIPMENT, hold: { status: state.hold } }))
+      .on("coldchain:DecideDownstreamHold", (call) => {
+        state.recorded = true;
+        return JSON.parse(call.args?.[0] ?? "{}") as unknown;
+      })
+      .on("coldchain:GetHoldDecision", (call) => ((call.channel === "mfr-dist" ? state.recorded : state.mirrored) ? { decision: "destroy" } : notFound("hold decision")))
+      .on("crosschannel:SyncHoldDecision", () => {
+        throw new GatewayError("CONFLICT", "cross-channel query to mfr-dist failed (500): peer unreachable", { field: "shipmentId" });
+      })
+      .on("coldchain:ApplyHoldDecision", () => {
+        state.hold = "DESTROYED";
+        return { hold: { status: "DESTROYED", by: "ManufacturerMSP" } };
+      });
+    const service = new MasterDataService(ledger, new KeyLanes(), { outbox: relay, propagationTimeoutMs: 0, pollIntervalMs: 1 });
+    const healSync = () =>
+      ledger.on("crosschannel:SyncHoldDecision", () => {
+        state.mirrored = true;
+        return { decision: "destroy", manufacturer: "ManufacturerMSP" };
+      });
+    return { clock, outbox, relay, ledger, service, state, healSync };
+  }
+
+  const decide = (service: MasterDataService) => service.decideDownstreamHold(QUALITY, SHIPMENT, "destroy", "excursion beyond stability data");
+
+  it("names dist-pharm as pending while SyncHoldDecision fails, then mirrors and applies the decision once it heals", async () => {
+    const t = setUp();
+    const answer = await decide(t.service);
+
+    expect(answer.commits.map((c) => c.channel)).to.deep.equal(["mfr-dist"]);
+    const [decided] = t.ledger.submitted("coldchain:DecideDownstreamHold");
+    expect([decided?.call.channel, decided?.as.mspId, JSON.parse(decided?.call.args?.[0] ?? "")]).to.deep.equal([
+      "mfr-dist",
+      "ManufacturerMSP",
+      { shipmentId: SHIPMENT, decision: "destroy", reason: "excursion beyond stability data" },
+    ]);
+    expect(answer.pending.map((p) => [p.channel, p.transaction, p.attempts])).to.deep.equal([["dist-pharm", "crosschannel:SyncHoldDecision", 1]]);
+    expect(answer.pending[0]?.lastError).to.match(/cross-channel query/);
+    expect(t.ledger.submitted("coldchain:ApplyHoldDecision")).to.deep.equal([]);
+
+    t.healSync();
+    t.clock.now = 100;
+    await t.relay.runDue();
+    expect(t.outbox.pending(HOLD_DECISION_KIND)).to.deep.equal([]);
+    expect(t.state.hold).to.equal("DESTROYED");
+    const relayed = t.ledger.submitted().filter((s) => s.call.channel === "dist-pharm");
+    expect(relayed.map((s) => [s.call.transaction, s.as.mspId, s.call.endorsingOrganizations])).to.deep.equal([
+      ["crosschannel:SyncHoldDecision", "RegulatorMSP", ["RegulatorMSP", "DistributorMSP"]],
+      ["crosschannel:SyncHoldDecision", "RegulatorMSP", ["RegulatorMSP", "DistributorMSP"]],
+      ["coldchain:ApplyHoldDecision", "RegulatorMSP", ["DistributorMSP", "PharmacyMSP"]],
+    ]);
+  });
+
+  it("answers the mirror and the apply as commits, nothing pending, when both commit at once", async () => {
+    const t = setUp();
+    t.healSync();
+    const answer = await decide(t.service);
+    expect(answer.pending).to.deep.equal([]);
+    expect(answer.commits.map((c) => c.channel)).to.deep.equal(["mfr-dist", "dist-pharm", "dist-pharm"]);
+    expect(t.outbox.pending()).to.deep.equal([]);
+  });
+
+  it("treats a CONFLICT from SyncHoldDecision as synced when dist-pharm already has the decision, and goes on to apply it", async () => {
+    const t = setUp();
+    t.ledger.on("crosschannel:SyncHoldDecision", () => {
+      // Another attempt mirrored it between the relay's check and its submit.
+      t.state.mirrored = true;
+      throw new GatewayError("CONFLICT", "the decision of ManufacturerMSP on shipment DHP-1 is already on dist-pharm", { field: "shipmentId" });
+    });
+    const answer = await decide(t.service);
+    expect(answer.pending).to.deep.equal([]);
+    expect(t.ledger.submitted("coldchain:ApplyHoldDecision")).to.have.length(1);
+    expect(t.state.hold).to.equal("DESTROYED");
+  });
+
+  it("keeps ApplyHoldDecision pending when its endorsement fails, and retries it without mirroring again", async () => {
+    const t = setUp();
+    t.healSync();
+    t.ledger.on("coldchain:ApplyHoldDecision", () => {
+      throw new GatewayError("ENDORSEMENT_FAILED", "PharmacyMSP peer unreachable");
+    });
+    const answer = await decide(t.service);
+    expect(answer.pending.map((p) => [p.channel, p.transaction])).to.deep.equal([["dist-pharm", "coldchain:ApplyHoldDecision"]]);
+
+    t.ledger.on("coldchain:ApplyHoldDecision", () => {
+      t.state.hold = "DESTROYED";
+      return { hold: { status: "DESTROYED" } };
+    });
+    t.clock.now = 100;
+    await t.relay.runDue();
+    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(t.ledger.submitted("crosschannel:SyncHoldDecision")).to.have.length(1);
+    expect(t.ledger.submitted("coldchain:ApplyHoldDecision")).to.have.length(2);
+  });
+
+  it("counts a hold no longer HELD on dist-pharm as done (applied already, or decided there by the regulator)", async () => {
+    const t = setUp();
+    t.healSync();
+    t.ledger.on("coldchain:ApplyHoldDecision", () => {
+      t.state.hold = "RELEASED";
+      throw new GatewayError("CONFLICT", `shipment ${SHIPMENT} is not on cold-chain hold`, { field: "shipmentId" });
+    });
+    const answer = await decide(t.service);
+    expect(answer.pending).to.deep.equal([]);
+    expect(t.outbox.pending()).to.deep.equal([]);
+  });
+
+  it("gives up a decision older than the hold, which can never apply", async () => {
+    const t = setUp();
+    t.healSync();
+    t.ledger.on("coldchain:ApplyHoldDecision", () => {
+      throw new GatewayError("CONFLICT", "the decision of ManufacturerMSP (2026-01-01) predates the hold (2026-01-02)", { field: "shipmentId" });
+    });
+    const answer = await decide(t.service);
+    expect(answer.pending[0]?.lastError).to.match(/predates the hold/);
+    expect(t.outbox.pending()).to.deep.equal([]);
+  });
+
+  it("keeps the relay waiting while its peer of mfr-dist does not yet show the decision", async () => {
+    const t = setUp();
+    t.healSync();
+    t.ledger.on("coldchain:GetHoldDecision", () => notFound("hold decision"));
+    const answer = await decide(t.service);
+    expect(answer.pending[0]?.lastError).to.match(/not yet on RegulatorMSP's peer of mfr-dist/);
+    expect(t.ledger.submitted("crosschannel:SyncHoldDecision")).to.deep.equal([]);
+  });
+
+  it("refuses, recording nothing, a shipment not on hold, one dist-pharm does not have, or one of another manufacturer's GTINs", async () => {
+    const held = setUp();
+    held.state.hold = "RELEASED";
+    await expectRejected(decide(held.service), "CONFLICT", /not on cold-chain hold on dist-pharm/);
+
+    const missing = setUp();
+    missing.ledger.on("shipments:GetShipment", () => notFound(`shipment ${SHIPMENT}`));
+    await expectRejected(decide(missing.service), "NOT_FOUND", /shipment DHP-1/);
+
+    const foreign = setUp();
+    foreign.ledger.on("products:GetProduct", () => ({ gtin: GTIN, manufacturer: "OtherMSP" }));
+    await expectRejected(decide(foreign.service), "FORBIDDEN", /belongs to OtherMSP/);
+
+    for (const t of [held, missing, foreign]) {
+      expect(t.ledger.submitted()).to.deep.equal([]);
+      expect(t.outbox.pending()).to.deep.equal([]);
+    }
+  });
+
+  it("makes the still-pending alert an event on dist-pharm about the shipment", () => {
+    const outbox = new SqliteOutbox(":memory:");
+    const item = outbox.add(HOLD_DECISION_KIND, "dist-pharm/holddecision/DHP-1/ManufacturerMSP", JSON.stringify({ shipmentId: SHIPMENT, manufacturer: "ManufacturerMSP", decision: "destroy" }), 0);
+    const alert = relayPendingAlert(item, 300_000);
+    expect(alert?.event).to.include({ channel: "dist-pharm", eventName: RELAY_PENDING_EVENT });
+    expect(alert?.event.payload).to.include({ transaction: "crosschannel:SyncHoldDecision", shipmentId: SHIPMENT, decision: "destroy" });
+    expect(alert?.subjects).to.deep.equal([{ shipmentId: SHIPMENT }]);
+  });
+});
+
+async function expectRejected(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).to.be.instanceOf(GatewayError);
+  expect((error as GatewayError).code).to.equal(code);
+  expect((error as GatewayError).message).to.match(message);
+}

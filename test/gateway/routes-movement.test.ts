@@ -133,6 +133,77 @@ describe("POST /v1/shipments/{id}/receive and cold chain", () => {
   });
 });
 
+describe("POST /v1/shipments/{id}/cold-chain/downstream-decision", () => {
+  const URL = "/v1/shipments/SHP-2/cold-chain/downstream-decision";
+  let t: TestApp;
+  let recorded: boolean;
+  beforeEach(async () => {
+    t = await buildTestApp();
+    recorded = false;
+    t.ledger
+      .on("shipments:GetShipment", (call) => {
+        if (call.channel !== "dist-pharm") notFound();
+        return { shipmentId: "SHP-2", shipper: "DistributorMSP", consignee: "PharmacyMSP", status: "IN_TRANSIT", packs: PACKS };
+      })
+      .on("products:GetProduct", () => ({ gtin: PACKS[0]?.gtin, manufacturer: "ManufacturerMSP" }))
+      .on("coldchain:GetColdChain", () => ({ hold: { status: "HELD" } }))
+      .on("coldchain:DecideDownstreamHold", () => {
+        recorded = true;
+        return { decision: "destroy" };
+      })
+      // On the relay's peer of mfr-dist at once; dist-pharm gets it from the sync.
+      .on("coldchain:GetHoldDecision", (call) => (call.channel === "mfr-dist" && recorded ? { decision: "destroy" } : notFound()))
+      .on("crosschannel:SyncHoldDecision", () => ({ decision: "destroy" }))
+      .on("coldchain:ApplyHoldDecision", () => ({ hold: { status: "DESTROYED" } }));
+  });
+  afterEach(async () => t.close());
+
+  it("records the quality role's decision on mfr-dist and has the regulator mirror and apply it on dist-pharm", async () => {
+    const res = await t.app.inject({ method: "POST", url: URL, headers: json(KEYS.quality), payload: { decision: "destroy", reason: "excursion" } });
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist", "dist-pharm", "dist-pharm"]);
+    expect(res.json().pending).to.deep.equal([]);
+    expect(t.ledger.submitted().map((s) => [s.call.transaction, s.call.channel, s.as.mspId])).to.deep.equal([
+      ["coldchain:DecideDownstreamHold", "mfr-dist", "ManufacturerMSP"],
+      ["crosschannel:SyncHoldDecision", "dist-pharm", "RegulatorMSP"],
+      ["coldchain:ApplyHoldDecision", "dist-pharm", "RegulatorMSP"],
+    ]);
+  });
+
+  it("names dist-pharm as pending while the relay's SyncHoldDecision fails", async () => {
+    t.ledger.on("crosschannel:SyncHoldDecision", () => {
+      throw new GatewayError("CONFLICT", "cross-channel query to mfr-dist failed (500): no peer");
+    });
+    const res = await t.app.inject({ method: "POST", url: URL, headers: json(KEYS.quality), payload: { decision: "release", reason: "within stability data" } });
+    expect(res.statusCode).to.equal(200);
+    expect(res.json().commits.map((c: { channel: string }) => c.channel)).to.deep.equal(["mfr-dist"]);
+    expect(res.json().pending.map((p: { channel: string; transaction: string }) => [p.channel, p.transaction])).to.deep.equal([["dist-pharm", "crosschannel:SyncHoldDecision"]]);
+  });
+
+  it("refuses the manufacturer's operator, the distributor and the regulator with 403 before anything reaches the ledger", async () => {
+    for (const key of [KEYS.manufacturer, KEYS.distributor, KEYS.regulator]) {
+      const res = await t.app.inject({ method: "POST", url: URL, headers: json(key), payload: { decision: "destroy", reason: "x" } });
+      expect(res.statusCode).to.equal(403);
+    }
+    expect(t.ledger.calls).to.deep.equal([]);
+  });
+
+  it("refuses a decision other than release or destroy, naming the field", async () => {
+    const res = await t.app.inject({ method: "POST", url: URL, headers: json(KEYS.quality), payload: { decision: "quarantine", reason: "x" } });
+    expect(res.statusCode).to.equal(400);
+    expect(res.json().field).to.equal("decision");
+    expect(t.ledger.calls).to.deep.equal([]);
+  });
+
+  it("answers 409 for a shipment not on hold on dist-pharm, recording nothing", async () => {
+    t.ledger.on("coldchain:GetColdChain", () => ({ hold: { status: "RELEASED" } }));
+    const res = await t.app.inject({ method: "POST", url: URL, headers: json(KEYS.quality), payload: { decision: "destroy", reason: "x" } });
+    expect(res.statusCode).to.equal(409);
+    expect(res.json().field).to.equal("shipmentId");
+    expect(t.ledger.submitted()).to.deep.equal([]);
+  });
+});
+
 describe("POST /v1/handoffs (one-call cross-channel hand-off)", () => {
   let t: TestApp;
   let imported: Set<string>;

@@ -18,6 +18,7 @@ export const ACTIONS = [
   "pack.handoff",
   "coldchain.record",
   "coldchain.release",
+  "coldchain.decideDownstream",
   "pack.dispense",
   "pack.undoDispense",
   "pack.decommission",
@@ -55,6 +56,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "coldchain.record": ANY_TRADER,
   // A hold decision: the manufacturer's quality function, or the regulator on either channel (chaincode domain/roles.ts and coldchain).
   "coldchain.release": { ManufacturerMSP: ["quality"], RegulatorMSP: REGULATOR },
+  // The manufacturer's decision on a dist-pharm hold, relayed there; the regulator decides on dist-pharm itself.
+  "coldchain.decideDownstream": { ManufacturerMSP: ["quality"] },
   "pack.dispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.undoDispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
   "pack.decommission": ANY_TRADER,

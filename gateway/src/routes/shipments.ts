@@ -2,8 +2,9 @@
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
+import type { MasterDataService } from "../services/master-data.js";
 import type { ShipmentService } from "../services/shipments.js";
-import { committedAnswer } from "./answers.js";
+import { committedAnswer, relayedAnswer } from "./answers.js";
 import {
   Channel,
   ChannelQuery,
@@ -11,6 +12,7 @@ import {
   MspId,
   PackRefs,
   Reason,
+  RelayedWriteAnswer,
   Sha256Hex,
   ShipmentId,
   ShipmentParams,
@@ -57,8 +59,18 @@ export const ReadingsBody = Type.Object(
   { additionalProperties: false },
 );
 const DecisionBody = Type.Object({ reason: Reason, channel: Type.Optional(Channel) }, { additionalProperties: false });
+export const DownstreamDecisionBody = Type.Object(
+  { decision: Type.Union([Type.Literal("release"), Type.Literal("destroy")]), reason: Reason },
+  { additionalProperties: false },
+);
 
-export const shipmentRoutes: FastifyPluginAsync<{ shipments: ShipmentService }> = async (app, { shipments }) => {
+export interface ShipmentRoutesOptions {
+  shipments: ShipmentService;
+  /** Records a manufacturer's decision on a dist-pharm hold and relays it there; without it the route is absent. */
+  masterData?: MasterDataService;
+}
+
+export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (app, { shipments, masterData }) => {
   app.post<{ Body: Static<typeof ShipBody> }>(
     "/shipments",
     {
@@ -160,6 +172,25 @@ export const shipmentRoutes: FastifyPluginAsync<{ shipments: ShipmentService }> 
       },
       async (request) =>
         committedAnswer(await shipments.settleHold(principalOf(request), request.params.shipmentId, decision, request.body.reason, request.body.channel)),
+    );
+  }
+
+  if (masterData) {
+    app.post<{ Params: Static<typeof ShipmentParams>; Body: Static<typeof DownstreamDecisionBody> }>(
+      "/shipments/:shipmentId/cold-chain/downstream-decision",
+      {
+        config: { action: "coldchain.decideDownstream" },
+        schema: {
+          tags: ["cold chain"],
+          summary:
+            "Decide a cold-chain hold of a dist-pharm shipment (manufacturer quality): recorded on mfr-dist, then mirrored and applied on dist-pharm by the relay; dist-pharm is named in pending until it has",
+          params: ShipmentParams,
+          body: DownstreamDecisionBody,
+          response: { 200: RelayedWriteAnswer, ...errorResponses(404, 409) },
+        },
+      },
+      async (request) =>
+        relayedAnswer(await masterData.decideDownstreamHold(principalOf(request), request.params.shipmentId, request.body.decision, request.body.reason)),
     );
   }
 };

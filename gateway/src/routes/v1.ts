@@ -54,7 +54,7 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(productRoutes, { masterData });
   await app.register(lotRoutes, { masterData });
   await app.register(packRoutes, { packs: new PackService(ledger) });
-  await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes) });
+  await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes), masterData });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
   await app.register(verifyRoutes, { verifier: new VerifyService(ledger) });
   await app.register(labelRoutes, { ledger });

@@ -5,16 +5,19 @@
  * is applied on every channel that holds the lot or product; a manufacturer's
  * (not a member of dist-pharm) is carried onto dist-pharm's mirror by a relay
  * identity whose peer is on both channels (crosschannel:SyncRecall), through
- * a durable outbox that retries the copy until it commits.
+ * a durable outbox that retries the copy until it commits. A manufacturer's
+ * decision on a cold-chain hold of a dist-pharm shipment travels the same
+ * way: recorded on mfr-dist, then mirrored and applied on dist-pharm by the
+ * relay (crosschannel:SyncHoldDecision, coldchain:ApplyHoldDecision).
  */
 import type { Principal } from "../auth/principal.js";
-import { GatewayError } from "../errors.js";
+import { ConflictError, ForbiddenError, GatewayError, NotYetVisibleError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import type { EventSubject, LedgerEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
-import { readChannels, resolveChannel } from "./channels.js";
-import { asProduct, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
+import { orgs, readChannels, resolveChannel } from "./channels.js";
+import { asProduct, asShipment, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
 import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-relay.js";
 import type { Committed } from "./packs.js";
@@ -28,6 +31,19 @@ export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "au
 /** Outbox kinds of the copies onto dist-pharm's mirror. */
 export const RELAY_KINDS = { recall: "recall-sync", withdrawal: "withdrawal-sync" } as const;
 type RelayKind = (typeof RELAY_KINDS)[keyof typeof RELAY_KINDS];
+
+/** Outbox kind of a manufacturer's hold decision carried onto dist-pharm and applied there. */
+export const HOLD_DECISION_KIND = "hold-decision-sync";
+
+interface HoldDecisionPayload {
+  shipmentId: string;
+  manufacturer: string;
+  decision: "release" | "destroy";
+}
+
+/** The transactions the hold-decision relay runs on dist-pharm, in order. */
+const HOLD_SYNC = "crosschannel:SyncHoldDecision";
+const HOLD_APPLY = "coldchain:ApplyHoldDecision";
 
 interface SyncPayload {
   gtin: string;
@@ -54,15 +70,27 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
 export const RELAY_PENDING_EVENT = "RelayStillPending";
 
 /**
- * The alert for a recall or withdrawal copy still pending, as an event on the
+ * The alert for a recall, withdrawal or hold-decision copy still pending, as an event on the
  * channel it has not reached (so SSE and webhook subscribers of that channel
  * see it); undefined for other outbox kinds.
  */
 export function relayPendingAlert(item: OutboxItem, now: number, relay: Principal = RECALL_RELAY): { event: LedgerEvent; subjects: EventSubject[] } | undefined {
-  if (item.kind !== RELAY_KINDS.recall && item.kind !== RELAY_KINDS.withdrawal) return undefined;
-  const payload = JSON.parse(item.payload) as SyncPayload;
-  const spec = syncSpec(item.kind, payload);
-  const subject: EventSubject = payload.lot === undefined ? { gtin: payload.gtin } : { gtin: payload.gtin, lot: payload.lot };
+  let transaction: string;
+  let payload: object;
+  let subject: EventSubject;
+  if (item.kind === HOLD_DECISION_KIND) {
+    const decision = JSON.parse(item.payload) as HoldDecisionPayload;
+    transaction = HOLD_SYNC;
+    payload = decision;
+    subject = { shipmentId: decision.shipmentId };
+  } else if (item.kind === RELAY_KINDS.recall || item.kind === RELAY_KINDS.withdrawal) {
+    const sync = JSON.parse(item.payload) as SyncPayload;
+    transaction = syncSpec(item.kind, sync).sync.transaction;
+    payload = sync;
+    subject = sync.lot === undefined ? { gtin: sync.gtin } : { gtin: sync.gtin, lot: sync.lot };
+  } else {
+    return undefined;
+  }
   return {
     event: {
       channel: MIRROR,
@@ -72,7 +100,7 @@ export function relayPendingAlert(item: OutboxItem, now: number, relay: Principa
       timestamp: new Date(now).toISOString(),
       mspId: relay.mspId,
       payload: {
-        transaction: spec.sync.transaction,
+        transaction,
         ...payload,
         since: new Date(item.createdAt).toISOString(),
         attempts: item.attempts,
@@ -116,6 +144,7 @@ export class MasterDataService {
     this.#pollMs = options.pollIntervalMs ?? 200;
     this.#outbox = options.outbox ?? new OutboxRelay(new SqliteOutbox(":memory:"), { initialDelayMs: 1_000, maxDelayMs: 60_000, pollMs: 1_000, alertAfterMs: 300_000 });
     for (const kind of Object.values(RELAY_KINDS)) this.#outbox.handle(kind, (item) => this.#sync(item));
+    this.#outbox.handle(HOLD_DECISION_KIND, (item) => this.#syncHoldDecision(item));
   }
 
   async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: string }): Promise<Committed> {
@@ -193,6 +222,130 @@ export class MasterDataService {
   }
 
   /**
+   * The manufacturer's decision on a cold-chain hold of a dist-pharm shipment.
+   * The manufacturer has no member on dist-pharm: the decision is recorded on
+   * mfr-dist, then the relay mirrors it onto dist-pharm and applies it there;
+   * dist-pharm is named in `pending` until both have committed. A shipment
+   * dist-pharm does not have, one not on hold, or one of another
+   * manufacturer's GTINs is refused before anything is recorded.
+   */
+  async decideDownstreamHold(as: Principal, shipmentId: string, decision: HoldDecisionPayload["decision"], reason: string): Promise<RelayedWrite> {
+    await this.#requireDecidable(as, shipmentId);
+    const committed = await this.ledger.submit(as, {
+      channel: SOURCE,
+      transaction: "coldchain:DecideDownstreamHold",
+      args: [JSON.stringify({ shipmentId, decision, reason })],
+      endorsingOrganizations: [as.mspId],
+    });
+    const payload: HoldDecisionPayload = { shipmentId, manufacturer: as.mspId, decision };
+    const item = this.#outbox.enqueue(HOLD_DECISION_KIND, `${MIRROR}/holddecision/${shipmentId}/${as.mspId}`, payload);
+    return this.#attemptNow(
+      [{ ...committed, channel: SOURCE }],
+      item,
+      () => this.#hasDecision(SOURCE, payload),
+      async () => ((await this.#hasDecision(MIRROR, payload)) ? HOLD_APPLY : HOLD_SYNC),
+    );
+  }
+
+  /** Reads dist-pharm as the relay: the shipment exists, is held, and holds only the caller's GTINs. */
+  async #requireDecidable(as: Principal, shipmentId: string): Promise<void> {
+    const read = (transaction: string, args: string[]) =>
+      this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction, args, endorsingOrganizations: [this.#relay.mspId] }).then((r) => r.result);
+    const shipment = asShipment(await read("shipments:GetShipment", [shipmentId]));
+    for (const gtin of new Set(shipment.packs.map((p) => p.gtin))) {
+      const product = asProduct(await read("products:GetProduct", [gtin]));
+      if (product.manufacturer !== as.mspId) throw new ForbiddenError(`GTIN ${gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
+    }
+    const coldChain = (await read("coldchain:GetColdChain", [shipmentId]).catch((error: unknown) => {
+      if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
+      throw error;
+    })) as { hold?: { status?: string } } | undefined;
+    if (coldChain?.hold?.status !== "HELD") throw new ConflictError(`shipment ${shipmentId} is not on cold-chain hold on ${MIRROR}`, { field: "shipmentId" });
+  }
+
+  /**
+   * One attempt at carrying a hold decision onto dist-pharm: the mirror
+   * (skipped when dist-pharm already has it), then the decision applied with
+   * the peers of the packs' holders. Done when the apply commits, or when the
+   * hold is no longer HELD (applied already, or decided by the regulator
+   * there); a decision older than the hold can never apply and is given up.
+   */
+  async #syncHoldDecision(item: OutboxItem): Promise<HandlerOutcome> {
+    const payload = JSON.parse(item.payload) as HoldDecisionPayload;
+    const { shipmentId } = payload;
+    const commits: Committed[] = [];
+    try {
+      if (!(await this.#hasDecision(MIRROR, payload))) {
+        if (!(await this.#hasDecision(SOURCE, payload))) {
+          return { outcome: "retry", reason: `the hold decision is not yet on ${this.#relay.mspId}'s peer of ${SOURCE}` };
+        }
+        try {
+          const synced = await this.ledger.submit(this.#relay, {
+            channel: MIRROR,
+            transaction: HOLD_SYNC,
+            args: [shipmentId],
+            endorsingOrganizations: [this.#relay.mspId, "DistributorMSP"],
+          });
+          commits.push({ ...synced, channel: MIRROR });
+        } catch (error) {
+          // "already on dist-pharm": another attempt (or gateway) mirrored it.
+          if (!(error instanceof GatewayError && error.code === "CONFLICT" && (await this.#hasDecision(MIRROR, payload)))) throw error;
+        }
+      }
+      const shipment = asShipment(
+        (await this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction: "shipments:GetShipment", args: [shipmentId], endorsingOrganizations: [this.#relay.mspId] })).result,
+      );
+      try {
+        const applied = await this.lanes.run([laneKey.coldChain(MIRROR, shipmentId)], () =>
+          this.ledger.submit(this.#relay, {
+            channel: MIRROR,
+            transaction: HOLD_APPLY,
+            args: [shipmentId],
+            endorsingOrganizations: orgs(shipment.shipper, shipment.consignee),
+          }),
+        );
+        commits.push({ ...applied, channel: MIRROR });
+      } catch (error) {
+        if (!(error instanceof GatewayError) || error.code !== "CONFLICT") throw error;
+        if (!(await this.#held(shipmentId))) return { outcome: "done", value: commits };
+        if (/predates the hold/.test(error.message)) return { outcome: "abandon", reason: `${error.code}: ${error.message}` };
+        throw error;
+      }
+      return { outcome: "done", value: commits };
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return { outcome: "retry", reason: `${error.code}: ${error.message}` };
+    }
+  }
+
+  /** Whether the relay's peer of `channel` has the manufacturer's decision on the shipment. */
+  async #hasDecision(channel: ChannelName, payload: HoldDecisionPayload): Promise<boolean> {
+    try {
+      await this.ledger.evaluate(this.#relay, {
+        channel,
+        transaction: "coldchain:GetHoldDecision",
+        args: [payload.shipmentId, payload.manufacturer],
+        endorsingOrganizations: [this.#relay.mspId],
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof GatewayError && (error.code === "NOT_FOUND" || error instanceof NotYetVisibleError)) return false;
+      throw error;
+    }
+  }
+
+  /** Whether the shipment's cold-chain record on dist-pharm is still HELD, as the relay's peer sees it. */
+  async #held(shipmentId: string): Promise<boolean> {
+    const { result } = await this.ledger.evaluate(this.#relay, {
+      channel: MIRROR,
+      transaction: "coldchain:GetColdChain",
+      args: [shipmentId],
+      endorsingOrganizations: [this.#relay.mspId],
+    });
+    return (result as { hold?: { status?: string } } | null)?.hold?.status === "HELD";
+  }
+
+  /**
    * Records the copy onto dist-pharm's mirror in the outbox before trying it,
    * then tries it once now: the sync reads mfr-dist through the relay's own
    * peer, so it first waits (bounded) until that peer has committed the stamp.
@@ -201,12 +354,20 @@ export class MasterDataService {
   async #relayToMirror(committed: Committed[], kind: RelayKind, key: string, payload: SyncPayload): Promise<RelayedWrite> {
     const item = this.#outbox.enqueue(kind, key, payload);
     const spec = syncSpec(kind, payload);
+    return this.#attemptNow(committed, item, () => this.#stamped(SOURCE, spec.source), async () => spec.sync.transaction);
+  }
+
+  /**
+   * Waits (bounded) until the relay's peer shows the source channel's write,
+   * tries the item once, and answers what committed and what is still owed.
+   */
+  async #attemptNow(committed: Committed[], item: OutboxItem, onRelayPeer: () => Promise<boolean>, owed: () => Promise<string>): Promise<RelayedWrite> {
     const deadline = Date.now() + this.#timeoutMs;
-    while (!(await this.#stamped(SOURCE, spec.source).catch(() => false)) && Date.now() < deadline) await sleep(this.#pollMs);
+    while (!(await onRelayPeer().catch(() => false)) && Date.now() < deadline) await sleep(this.#pollMs);
     const outcome = await this.#outbox.attempt(item);
     if (outcome.outcome === "done") {
-      const relayed = outcome.value as Committed | undefined;
-      return { commits: relayed ? [...committed, relayed] : committed, pending: [] };
+      const relayed = outcome.value as Committed | Committed[] | undefined;
+      return { commits: relayed === undefined ? committed : committed.concat(relayed), pending: [] };
     }
     const now = this.#outbox.outbox.get(item.id) ?? item;
     return {
@@ -214,10 +375,10 @@ export class MasterDataService {
       pending: [
         {
           channel: MIRROR,
-          transaction: spec.sync.transaction,
+          transaction: await owed().catch(() => "unknown"),
           since: new Date(now.createdAt).toISOString(),
           attempts: now.attempts,
-          lastError: now.lastError,
+          lastError: outcome.outcome === "abandon" ? outcome.reason : now.lastError,
         },
       ],
     };

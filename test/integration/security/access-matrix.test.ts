@@ -41,6 +41,7 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/shipments/{shipmentId}/readings": TRADERS, // loggers report through a trading partner
   "POST /v1/shipments/{shipmentId}/cold-chain/release": ["ManufacturerMSP/quality", "RegulatorMSP/auditor", "RegulatorMSP/admin"], // rule 9: quality or the regulator
   "POST /v1/shipments/{shipmentId}/cold-chain/destroy": ["ManufacturerMSP/quality", "RegulatorMSP/auditor", "RegulatorMSP/admin"], // rule 9: quality or the regulator
+  "POST /v1/shipments/{shipmentId}/cold-chain/downstream-decision": ["ManufacturerMSP/quality"], // rule 9 on dist-pharm: the manufacturer decides on mfr-dist, the relay applies
   "POST /v1/handoffs": ["DistributorMSP/operator", "DistributorMSP/admin"], // the distributor crosses channels
   "POST /v1/packs/{gtin}/{serial}/dispense": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 5
   "POST /v1/packs/{gtin}/{serial}/undo-decommission": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 6 (dispense undo)
