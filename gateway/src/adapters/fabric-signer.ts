@@ -49,24 +49,25 @@ function curveOrderOf(key: KeyObject): bigint {
  * replaced by n - s when it is above n/2.
  */
 export function lowSDer(p1363: Uint8Array, order: bigint): Uint8Array {
-  const half = p1363.length / 2;
-  const r = toBigInt(p1363.subarray(0, half));
-  let s = toBigInt(p1363.subarray(half));
-  if (s > order >> 1n) s = order - s;
-  const body = [...derInteger(r), ...derInteger(s)];
+  const size = p1363.length / 2;
+  const r = p1363.subarray(0, size);
+  let s = p1363.subarray(size);
+  const sValue = BigInt(`0x${Buffer.from(s).toString("hex")}`);
+  if (sValue > order >> 1n) s = Buffer.from((order - sValue).toString(16).padStart(size * 2, "0"), "hex");
+  const body = Buffer.concat([derInteger(r), derInteger(s)]);
   // Two integers of at most 48 bytes each stay under 128 bytes: the short length form always fits.
-  return Uint8Array.from([0x30, body.length, ...body]);
+  return Buffer.concat([Uint8Array.of(0x30, body.length), body]);
 }
 
-function toBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString("hex")}`);
-}
-
-/** A DER INTEGER: minimal big-endian bytes, with a leading zero when the top bit would read as a sign. */
-function derInteger(value: bigint): number[] {
-  let hex = value.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  const bytes = [...Buffer.from(hex, "hex")];
-  if ((bytes[0] ?? 0) & 0x80) bytes.unshift(0);
-  return [0x02, bytes.length, ...bytes];
+/** A DER INTEGER of unsigned big-endian bytes: minimal, with a leading zero when the top bit would read as a sign. */
+function derInteger(unsigned: Uint8Array): Uint8Array {
+  let start = 0;
+  while (start < unsigned.length - 1 && unsigned[start] === 0) start++;
+  const bytes = unsigned.subarray(start);
+  const pad = (bytes[0] ?? 0) & 0x80 ? 1 : 0;
+  const out = new Uint8Array(2 + pad + bytes.length);
+  out[0] = 0x02;
+  out[1] = pad + bytes.length;
+  out.set(bytes, 2 + pad);
+  return out;
 }
