@@ -5,8 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { connect, hash, signers, type Contract, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { connect, type Contract, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { createPrivateKey } from "node:crypto";
+import { fabricSigning } from "../gateway/src/adapters/fabric-signer.js";
 import { orgByMsp, readNetworkDescription, userOf, type NetworkDescription, type NetworkOrg } from "./network-description.js";
 
 export interface OrgSession {
@@ -53,8 +54,7 @@ export class FabricSessions {
     const gateway = connect({
       client,
       identity: { mspId: org.mspId, credentials: readFileSync(identityFiles.certPath) },
-      signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(identityFiles.keyPath))),
-      hash: hash.sha256,
+      ...fabricSigning(createPrivateKey(readFileSync(identityFiles.keyPath))),
       evaluateOptions: () => ({ deadline: Date.now() + 15_000 }),
       endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
       submitOptions: () => ({ deadline: Date.now() + 15_000 }),

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, verify, type KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { EndorseError, type ConnectOptions, type Gateway } from "@hyperledger/fabric-gateway";
@@ -55,9 +55,13 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}', endorseFailur
   return { connectFn, attempts, opened };
 }
 
+/** The public key of the user in the last network file written, to check what the adapter signs. */
+let userPublicKey: KeyObject | undefined;
+
 function networkFile(): string {
   const dir = tempDir("rxtrace-fab-");
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  userPublicKey = publicKey;
   writeFileSync(path.join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
   writeFileSync(path.join(dir, "cert.pem"), "-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n");
   writeFileSync(path.join(dir, "ca.pem"), "not used by the double");
@@ -104,6 +108,21 @@ describe("Fabric ledger client submit", () => {
     await client.submit(as, { channel: "mfr-dist", transaction: "t" });
     expect(double.opened[0]?.identity.mspId).to.equal("ManufacturerMSP");
     expect(new TextDecoder().decode(double.opened[0]?.identity.credentials)).to.include("BEGIN CERTIFICATE");
+    client.close();
+  });
+
+  it("signs the whole message with the user's key, low-S DER that verifies against its public key", async () => {
+    const double = gatewayDouble([0]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 3, connect: double.connectFn });
+    await client.evaluate(as, { channel: "mfr-dist", transaction: "t" });
+    const options = double.opened[0];
+    const message = new TextEncoder().encode("a proposal's bytes");
+
+    const signature = await options!.signer!(options!.hash!(message));
+
+    expect(options!.hash!(message), "the signer gets the message itself and hashes it natively").to.deep.equal(message);
+    expect(signature[0], "DER SEQUENCE").to.equal(0x30);
+    expect(verify("sha256", message, userPublicKey!, signature)).to.equal(true);
     client.close();
   });
 

@@ -11,13 +11,14 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { common } from "@hyperledger/fabric-protos";
-import { connect, EndorseError, hash, signers, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { connect, EndorseError, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
 import type { ChannelName, EvaluateResult, LedgerCall, LedgerClient, LedgerHeights, SubmitResult } from "../ports/ledger.js";
 import { CHANNELS } from "../ports/ledger.js";
 import { endorsersFor } from "./endorsers.js";
+import { fabricSigning } from "./fabric-signer.js";
 import { toGatewayError } from "./fabric-errors.js";
 import {
   channelMembers,
@@ -265,8 +266,7 @@ export class FabricLedgerClient implements LedgerClient {
       gateway = (this.#options.connect ?? connect)({
         client: this.#client(org),
         identity: { mspId: org.mspId, credentials: readFileSync(user.certPath) },
-        signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath))),
-        hash: hash.sha256,
+        ...fabricSigning(createPrivateKey(readFileSync(user.keyPath))),
         evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluate }),
         endorseOptions: () => ({ deadline: Date.now() + deadlines.endorse }),
         submitOptions: () => ({ deadline: Date.now() + deadlines.submit }),

@@ -8,9 +8,10 @@
  */
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { hash, signers, type Contract, type Gateway, type Status } from "@hyperledger/fabric-gateway";
+import { type Contract, type Gateway, type Status } from "@hyperledger/fabric-gateway";
 import { common, gateway, ledger, msp, peer } from "@hyperledger/fabric-protos";
 import type { NetworkUser } from "../../../support/network-description.js";
+import { fabricSigning } from "../../../gateway/src/adapters/fabric-signer.js";
 
 /** A signing identity: what goes into a creator or endorser field, and the key that signs for it. */
 export interface SigningIdentity {
@@ -21,12 +22,12 @@ export interface SigningIdentity {
 
 /** The identity of `user`'s certificate and key, claiming `mspId` (normally the user's own org). */
 export function signingIdentity(user: NetworkUser, mspId: string): SigningIdentity {
-  const signer = signers.newPrivateKeySigner(createPrivateKey(readFileSync(user.keyPath)));
+  const { signer } = fabricSigning(createPrivateKey(readFileSync(user.keyPath)));
   return {
     mspId,
     certificate: readFileSync(user.certPath),
     // ECDSA P-256 over the SHA-256 digest, low-S DER: what an MSP verifies.
-    sign: (message) => signer(hash.sha256(message)),
+    sign: signer,
   };
 }
 

@@ -13,7 +13,8 @@
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
-import { connect, hash, signers } from "@hyperledger/fabric-gateway";
+import { connect } from "@hyperledger/fabric-gateway";
+import { fabricSigning } from "../../../gateway/src/adapters/fabric-signer.js";
 import { call, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 import { FabricSessions, chaincodeErrorCode, eventually, failureOf, grpcClientFor, runId, withDetails, type OrgSession } from "../../../support/fabric-client.js";
 import { futureExpiry } from "../../../support/fixtures.js";
@@ -110,8 +111,7 @@ describe("one org cannot sign as another", function () {
       const impostor = connect({
         client,
         identity: { mspId: "ManufacturerMSP", credentials: readFileSync(distributorOperator.certPath) },
-        signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(distributorOperator.keyPath))),
-        hash: hash.sha256,
+        ...fabricSigning(createPrivateKey(readFileSync(distributorOperator.keyPath))),
       });
       const serial = `GP${run}`.slice(0, 20);
       try {
