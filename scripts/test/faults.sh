@@ -7,6 +7,8 @@
 # processes are killed only through this folder's pid files.
 #   RXTRACE_FAULTS_DATA        data folder (default <repo>/.rxtrace/faults)
 #   RXTRACE_KEEP_FAULTS_DATA=1 leave services up and data in place afterwards
+# Arguments go to mocha: `npm run test:faults -- --grep "leader orderer"` runs
+# one case.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -31,4 +33,4 @@ bash scripts/evm.sh start
 echo "faults: services up in $(( $(date +%s) - started )) s (data in $RXTRACE_DATA)"
 set +e
 export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
-npx mocha --import=tsx --timeout 900000 'test/faults/**/*.test.ts'
+npx mocha --import=tsx --timeout 900000 'test/faults/**/*.test.ts' "$@"

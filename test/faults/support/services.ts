@@ -11,7 +11,7 @@ import path from "node:path";
 import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
 
 export const DATA = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace", "faults"));
-export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? 3000);
+export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? process.env.RXTRACE_GATEWAY_PORT ?? 3000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
