@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { hostOf, orgPort, portOffset } from "../../../gateway/src/topology.js";
 import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
 
 export const DATA = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace", "faults"));
@@ -173,13 +174,11 @@ function osnadmin(): string {
   return path.join(root, version, "bin", "osnadmin");
 }
 
-const ADMIN_PORTS: Record<string, number> = { manufacturer: 7053, distributor: 8053, pharmacy: 9053, regulator: 10053 };
-
 /** The block height of a channel on one org's orderer, from its channel participation API (-1 when it does not answer). */
 export function ordererHeight(org: string, channel: string): number {
   const net = path.join(DATA, "fabric");
   const out = spawnSync(osnadmin(), [
-    "channel", "list", "-o", `127.0.0.1:${ADMIN_PORTS[org] ?? 0}`, "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
+    "channel", "list", "-o", `${hostOf(org)}:${orgPort(org, "ordererAdmin", portOffset())}`, "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
     "--client-cert", path.join(net, "orgs", org, "users", "admin", "tls", "server.crt"),
     "--client-key", path.join(net, "orgs", org, "users", "admin", "tls", "server.key"), "-c", channel,
   ], { encoding: "utf8", env: { ...process.env, FABRIC_LOGGING_SPEC: "error" } });
