@@ -25,6 +25,10 @@ teardown() {
 }
 trap teardown EXIT
 
+# SmartBFT at info: its role changes in the orderer logs tell the leader test
+# which orderer leads now, and its complaints and view changes are on record.
+export RXTRACE_FABRIC_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error:orderer.consensus.smartbft=info}"
+
 set -e
 started=$(date +%s)
 bash scripts/network.sh up
