@@ -7,6 +7,8 @@
 # processes are killed only through this folder's pid files.
 #   RXTRACE_FAULTS_DATA        data folder (default <repo>/.rxtrace/faults)
 #   RXTRACE_KEEP_FAULTS_DATA=1 leave services up and data in place afterwards
+# Arguments go to mocha: `npm run test:faults -- --grep "leader orderer"` runs
+# one case.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -23,6 +25,10 @@ teardown() {
 }
 trap teardown EXIT
 
+# SmartBFT at info: its role changes in the orderer logs tell the leader test
+# which orderer leads now, and its complaints and view changes are on record.
+export RXTRACE_FABRIC_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error:orderer.consensus.smartbft=info}"
+
 set -e
 started=$(date +%s)
 bash scripts/network.sh up
@@ -31,4 +37,4 @@ bash scripts/evm.sh start
 echo "faults: services up in $(( $(date +%s) - started )) s (data in $RXTRACE_DATA)"
 set +e
 export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
-npx mocha --import=tsx --timeout 900000 'test/faults/**/*.test.ts'
+npx mocha --import=tsx --timeout 900000 'test/faults/**/*.test.ts' "$@"

@@ -12,7 +12,7 @@ import { EvmConnection, newEvmSupplyChain, readEvmDeployment } from "../../gatew
 import { GatewayError } from "../../gateway/src/errors.js";
 import { freshGtin, repoRoot } from "../../support/gateway-harness.js";
 import { WriteLoad, type FaultFigures } from "./support/load.js";
-import { DATA, GatewayProcess, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
+import { DATA, GatewayProcess, bftLeader, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const results: FaultFigures[] = [];
@@ -247,12 +247,18 @@ describe("rxtrace under faults (real network, Kubo and gateway process)", functi
     expect(caughtUpMs, `the restarted orderer did not catch up (mfr-dist heights: ${heights})`).to.be.at.least(0);
   });
 
-  it("resumes acknowledging writes after the leader orderer is killed, once the others elect a new leader, and loses none", async () => {
+  // The bound follows from the SmartBFT timeouts in network/configtx.yaml: followers complain
+  // RequestForwardTimeout + RequestComplainTimeout (2 s) after a request the leader does not order,
+  // then the view change and one block take the rest. Fabric's default timeouts stalled writes for 22 s.
+  it("resumes acknowledging writes within 5 s after the leader orderer is killed, once the others elect a new leader, and loses none", async () => {
     const load = new WriteLoad(gw, gtin, "ORDL", 2, 16);
     load.start();
     await sleep(6_000);
+    // A view change earlier in the suite (a restarted follower complains while it catches up) may
+    // have moved the lead away from consenter 1, so the leader is read from the orderers' logs.
+    const leader = bftLeader("mfr-dist");
     const killedAt = Date.now();
-    killByPidFile("orderer-manufacturer");
+    killByPidFile(`orderer-${leader}`);
     const resumedMs = await until(async () => load.firstAckSentAfter(killedAt) < Infinity, 150_000, "a write sent after the leader died being acknowledged").catch(() => -1);
     await sleep(5_000);
     const restartedAt = Date.now();
@@ -260,12 +266,13 @@ describe("rxtrace under faults (real network, Kubo and gateway process)", functi
     await sleep(6_000);
     await load.stop();
 
-    const figures = await load.audit("leader orderer killed (manufacturer's, BFT view change), restarted after writes resumed", { from: killedAt, to: restartedAt },
+    const figures = await load.audit(`leader orderer killed (${leader}'s, BFT view change), restarted after writes resumed`, { from: killedAt, to: restartedAt },
       load.firstAckSentAfter(killedAt) - killedAt, (resumedMs >= 0 ? `writes resumed ${resumedMs} ms after the kill without a restart` : "writes had not resumed 150 s after the kill") +
         `; network.sh up restarted it in ${restartMs} ms; mfr-dist heights afterwards: ${["manufacturer", "distributor", "pharmacy", "regulator"].map((o) => `${o} ${ordererHeight(o, "mfr-dist")}`).join(", ")}`);
     report(figures);
 
     expect(resumedMs, "writes resumed after the view change, before the leader was restarted").to.be.at.least(0);
+    expect(figures.timeToRecoverMs, "ms from the leader's kill until a write sent after it was acknowledged").to.be.below(5_000);
     expect(figures.lost).to.equal(0);
     expect(figures.foundOnLedger).to.equal(figures.acknowledged);
     expect(load.acks().filter((t) => t > killedAt && t < restartedAt).length, "writes acknowledged after the view change").to.be.greaterThan(0);

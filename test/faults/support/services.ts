@@ -8,10 +8,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { TOPOLOGY, hostOf, orgPort, portOffset } from "../../../gateway/src/topology.js";
 import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
 
 export const DATA = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace", "faults"));
-export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? 3000);
+export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? process.env.RXTRACE_GATEWAY_PORT ?? 3000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -173,13 +174,35 @@ function osnadmin(): string {
   return path.join(root, version, "bin", "osnadmin");
 }
 
-const ADMIN_PORTS: Record<string, number> = { manufacturer: 7053, distributor: 8053, pharmacy: 9053, regulator: 10053 };
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const ROLE_LINE = /^(\S+ \S+) .*Changing to (?:leader|follower) role, current view: (\d+), current leader: (\d+) channel=(\S+)/gm;
+
+/**
+ * The org whose orderer leads a channel now, from the orderers' logs: the leader named by the
+ * highest SmartBFT view any orderer entered (the SmartBFT logger must be at info, as
+ * scripts/test/faults.sh sets it). A view change may have moved the lead away from consenter 1,
+ * so a test that kills the leader asks here. Consenter ids follow the topology's BFT order.
+ */
+export function bftLeader(channel: string): string {
+  let latest = { view: -1, at: "", id: 0 };
+  for (const org of TOPOLOGY.ordering.bft) {
+    const file = path.join(DATA, "logs", `orderer-${org}.log`);
+    if (!existsSync(file)) continue;
+    for (const m of readFileSync(file, "utf8").replace(ANSI_COLOUR, "").matchAll(ROLE_LINE)) {
+      const [at, view, id] = [m[1] ?? "", Number(m[2]), Number(m[3])];
+      if (m[4] === channel && (view > latest.view || (view === latest.view && at >= latest.at))) latest = { view, at, id };
+    }
+  }
+  const leader = TOPOLOGY.ordering.bft[latest.id - 1];
+  if (!leader) throw new Error(`no SmartBFT leader of ${channel} in ${DATA}/logs/orderer-*.log: start the network with the SmartBFT logger at info (scripts/test/faults.sh sets RXTRACE_FABRIC_LOG)`);
+  return leader;
+}
 
 /** The block height of a channel on one org's orderer, from its channel participation API (-1 when it does not answer). */
 export function ordererHeight(org: string, channel: string): number {
   const net = path.join(DATA, "fabric");
   const out = spawnSync(osnadmin(), [
-    "channel", "list", "-o", `127.0.0.1:${ADMIN_PORTS[org] ?? 0}`, "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
+    "channel", "list", "-o", `${hostOf(org)}:${orgPort(org, "ordererAdmin", portOffset())}`, "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
     "--client-cert", path.join(net, "orgs", org, "users", "admin", "tls", "server.crt"),
     "--client-key", path.join(net, "orgs", org, "users", "admin", "tls", "server.key"), "-c", channel,
   ], { encoding: "utf8", env: { ...process.env, FABRIC_LOGGING_SPEC: "error" } });
