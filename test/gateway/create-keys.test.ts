@@ -10,12 +10,15 @@ import { FileApiKeyStore, parseKeyFile } from "../../gateway/src/auth/api-keys.j
 import { tempDir } from "./support/temp.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-const user = (name: string, role: string) => ({ name, role, certPath: "cert.pem", keyPath: "key.pem" });
+const user = (name: string, role: string) => ({ name, role, certPath: "/x/cert.pem", keyPath: "/x/key.pem", tlsCertPath: "/x/tls.pem", tlsKeyPath: "/x/tls.key" });
+/** An org with one client user and its admin: each gets a key. */
 const org = (name: string, mspId: string, users: ReturnType<typeof user>[]) => ({
   name,
   mspId,
-  peer: { endpoint: "127.0.0.1:1", hostOverride: "peer", tlsCaCertPath: "ca.pem" },
+  peer: { endpoint: "127.0.0.1:1", hostOverride: "peer", tlsCaCertPath: "/x/ca.pem" },
+  clientTls: { certPath: "/x/tls.pem", keyPath: "/x/tls.key" },
   users,
+  admin: user("admin", "admin"),
 });
 
 describe("create-keys script", function () {
@@ -47,8 +50,11 @@ describe("create-keys script", function () {
     writeFileSync(
       path.join(data, "network.json"),
       JSON.stringify({
+        chaincode: "rxtrace",
+        mutualTls: false,
         channels: [{ name: "mfr-dist", orgs: ["ManufacturerMSP", "DistributorMSP"] }],
         orgs: [org("manufacturer", "ManufacturerMSP", [user("operator", "operator")]), org("distributor", "DistributorMSP", [user("operator", "operator")])],
+        orderers: [],
       }),
     );
   });
@@ -58,7 +64,7 @@ describe("create-keys script", function () {
 
     const issued = plainKeys(readFileSync(plainFile(), "utf8"));
     const stored = readFileSync(path.join(keysDir, "keys.json"), "utf8");
-    expect([...issued.keys()]).to.deep.equal(["ManufacturerMSP/operator", "DistributorMSP/operator"]);
+    expect([...issued.keys()]).to.deep.equal(["ManufacturerMSP/operator", "ManufacturerMSP/admin", "DistributorMSP/operator", "DistributorMSP/admin"]);
     expect(stdout).to.match(/shown this once/).and.match(/delete the file/);
     expect(statSync(plainFile()).mode & 0o777).to.equal(0o600);
     for (const key of issued.values()) {
@@ -75,7 +81,7 @@ describe("create-keys script", function () {
 
     const text = readFileSync(plainFile(), "utf8");
     const second = plainKeys(text);
-    expect(second.size).to.equal(2);
+    expect(second.size).to.equal(4);
     for (const old of first.values()) expect(text).to.not.include(old);
     expect(second.get("ManufacturerMSP/operator")).to.not.equal(first.get("ManufacturerMSP/operator"));
   });
@@ -95,7 +101,7 @@ describe("create-keys script", function () {
 
     run("revoke", "ManufacturerMSP/operator");
 
-    expect([...plainKeys(readFileSync(plainFile(), "utf8")).keys()]).to.deep.equal(["DistributorMSP/operator"]);
+    expect([...plainKeys(readFileSync(plainFile(), "utf8")).keys()]).to.deep.equal(["ManufacturerMSP/admin", "DistributorMSP/operator", "DistributorMSP/admin"]);
   });
 
   it("prints the new keys on stdout instead with --stdout, and writes no plain file", () => {
@@ -103,7 +109,20 @@ describe("create-keys script", function () {
 
     const keys = parseKeyFile(JSON.parse(readFileSync(path.join(keysDir, "keys.json"), "utf8"))).keys;
     expect(existsSync(plainFile())).to.be.false;
-    expect(plainKeys(stdout).size).to.equal(2);
-    expect(keys.map((k) => k.id)).to.have.length(2);
+    expect(plainKeys(stdout).size).to.equal(4);
+    expect(keys.map((k) => k.id)).to.have.length(4);
+  });
+
+  it("issues one org's keys only, into that org's own gateway folder, when RXTRACE_GATEWAY_ORG names it", () => {
+    execFileSync(process.execPath, ["--import=tsx", path.join(repoRoot, "scripts/gateway/create-keys.ts")], {
+      env: { ...process.env, RXTRACE_DATA: data, RXTRACE_GATEWAY_CONFIG: "", RXTRACE_GATEWAY_ORG: "distributor" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+
+    const orgDir = path.join(keysDir, "distributor");
+    const keys = parseKeyFile(JSON.parse(readFileSync(path.join(orgDir, "keys.json"), "utf8"))).keys;
+    expect(keys.map((k) => `${k.mspId}/${k.user}`).sort()).to.deep.equal(["DistributorMSP/admin", "DistributorMSP/operator"]);
+    expect([...plainKeys(readFileSync(path.join(orgDir, "api-keys.txt"), "utf8")).keys()].sort()).to.deep.equal(["DistributorMSP/admin", "DistributorMSP/operator"]);
+    expect(existsSync(path.join(keysDir, "keys.json"))).to.be.false;
   });
 });

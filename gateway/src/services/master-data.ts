@@ -7,6 +7,7 @@
  * identity whose peer is on both channels (crosschannel:SyncRecall), through
  * a durable outbox that retries the copy until it commits.
  */
+import { EVENTS } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
@@ -50,6 +51,27 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
   };
 }
 
+/**
+ * The copy onto dist-pharm's mirror that a recall or withdrawal event on
+ * mfr-dist calls for: the relay's gateway enqueues it for each such event it
+ * indexes, so a manufacturer's recall committed through the manufacturer's
+ * own gateway still reaches the pharmacies. Undefined for any other event,
+ * for a copy already on the mirror, and for the relay org's own recalls
+ * (those are applied on every channel by the call itself).
+ */
+export function relayWorkFor(event: LedgerEvent, relay: Principal = RECALL_RELAY): { kind: RelayKind; key: string; payload: SyncPayload } | undefined {
+  if (event.channel !== SOURCE || event.mspId === relay.mspId) return undefined;
+  const payload = event.payload as { gtin?: unknown; lot?: unknown } | undefined;
+  if (typeof payload?.gtin !== "string") return undefined;
+  if (event.eventName === EVENTS.LOT_RECALLED && typeof payload.lot === "string") {
+    return { kind: RELAY_KINDS.recall, key: laneKey.lot(MIRROR, payload.gtin, payload.lot), payload: { gtin: payload.gtin, lot: payload.lot } };
+  }
+  if (event.eventName === EVENTS.PRODUCT_WITHDRAWN) {
+    return { kind: RELAY_KINDS.withdrawal, key: laneKey.product(MIRROR, payload.gtin), payload: { gtin: payload.gtin } };
+  }
+  return undefined;
+}
+
 /** The event name of the alert raised when a copy onto the mirror is still pending after the stated time. */
 export const RELAY_PENDING_EVENT = "RelayStillPending";
 
@@ -91,6 +113,13 @@ export interface RelayedWrite {
 
 export interface MasterDataOptions {
   relay?: Principal;
+  /**
+   * Whether this gateway holds the relay's identity (the regulator's
+   * gateway, or the multi-org test mode). When it does not, a recall by an
+   * org off dist-pharm answers with dist-pharm pending: the relay's gateway
+   * copies it once its listener sees the recall (relayWorkFor). Default true.
+   */
+  relayHere?: boolean;
   /** The durable outbox worker that carries stamps onto the mirror (an in-memory one when none is given). */
   outbox?: OutboxRelay;
   /** How long the relay waits for its own peer to commit the source channel's recall block. */
@@ -105,6 +134,7 @@ export class MasterDataService {
   readonly #timeoutMs: number;
   readonly #pollMs: number;
   readonly #outbox: OutboxRelay;
+  readonly #relayHere: boolean;
 
   constructor(
     private readonly ledger: LedgerClient,
@@ -114,6 +144,7 @@ export class MasterDataService {
     this.#relay = options.relay ?? RECALL_RELAY;
     this.#timeoutMs = options.propagationTimeoutMs ?? 10_000;
     this.#pollMs = options.pollIntervalMs ?? 200;
+    this.#relayHere = options.relayHere ?? true;
     this.#outbox = options.outbox ?? new OutboxRelay(new SqliteOutbox(":memory:"), { initialDelayMs: 1_000, maxDelayMs: 60_000, pollMs: 1_000, alertAfterMs: 300_000 });
     for (const kind of Object.values(RELAY_KINDS)) this.#outbox.handle(kind, (item) => this.#sync(item));
   }
@@ -199,8 +230,12 @@ export class MasterDataService {
    * Whatever is not done yet stays in the outbox, retried until it commits.
    */
   async #relayToMirror(committed: Committed[], kind: RelayKind, key: string, payload: SyncPayload): Promise<RelayedWrite> {
-    const item = this.#outbox.enqueue(kind, key, payload);
     const spec = syncSpec(kind, payload);
+    if (!this.#relayHere) {
+      const since = new Date().toISOString();
+      return { commits: committed, pending: [{ channel: MIRROR, transaction: spec.sync.transaction, since, attempts: 0, lastError: undefined }] };
+    }
+    const item = this.#outbox.enqueue(kind, key, payload);
     const deadline = Date.now() + this.#timeoutMs;
     while (!(await this.#stamped(SOURCE, spec.source).catch(() => false)) && Date.now() < deadline) await sleep(this.#pollMs);
     const outcome = await this.#outbox.attempt(item);
