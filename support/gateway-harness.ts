@@ -160,7 +160,7 @@ export async function startOrgGateways(orgs: readonly string[] = TOPOLOGY.orgs.m
       };
     }
     for (const gw of Object.values(started)) {
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + 300_000;
       for (;;) {
         if (gw.child.exitCode !== null) throw new Error(`the ${gw.org} gateway exited: ${readFileSync(gw.log, "utf8").slice(-2000)}`);
         const up = await fetch(`${gw.url}/healthz`).then((r) => r.ok).catch(() => false);

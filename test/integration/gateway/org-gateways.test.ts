@@ -34,7 +34,9 @@ describe("one gateway per org on the real network", function () {
     return k;
   };
 
-  before(async () => {
+  before(async function () {
+    // Four processes compiling the gateway at once: slow on a loaded machine.
+    this.timeout(600_000);
     gws = await startOrgGateways();
   });
   after(async () => {
