@@ -97,8 +97,9 @@ if [ "${BENCH_CPU_PROFILE:-0}" = 1 ]; then
   rm -rf "$PROFILES" && mkdir -p "$PROFILES"
   node_flags=(--cpu-prof --cpu-prof-dir="$PROFILES" --cpu-prof-name=gateway.cpuprofile)
 fi
-# The benchmark drives hundreds of requests a second with one key: no per-key rate limit.
-RXTRACE_GATEWAY_LOG_LEVEL=warn RXTRACE_GATEWAY_PORT="$GATEWAY_PORT" RXTRACE_GATEWAY_RATE_LIMIT=0 \
+# The benchmark drives hundreds of requests a second with one key: no per-key rate limit;
+# it drives every org through this one gateway: the multi-org test mode.
+RXTRACE_GATEWAY_LOG_LEVEL=warn RXTRACE_GATEWAY_TEST_ALL_ORGS=1 RXTRACE_GATEWAY_PORT="$GATEWAY_PORT" RXTRACE_GATEWAY_RATE_LIMIT=0 \
   node "${node_flags[@]}" gateway/dist/main.js >>"$LOGS/gateway.log" 2>&1 </dev/null &
 gateway_pid=$!
 echo "$gateway_pid" >"$RUN/gateway.pid"

@@ -6,17 +6,21 @@
  * distributor -> pharmacy, a recall by the regulator and one dispense. It ends
  * by printing scan-page and label links for packs in each state.
  *
- *   npm run demo                      against http://127.0.0.1:${RXTRACE_GATEWAY_PORT:-3000}
- *   npx tsx scripts/demo.ts --gateway http://host:port --keys path/to/api-keys.txt
+ * Each org's steps go to that org's own gateway (the port of its `gateway`
+ * node in network/topology.json, shifted by RXTRACE_PORT_OFFSET) with a key
+ * from that org's key file, $RXTRACE_DATA/gateway/<org>/api-keys.txt, as
+ * npm start leaves them.
  *
- * Keys come from $RXTRACE_DATA/gateway/api-keys.txt unless --keys names the
- * file. Every step is safe to run again: what already exists (409) is left as
- * it is.
+ *   npm run demo
+ *   npx tsx scripts/demo.ts --host 10.0.0.5     gateways on another host
+ *
+ * Every step is safe to run again: what already exists (409) is left as it is.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TOPOLOGY, orgByName } from "../gateway/src/topology.js";
+import { gatewayPort, gatewayStateDir } from "../gateway/src/config.js";
+import { orgByName } from "../gateway/src/topology.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
@@ -24,19 +28,21 @@ function option(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
 }
-const gateway = option("--gateway") ?? `http://127.0.0.1:${process.env.RXTRACE_GATEWAY_PORT ?? TOPOLOGY.ports.services.gateway}`;
-const keysFile = option("--keys") ?? path.join(dataDir, "gateway", "api-keys.txt");
+const host = option("--host") ?? process.env.RXTRACE_GATEWAY_HOST ?? "127.0.0.1";
 
 type Who = "manufacturer" | "quality" | "distributor" | "pharmacy" | "regulator";
 /** Who acts in the demo: an org of network/topology.json and one of its users. */
-const msp = (org: string) => orgByName(org).mspId;
-const USERS: Record<Who, [mspId: string, user: string]> = {
-  manufacturer: [msp("manufacturer"), "operator"],
-  quality: [msp("manufacturer"), "quality"],
-  distributor: [msp("distributor"), "operator"],
-  pharmacy: [msp("pharmacy"), "pharmacist"],
-  regulator: [msp("regulator"), "auditor"],
+const USERS: Record<Who, [org: string, user: string]> = {
+  manufacturer: ["manufacturer", "operator"],
+  quality: ["manufacturer", "quality"],
+  distributor: ["distributor", "operator"],
+  pharmacy: ["pharmacy", "pharmacist"],
+  regulator: ["regulator", "auditor"],
 };
+
+/** The gateway of an org: its own process, on its own port. */
+const gatewayOf = (org: string): string => `http://${host}:${gatewayPort(org, process.env)}`;
+const keysFileOf = (org: string): string => path.join(gatewayStateDir(dataDir, org), "api-keys.txt");
 
 /** The newest key of each org user in api-keys.txt (mspId, user, role, key id, key; tab-separated). */
 export function latestKeys(text: string): Map<string, string> {
@@ -49,21 +55,28 @@ export function latestKeys(text: string): Map<string, string> {
   return keys;
 }
 
-function loadKeys(): Record<Who, string> {
-  let text: string;
-  try {
-    text = readFileSync(keysFile, "utf8");
-  } catch {
-    throw new Error(
-      `no API keys at ${keysFile}; the first npm start writes them there once (if the file was deleted, issue new ones with npx tsx scripts/gateway/create-keys.ts --rotate)`,
-    );
-  }
-  const all = latestKeys(text);
-  const out = {} as Record<Who, string>;
-  for (const [who, [mspId, user]] of Object.entries(USERS) as [Who, [string, string]][]) {
-    const key = all.get(`${mspId}/${user}`);
-    if (!key) throw new Error(`${keysFile} has no key for ${mspId}/${user}`);
-    out[who] = key;
+/** Who acts: the gateway of the user's org and the user's key from that org's key file. */
+interface Actor {
+  gateway: string;
+  key: string;
+}
+
+function loadActors(): Record<Who, Actor> {
+  const out = {} as Record<Who, Actor>;
+  for (const [who, [org, user]] of Object.entries(USERS) as [Who, [string, string]][]) {
+    const file = keysFileOf(org);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      throw new Error(
+        `no API keys at ${file}; the first npm start writes each org's keys there once (if the file was deleted, issue new ones with RXTRACE_GATEWAY_ORG=${org} npx tsx scripts/gateway/create-keys.ts --rotate)`,
+      );
+    }
+    const mspId = orgByName(org).mspId;
+    const key = latestKeys(text).get(`${mspId}/${user}`);
+    if (!key) throw new Error(`${file} has no key for ${mspId}/${user}`);
+    out[who] = { gateway: gatewayOf(org), key };
   }
   return out;
 }
@@ -78,10 +91,10 @@ class ApiError extends Error {
   }
 }
 
-async function call(key: string, method: "GET" | "POST", url: string, body?: unknown): Promise<unknown> {
-  const headers: Record<string, string> = { "x-api-key": key };
+async function call(actor: Actor, method: "GET" | "POST", url: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { "x-api-key": actor.key };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${gateway}/v1${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${actor.gateway}/v1${url}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   const parsed: unknown = text === "" ? undefined : JSON.parse(text);
   if (!res.ok) {
@@ -125,8 +138,8 @@ const packs = (gtin: string, prefix: string, from: number, to: number): { gtin: 
   Array.from({ length: to - from + 1 }, (_, i) => ({ gtin, serial: `${prefix}-${String(from + i).padStart(3, "0")}` }));
 
 async function main(): Promise<void> {
-  const key = loadKeys();
-  console.log(`rxtrace demo data -> ${gateway}`);
+  const key = loadActors();
+  console.log(`rxtrace demo data -> ${Object.entries(USERS).map(([who, [org]]) => (who === "quality" ? "" : `${org} ${gatewayOf(org)}`)).filter(Boolean).join(", ")}`);
 
   await step("manufacturer registers Amoxicillin 500 mg (controlled room temperature)", () =>
     call(key.manufacturer, "POST", "/products", {
@@ -216,14 +229,15 @@ async function main(): Promise<void> {
     return call(key.pharmacy, "POST", `/packs/${AMOXICILLIN}/AMX-001/dispense`, { lot: "AMX2601", expiry: "281231" });
   });
 
-  const label = (gtin: string, serial: string): string => `${gateway}/v1/packs/${gtin}/${serial}/label.png`;
+  const pharmacy = gatewayOf("pharmacy");
+  const label = (gtin: string, serial: string): string => `${pharmacy}/v1/packs/${gtin}/${serial}/label.png`;
   console.log(`
-Demo data loaded. Open ${gateway}/scan with the pharmacy key (PharmacyMSP pharmacist in ${keysFile}) and scan or upload:
+Demo data loaded. Open the pharmacy's gateway ${pharmacy}/scan with the pharmacist's key (in ${keysFileOf("pharmacy")}) and scan or upload:
   authentic, in stock at the pharmacy  ${label(AMOXICILLIN, "AMX-002")}
   recalled lot AMX2602                 ${label(AMOXICILLIN, "AMXR-001")}
   already dispensed                    ${label(AMOXICILLIN, "AMX-001")}
-  on cold-chain hold (distributor)     ${label(INSULIN, "INS-001")}  (use the distributor's or regulator's key)
-Label images need an API key too (x-api-key header), e.g.
+  on cold-chain hold (distributor)     ${gatewayOf("distributor")}/v1/packs/${INSULIN}/INS-001/label.png  (the distributor's gateway and key)
+Label images need an API key of the gateway's own org (x-api-key header), e.g.
   curl -H "x-api-key: <key>" -o pack.png '${label(AMOXICILLIN, "AMX-002")}'
 Type a code instead: 01${AMOXICILLIN}17281231` + `10AMX2601<GS>21AMX-002`);
 }

@@ -4,8 +4,10 @@
 #   2. Fabric network (binaries from the release archives on first run), chaincode deployed
 #   3. Kubo (IPFS; built from its Go module on first run)
 #   4. Hardhat node with SupplyChain.sol deployed
-#   5. one API key per org user that has none (a new key is shown once; only hashes are kept)
-#   6. the gateway (REST, /docs, /scan), built when its sources changed
+#   5. one API key per org user that has none, in that org's own key file
+#      (a new key is shown once; only hashes are kept)
+#   6. one gateway per org (REST, /docs, /scan), each on its own port with only
+#      its org's identities, keys and state; built when its sources changed
 # Ctrl-C stops every process this command started. State stays in
 # ${RXTRACE_DATA:-<repo>/.rxtrace}, so a second `npm start` resumes with the
 # data intact; `npm run reset` wipes it.
@@ -14,7 +16,7 @@
 #   npm start -- --demo       ... and load the demo data set (scripts/demo.ts)
 #   npm start -- --no-evm     skip the Hardhat node (no public-chain variant or anchoring)
 #   npm start -- --check      only fetch Node 24, install the npm packages and check the prerequisites
-# Settings: docs/start.md (RXTRACE_DATA, RXTRACE_GATEWAY_PORT/HOST, RXTRACE_GATEWAY_CONFIG, ...).
+# Settings: docs/start.md (RXTRACE_DATA, RXTRACE_PORT_OFFSET, RXTRACE_GATEWAY_HOST, RXTRACE_GATEWAY_CONFIG, ...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -25,7 +27,11 @@ RXTRACE_CACHE="${RXTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxtrace}"
 # shellcheck disable=SC1091 # followed where network.sh sources it
 topology() { (source "$ROOT/scripts/network/lib/topology.sh" && "$@"); }
 GATEWAY_HOST="${RXTRACE_GATEWAY_HOST:-127.0.0.1}"
-GATEWAY_PORT="${RXTRACE_GATEWAY_PORT:-$(topology service_port gateway)}"
+# One gateway per org, each on its org's `gateway` port of the topology (shifted by RXTRACE_PORT_OFFSET).
+topology_orgs() { echo "${ORGS[@]}"; }
+read -r -a GATEWAY_ORGS <<<"$(topology topology_orgs)"
+declare -A GATEWAY_PORTS=()
+for org in "${GATEWAY_ORGS[@]}"; do GATEWAY_PORTS[$org]="$(topology org_port "$org" gateway)"; done
 KUBO_VERSION="${KUBO_VERSION:-0.42.0}"
 KUBO_API_PORT="${KUBO_API_PORT:-$(topology service_port kuboApi)}"
 KUBO_GATEWAY_PORT="${KUBO_GATEWAY_PORT:-$(topology service_port kuboGateway)}"
@@ -78,28 +84,33 @@ check_prerequisites() {
   fi
   alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
   if [ "$evm" = 1 ]; then alive hardhat || check_free "$EVM_PORT" "the Hardhat node"; fi
-  if alive gateway; then
-    fail "an rxtrace gateway started by another npm start is still running (pid $(cat "$RUN/gateway.pid")); stop that one first (Ctrl-C in its terminal)."
-  fi
-  check_free "$GATEWAY_PORT" "the rxtrace gateway"
+  local org
+  for org in "${GATEWAY_ORGS[@]}"; do
+    if alive "gateway-$org"; then
+      fail "the $org gateway started by another npm start is still running (pid $(cat "$RUN/gateway-$org.pid")); stop that one first (Ctrl-C in its terminal)."
+    fi
+    check_free "${GATEWAY_PORTS[$org]}" "the $org gateway"
+  done
 }
 
 # ------------------------------------------------------------ stop on exit
 started=()
-gateway_pid=""
+declare -A gateway_pids=()
 stopping=0
 stop_all() {
   [ "$stopping" = 1 ] && return; stopping=1
   trap - INT TERM
-  if [ ${#started[@]} -eq 0 ] && [ -z "$gateway_pid" ]; then return; fi
+  if [ ${#started[@]} -eq 0 ] && [ ${#gateway_pids[@]} -eq 0 ]; then return; fi
   echo
   say "stopping what this npm start started..."
-  if [ -n "$gateway_pid" ] && kill -0 "$gateway_pid" 2>/dev/null; then
-    kill "$gateway_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$gateway_pid" 2>/dev/null || true
-  fi
-  rm -f "$RUN/gateway.pid"
+  local org pid
+  for org in "${!gateway_pids[@]}"; do kill "${gateway_pids[$org]}" 2>/dev/null || true; done
+  for org in "${!gateway_pids[@]}"; do
+    pid="${gateway_pids[$org]}"
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$RUN/gateway-$org.pid"
+  done
   local i
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do
     case "${started[$i]}" in
@@ -121,15 +132,18 @@ gateway_build_needed() {
   [ -n "$(find gateway/src chaincode/src -name '*.ts' -newer gateway/dist/main.js -print -quit)" ]
 }
 
-wait_for_gateway() {
-  local url="http://127.0.0.1:$GATEWAY_PORT"
+wait_for_gateway() { # ORG
+  local url="http://127.0.0.1:${GATEWAY_PORTS[$1]}"
   for _ in $(seq 1 300); do
     curl -sf "$url/healthz" >/dev/null 2>&1 && return 0
-    kill -0 "$gateway_pid" 2>/dev/null || return 1
+    kill -0 "${gateway_pids[$1]}" 2>/dev/null || return 1
     sleep 0.2
   done
   return 1
 }
+
+gateway_dir() { echo "$RXTRACE_DATA/gateway/$1"; }
+gateway_url() { echo "http://$GATEWAY_HOST:${GATEWAY_PORTS[$1]}"; }
 
 # ------------------------------------------------------------ main
 source scripts/lib/node.sh
@@ -161,58 +175,75 @@ else
   say "skipped (--no-evm)"
 fi
 
-progress "API keys"
-npx tsx scripts/gateway/create-keys.ts
+progress "API keys, one key file per org"
+for org in "${GATEWAY_ORGS[@]}"; do
+  say "$org:"
+  RXTRACE_GATEWAY_ORG="$org" npx tsx scripts/gateway/create-keys.ts
+done
 
-progress "gateway on http://$GATEWAY_HOST:$GATEWAY_PORT"
+progress "one gateway per org"
 if gateway_build_needed; then
   say "building chaincode domain and gateway (TypeScript)..."
   npm run build -w chaincode --silent
   npm run build -w gateway --silent
 fi
-node gateway/dist/main.js >>"$LOGS/gateway.log" 2>&1 </dev/null &
-gateway_pid=$!
-echo "$gateway_pid" >"$RUN/gateway.pid"
-if ! wait_for_gateway; then
-  tail -n 30 "$LOGS/gateway.log" >&2
-  fail "the gateway did not start; its log is $LOGS/gateway.log (last lines above)."
-fi
-# Bundle the scan page now rather than on the first visitor's request.
-curl -sf "http://127.0.0.1:$GATEWAY_PORT/scan/app.js" -o /dev/null || say "warning: the scan page script did not build; see $LOGS/gateway.log"
+# Each gateway takes its port from the topology; a single RXTRACE_GATEWAY_PORT would give all four the same one.
+for org in "${GATEWAY_ORGS[@]}"; do
+  env -u RXTRACE_GATEWAY_PORT RXTRACE_GATEWAY_ORG="$org" node gateway/dist/main.js >>"$LOGS/gateway-$org.log" 2>&1 </dev/null &
+  gateway_pids[$org]=$!
+  echo "${gateway_pids[$org]}" >"$RUN/gateway-$org.pid"
+done
+for org in "${GATEWAY_ORGS[@]}"; do
+  if ! wait_for_gateway "$org"; then
+    tail -n 30 "$LOGS/gateway-$org.log" >&2
+    fail "the $org gateway did not start; its log is $LOGS/gateway-$org.log (last lines above)."
+  fi
+  say "$org gateway on $(gateway_url "$org")"
+done
+# Bundle the scan page now rather than on the first visitor's request (the pharmacy's gateway serves the pharmacists).
+curl -sf "http://127.0.0.1:${GATEWAY_PORTS[pharmacy]}/scan/app.js" -o /dev/null || say "warning: the scan page script did not build; see $LOGS/gateway-pharmacy.log"
 
 if [ "$demo" = 1 ]; then
   progress "demo data"
-  npx tsx scripts/demo.ts --gateway "http://127.0.0.1:$GATEWAY_PORT" || say "warning: the demo data set did not load completely (see above); the system stays up."
+  npx tsx scripts/demo.ts || say "warning: the demo data set did not load completely (see above); the system stays up."
 fi
 
-base="http://$GATEWAY_HOST:$GATEWAY_PORT"
+echo
+echo "rxtrace is up: one gateway per org, each holding only its own org's identities, API keys and state."
+for org in "${GATEWAY_ORGS[@]}"; do
+  printf '  %-13s %s/v1   keys %s/api-keys.txt\n' "$org" "$(gateway_url "$org")" "$(gateway_dir "$org")"
+done
+base="$(gateway_url pharmacy)"
 cat <<BANNER
-
-rxtrace is up.
-  API            $base/v1          (send an API key in the x-api-key header)
-  API docs       $base/docs
-  Scan page      $base/scan
-  Health         $base/readyz
-  API keys       $RXTRACE_DATA/gateway/api-keys.txt   (keys issued by this start, if any: give each to its user, then delete the file;
-                 only hashes are kept, a lost key is replaced with: npx tsx scripts/gateway/create-keys.ts --rotate)
-  Logs           $LOGS/
-  Demo data      npm run demo   (in another terminal, while this runs)
+  Send an org's API key (x-api-key header) to that org's gateway only; another org's gateway answers 401.
+  API docs       $base/docs   (on every gateway)
+  Scan page      $base/scan   (the pharmacy's gateway, with a pharmacist's key)
+  Health         <gateway>/readyz
+  API keys       each org's api-keys.txt above holds the keys issued by this start, if any: give each to its user, then
+                 delete the file; only hashes are kept, a lost key is replaced with:
+                 RXTRACE_GATEWAY_ORG=<org> npx tsx scripts/gateway/create-keys.ts --rotate
+  Recall relay   the regulator's gateway carries manufacturers' recalls and withdrawals onto dist-pharm
+  Logs           $LOGS/gateway-<org>.log and $LOGS/
+  Demo data      npm run demo   (in another terminal, while this runs; each org's steps go to its own gateway)
 Press Ctrl-C to stop everything this command started. Data stays in $RXTRACE_DATA.
 BANNER
 
-# Stay in the foreground with the gateway; if it dies, stop the rest.
+# Stay in the foreground with the gateways; if one dies, stop the rest.
 set +e
-wait "$gateway_pid"
+wait -n "${gateway_pids[@]}"
 code=$?
-# The gateway exits 0 only when told to stop (SIGINT/SIGTERM, e.g. the same
+# A gateway exits 0 only when told to stop (SIGINT/SIGTERM, e.g. the same
 # Ctrl-C reaching it first): then stop the rest as for Ctrl-C.
 if [ "$stopping" = 0 ] && [ "$code" -eq 0 ]; then
   stop_all
   exit 130
 fi
 if [ "$stopping" = 0 ]; then
-  echo "rxtrace: the gateway exited (code $code); last lines of $LOGS/gateway.log:" >&2
-  tail -n 20 "$LOGS/gateway.log" >&2
+  for org in "${GATEWAY_ORGS[@]}"; do
+    kill -0 "${gateway_pids[$org]}" 2>/dev/null && continue
+    echo "rxtrace: the $org gateway exited (code $code); last lines of $LOGS/gateway-$org.log:" >&2
+    tail -n 20 "$LOGS/gateway-$org.log" >&2
+  done
   stop_all
   exit 1
 fi

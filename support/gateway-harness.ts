@@ -1,11 +1,15 @@
 /**
- * Runs the real gateway in process against the network `scripts/network.sh up`
- * published under $RXTRACE_DATA: the Fabric adapter, API keys issued by
- * scripts/gateway/create-keys.ts into a temporary state folder, a real HTTP
- * listener on a free loopback port.
+ * Runs the real gateway against the network `scripts/network.sh up`
+ * published under $RXTRACE_DATA, two ways:
+ * - startGateway: one gateway in process holding every org's identities and
+ *   API keys (the multi-org test mode) with the Fabric adapter, keys issued by
+ *   scripts/gateway/create-keys.ts into a temporary state folder and a real
+ *   HTTP listener on a free loopback port;
+ * - startOrgGateways: one gateway process per org (gateway/src/main.ts, as
+ *   npm start runs them), each with only its own org's identities and keys.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gtinCheckDigit } from "@rxtrace/chaincode";
@@ -17,6 +21,7 @@ import { FileApiKeyStore } from "../gateway/src/auth/api-keys.js";
 import { loadConfig, type Config } from "../gateway/src/config.js";
 import type { LedgerClient } from "../gateway/src/ports/ledger.js";
 import type { OutboxRelay } from "../gateway/src/services/outbox-relay.js";
+import { TOPOLOGY } from "../gateway/src/topology.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
 
@@ -100,6 +105,75 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface OrgGateway extends Gateway {
+  org: string;
+  /** The org's key file (hashes) and the process's log. */
+  keysFile: string;
+  log: string;
+  /** The gateway process. */
+  child: ChildProcess;
+}
+
+/**
+ * One gateway process per org of the topology, each on its org's gateway
+ * port (RXTRACE_PORT_OFFSET applies) with its state and keys in a temporary
+ * folder of its own. Keys are by "MSPID/user", each in its own org's gateway.
+ */
+export async function startOrgGateways(orgs: readonly string[] = TOPOLOGY.orgs.map((o) => o.name)): Promise<Record<string, OrgGateway>> {
+  const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
+  if (!existsSync(path.join(dataDir, "network.json"))) throw new Error(`no network.json under ${dataDir}: start the network first`);
+  const started: Record<string, OrgGateway> = {};
+  try {
+    for (const org of orgs) {
+      const stateDir = mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
+      const configFile = path.join(stateDir, "gateway.json");
+      writeFileSync(configFile, JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 } }));
+      const env: NodeJS.ProcessEnv = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, RXTRACE_GATEWAY_ORG: org, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
+      delete env.RXTRACE_GATEWAY_PORT;
+      delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;
+      keysScript(env);
+      const config = loadConfig(env, repoRoot);
+      const log = path.join(stateDir, "gateway.log");
+      const fd = openSync(log, "a");
+      const child = spawn(process.execPath, ["--import=tsx", path.join(repoRoot, "gateway/src/main.ts")], { env, stdio: ["ignore", fd, fd], cwd: repoRoot });
+      const url = `http://127.0.0.1:${config.server.port}`;
+      started[org] = {
+        org,
+        url,
+        config,
+        env,
+        keysFile: config.keysFile,
+        log,
+        child,
+        keys: readPlainKeys(path.join(stateDir, "api-keys.txt")),
+        async close() {
+          if (child.exitCode === null) {
+            const exited = new Promise((resolve) => child.once("exit", resolve));
+            child.kill("SIGTERM");
+            await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+            if (child.exitCode === null) child.kill("SIGKILL");
+          }
+          rmSync(stateDir, { recursive: true, force: true });
+        },
+      };
+    }
+    for (const gw of Object.values(started)) {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        if (gw.child.exitCode !== null) throw new Error(`the ${gw.org} gateway exited: ${readFileSync(gw.log, "utf8").slice(-2000)}`);
+        const up = await fetch(`${gw.url}/healthz`).then((r) => r.ok).catch(() => false);
+        if (up) break;
+        if (Date.now() > deadline) throw new Error(`the ${gw.org} gateway does not answer on ${gw.url}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    return started;
+  } catch (error) {
+    await Promise.all(Object.values(started).map((g) => g.close()));
+    throw error;
+  }
 }
 
 /** A GTIN-14 with a valid check digit, fresh for each run. */

@@ -24,6 +24,8 @@ import { installMetrics } from "./routes/hooks/metrics.js";
 import { installValidation } from "./routes/hooks/validation.js";
 import { scanRoutes, type ScanRoutesOptions } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
+import { RECALL_RELAY } from "./services/master-data.js";
+import { orgByName } from "./topology.js";
 import { meteredLedger } from "./services/metered-ledger.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
 import type { OutboxRelay } from "./services/outbox-relay.js";
@@ -118,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: API_PREFIX,
     ledger,
     minBlockWaitMs: deps.config.fabric.minBlockWaitMs,
+    relayHere: deps.config.org === undefined || orgByName(deps.config.org).mspId === RECALL_RELAY.mspId,
     ...(deps.relay ? { relay: deps.relay } : {}),
   });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { TOPOLOGY } from "./topology.js";
+import { TOPOLOGY, orgPort, portOffset } from "./topology.js";
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = Type.Integer({ minimum: 1 });
@@ -52,6 +52,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * The org this gateway serves (an org name of network/topology.json): it
+     * loads only that org's identities and API keys, keeps its state under
+     * gateway/<org>/ and listens on the org's gateway port. Absent only in the
+     * multi-org test mode of support/gateway-harness.ts; the gateway process
+     * refuses to start without it.
+     */
+    org: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * The multi-org test mode: one process holding every org's identities and
+     * keys (RXTRACE_GATEWAY_TEST_ALL_ORGS=1), for the fault suite and the
+     * benchmark that drive the whole system through one gateway. Never for a
+     * deployment: it is the trust boundary one gateway per org exists for.
+     */
+    testAllOrgs: Type.Boolean(),
     /** Root of all runtime state ($RXTRACE_DATA). */
     dataDir: Type.String({ minLength: 1 }),
     /** What the network publishes for clients: peers, channels, users. */
@@ -143,10 +158,31 @@ function envInteger(env: Env, name: string): number | undefined {
   return Number(raw);
 }
 
-function defaults(dataDir: string): Static<typeof ConfigSchema> {
-  const stateDir = path.join(dataDir, "gateway");
+/** Where the gateway of `org` keeps its state (keys, idempotency, index, checkpoints, outbox): one folder per org. */
+export function gatewayStateDir(dataDir: string, org?: string): string {
+  return org === undefined ? path.join(dataDir, "gateway") : path.join(dataDir, "gateway", org);
+}
+
+/** The port the gateway of `org` listens on: the org's `gateway` port of the topology, shifted by RXTRACE_PORT_OFFSET. */
+export function gatewayPort(org: string, env: Env): number {
+  try {
+    return orgPort(org, "gateway", portOffset(env));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
+function defaults(dataDir: string, org: string | undefined, env: Env): Static<typeof ConfigSchema> {
+  const stateDir = gatewayStateDir(dataDir, org);
   return {
-    server: { host: "127.0.0.1", port: TOPOLOGY.ports.services.gateway, bodyLimitBytes: 1024 * 1024, logLevel: "info" },
+    server: {
+      host: "127.0.0.1",
+      port: org === undefined ? TOPOLOGY.ports.services.gateway : gatewayPort(org, env),
+      bodyLimitBytes: 1024 * 1024,
+      logLevel: "info",
+    },
+    ...(org === undefined ? {} : { org }),
+    testAllOrgs: false,
     limits: { requestsPerMinute: 1200, eventStreamsPerKey: 4 },
     exposure: { metrics: "public", docs: "public" },
     dataDir,
@@ -199,8 +235,7 @@ function deepFreeze<T>(value: T): T {
  */
 export function loadConfig(env: Env, repoRoot: string): Config {
   const dataDir = path.resolve(env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
-  let merged: Record<string, unknown> = defaults(dataDir);
-
+  let fromFile: Record<string, unknown> = {};
   const file = env.RXTRACE_GATEWAY_CONFIG;
   if (file !== undefined && file !== "") {
     let parsed: unknown;
@@ -210,8 +245,14 @@ export function loadConfig(env: Env, repoRoot: string): Config {
       throw new ConfigError(`RXTRACE_GATEWAY_CONFIG: cannot read ${file}: ${(err as Error).message}`);
     }
     if (!isPlainObject(parsed)) throw new ConfigError(`RXTRACE_GATEWAY_CONFIG: ${file} must hold a JSON object`);
-    merged = merge(merged, parsed);
+    fromFile = parsed;
   }
+  const org = env.RXTRACE_GATEWAY_ORG || (typeof fromFile.org === "string" ? fromFile.org : undefined);
+  if (org !== undefined && !TOPOLOGY.orgs.some((o) => o.name === org)) {
+    const where = env.RXTRACE_GATEWAY_ORG ? "RXTRACE_GATEWAY_ORG" : "config org";
+    throw new ConfigError(`${where}: must name an org of the topology (${TOPOLOGY.orgs.map((o) => o.name).join(", ")}), got "${org}"`);
+  }
+  let merged: Record<string, unknown> = merge(defaults(dataDir, org, env), { ...fromFile, ...(org === undefined ? {} : { org }) });
 
   const server: Record<string, unknown> = {};
   if (env.RXTRACE_GATEWAY_HOST) server.host = env.RXTRACE_GATEWAY_HOST;
@@ -219,6 +260,7 @@ export function loadConfig(env: Env, repoRoot: string): Config {
   if (port !== undefined) server.port = port;
   if (env.RXTRACE_GATEWAY_LOG_LEVEL) server.logLevel = env.RXTRACE_GATEWAY_LOG_LEVEL;
   const overrides: Record<string, unknown> = { server };
+  if (env.RXTRACE_GATEWAY_TEST_ALL_ORGS === "1") overrides.testAllOrgs = true;
   const rate = envInteger(env, "RXTRACE_GATEWAY_RATE_LIMIT");
   if (rate !== undefined) overrides.limits = { requestsPerMinute: rate };
   if (env.RXTRACE_KUBO_API) overrides.ipfs = { apiUrl: env.RXTRACE_KUBO_API };

@@ -1,4 +1,10 @@
-/** Starts the gateway: load the configuration, build the adapters and the app, listen. */
+/**
+ * Starts one org's gateway: load the configuration (RXTRACE_GATEWAY_ORG names
+ * the org), build the adapters holding that org's identities and API keys
+ * only, with state under the org's own folder, and listen on the org's port.
+ * The regulator's gateway also carries manufacturers' recalls and
+ * withdrawals onto dist-pharm (the recall relay) and anchors block hashes.
+ */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
@@ -24,17 +30,28 @@ import { AnchoringService } from "./services/anchoring.js";
 import { AuditService, shipmentEnricher } from "./services/audit.js";
 import { channelsOf } from "./services/channels.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
+import { RECALL_RELAY, relayWorkFor } from "./services/master-data.js";
 import { OutboxRelay } from "./services/outbox-relay.js";
+import { orgByName, TOPOLOGY } from "./topology.js";
 
 const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
   const config = loadConfigFromProcess(repoRoot);
+  if (config.org === undefined && !config.testAllOrgs) {
+    throw new ConfigError(`RXTRACE_GATEWAY_ORG: names the org this gateway serves (${TOPOLOGY.orgs.map((o) => o.name).join(", ")}); each org runs its own gateway`);
+  }
+  // Undefined only in the multi-org test mode (config.testAllOrgs): every org's identities and keys.
+  const mspId = config.org === undefined ? undefined : orgByName(config.org).mspId;
+  const ownChannels = mspId === undefined ? CHANNELS : channelsOf(mspId);
+  // The relay identity is the regulator's: only its gateway can sign the copies onto dist-pharm.
+  const isRelay = mspId === RECALL_RELAY.mspId;
   privateDir(config.stateDir);
   privateDir(path.join(config.stateDir, "checkpoints"));
 
   const ledger = new FabricLedgerClient({
+    ...(mspId === undefined ? {} : { org: mspId }),
     networkFile: config.networkFile,
     chaincode: config.fabric.chaincode,
     deadlinesMs: config.fabric.deadlinesMs,
@@ -47,7 +64,7 @@ async function main(): Promise<void> {
   const index = openSqliteEventIndex(path.join(config.stateDir, "index.db"));
   const hub = new EventHub();
   const listener = new EventListener(newFabricEventSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode), index, hub, {
-    channels: CHANNELS,
+    channels: ownChannels,
     checkpointDir: path.join(config.stateDir, "checkpoints"),
     retryInitialMs: 1_000,
     retryMaxMs: 30_000,
@@ -81,6 +98,13 @@ async function main(): Promise<void> {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
   webhooks.attach(hub);
+  // A recall or withdrawal on mfr-dist by an org off dist-pharm: the relay copies it there, durably.
+  if (isRelay) {
+    hub.subscribe((event) => {
+      const work = relayWorkFor(event);
+      if (work) relay.enqueue(work.kind, work.key, work.payload);
+    });
+  }
   // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
   hub.subscribe((event) => {
     if (event.blockNumber > 0 && (CHANNELS as readonly string[]).includes(event.channel)) ledger.heights.noteCommitted(event.channel as ChannelName, BigInt(event.blockNumber));
@@ -95,7 +119,7 @@ async function main(): Promise<void> {
     const connection = new EvmConnection(readEvmDeployment(config.evm.deploymentFile));
     const blocks = newFabricBlockSource((channel) => ledger.observerNetwork(channel));
     anchoring = new AnchoringService(blocks, newEvmAnchorRegistry(connection), {
-      channels: CHANNELS,
+      channels: ownChannels,
       intervalMs: config.evm.anchorIntervalMs,
       maxWalk: 10_000,
       onError: (channel, error) => app.log.warn({ channel, err: error }, "block anchoring"),
@@ -110,7 +134,7 @@ async function main(): Promise<void> {
 
   const app = await buildApp({
     config,
-    keys: new FileApiKeyStore(config.keysFile),
+    keys: new FileApiKeyStore(config.keysFile, mspId === undefined ? {} : { mspId }),
     idempotency,
     ledger,
     relay,
@@ -141,7 +165,8 @@ async function main(): Promise<void> {
   await app.listen({ host: config.server.host, port: config.server.port });
   listener.start();
   relay.start();
-  anchoring?.start();
+  // One anchorer: the EVM account is one, and the regulator's peer is on every channel.
+  if (isRelay || mspId === undefined) anchoring?.start();
 }
 
 main().catch((err: unknown) => {

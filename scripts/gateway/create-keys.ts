@@ -13,6 +13,9 @@
  *   npx tsx scripts/gateway/create-keys.ts list       list keys (ids, users, state; no secrets)
  *
  * RXTRACE_DATA (default <repo>/.rxtrace) locates network.json and gateway/.
+ * RXTRACE_GATEWAY_ORG=<org> issues keys for that org's users only, into that
+ * org's gateway folder (gateway/<org>/keys.json, gateway/<org>/api-keys.txt):
+ * each org's gateway reads its own keys file.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -67,7 +70,9 @@ function create(rotate: boolean, toStdout: boolean): void {
   const now = new Date().toISOString();
   if (rotate) for (const k of file.keys) if (active(k)) k.revokedAt = now;
   const issued: string[] = [];
-  for (const org of network.orgs) {
+  const orgs = config.org === undefined ? network.orgs : network.orgs.filter((o) => o.name === config.org);
+  if (orgs.length === 0) throw new Error(`network.json has no org ${config.org}`);
+  for (const org of orgs) {
     if (!isMspId(org.mspId)) throw new Error(`network.json: unknown MSP id ${org.mspId}`);
     const users = [...org.users, org.admin];
     for (const user of users) {

@@ -120,4 +120,17 @@ describe("create-keys script", function () {
     expect(plainKeys(stdout).size).to.equal(4);
     expect(keys.map((k) => k.id)).to.have.length(4);
   });
+
+  it("issues one org's keys only, into that org's own gateway folder, when RXTRACE_GATEWAY_ORG names it", () => {
+    execFileSync(process.execPath, ["--import=tsx", path.join(repoRoot, "scripts/gateway/create-keys.ts")], {
+      env: { ...process.env, RXTRACE_DATA: data, RXTRACE_GATEWAY_CONFIG: "", RXTRACE_GATEWAY_ORG: "distributor" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+
+    const orgDir = path.join(keysDir, "distributor");
+    const keys = parseKeyFile(JSON.parse(readFileSync(path.join(orgDir, "keys.json"), "utf8"))).keys;
+    expect(keys.map((k) => `${k.mspId}/${k.user}`).sort()).to.deep.equal(["DistributorMSP/admin", "DistributorMSP/operator"]);
+    expect([...plainKeys(readFileSync(path.join(orgDir, "api-keys.txt"), "utf8")).keys()].sort()).to.deep.equal(["DistributorMSP/admin", "DistributorMSP/operator"]);
+    expect(existsSync(path.join(keysDir, "keys.json"))).to.be.false;
+  });
 });

@@ -81,3 +81,16 @@ export function findUser(org: NetworkOrg, name: string): NetworkUser | undefined
 export function channelMembers(network: NetworkDescription, channel: string): readonly string[] | undefined {
   return network.channels.find((c) => c.name === channel)?.orgs;
 }
+
+/**
+ * The description as one org's gateway holds it: the channels (who is a
+ * member, for choosing endorsers) and that org alone, with its own peer,
+ * application TLS pair and users. Other orgs' key and certificate paths are
+ * dropped, so the process never learns where another org's keys are.
+ * @throws Error when the network has no such org
+ */
+export function scopeToOrg(network: NetworkDescription, mspId: string): NetworkDescription {
+  const org = findOrg(network, mspId);
+  if (!org) throw new Error(`network.json has no org ${mspId}`);
+  return { ...network, orgs: [org] };
+}

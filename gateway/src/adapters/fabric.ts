@@ -6,6 +6,11 @@
  * per call kind; a transaction invalidated by an MVCC read conflict is
  * endorsed and submitted again (and only that); every submit waits for its
  * commit status and fails unless it committed VALID.
+ *
+ * An org's gateway names its org (`org`): the client then holds that org's
+ * identities only (scopeToOrg), connects to that org's peer only and refuses
+ * a call as any other org before any key is read. Without `org` it holds
+ * every org's identities: the multi-org test mode of support/gateway-harness.ts.
  */
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
@@ -25,6 +30,7 @@ import {
   findOrg,
   findUser,
   readNetworkDescription,
+  scopeToOrg,
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
@@ -53,6 +59,8 @@ export interface FabricLedgerOptions {
   chaincode: string;
   deadlinesMs: Config["fabric"]["deadlinesMs"];
   mvccRetries: number;
+  /** The MSP id of the org this client serves alone; absent: every org of network.json (test mode). */
+  org?: string;
   /** Opens a Gateway; fabric-gateway's `connect` unless a test passes a double. */
   connect?: (options: ConnectOptions) => Gateway;
 }
@@ -168,9 +176,21 @@ export class FabricLedgerClient implements LedgerClient {
     }
   }
 
+  /** The MSP id this client serves alone, or undefined in the multi-org test mode. */
+  get org(): string | undefined {
+    return this.#options.org;
+  }
+
+  /** The Fabric identities (MSP id/user) this client can sign as. */
+  identities(): string[] {
+    return this.#network().orgs.flatMap((o) => [...o.users, o.admin].map((u) => `${o.mspId}/${u.name}`));
+  }
+
   async ready(): Promise<void> {
     const failures: string[] = [];
+    const own = this.#options.org;
     for (const channel of CHANNELS) {
+      if (own !== undefined && !channelMembers(this.#network(), channel)?.includes(own)) continue;
       let observer: Principal;
       try {
         observer = this.observer(channel);
@@ -226,7 +246,14 @@ export class FabricLedgerClient implements LedgerClient {
       throw new UnavailableError("fabric", `no network description at ${this.#options.networkFile} (is the network up?)`);
     }
     if (this.#loaded?.stamp !== stamp) {
-      const network = readNetworkDescription(this.#options.networkFile);
+      const full = readNetworkDescription(this.#options.networkFile);
+      const own = this.#options.org;
+      let network: NetworkDescription;
+      try {
+        network = own === undefined ? full : scopeToOrg(full, own);
+      } catch (err) {
+        throw new UnavailableError("fabric", `${(err as Error).message} (the org this gateway serves)`);
+      }
       this.close();
       this.#loaded = { stamp, network };
     }
@@ -249,6 +276,10 @@ export class FabricLedgerClient implements LedgerClient {
   }
 
   #gatewayFor(as: Principal, call: LedgerCall): { gateway: Gateway; peer: string } {
+    const own = this.#options.org;
+    if (own !== undefined && as.mspId !== own) {
+      throw new ForbiddenError(`this gateway serves ${own} only; ${as.mspId} calls go through its own gateway`, { field: "mspId" });
+    }
     const network = this.#network();
     const members = channelMembers(network, call.channel);
     if (!members?.includes(as.mspId)) {

@@ -75,15 +75,18 @@ export class StaticApiKeyStore implements ApiKeyStore {
 /**
  * Reads keys.json and re-reads it whenever its modification time or size
  * changes, so a revocation written by the script takes effect without restart.
- * A missing file means no key is valid.
+ * A missing file means no key is valid. An org's gateway names its org
+ * (`mspId`): a record of another org in the file is never valid there.
  */
 export class FileApiKeyStore implements ApiKeyStore {
   readonly #file: string;
+  readonly #mspId: string | undefined;
   #stamp = "";
   #byHash = new Map<string, Principal>();
 
-  constructor(file: string) {
+  constructor(file: string, options: { mspId?: string } = {}) {
     this.#file = file;
+    this.#mspId = options.mspId;
     this.#refresh();
   }
 
@@ -104,7 +107,8 @@ export class FileApiKeyStore implements ApiKeyStore {
     }
     if (stamp === this.#stamp) return;
     const file = parseKeyFile(JSON.parse(readFileSync(this.#file, "utf8")));
-    this.#byHash = indexRecords(file.keys);
+    const own = this.#mspId;
+    this.#byHash = indexRecords(own === undefined ? file.keys : file.keys.filter((k) => k.mspId === own));
     this.#stamp = stamp;
   }
 }

@@ -25,11 +25,13 @@ export interface V1Options {
   ledger: LedgerClient;
   /** The durable outbox worker that carries recalls and withdrawals onto channels the caller is not on. */
   relay?: OutboxRelay;
+  /** Whether this gateway carries recalls onto dist-pharm itself (MasterDataOptions.relayHere). */
+  relayHere?: boolean;
   /** Longest wait for the blocks an `X-Min-Block` header names (default 3 s). */
   minBlockWaitMs?: number;
 }
 
-export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw, relay, minBlockWaitMs = 3_000 }) => {
+export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw, relay, relayHere = true, minBlockWaitMs = 3_000 }) => {
   // A NOT_FOUND from a peer behind the channel is "not yet here" (503), not "does not exist".
   const ledger = visibilityAwareLedger(raw);
   // The caller's peer first reaches the blocks the request names, so a write elsewhere is visible here.
@@ -48,7 +50,7 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
 
   // One set of key lanes for the whole process, so no two writes to one key share a block.
   const lanes = new KeyLanes();
-  const masterData = new MasterDataService(ledger, lanes, relay ? { outbox: relay } : {});
+  const masterData = new MasterDataService(ledger, lanes, { relayHere, ...(relay ? { outbox: relay } : {}) });
   await app.register(whoamiRoutes);
   await app.register(partnerRoutes, { masterData });
   await app.register(productRoutes, { masterData });

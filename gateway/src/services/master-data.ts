@@ -10,6 +10,7 @@
  * way: recorded on mfr-dist, then mirrored and applied on dist-pharm by the
  * relay (crosschannel:SyncHoldDecision, coldchain:ApplyHoldDecision).
  */
+import { EVENTS } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, ForbiddenError, GatewayError, NotYetVisibleError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
@@ -66,6 +67,36 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
   };
 }
 
+/**
+ * The copy onto dist-pharm's mirror that a recall or withdrawal event on
+ * mfr-dist calls for: the relay's gateway enqueues it for each such event it
+ * indexes, so a manufacturer's recall committed through the manufacturer's
+ * own gateway still reaches the pharmacies. Undefined for any other event,
+ * for a copy already on the mirror, and for the relay org's own recalls
+ * (those are applied on every channel by the call itself).
+ */
+export function relayWorkFor(
+  event: LedgerEvent,
+  relay: Principal = RECALL_RELAY,
+): { kind: RelayKind | typeof HOLD_DECISION_KIND; key: string; payload: SyncPayload | HoldDecisionPayload } | undefined {
+  if (event.channel !== SOURCE || event.mspId === relay.mspId) return undefined;
+  if (event.eventName === EVENTS.HOLD_DECISION_RECORDED) {
+    const recorded = event.payload as { shipmentId?: unknown; decision?: unknown } | undefined;
+    if (typeof recorded?.shipmentId !== "string" || (recorded.decision !== "release" && recorded.decision !== "destroy")) return undefined;
+    const payload: HoldDecisionPayload = { shipmentId: recorded.shipmentId, manufacturer: event.mspId, decision: recorded.decision };
+    return { kind: HOLD_DECISION_KIND, key: `${MIRROR}/holddecision/${payload.shipmentId}/${payload.manufacturer}`, payload };
+  }
+  const payload = event.payload as { gtin?: unknown; lot?: unknown } | undefined;
+  if (typeof payload?.gtin !== "string") return undefined;
+  if (event.eventName === EVENTS.LOT_RECALLED && typeof payload.lot === "string") {
+    return { kind: RELAY_KINDS.recall, key: laneKey.lot(MIRROR, payload.gtin, payload.lot), payload: { gtin: payload.gtin, lot: payload.lot } };
+  }
+  if (event.eventName === EVENTS.PRODUCT_WITHDRAWN) {
+    return { kind: RELAY_KINDS.withdrawal, key: laneKey.product(MIRROR, payload.gtin), payload: { gtin: payload.gtin } };
+  }
+  return undefined;
+}
+
 /** The event name of the alert raised when a copy onto the mirror is still pending after the stated time. */
 export const RELAY_PENDING_EVENT = "RelayStillPending";
 
@@ -119,6 +150,13 @@ export interface RelayedWrite {
 
 export interface MasterDataOptions {
   relay?: Principal;
+  /**
+   * Whether this gateway holds the relay's identity (the regulator's
+   * gateway, or the multi-org test mode). When it does not, a recall by an
+   * org off dist-pharm answers with dist-pharm pending: the relay's gateway
+   * copies it once its listener sees the recall (relayWorkFor). Default true.
+   */
+  relayHere?: boolean;
   /** The durable outbox worker that carries stamps onto the mirror (an in-memory one when none is given). */
   outbox?: OutboxRelay;
   /** How long the relay waits for its own peer to commit the source channel's recall block. */
@@ -133,6 +171,7 @@ export class MasterDataService {
   readonly #timeoutMs: number;
   readonly #pollMs: number;
   readonly #outbox: OutboxRelay;
+  readonly #relayHere: boolean;
 
   constructor(
     private readonly ledger: LedgerClient,
@@ -142,6 +181,7 @@ export class MasterDataService {
     this.#relay = options.relay ?? RECALL_RELAY;
     this.#timeoutMs = options.propagationTimeoutMs ?? 10_000;
     this.#pollMs = options.pollIntervalMs ?? 200;
+    this.#relayHere = options.relayHere ?? true;
     this.#outbox = options.outbox ?? new OutboxRelay(new SqliteOutbox(":memory:"), { initialDelayMs: 1_000, maxDelayMs: 60_000, pollMs: 1_000, alertAfterMs: 300_000 });
     for (const kind of Object.values(RELAY_KINDS)) this.#outbox.handle(kind, (item) => this.#sync(item));
     this.#outbox.handle(HOLD_DECISION_KIND, (item) => this.#syncHoldDecision(item));
@@ -230,7 +270,8 @@ export class MasterDataService {
    * manufacturer's GTINs is refused before anything is recorded.
    */
   async decideDownstreamHold(as: Principal, shipmentId: string, decision: HoldDecisionPayload["decision"], reason: string): Promise<RelayedWrite> {
-    await this.#requireDecidable(as, shipmentId);
+    // Only the relay's gateway holds an identity that reads dist-pharm; elsewhere the chaincode's own checks on dist-pharm decide when it is applied.
+    if (this.#relayHere) await this.#requireDecidable(as, shipmentId);
     const committed = await this.ledger.submit(as, {
       channel: SOURCE,
       transaction: "coldchain:DecideDownstreamHold",
@@ -238,6 +279,7 @@ export class MasterDataService {
       endorsingOrganizations: [as.mspId],
     });
     const payload: HoldDecisionPayload = { shipmentId, manufacturer: as.mspId, decision };
+    if (!this.#relayHere) return this.#owedByRelayGateway([{ ...committed, channel: SOURCE }], HOLD_SYNC);
     const item = this.#outbox.enqueue(HOLD_DECISION_KIND, `${MIRROR}/holddecision/${shipmentId}/${as.mspId}`, payload);
     return this.#attemptNow(
       [{ ...committed, channel: SOURCE }],
@@ -352,9 +394,20 @@ export class MasterDataService {
    * Whatever is not done yet stays in the outbox, retried until it commits.
    */
   async #relayToMirror(committed: Committed[], kind: RelayKind, key: string, payload: SyncPayload): Promise<RelayedWrite> {
-    const item = this.#outbox.enqueue(kind, key, payload);
     const spec = syncSpec(kind, payload);
+    if (!this.#relayHere) return this.#owedByRelayGateway(committed, spec.sync.transaction);
+    const item = this.#outbox.enqueue(kind, key, payload);
     return this.#attemptNow(committed, item, () => this.#stamped(SOURCE, spec.source), async () => spec.sync.transaction);
+  }
+
+  /**
+   * On a gateway that does not run the relay: the write committed on the
+   * source channel, and the relay's gateway owes the copy onto the mirror (it
+   * enqueues it when its event listener sees the source write).
+   */
+  #owedByRelayGateway(committed: Committed[], transaction: string): RelayedWrite {
+    const since = new Date().toISOString();
+    return { commits: committed, pending: [{ channel: MIRROR, transaction, since, attempts: 0, lastError: undefined }] };
   }
 
   /**

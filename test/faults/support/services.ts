@@ -66,7 +66,14 @@ export class GatewayProcess {
     mkdirSync(this.stateDir, { recursive: true });
     const configFile = path.join(this.stateDir, "gateway.json");
     writeFileSync(configFile, JSON.stringify({ stateDir: this.stateDir, keysFile: path.join(this.stateDir, "keys.json"), server: { port: GATEWAY_PORT, logLevel: "warn" } }));
-    this.#env = { ...process.env, RXTRACE_DATA: DATA, RXTRACE_GATEWAY_CONFIG: configFile, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
+    // The fault suite drives every org through one gateway: the multi-org test mode.
+    this.#env = {
+      ...process.env,
+      RXTRACE_DATA: DATA,
+      RXTRACE_GATEWAY_CONFIG: configFile,
+      RXTRACE_GATEWAY_TEST_ALL_ORGS: "1",
+      CORE_CHAINCODE_LOGGING_LEVEL: "warning",
+    };
     keysScript(this.#env);
     this.keys = {};
     for (const line of readFileSync(path.join(this.stateDir, "api-keys.txt"), "utf8").split("\n")) {

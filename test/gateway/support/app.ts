@@ -1,7 +1,7 @@
 /** Builds the gateway in process with fakes behind the ports. */
 import type { FastifyInstance } from "fastify";
 import { buildApp, type AppDeps } from "../../../gateway/src/app.js";
-import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord } from "../../../gateway/src/auth/api-keys.js";
+import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord, type ApiKeyStore } from "../../../gateway/src/auth/api-keys.js";
 import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
 import { loadConfig, type Config } from "../../../gateway/src/config.js";
 import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
@@ -57,11 +57,14 @@ export type TestAppOptions = {
   minBlockWaitMs?: number;
   limits?: Partial<Config["limits"]>;
   exposure?: Partial<Config["exposure"]>;
+  /** The org whose gateway this is (RXTRACE_GATEWAY_ORG); absent: the multi-org test mode. */
+  org?: string;
+  keys?: ApiKeyStore;
 } & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
-  const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent" }, dataDir);
+  const base = loadConfig({ RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_LOG_LEVEL: "silent", ...(options.org ? { RXTRACE_GATEWAY_ORG: options.org } : {}) }, dataDir);
   const config: Config = {
     ...base,
     server: { ...base.server, bodyLimitBytes: options.bodyLimitBytes ?? base.server.bodyLimitBytes },
@@ -73,7 +76,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const idempotency = new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({
     config,
-    keys: new StaticApiKeyStore(KEY_RECORDS),
+    keys: options.keys ?? new StaticApiKeyStore(KEY_RECORDS),
     idempotency,
     ledger,
     probes: options.probes ?? [],
