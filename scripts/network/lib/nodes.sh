@@ -51,7 +51,7 @@ start_orderer() {
   n="$NET/nodes/orderer-$org"
   mkdir -p "$n"
   start_process "orderer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$ORDERER_LOG" \
-    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
+    ORDERER_GENERAL_LISTENADDRESS="$(host_of "$org")" ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
     ORDERER_GENERAL_LOCALMSPID="$(orderer_msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
     ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
@@ -62,10 +62,10 @@ start_orderer() {
     ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true \
     ORDERER_CONSENSUS_TYPE="$([ "$ORDERING" = raft ] && echo etcdraft || echo BFT)" ORDERER_FILELEDGER_LOCATION="$n/ledger" \
     ORDERER_CONSENSUS_WALDIR="$n/wal" ORDERER_CONSENSUS_SNAPDIR="$n/snap" \
-    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
+    ORDERER_OPERATIONS_LISTENADDRESS="$(host_of "$org"):$(orderer_ops_port "$org")" \
     ORDERER_OPERATIONS_TLS_ENABLED=true ORDERER_OPERATIONS_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_OPERATIONS_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
-    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
+    ORDERER_ADMIN_LISTENADDRESS="$(host_of "$org"):$(orderer_admin_port "$org")" \
     ORDERER_ADMIN_TLS_ENABLED=true ORDERER_ADMIN_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_ADMIN_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_ADMIN_TLS_ROOTCAS="[$(ca_cert "$org")]" \
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$(ca_cert "$org")]" \
@@ -83,9 +83,9 @@ start_peer() {
   mkdir -p "$n"
   start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
     CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_LISTENADDRESS="127.0.0.1:$(peer_port "$org")" \
-    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
-    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_LISTENADDRESS="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_CHAINCODEADDRESS="$(host_of "$org"):$(peer_cc_port "$org")" \
+    CORE_PEER_CHAINCODELISTENADDRESS="$(host_of "$org"):$(peer_cc_port "$org")" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/peer/msp" \
@@ -94,7 +94,7 @@ start_peer() {
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" CORE_PEER_TLS_CLIENTROOTCAS_FILES="$(all_ca_list | tr -d "[]" | tr , " ")" \
     CORE_PEER_TLS_CLIENTCERT_FILE="$od/peer/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/peer/tls/server.key" \
     CORE_PEER_FILESYSTEMPATH="$n/ledger" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$n/snapshots" \
-    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
+    CORE_OPERATIONS_LISTENADDRESS="$(host_of "$org"):$(peer_ops_port "$org")" \
     CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
@@ -102,12 +102,13 @@ start_peer() {
     peer node start
 }
 
-# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against its peer.
+# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against
+# its peer, on the org's own host.
 as_admin() {
   local org=$1 od; shift
   od=$(org_dir "$org")
-  env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
-    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+  on_host "$org" env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" \
     CORE_PEER_TLS_CLIENTCERT_FILE="$od/users/admin/tls/server.crt" \
@@ -121,7 +122,7 @@ orderer_opts() {
   local org=$1 od target=$1
   od=$(org_dir "$org")
   runs_orderer "$org" || target=${ORDERER_ORGS[0]}
-  echo "-o 127.0.0.1:$(orderer_port "$target") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
+  echo "-o $(host_of "$target"):$(orderer_port "$target") --ordererTLSHostnameOverride $(host_of "$target") --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
 }
 
 
@@ -137,12 +138,12 @@ health() {
       if is_running "$name"; then
         if [ "$kind" = healthz ]; then
           if [ "${name%%-*}" = ca ]; then
-            curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
+            curl -fsS --max-time 2 "http://$(host_of "$org"):$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
           else
-            healthz "$port" "$(ca_cert "$org")" 2>/dev/null && state=OK || state=unhealthy
+            healthz "$port" "$(ca_cert "$org")" "$(host_of "$org")" 2>/dev/null && state=OK || state=unhealthy
           fi
         else
-          port_open "$port" && state=OK || state=unhealthy
+          port_open "$port" "$(host_of "$org")" && state=OK || state=unhealthy
         fi
       fi
       printf '  %-22s %-6s %s\n' "$name" "$port" "$state"

@@ -21,10 +21,12 @@ start_process() {
   if is_running "$name"; then return 0; fi
   local p
   for p in $(ports_of "$name"); do
-    port_open "$p" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
+    port_open "$p" "$(host_of "${name##*-}")" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
   done
   mkdir -p "$LOGS" "$RUN"
   echo "---- start $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+  # With RXTRACE_NETNS every process of an org runs on that org's host.
+  if [ -n "${RXTRACE_NETNS:-}" ]; then set -- ip netns exec "$(netns_of "${name##*-}")" "$@"; fi
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
@@ -80,6 +82,7 @@ in_parallel() {
   [ $failed = 0 ] || die "$fn failed for at least one of: $*"
 }
 
-# healthz PORT CAFILE: the operations endpoint answers 200 on /healthz.
-healthz() { curl -fsS --max-time 2 --cacert "$2" "https://127.0.0.1:$1/healthz" >/dev/null; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# healthz PORT CAFILE [HOST]: the operations endpoint answers 200 on /healthz.
+healthz() { curl -fsS --max-time 2 --cacert "$2" "https://${3:-127.0.0.1}:$1/healthz" >/dev/null; }
+# port_open PORT [HOST]: something listens there.
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
