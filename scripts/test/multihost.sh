@@ -46,4 +46,5 @@ echo "multihost: network up across the hosts in $(( $(date +%s) - started )) s"
 # regulator's audit (the integration specs, unchanged) across the hosts, then
 # the partition of one org's link under load.
 npx mocha --import=tsx --timeout 180000 test/multihost/placement.test.ts \
-  test/integration/network/lifecycle.test.ts test/integration/network/audit.test.ts
+  test/integration/network/lifecycle.test.ts test/integration/network/audit.test.ts \
+  test/multihost/partition.test.ts

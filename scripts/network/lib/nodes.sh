@@ -22,6 +22,12 @@ MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
 ORDERER_CLIENT_AUTH="${RXTRACE_ORDERER_CLIENT_AUTH:-false}"
 [ "$MUTUAL_TLS" = true ] || ORDERER_CLIENT_AUTH=false
 export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
+# How long a peer's gateway waits for an endorser before it asks another org's
+# peer instead. An org whose host is cut off answers nothing (no reset, no
+# refusal), so every write planned through it waits this long; Fabric's 30 s
+# default stalled half the writes for the whole of a 25 s partition
+# (docs/network.md, "One host per org"). Endorsements take well under 1 s.
+ENDORSEMENT_TIMEOUT="${RXTRACE_ENDORSEMENT_TIMEOUT:-10s}"
 
 render_config() {
   mkdir -p "$NET/config"
@@ -99,6 +105,7 @@ start_peer() {
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
+    CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT="$ENDORSEMENT_TIMEOUT" \
     peer node start
 }
 
