@@ -33,7 +33,7 @@ noop_serve() {
   # Same log levels as the rxtrace chaincode servers: logging costs CPU.
   start_process "noop-chaincode-$org" env CORE_CHAINCODE_LOGGING_LEVEL="${RXTRACE_CHAINCODE_LOG:-warning}" \
     CORE_CHAINCODE_LOGGING_SHIM="${RXTRACE_CHAINCODE_LOG:-warning}" "$ROOT/node_modules/.bin/fabric-chaincode-node" server \
-    --chaincode-address "$(host_of "$org"):$(cc_port "$org")" \
+    --chaincode-address "127.0.0.1:$(cc_port "$org")" \
     --chaincode-id "$(installed_package_id "$org")" \
     --module-path "$NOOP_DIR" \
     --chaincode-tls-cert-file "$od/chaincode/tls/server.crt" \
@@ -48,7 +48,7 @@ noop_up() {
   local org
   for org in $(channel_orgs "$NOOP_CHANNEL"); do mkdir -p "$(cc_home "$org")"; package_chaincode "$org"; install_chaincode "$org"; done
   for org in $(channel_orgs "$NOOP_CHANNEL"); do noop_serve "$org"; done
-  for org in $(channel_orgs "$NOOP_CHANNEL"); do wait_until 60 "noop-chaincode-$org" port_open "$(cc_port "$org")" "$(host_of "$org")"; done
+  for org in $(channel_orgs "$NOOP_CHANNEL"); do wait_until 60 "noop-chaincode-$org" port_open "$(cc_port "$org")" "$org"; done
   deploy_chaincode "$NOOP_CHANNEL"
   say "chaincode $CC_NAME committed on $NOOP_CHANNEL"
 }

@@ -40,6 +40,9 @@ tag=$RXTRACE_NETNS
 echo "multihost: hosts $tag: $(tr '\n' ' ' <<<"$settings")"
 rm -rf "$RXTRACE_DATA"
 bash scripts/network.sh up || exit 1
+# The tests ask orderers for their heights with osnadmin.
+# shellcheck source=../lib/fabric.sh
+source scripts/lib/fabric.sh >/dev/null || exit 1
 echo "multihost: network up across the hosts in $(( $(date +%s) - started )) s"
 
 # Where each org's nodes run, then the whole path of a pack and the

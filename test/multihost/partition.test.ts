@@ -35,7 +35,8 @@ function ordererHeight(org: string): number {
   const block = topology.orgs.find((o) => o.name === org)?.portBlock ?? 0;
   const port = block * 1000 + topology.ports.perOrg.ordererAdmin + Number(process.env.RXTRACE_PORT_OFFSET ?? 0);
   const net = path.join(data, "fabric");
-  const out = execFileSync("ip", ["netns", "exec", `${tag}-${org}`, "osnadmin", "channel", "list", "-o", `${process.env[`RXTRACE_HOST_${org.toUpperCase()}`] ?? ""}:${port}`,
+  // The admin port listens on the org's own loopback only.
+  const out = execFileSync("ip", ["netns", "exec", `${tag}-${org}`, "osnadmin", "channel", "list", "-o", `127.0.0.1:${port}`,
     "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
     "--client-cert", path.join(net, "orgs", org, "users", "admin", "tls", "server.crt"),
     "--client-key", path.join(net, "orgs", org, "users", "admin", "tls", "server.key"), "-c", channel,
@@ -134,7 +135,10 @@ describe("a partition of one org's host under a steady write load", function () 
     const buckets = new Map<number, number>();
     for (const w of writes) if (w.ackedAt !== undefined) buckets.set(Math.floor((w.ackedAt - cutAt) / 5000) * 5, (buckets.get(Math.floor((w.ackedAt - cutAt) / 5000) * 5) ?? 0) + 1);
     console.log(`      acknowledgements per 5 s from the cut (s: count): ${[...buckets.entries()].sort((x, y) => x[0] - y[0]).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
-    expect(during.length, "writes acknowledged while the distributor was cut off").to.be.greaterThan((healedAt - cutAt) / 1000 * rate / 2);
+    // A write planned through the cut org's peer waits for the endorsement
+    // timeout (10 s) before another org's peer endorses it, so acknowledgements
+    // run behind the offered rate while the cut lasts, but never stop.
+    expect(during.length, "writes acknowledged while the distributor was cut off").to.be.greaterThan((healedAt - cutAt) / 1000 * rate * 0.4);
     expect(longestGap, "longest time without an acknowledged write during the cut (ms)").to.be.lessThan(10_000);
   });
 

@@ -1,9 +1,10 @@
 /**
  * The network brought up by scripts/test/multihost.sh: every org's CA, orderer,
- * peer and chaincode server runs in that org's own network namespace, listens
- * only on that org's address, and is handed no other org's private files.
+ * peer and chaincode server runs in that org's own network namespace, publishes
+ * only its peer and orderer on that org's address (the rest stays on the
+ * host's loopback), and is handed no other org's private files.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -14,6 +15,10 @@ const data = process.env.RXTRACE_DATA ?? "";
 const orgs = ["manufacturer", "distributor", "pharmacy", "regulator"];
 const kinds = ["ca", "orderer", "peer", "chaincode"];
 const addressOf = (org: string): string => process.env[`RXTRACE_HOST_${org.toUpperCase()}`] ?? "";
+const topology = JSON.parse(readFileSync("network/topology.json", "utf8")) as { orgs: { name: string; portBlock: number }[]; ports: { perOrg: Record<string, number> } };
+/** An org's port of a kind (a ports.perOrg key), at offset 0 as the suite runs it. */
+const portOf = (org: string, kind: string): number =>
+  (topology.orgs.find((o) => o.name === org)?.portBlock ?? 0) * 1000 + (topology.ports.perOrg[kind] ?? 0) + Number(process.env.RXTRACE_PORT_OFFSET ?? 0);
 const pidOf = (name: string): string => readFileSync(join(data, "run", `${name}.pid`), "utf8").trim();
 /** The pids of a process group: the node itself may be a child of its supervisor. */
 const groupOf = (pid: string): string[] => execFileSync("pgrep", ["-g", pid], { encoding: "utf8" }).trim().split("\n");
@@ -32,11 +37,20 @@ describe("one host per org: where each org's nodes run", () => {
       }
     });
 
-    it(`has the ${org}'s host listen on its own address only`, () => {
+    it(`has the ${org}'s host publish its peer and orderer on its own address and keep every other port on its loopback`, () => {
       const listening = execFileSync("ip", ["netns", "exec", `${tag}-${org}`, "ss", "-ltnH"], { encoding: "utf8" })
         .trim().split("\n").map((line) => line.trim().split(/\s+/)[3] ?? "");
       expect(listening.length).to.be.greaterThan(8);
-      for (const local of listening) expect(local.replace(/:\d+$/, ""), local).to.equal(addressOf(org));
+      const published = listening.filter((l) => !l.startsWith("127.0.0.1:")).sort();
+      expect(published).to.deep.equal([`${addressOf(org)}:${portOf(org, "orderer")}`, `${addressOf(org)}:${portOf(org, "peer")}`]);
+    });
+
+    it(`lets another org's host reach the ${org}'s peer and orderer, and nothing else`, () => {
+      const other = orgs.find((o) => o !== org) ?? "";
+      const answers = (port: number) => spawnSync("ip", ["netns", "exec", `${tag}-${other}`, "timeout", "3", "bash", "-c", `exec 3<>/dev/tcp/${addressOf(org)}/${port}`]).status === 0;
+      expect(answers(portOf(org, "peer")), "peer").to.equal(true);
+      expect(answers(portOf(org, "orderer")), "orderer").to.equal(true);
+      for (const kind of ["ca", "caOps", "ordererAdmin", "ordererOps", "peerChaincode", "peerOps", "ccaas"]) expect(answers(portOf(org, kind)), kind).to.equal(false);
     });
 
     it(`hands the ${org}'s nodes no other org's keys, only their CA certificates`, () => {

@@ -22,7 +22,7 @@ package_chaincode() {
   dir=$(cc_home "$org"); od=$(org_dir "$org")
   [ -f "$dir/$CC_NAME.tar.gz" ] && return 0
   rm -rf "$dir/build" && mkdir -p "$dir/build/src"
-  jq -n --arg address "$(host_of "$org"):$(cc_port "$org")" \
+  jq -n --arg address "127.0.0.1:$(cc_port "$org")" \
     --rawfile root "$(ca_cert "$org")" --rawfile cert "$od/peer/tls/server.crt" --rawfile key "$od/peer/tls/server.key" \
     '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: true,
       root_cert: $root, client_cert: $cert, client_key: $key}' >"$dir/build/src/connection.json"
@@ -120,7 +120,7 @@ start_chaincode_server() {
   local org=$1 od
   od=$(org_dir "$org")
   start_process "chaincode-$org" env CHAINCODE_ID="$(installed_package_id "$org")" \
-    CHAINCODE_ADDRESS="$(host_of "$org"):$(cc_port "$org")" CHAINCODE_MODULE="$CHAINCODE_DIR" \
+    CHAINCODE_ADDRESS="127.0.0.1:$(cc_port "$org")" CHAINCODE_MODULE="$CHAINCODE_DIR" \
     CHAINCODE_TLS_CERT="$od/chaincode/tls/server.crt" CHAINCODE_TLS_KEY="$od/chaincode/tls/server.key" \
     CHAINCODE_TLS_CLIENT_CA="$(ca_cert "$org")" \
     CORE_CHAINCODE_LOGGING_LEVEL="${RXTRACE_CHAINCODE_LOG:-warning}" CORE_CHAINCODE_LOGGING_SHIM="${RXTRACE_CHAINCODE_LOG:-warning}" \

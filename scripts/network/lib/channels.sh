@@ -16,7 +16,7 @@ create_channels() {
     # Every orderer joins every channel: the consortium orders together.
     for org in "${ORDERER_ORGS[@]}"; do
       od=$(org_dir "$org")
-      local osn=(-o "$(host_of "$org"):$(orderer_admin_port "$org")" --ca-file "$(ca_cert "$org")"
+      local osn=(-o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(ca_cert "$org")"
         --client-cert "$od/users/admin/tls/server.crt" --client-key "$od/users/admin/tls/server.key")
       local info
       info=$(on_host "$org" osnadmin channel list "${osn[@]}" -c "$ch" 2>/dev/null || true)

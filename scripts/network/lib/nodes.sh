@@ -68,10 +68,10 @@ start_orderer() {
     ORDERER_GENERAL_BOOTSTRAPMETHOD=none ORDERER_CHANNELPARTICIPATION_ENABLED=true \
     ORDERER_CONSENSUS_TYPE="$([ "$ORDERING" = raft ] && echo etcdraft || echo BFT)" ORDERER_FILELEDGER_LOCATION="$n/ledger" \
     ORDERER_CONSENSUS_WALDIR="$n/wal" ORDERER_CONSENSUS_SNAPDIR="$n/snap" \
-    ORDERER_OPERATIONS_LISTENADDRESS="$(host_of "$org"):$(orderer_ops_port "$org")" \
+    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(orderer_ops_port "$org")" \
     ORDERER_OPERATIONS_TLS_ENABLED=true ORDERER_OPERATIONS_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_OPERATIONS_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
-    ORDERER_ADMIN_LISTENADDRESS="$(host_of "$org"):$(orderer_admin_port "$org")" \
+    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(orderer_admin_port "$org")" \
     ORDERER_ADMIN_TLS_ENABLED=true ORDERER_ADMIN_TLS_CERTIFICATE="$od/orderer/tls/server.crt" \
     ORDERER_ADMIN_TLS_PRIVATEKEY="$od/orderer/tls/server.key" ORDERER_ADMIN_TLS_ROOTCAS="[$(ca_cert "$org")]" \
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$(ca_cert "$org")]" \
@@ -90,8 +90,8 @@ start_peer() {
   start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
     CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_LISTENADDRESS="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_CHAINCODEADDRESS="$(host_of "$org"):$(peer_cc_port "$org")" \
-    CORE_PEER_CHAINCODELISTENADDRESS="$(host_of "$org"):$(peer_cc_port "$org")" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/peer/msp" \
@@ -100,7 +100,7 @@ start_peer() {
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" CORE_PEER_TLS_CLIENTROOTCAS_FILES="$(all_ca_list | tr -d "[]" | tr , " ")" \
     CORE_PEER_TLS_CLIENTCERT_FILE="$od/peer/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/peer/tls/server.key" \
     CORE_PEER_FILESYSTEMPATH="$n/ledger" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$n/snapshots" \
-    CORE_OPERATIONS_LISTENADDRESS="$(host_of "$org"):$(peer_ops_port "$org")" \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
     CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
@@ -145,12 +145,12 @@ health() {
       if is_running "$name"; then
         if [ "$kind" = healthz ]; then
           if [ "${name%%-*}" = ca ]; then
-            curl -fsS --max-time 2 "http://$(host_of "$org"):$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
+            on_host "$org" curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
           else
-            healthz "$port" "$(ca_cert "$org")" "$(host_of "$org")" 2>/dev/null && state=OK || state=unhealthy
+            healthz "$port" "$(ca_cert "$org")" "$org" 2>/dev/null && state=OK || state=unhealthy
           fi
         else
-          port_open "$port" "$(host_of "$org")" && state=OK || state=unhealthy
+          port_open "$port" "$org" && state=OK || state=unhealthy
         fi
       fi
       printf '  %-22s %-6s %s\n' "$name" "$port" "$state"

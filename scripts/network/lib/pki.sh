@@ -10,21 +10,21 @@ start_ca() {
   fi
   # Secrets go through the environment, never the command line (ps shows that).
   start_process "ca-$org" env FABRIC_CA_SERVER_HOME="$home" \
-    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="$(host_of "$org"):$(ca_ops_port "$org")" \
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$org")" \
     FABRIC_CA_SERVER_BOOT="admin:$(cat "$home/bootstrap.secret")" \
     fabric-ca-server start \
-    --address "$(host_of "$org")" --port "$(ca_port "$org")" --ca.name "ca-$org" \
-    --csr.cn "ca.$org.$DOMAIN" --csr.hosts "ca.$org.$DOMAIN,localhost,127.0.0.1,$(host_of "$org")" \
+    --address 127.0.0.1 --port "$(ca_port "$org")" --ca.name "ca-$org" \
+    --csr.cn "ca.$org.$DOMAIN" --csr.hosts "ca.$org.$DOMAIN,localhost,127.0.0.1" \
     --tls.enabled
 }
 
-ca_ready() { [ -f "$(ca_cert "$1")" ] && curl -fsS --max-time 2 --cacert "$(ca_cert "$1")" "https://$(host_of "$1"):$(ca_port "$1")/cainfo" >/dev/null; }
+ca_ready() { [ -f "$(ca_cert "$1")" ] && on_host "$1" curl -fsS --max-time 2 --cacert "$(ca_cert "$1")" "https://127.0.0.1:$(ca_port "$1")/cainfo" >/dev/null; }
 
 # ca_client ORG ARGS...: fabric-ca-client as the org's CA registrar.
 ca_client() {
   local org=$1; shift
   FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" on_host "$org" fabric-ca-client "$@" \
-    --tls.certfiles "$(ca_cert "$org")" -u "https://$(host_of "$org"):$(ca_port "$org")" --caname "ca-$org"
+    --tls.certfiles "$(ca_cert "$org")" -u "https://127.0.0.1:$(ca_port "$org")" --caname "ca-$org"
 }
 
 # Writes the NodeOUs config that classifies identities by OU (client, peer,
@@ -64,7 +64,7 @@ enrol_identity() {
     FABRIC_CA_CLIENT_ID_SECRET="$(cat "$secrets/$name")" ca_client "$org" "${reg[@]}" >>"$LOGS/ca-client.log" 2>&1 ||
       reset_secret "$org" "$name"
   fi
-  url="https://$name:$(cat "$secrets/$name")@$(host_of "$org"):$(ca_port "$org")"
+  url="https://$name:$(cat "$secrets/$name")@127.0.0.1:$(ca_port "$org")"
   rm -rf "$dir/msp" "$dir/tls" "$dir/tlsmsp"
   if ! enrol_once "$org" "$url" "$dir/msp" "$hosts"; then
     # Registered earlier with a secret that was not kept: reset it, try again.
@@ -105,7 +105,7 @@ enrol_org() {
   od=$(org_dir "$org")
   if [ ! -f "$NET/ca/$org/registrar/msp/signcerts/cert.pem" ]; then
     FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" \
-      FABRIC_CA_CLIENT_URL="https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@$(host_of "$org"):$(ca_port "$org")" \
+      FABRIC_CA_CLIENT_URL="https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@127.0.0.1:$(ca_port "$org")" \
       on_host "$org" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
   fi
   # The org's MSP as the channel sees it: CA certificates and NodeOUs only.
@@ -114,11 +114,10 @@ enrol_org() {
   cp "$(ca_cert "$org")" "$od/msp/tlscacerts/ca.pem"
   write_nodeous "$od/msp"
   local hosts_peer="peer.$org.$DOMAIN,localhost,127.0.0.1" hosts_orderer="orderer.$org.$DOMAIN,localhost,127.0.0.1"
-  local hosts_cc="chaincode.$org.$DOMAIN,localhost,127.0.0.1"
-  [ "$(host_of "$org")" = 127.0.0.1 ] || { hosts_peer+=",$(host_of "$org")"; hosts_orderer+=",$(host_of "$org")"; hosts_cc+=",$(host_of "$org")"; }
+  [ "$(host_of "$org")" = 127.0.0.1 ] || { hosts_peer+=",$(host_of "$org")"; hosts_orderer+=",$(host_of "$org")"; }
   enrol_identity "$org" peer peer "$od/peer" "$hosts_peer"
   enrol_identity "$org" orderer orderer "$od/orderer" "$hosts_orderer"
-  enrol_identity "$org" chaincode client "$od/chaincode" "$hosts_cc"
+  enrol_identity "$org" chaincode client "$od/chaincode" "chaincode.$org.$DOMAIN,localhost,127.0.0.1"
   # The TLS client certificate the org's applications present to its peer
   # (mutual TLS); their signing identities are the users below.
   enrol_identity "$org" "$org-apptls" client "$od/apptls" "apps.$org.$DOMAIN"
