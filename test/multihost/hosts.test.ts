@@ -3,6 +3,9 @@
  * that can be cut and healed, and nothing left behind afterwards.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 
 const script = "scripts/network/hosts.sh";
@@ -69,6 +72,24 @@ describe("one host per org (scripts/network/hosts.sh)", function () {
       hosts("down", second.RXTRACE_NETNS ?? "");
     }
     expect(namespacesOf(second.RXTRACE_NETNS ?? "")).to.deep.equal([]);
+  });
+
+  it("says why namespaces cannot be made for a user who is not root", () => {
+    const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", script, "check"], { encoding: "utf8" });
+    expect(result.status).to.equal(1);
+    expect(result.stdout).to.match(/need root \(this is uid 65534\)/);
+  });
+
+  it("says why namespaces cannot be made without the ip command", () => {
+    const bin = mkdtempSync(path.join(tmpdir(), "rx-noip-"));
+    try {
+      for (const tool of ["jq", "id", "cat", "dirname", "tr", "grep"]) symlinkSync(execFileSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(), path.join(bin, tool));
+      const result = spawnSync("/bin/bash", [script, "check"], { encoding: "utf8", env: { PATH: bin } });
+      expect(result.status).to.equal(1);
+      expect(result.stdout).to.match(/'ip' command \(iproute2\) is not installed/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it("refuses a tag it did not make", () => {
