@@ -66,8 +66,8 @@ cmd_up() {
   say "starting orderers and peers"
   for org in "${ORDERER_ORGS[@]}"; do start_orderer "$org"; done
   for org in "${ORGS[@]}"; do start_peer "$org"; done
-  for org in "${ORDERER_ORGS[@]}"; do wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")"; done
-  for org in "${ORGS[@]}"; do wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")"; done
+  for org in "${ORDERER_ORGS[@]}"; do wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")" "$org"; done
+  for org in "${ORGS[@]}"; do wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")" "$org"; done
   say "creating channels"
   create_channels
   join_peers
@@ -79,7 +79,7 @@ cmd_up() {
     stop_processes "${ORGS[@]/#/chaincode-}"
   fi
   for org in "${ORGS[@]}"; do start_chaincode_server "$org"; done
-  for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(cc_port "$org")"; done
+  for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(cc_port "$org")" "$org"; done
   deploy_chaincode "${CHANNELS[@]}"
   write_network_json
   say "waiting for the peers to find each other (gossip)"

@@ -9,6 +9,7 @@
 #   bench        unit tests of the benchmark harness (statistics, load loops, /proc sampling, report)
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
+#   multihost    one network namespace per org on a bridge: the whole path and a partition across those hosts (root; skipped, saying why, otherwise)
 #   fresh        the entry scripts on a fresh machine: empty cache, fresh HOME, Fabric download digests
 #   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
 # `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those;
@@ -22,7 +23,7 @@ if [ "${1:-}" = --check ]; then
   exit 0
 fi
 
-all=(lint chaincode contracts gateway fuzz bench browser fresh integration faults)
+all=(lint chaincode contracts gateway fuzz bench browser fresh integration multihost faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
 elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser fresh)
 else suites=("$@"); fi

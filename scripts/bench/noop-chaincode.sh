@@ -48,7 +48,7 @@ noop_up() {
   local org
   for org in $(channel_orgs "$NOOP_CHANNEL"); do mkdir -p "$(cc_home "$org")"; package_chaincode "$org"; install_chaincode "$org"; done
   for org in $(channel_orgs "$NOOP_CHANNEL"); do noop_serve "$org"; done
-  for org in $(channel_orgs "$NOOP_CHANNEL"); do wait_until 60 "noop-chaincode-$org" port_open "$(cc_port "$org")"; done
+  for org in $(channel_orgs "$NOOP_CHANNEL"); do wait_until 60 "noop-chaincode-$org" port_open "$(cc_port "$org")" "$org"; done
   deploy_chaincode "$NOOP_CHANNEL"
   say "chaincode $CC_NAME committed on $NOOP_CHANNEL"
 }

@@ -97,7 +97,7 @@ deploy_chaincode() {
     # shellcheck disable=SC2046
     in_parallel approve_on_channel_as $(for org in $(channel_orgs "$ch"); do echo "$ch:$org"; done)
     local peers=()
-    for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
+    for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "$(host_of "$org"):$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
     # shellcheck disable=SC2046
     as_admin "$first" peer lifecycle chaincode commit $(definition_opts "$ch") $(orderer_opts "$first") \
       "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 || die "commit of $CC_NAME on $ch failed (see $LOGS/peer-cli.log)"

@@ -19,9 +19,9 @@ create_channels() {
       local osn=(-o "127.0.0.1:$(orderer_admin_port "$org")" --ca-file "$(ca_cert "$org")"
         --client-cert "$od/users/admin/tls/server.crt" --client-key "$od/users/admin/tls/server.key")
       local info
-      info=$(osnadmin channel list "${osn[@]}" -c "$ch" 2>/dev/null || true)
+      info=$(on_host "$org" osnadmin channel list "${osn[@]}" -c "$ch" 2>/dev/null || true)
       if ! grep -q '"status": "active"\|"status": "onboarding"' <<<"$info"; then
-        osnadmin channel join "${osn[@]}" --channelID "$ch" --config-block "$NET/channels/$ch.block" >>"$LOGS/osnadmin.log" 2>&1 ||
+        on_host "$org" osnadmin channel join "${osn[@]}" --channelID "$ch" --config-block "$NET/channels/$ch.block" >>"$LOGS/osnadmin.log" 2>&1 ||
           die "orderer-$org could not join $ch (see $LOGS/osnadmin.log)"
         say "orderer-$org joined $ch"
       fi
@@ -56,10 +56,10 @@ members_seen() {
   local org=$1 ch=$2 od want got
   od=$(org_dir "$org")
   want=$(for o in $(channel_orgs "$ch"); do msp_of "$o"; done | sort | tr '\n' ' ')
-  got=$(discover --peerTLSCA "$(ca_cert "$org")" --userKey "$od/users/admin/msp/keystore/key.pem" \
+  got=$(on_host "$org" discover --peerTLSCA "$(ca_cert "$org")" --userKey "$od/users/admin/msp/keystore/key.pem" \
     --userCert "$od/users/admin/msp/signcerts/cert.pem" --MSP "$(msp_of "$org")" \
     --tlsCert "$od/users/admin/tls/server.crt" --tlsKey "$od/users/admin/tls/server.key" \
-    peers --channel "$ch" --server "127.0.0.1:$(peer_port "$org")" 2>/dev/null | jq -r '.[].MSPID' 2>/dev/null | sort -u | tr '\n' ' ')
+    peers --channel "$ch" --server "$(host_of "$org"):$(peer_port "$org")" 2>/dev/null | jq -r '.[].MSPID' 2>/dev/null | sort -u | tr '\n' ' ')
   [ "$got" = "$want" ]
 }
 

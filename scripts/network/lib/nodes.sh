@@ -22,6 +22,12 @@ MUTUAL_TLS="${RXTRACE_MUTUAL_TLS:-true}"
 ORDERER_CLIENT_AUTH="${RXTRACE_ORDERER_CLIENT_AUTH:-false}"
 [ "$MUTUAL_TLS" = true ] || ORDERER_CLIENT_AUTH=false
 export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
+# How long a peer's gateway waits for an endorser before it asks another org's
+# peer instead. An org whose host is cut off answers nothing (no reset, no
+# refusal), so every write planned through it waits this long; Fabric's 30 s
+# default stalled half the writes for the whole of a 25 s partition
+# (docs/network.md, "One host per org"). Endorsements take well under 1 s.
+ENDORSEMENT_TIMEOUT="${RXTRACE_ENDORSEMENT_TIMEOUT:-10s}"
 
 render_config() {
   mkdir -p "$NET/config"
@@ -51,7 +57,7 @@ start_orderer() {
   n="$NET/nodes/orderer-$org"
   mkdir -p "$n"
   start_process "orderer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$ORDERER_LOG" \
-    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
+    ORDERER_GENERAL_LISTENADDRESS="$(host_of "$org")" ORDERER_GENERAL_LISTENPORT="$(orderer_port "$org")" \
     ORDERER_GENERAL_LOCALMSPID="$(orderer_msp_of "$org")" ORDERER_GENERAL_LOCALMSPDIR="$od/orderer/msp" \
     ORDERER_GENERAL_TLS_ENABLED=true ORDERER_GENERAL_TLS_PRIVATEKEY="$od/orderer/tls/server.key" \
     ORDERER_GENERAL_TLS_CERTIFICATE="$od/orderer/tls/server.crt" ORDERER_GENERAL_TLS_ROOTCAS="[$(ca_cert "$org")]" \
@@ -83,7 +89,7 @@ start_peer() {
   mkdir -p "$n"
   start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
     CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_LISTENADDRESS="127.0.0.1:$(peer_port "$org")" \
+    CORE_PEER_LISTENADDRESS="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
     CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
@@ -99,15 +105,17 @@ start_peer() {
     CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
+    CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT="$ENDORSEMENT_TIMEOUT" \
     peer node start
 }
 
-# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against its peer.
+# as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against
+# its peer, on the org's own host.
 as_admin() {
   local org=$1 od; shift
   od=$(org_dir "$org")
-  env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
-    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="127.0.0.1:$(peer_port "$org")" \
+  on_host "$org" env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
     CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" \
     CORE_PEER_TLS_CLIENTCERT_FILE="$od/users/admin/tls/server.crt" \
@@ -121,7 +129,7 @@ orderer_opts() {
   local org=$1 od target=$1
   od=$(org_dir "$org")
   runs_orderer "$org" || target=${ORDERER_ORGS[0]}
-  echo "-o 127.0.0.1:$(orderer_port "$target") --ordererTLSHostnameOverride 127.0.0.1 --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
+  echo "-o $(host_of "$target"):$(orderer_port "$target") --ordererTLSHostnameOverride $(host_of "$target") --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
 }
 
 
@@ -137,12 +145,12 @@ health() {
       if is_running "$name"; then
         if [ "$kind" = healthz ]; then
           if [ "${name%%-*}" = ca ]; then
-            curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
+            on_host "$org" curl -fsS --max-time 2 "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && state=OK || state=unhealthy
           else
-            healthz "$port" "$(ca_cert "$org")" 2>/dev/null && state=OK || state=unhealthy
+            healthz "$port" "$(ca_cert "$org")" "$org" 2>/dev/null && state=OK || state=unhealthy
           fi
         else
-          port_open "$port" && state=OK || state=unhealthy
+          port_open "$port" "$org" && state=OK || state=unhealthy
         fi
       fi
       printf '  %-22s %-6s %s\n' "$name" "$port" "$state"

@@ -18,12 +18,12 @@ start_ca() {
     --tls.enabled
 }
 
-ca_ready() { [ -f "$(ca_cert "$1")" ] && curl -fsS --max-time 2 --cacert "$(ca_cert "$1")" "https://127.0.0.1:$(ca_port "$1")/cainfo" >/dev/null; }
+ca_ready() { [ -f "$(ca_cert "$1")" ] && on_host "$1" curl -fsS --max-time 2 --cacert "$(ca_cert "$1")" "https://127.0.0.1:$(ca_port "$1")/cainfo" >/dev/null; }
 
 # ca_client ORG ARGS...: fabric-ca-client as the org's CA registrar.
 ca_client() {
   local org=$1; shift
-  FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" fabric-ca-client "$@" \
+  FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" on_host "$org" fabric-ca-client "$@" \
     --tls.certfiles "$(ca_cert "$org")" -u "https://127.0.0.1:$(ca_port "$org")" --caname "ca-$org"
 }
 
@@ -89,7 +89,7 @@ enrol_identity() {
 enrol_once() {
   local org=$1 url=$2 msp=$3 hosts=$4; shift 4
   rm -rf "$msp"
-  FABRIC_CA_CLIENT_HOME="$(dirname "$msp")" FABRIC_CA_CLIENT_URL="$url" fabric-ca-client enroll --caname "ca-$org" \
+  FABRIC_CA_CLIENT_HOME="$(dirname "$msp")" FABRIC_CA_CLIENT_URL="$url" on_host "$org" fabric-ca-client enroll --caname "ca-$org" \
     --tls.certfiles "$(ca_cert "$org")" -M "$msp" --csr.hosts "$hosts" "$@" >>"$LOGS/ca-client.log" 2>&1
 }
 
@@ -106,7 +106,7 @@ enrol_org() {
   if [ ! -f "$NET/ca/$org/registrar/msp/signcerts/cert.pem" ]; then
     FABRIC_CA_CLIENT_HOME="$NET/ca/$org/registrar" \
       FABRIC_CA_CLIENT_URL="https://admin:$(cat "$NET/ca/$org/bootstrap.secret")@127.0.0.1:$(ca_port "$org")" \
-      fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
+      on_host "$org" fabric-ca-client enroll --caname "ca-$org" --tls.certfiles "$(ca_cert "$org")" >/dev/null 2>&1 || die "enrolment of the ca-$org registrar failed"
   fi
   # The org's MSP as the channel sees it: CA certificates and NodeOUs only.
   mkdir -p "$od/msp/cacerts" "$od/msp/tlscacerts"

@@ -21,10 +21,12 @@ start_process() {
   if is_running "$name"; then return 0; fi
   local p
   for p in $(ports_of "$name"); do
-    port_open "$p" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
+    port_open "$p" "${name##*-}" && die "port $p, needed by $name, is taken by another process (another network? give each one its own RXTRACE_DATA and RXTRACE_PORT_OFFSET)"
   done
   mkdir -p "$LOGS" "$RUN"
   echo "---- start $(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+  # With RXTRACE_NETNS every process of an org runs on that org's host.
+  if [ -n "${RXTRACE_NETNS:-}" ]; then set -- ip netns exec "$(netns_of "${name##*-}")" "$@"; fi
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
@@ -80,6 +82,17 @@ in_parallel() {
   [ $failed = 0 ] || die "$fn failed for at least one of: $*"
 }
 
-# healthz PORT CAFILE: the operations endpoint answers 200 on /healthz.
-healthz() { curl -fsS --max-time 2 --cacert "$2" "https://127.0.0.1:$1/healthz" >/dev/null; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# An org's host publishes its peer and orderer on its address (the other orgs'
+# nodes and clients need them); its CA, orderer admin, operations and
+# chaincode ports listen on the host's own loopback, reached from that host.
+# healthz PORT CAFILE [ORG]: the operations endpoint answers 200 on /healthz.
+healthz() {
+  local url="https://127.0.0.1:$1/healthz"
+  if [ -n "${3:-}" ]; then on_host "$3" curl -fsS --max-time 2 --cacert "$2" "$url" >/dev/null; else curl -fsS --max-time 2 --cacert "$2" "$url" >/dev/null; fi
+}
+# port_open PORT [ORG]: something listens on PORT, on ORG's host (its loopback or its address).
+port_open() {
+  [ -n "${2:-}" ] || { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; return; }
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  on_host "$2" bash -c 'for a in 127.0.0.1 "$2"; do (exec 3<>"/dev/tcp/$a/$1") 2>/dev/null && exit 0; done; exit 1' _ "$1" "$(host_of "$2")"
+}

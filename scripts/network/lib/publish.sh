@@ -24,8 +24,8 @@ register_partner() {
     '{Args: ["partners:RegisterPartner", ({mspId: $m, name: $n, role: $r} | tojson)]}')
   # shellcheck disable=SC2046
   as_registrar peer chaincode invoke -C "$ch" -n "$CHAINCODE_NAME" -c "$args" $(orderer_opts "$REGISTRAR") \
-    --peerAddresses "127.0.0.1:$(peer_port "$REGISTRAR")" --tlsRootCertFiles "$(ca_cert "$REGISTRAR")" \
-    --peerAddresses "127.0.0.1:$(peer_port "$witness")" --tlsRootCertFiles "$(ca_cert "$witness")" \
+    --peerAddresses "$(host_of "$REGISTRAR"):$(peer_port "$REGISTRAR")" --tlsRootCertFiles "$(ca_cert "$REGISTRAR")" \
+    --peerAddresses "$(host_of "$witness"):$(peer_port "$witness")" --tlsRootCertFiles "$(ca_cert "$witness")" \
     --waitForEvent >>"$PARTNERS_LOG" 2>&1 || { echo "network: registering $msp on $ch failed (see $PARTNERS_LOG)" >&2; return 1; }
   say "$msp registered as $(partner_role_of "$org") on $ch"
 }
@@ -60,7 +60,7 @@ write_network_json() {
         '. + [{name: $n, role: $r, certPath: ($d + "/msp/signcerts/cert.pem"), keyPath: ($d + "/msp/keystore/key.pem"),
                tlsCertPath: ($d + "/tls/server.crt"), tlsKeyPath: ($d + "/tls/server.key")}]' <<<"$users")
     done
-    orgs_json=$(jq --arg name "$org" --arg msp "$(msp_of "$org")" --arg ep "127.0.0.1:$(peer_port "$org")" \
+    orgs_json=$(jq --arg name "$org" --arg msp "$(msp_of "$org")" --arg ep "$(host_of "$org"):$(peer_port "$org")" \
       --arg host "peer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" --arg od "$od" --argjson users "$users" \
       '. + [{name: $name, mspId: $msp,
              peer: {endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca},
@@ -69,7 +69,7 @@ write_network_json() {
              admin: {name: "admin", role: "admin", certPath: ($od + "/users/admin/msp/signcerts/cert.pem"),
                      keyPath: ($od + "/users/admin/msp/keystore/key.pem"),
                      tlsCertPath: ($od + "/users/admin/tls/server.crt"), tlsKeyPath: ($od + "/users/admin/tls/server.key")}}]' <<<"$orgs_json")
-    runs_orderer "$org" && orderers_json=$(jq --arg name "$org" --arg msp "$(orderer_msp_of "$org")" --arg ep "127.0.0.1:$(orderer_port "$org")" \
+    runs_orderer "$org" && orderers_json=$(jq --arg name "$org" --arg msp "$(orderer_msp_of "$org")" --arg ep "$(host_of "$org"):$(orderer_port "$org")" \
       --arg host "orderer.$org.$DOMAIN" --arg ca "$(ca_cert "$org")" \
       '. + [{name: $name, mspId: $msp, endpoint: $ep, hostOverride: $host, tlsCaCertPath: $ca}]' <<<"$orderers_json")
   done

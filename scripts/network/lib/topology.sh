@@ -6,6 +6,7 @@
 #
 #   RXTRACE_PORT_OFFSET   shifts every org port (a multiple of 10, 0..990)
 #   RXTRACE_HOST_<ORG>    the address other nodes reach ORG at (one host per org)
+#   RXTRACE_NETNS         run each org in the network namespace <tag>-<org>
 #   RXTRACE_TOPOLOGY      another topology file (tests)
 
 TOPOLOGY_FILE="${RXTRACE_TOPOLOGY:-$ROOT/network/topology.json}"
@@ -92,6 +93,16 @@ host_of() {
   [ -n "${TOPO_HOST[$1]:-}" ] || _topology_unknown org "$1"
   var="RXTRACE_HOST_$(echo "$1" | tr '[:lower:]' '[:upper:]')"
   echo "${!var:-${TOPO_HOST[$1]}}"
+}
+
+# With RXTRACE_NETNS=<tag> (made by scripts/network/hosts.sh) each org is a
+# host of its own: the network namespace <tag>-<org>. Its nodes run there and
+# its admin commands (CA enrolment, peer and orderer admin CLIs) run from there.
+netns_of() { msp_of "$1" >/dev/null; echo "$RXTRACE_NETNS-$1"; }
+# on_host ORG COMMAND...: runs the program COMMAND on ORG's host.
+on_host() {
+  local org=$1; shift
+  if [ -n "${RXTRACE_NETNS:-}" ]; then ip netns exec "$(netns_of "$org")" "$@"; else "$@"; fi
 }
 
 # ---------------------------------------------------------------- ports
