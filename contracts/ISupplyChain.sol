@@ -99,6 +99,12 @@ interface ISupplyChain {
     error GtinAlreadyRegistered(uint64 gtin, address manufacturer);
     /// @notice The GTIN was never registered.
     error GtinNotRegistered(uint64 gtin);
+    /// @notice The GTIN is not assigned to `account` by the registry: GTINs are assigned, not claimed.
+    error GtinNotAssigned(uint64 gtin, address account);
+    /// @notice The GTIN is already assigned, to `manufacturer`.
+    error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
+    /// @notice `account` holds no MANUFACTURER_ROLE.
+    error NotManufacturer(address account);
     /// @notice Only the manufacturer that registered the GTIN may do this.
     error NotGtinManufacturer(uint64 gtin, address account);
     /// @notice The GTIN is withdrawn (irreversible): no new lots, no second withdrawal.
@@ -168,6 +174,9 @@ interface ISupplyChain {
     // ---------------------------------------------------------------- events
 
     /// @notice A GTIN was registered with its product name.
+    /// @notice The registry assigned a GTIN to a manufacturer.
+    event GtinAssigned(uint64 indexed gtin, address indexed manufacturer, address indexed by);
+    /// @notice A GTIN was registered (named) by the manufacturer it is assigned to.
     event GtinRegistered(uint64 indexed gtin, address indexed manufacturer, string productName);
     /// @notice A GTIN was withdrawn from the market (irreversible).
     event GtinWithdrawn(uint64 indexed gtin, address indexed by);
@@ -201,9 +210,15 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- products and lots
 
-    /// @notice Registers a GTIN for the calling manufacturer.
-    /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; not yet
-    /// registered; name of 1-64 printable ASCII characters. Emits {GtinRegistered}.
+    /// @notice Assigns a GTIN to a manufacturer (the GS1 registry's act): only the assignee may
+    /// register it, so no manufacturer can claim or front-run another's GTIN.
+    /// @dev Requirements: REGISTRY_ROLE; 14-digit GTIN with a valid check digit; `manufacturer`
+    /// holds MANUFACTURER_ROLE; GTIN not yet assigned. Emits {GtinAssigned}.
+    function assignGtin(uint64 gtin, address manufacturer) external;
+
+    /// @notice Registers (names) a GTIN the registry assigned to the calling manufacturer.
+    /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; assigned to
+    /// the caller; not yet registered; name of 1-64 printable ASCII characters. Emits {GtinRegistered}.
     function registerGtin(uint64 gtin, string calldata productName) external;
 
     /// @notice Registers a lot of one of the caller's GTINs and returns its id.
@@ -310,6 +325,9 @@ interface ISupplyChain {
 
     /// @notice The stored GTIN master data (manufacturer zero when not registered).
     function gtinOf(uint64 gtin) external view returns (GtinRecord memory);
+
+    /// @notice The manufacturer a GTIN is assigned to (zero address: unassigned).
+    function gtinAssigneeOf(uint64 gtin) external view returns (address);
 
     /// @notice Who anchored a document for a subject and when (zero when not anchored).
     function documentAnchorOf(bytes32 subject, bytes32 sha256Digest)

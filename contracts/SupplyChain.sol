@@ -21,6 +21,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
     /// @notice The account (the rxtrace gateway) that anchors another ledger's block hashes.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+    /// @notice The GTIN registry (GS1's role): assigns GTINs to manufacturers and moves them to a new key.
+    bytes32 public constant REGISTRY_ROLE = keccak256("REGISTRY_ROLE");
 
     /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
     /// 2^24 per-transaction cap of EIP-7825).
@@ -85,6 +87,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
     mapping(uint32 lotId => LotRecord) private _lots;
     mapping(bytes32 lotKey => uint32 lotId) private _lotIds;
     mapping(uint64 gtin => GtinRecord) private _gtins;
+    mapping(uint64 gtin => address manufacturer) private _gtinAssignees;
     mapping(uint64 gtin => mapping(uint256 index => uint32 lotId)) private _gtinLots;
     // Kept beside AccessControl so one read answers "is a partner" and "which recall epoch".
     mapping(address account => PartnerRecord) private _partners;
@@ -103,9 +106,21 @@ contract SupplyChain is ISupplyChain, AccessControl {
     // ---------------------------------------------------------------- products and lots
 
     /// @inheritdoc ISupplyChain
+    function assignGtin(uint64 gtin, address manufacturer) external onlyRole(REGISTRY_ROLE) {
+        _requireValidGtin(gtin);
+        if (!hasRole(MANUFACTURER_ROLE, manufacturer)) revert NotManufacturer(manufacturer);
+        address assignee = _gtinAssignees[gtin];
+        if (assignee != address(0)) revert GtinAlreadyAssigned(gtin, assignee);
+
+        _gtinAssignees[gtin] = manufacturer;
+        emit GtinAssigned(gtin, manufacturer, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
     function registerGtin(uint64 gtin, string calldata productName) external onlyRole(MANUFACTURER_ROLE) {
         _requireValidGtin(gtin);
         _requireText(Field.ProductName, productName, MAX_PRODUCT_NAME_LENGTH, PRINTABLE_ASCII);
+        if (_gtinAssignees[gtin] != msg.sender) revert GtinNotAssigned(gtin, msg.sender);
         address registeredBy = _gtins[gtin].manufacturer;
         if (registeredBy != address(0)) revert GtinAlreadyRegistered(gtin, registeredBy);
 
@@ -376,6 +391,11 @@ contract SupplyChain is ISupplyChain, AccessControl {
     /// @inheritdoc ISupplyChain
     function gtinOf(uint64 gtin) external view returns (GtinRecord memory) {
         return _gtins[gtin];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function gtinAssigneeOf(uint64 gtin) external view returns (address) {
+        return _gtinAssignees[gtin];
     }
 
     /// @inheritdoc ISupplyChain

@@ -64,6 +64,7 @@ function fixturesOn(ethers: typeof sharedEthers) {
       [await chain.PHARMACY_ROLE(), otherPharmacy],
       [await chain.REGULATOR_ROLE(), regulator],
       [await chain.ANCHORER_ROLE(), anchorer],
+      [await chain.REGISTRY_ROLE(), admin],
     ];
     for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
     return { chain, admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy };
@@ -71,6 +72,7 @@ function fixturesOn(ethers: typeof sharedEthers) {
 
   async function withLot() {
     const f = await deployWithRoles();
+    await (await f.chain.assignGtin(GTIN, f.manufacturer.address)).wait();
     await (await f.chain.connect(f.manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
     await (await f.chain.connect(f.manufacturer).registerLot(GTIN, LOT, EXPIRY)).wait();
     return { ...f, lotId: 1n };
@@ -108,9 +110,49 @@ async function onFreshChain() {
 }
 
 describe("SupplyChain", function () {
+  describe("assignGtin", function () {
+    it("assigns a GTIN to a manufacturer and emits GtinAssigned", async function () {
+      const { chain, admin, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(GTIN, manufacturer.address))
+        .to.emit(chain, "GtinAssigned")
+        .withArgs(GTIN, manufacturer.address, admin.address);
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(manufacturer.address);
+    });
+
+    it("rejects a caller without the registry role, a manufacturer claiming its own GTIN included", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).assignGtin(GTIN, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(manufacturer.address, await chain.REGISTRY_ROLE());
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects an assignee without the manufacturer role", async function () {
+      const { chain, distributor } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(GTIN, distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotManufacturer")
+        .withArgs(distributor.address);
+    });
+
+    it("rejects a second assignment of the same GTIN, naming its assignee", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.assignGtin(GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyAssigned")
+        .withArgs(GTIN, manufacturer.address);
+    });
+
+    it("rejects a GTIN whose check digit is wrong", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(9521234543214n, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinCheckDigitInvalid")
+        .withArgs(9521234543214n, 3);
+    });
+  });
+
   describe("registerGtin", function () {
     it("registers a GTIN for the calling manufacturer and emits GtinRegistered", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
       await expect(chain.connect(manufacturer).registerGtin(GTIN, "Aspirin 100mg"))
         .to.emit(chain, "GtinRegistered")
         .withArgs(GTIN, manufacturer.address, "Aspirin 100mg");
@@ -127,10 +169,26 @@ describe("SupplyChain", function () {
     });
 
     it("rejects a second registration of the same GTIN", async function () {
-      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(withLot);
-      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "Copy"))
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Copy"))
         .to.be.revertedWithCustomError(chain, "GtinAlreadyRegistered")
         .withArgs(GTIN, manufacturer.address);
+    });
+
+    it("rejects a manufacturer registering a GTIN assigned to another, so no GTIN is first come", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "Front-run"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(GTIN, otherManufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects a manufacturer registering an unassigned GTIN", async function () {
+      const { chain, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(otherManufacturer).registerGtin(OTHER_GTIN, "Claimed"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(OTHER_GTIN, otherManufacturer.address);
     });
 
     it("rejects a GTIN whose check digit is wrong, naming the expected digit", async function () {
@@ -143,6 +201,7 @@ describe("SupplyChain", function () {
     it("accepts every valid GTIN of the design's test vectors", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
       for (const gtin of [14567815983469n, 350090123456n, 10350090123453n, 614141123452n]) {
+        await (await chain.assignGtin(gtin, manufacturer.address)).wait();
         await expect(chain.connect(manufacturer).registerGtin(gtin, "Product")).to.emit(chain, "GtinRegistered");
       }
     });
