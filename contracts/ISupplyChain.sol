@@ -105,6 +105,10 @@ interface ISupplyChain {
     error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
     /// @notice `account` holds no MANUFACTURER_ROLE.
     error NotManufacturer(address account);
+    /// @notice A GTIN cannot move to the key it is already assigned to.
+    error GtinAlreadyAssignedTo(uint64 gtin, address manufacturer);
+    /// @notice The pack's holder is not a key the caller took over by a GTIN transfer.
+    error NotSuccessorOfHolder(bytes32 packId, address holder, address account);
     /// @notice Only the manufacturer that registered the GTIN may do this.
     error NotGtinManufacturer(uint64 gtin, address account);
     /// @notice The GTIN is withdrawn (irreversible): no new lots, no second withdrawal.
@@ -176,6 +180,10 @@ interface ISupplyChain {
     /// @notice A GTIN was registered with its product name.
     /// @notice The registry assigned a GTIN to a manufacturer.
     event GtinAssigned(uint64 indexed gtin, address indexed manufacturer, address indexed by);
+    /// @notice The registry moved a GTIN, its lots and the right to its packs to a manufacturer's new key.
+    event GtinTransferred(uint64 indexed gtin, address indexed from, address indexed to);
+    /// @notice A pack held by a manufacturer's old key moved to its new key.
+    event PackTakenOver(bytes32 indexed packId, address indexed by);
     /// @notice A GTIN was registered (named) by the manufacturer it is assigned to.
     event GtinRegistered(uint64 indexed gtin, address indexed manufacturer, string productName);
     /// @notice A GTIN was withdrawn from the market (irreversible).
@@ -215,6 +223,17 @@ interface ISupplyChain {
     /// @dev Requirements: REGISTRY_ROLE; 14-digit GTIN with a valid check digit; `manufacturer`
     /// holds MANUFACTURER_ROLE; GTIN not yet assigned. Emits {GtinAssigned}.
     function assignGtin(uint64 gtin, address manufacturer) external;
+
+    /// @notice Moves a GTIN to a manufacturer's new key (key rotation, or a change of owner):
+    /// the assignment, the GTIN record and every lot; packs the old key holds follow by {takeOverPacks}.
+    /// @dev Requirements: REGISTRY_ROLE; GTIN assigned; `to` holds MANUFACTURER_ROLE and is not
+    /// the current assignee. At most MAX_LOTS_PER_GTIN lots are rewritten. Emits {GtinTransferred}.
+    function transferGtin(uint64 gtin, address to) external;
+
+    /// @notice Moves packs held by a key whose GTIN the caller took over by {transferGtin} to the caller.
+    /// @dev Requirements: MANUFACTURER_ROLE; each pack exists, is not in transit or dispensed, and
+    /// its holder's GTINs were transferred to the caller; 1-MAX_BATCH packs. Emits {PackTakenOver} per pack.
+    function takeOverPacks(bytes32[] calldata packIds) external;
 
     /// @notice Registers (names) a GTIN the registry assigned to the calling manufacturer.
     /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; assigned to

@@ -88,6 +88,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
     mapping(bytes32 lotKey => uint32 lotId) private _lotIds;
     mapping(uint64 gtin => GtinRecord) private _gtins;
     mapping(uint64 gtin => address manufacturer) private _gtinAssignees;
+    // A manufacturer's old key => the key a GTIN transfer moved its GTINs to.
+    mapping(address oldKey => address newKey) private _successors;
     mapping(uint64 gtin => mapping(uint256 index => uint32 lotId)) private _gtinLots;
     // Kept beside AccessControl so one read answers "is a partner" and "which recall epoch".
     mapping(address account => PartnerRecord) private _partners;
@@ -114,6 +116,42 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
         _gtinAssignees[gtin] = manufacturer;
         emit GtinAssigned(gtin, manufacturer, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function transferGtin(uint64 gtin, address to) external onlyRole(REGISTRY_ROLE) {
+        address from = _gtinAssignees[gtin];
+        if (from == address(0)) revert GtinNotAssigned(gtin, to);
+        if (from == to) revert GtinAlreadyAssignedTo(gtin, to);
+        if (!hasRole(MANUFACTURER_ROLE, to)) revert NotManufacturer(to);
+
+        _gtinAssignees[gtin] = to;
+        _successors[from] = to;
+        GtinRecord storage product = _gtins[gtin];
+        if (product.manufacturer != address(0)) product.manufacturer = to;
+        uint256 lotCount = product.lotCount;
+        for (uint256 i = 0; i < lotCount; ++i) {
+            _lots[_gtinLots[gtin][i]].manufacturer = to;
+        }
+        emit GtinTransferred(gtin, from, to);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function takeOverPacks(bytes32[] calldata packIds) external onlyRole(MANUFACTURER_ROLE) {
+        _requireBatchSize(packIds.length);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            bytes32 packId = packIds[i];
+            PackRecord memory pack = _existingPack(packId);
+            if (_successors[pack.holder] != msg.sender || _lots[pack.lotId].manufacturer != msg.sender) {
+                revert NotSuccessorOfHolder(packId, pack.holder, msg.sender);
+            }
+            if (pack.status != PackStatus.Commissioned && pack.status != PackStatus.Received) {
+                revert InvalidTransition(packId, pack.status, pack.status);
+            }
+            pack.holder = msg.sender;
+            _packs[packId] = _encodePack(pack);
+            emit PackTakenOver(packId, msg.sender);
+        }
     }
 
     /// @inheritdoc ISupplyChain
@@ -266,10 +304,14 @@ contract SupplyChain is ISupplyChain, AccessControl {
     function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external {
         _requireBatchSize(packIds.length);
         bool isRegulator = hasRole(REGULATOR_ROLE, msg.sender);
+        bool isPartner = _partners[msg.sender].roleBits != 0;
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
             PackRecord memory pack = _existingPack(packId);
-            if (!isRegulator && pack.holder != msg.sender && _lots[pack.lotId].manufacturer != msg.sender) {
+            if (
+                !isRegulator
+                    && (!isPartner || (pack.holder != msg.sender && _lots[pack.lotId].manufacturer != msg.sender))
+            ) {
                 revert NotHoldAuthority(packId, msg.sender);
             }
             if (pack.status == PackStatus.Dispensed) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
@@ -287,7 +329,9 @@ contract SupplyChain is ISupplyChain, AccessControl {
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
             PackRecord memory pack = _existingPack(packId);
-            if (_lots[pack.lotId].manufacturer != msg.sender) revert NotLotManufacturer(pack.lotId, msg.sender);
+            if (!_isCurrentManufacturer(_lots[pack.lotId].manufacturer)) {
+                revert NotLotManufacturer(pack.lotId, msg.sender);
+            }
             if (pack.flags & HOLD_BIT == 0) revert PackNotFlagged(packId, PackFlag.ColdChainHold);
 
             pack.flags &= ~HOLD_BIT;
@@ -449,10 +493,12 @@ contract SupplyChain is ISupplyChain, AccessControl {
             _partnerList[partner.listIndex] = last;
             _partners[last].listIndex = partner.listIndex;
             _partnerList.pop();
+            // Packs the account holds take the slow path on their next ship, which checks the holder's role.
+            _advanceRecallEpoch();
         }
     }
 
-    /// @dev A recall or withdrawal happened: packs must look at their lot on their next move.
+    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot and holder on their next move.
     function _advanceRecallEpoch() private {
         uint32 epoch = ++_recallEpoch;
         uint256 count = _partnerList.length;
@@ -501,10 +547,13 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (status != uint8(PackStatus.Commissioned) && status != uint8(PackStatus.Received)) {
             _requireTransition(packId, PackStatus(status), PackStatus.InTransit);
         }
-        // Same epoch: no recall or withdrawal since the lot was last seen active.
-        LotState lotState = uint32(word >> EPOCH_SHIFT) == recallEpoch
-            ? LotState.Active
-            : _lots[uint32(word >> LOT_SHIFT)].state;
+        // Same epoch: no recall, withdrawal or revocation since the pack last moved, so its lot is
+        // active and its holder (checked as a partner when it received the pack) still a partner.
+        LotState lotState = LotState.Active;
+        if (uint32(word >> EPOCH_SHIFT) != recallEpoch) {
+            if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+            lotState = _lots[uint32(word >> LOT_SHIFT)].state;
+        }
         VerifyReason reason =
             _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
@@ -602,9 +651,14 @@ contract SupplyChain is ISupplyChain, AccessControl {
     }
 
     function _requireManufacturerOrRegulator(address manufacturer) private view {
-        if (msg.sender != manufacturer && !hasRole(REGULATOR_ROLE, msg.sender)) {
+        if (!_isCurrentManufacturer(manufacturer) && !hasRole(REGULATOR_ROLE, msg.sender)) {
             revert NotManufacturerOrRegulator(msg.sender);
         }
+    }
+
+    /// @dev The caller is `manufacturer` and still holds MANUFACTURER_ROLE (a revoked key acts no more).
+    function _isCurrentManufacturer(address manufacturer) private view returns (bool) {
+        return msg.sender == manufacturer && _partners[msg.sender].roleBits & MANUFACTURER_BIT != 0;
     }
 
     function _requireBatchSize(uint256 size) private pure {

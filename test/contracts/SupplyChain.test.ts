@@ -970,19 +970,79 @@ describe("SupplyChain", function () {
   });
 
   describe("trading partners", function () {
-    it("stops shipments to an account whose partner roles were all revoked", async function () {
-      const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+    it("stops shipments to and by an account whose partner roles were all revoked", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
       await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
       // Still a pharmacy, so still a partner.
       await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
       await (await chain.connect(distributor).receivePack(packId)).wait();
       await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
-      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
-      await expect(chain.connect(manufacturer).receivePack(packId)).to.emit(chain, "PackReceived");
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(distributor).ship(packId, manufacturer.address)).wait();
+      await (await chain.connect(manufacturer).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
       await expect(chain.connect(manufacturer).ship(packId, distributor.address))
         .to.be.revertedWithCustomError(chain, "NotTradingPartner")
         .withArgs(distributor.address);
+    });
+
+    it("stops a revoked holder shipping the packs it holds, at once", async function () {
+      const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      expect((await chain.packOf(packId)).status).to.equal(Status.Received);
+    });
+
+    it("stops a partner revoked while a pack is in transit to it from shipping it on", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+    });
+
+    it("lets a partner that kept one of its roles ship after another role was revoked", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), pharmacy.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
+    });
+
+    it("stops a revoked manufacturer recalling, withdrawing, releasing holds and placing holds", async function () {
+      const { chain, admin, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(regulator).placeColdChainHold([packId], ethers.id("logger"))).wait();
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).recallLot(lotId))
+        .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+        .withArgs(manufacturer.address);
+      await expect(chain.connect(manufacturer).withdrawGtin(GTIN))
+        .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+        .withArgs(manufacturer.address);
+      await expect(chain.connect(manufacturer).releaseColdChainHold([packId]))
+        .to.be.revertedWithCustomError(chain, "NotLotManufacturer")
+        .withArgs(lotId, manufacturer.address);
+      expect((await chain.lotOf(lotId)).state).to.equal(LotState.Active);
+    });
+
+    it("stops a revoked holder placing a cold-chain hold on a pack it still holds", async function () {
+      const { chain, admin, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).placeColdChainHold([packId], ethers.id("logger")))
+        .to.be.revertedWithCustomError(chain, "NotHoldAuthority")
+        .withArgs(packId, manufacturer.address);
     });
 
     it("gives a partner granted after a recall the current recall epoch", async function () {
@@ -1003,6 +1063,82 @@ describe("SupplyChain", function () {
         chain,
         "RoleRevoked",
       );
+    });
+  });
+
+  describe("transferGtin and takeOverPacks (key rotation)", function () {
+    it("moves a GTIN, its lots and the packs the old key holds to the manufacturer's new key", async function () {
+      const { chain, admin, manufacturer, otherManufacturer, distributor, lotId, packId } =
+        await networkHelpers.loadFixture(withPack);
+      await expect(chain.transferGtin(GTIN, otherManufacturer.address))
+        .to.emit(chain, "GtinTransferred")
+        .withArgs(GTIN, manufacturer.address, otherManufacturer.address);
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(otherManufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(otherManufacturer.address);
+      expect((await chain.lotOf(lotId)).manufacturer).to.equal(otherManufacturer.address);
+
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.emit(chain, "PackTakenOver")
+        .withArgs(packId, otherManufacturer.address);
+      expect((await chain.packOf(packId)).holder).to.equal(otherManufacturer.address);
+      await expect(chain.connect(otherManufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await expect(chain.connect(otherManufacturer).commissionPack(lotId, "SN002")).to.emit(chain, "PackCommissioned");
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN003")).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("moves an assigned GTIN not yet registered", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Old key"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(GTIN, manufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(ethers.ZeroAddress);
+      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "New key")).to.emit(chain, "GtinRegistered");
+    });
+
+    it("rejects a transfer by a non-registry, of an unassigned GTIN, to the same key and to a non-manufacturer", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).transferGtin(GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(manufacturer.address, await chain.REGISTRY_ROLE());
+      await expect(chain.transferGtin(OTHER_GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(OTHER_GTIN, otherManufacturer.address);
+      await expect(chain.transferGtin(GTIN, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyAssignedTo")
+        .withArgs(GTIN, manufacturer.address);
+      await expect(chain.transferGtin(GTIN, distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotManufacturer")
+        .withArgs(distributor.address);
+    });
+
+    it("rejects taking over packs of a key not transferred to the caller, in transit, or on an empty list", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "NotSuccessorOfHolder")
+        .withArgs(packId, manufacturer.address, otherManufacturer.address);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "NotSuccessorOfHolder")
+        .withArgs(packId, distributor.address, otherManufacturer.address);
+      await expect(chain.connect(otherManufacturer).takeOverPacks([])).to.be.revertedWithCustomError(chain, "InvalidBatchSize");
+    });
+
+    it("rejects taking over a pack of the old key that is in transit back to it", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(distributor).ship(packId, manufacturer.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.InTransit, Status.InTransit);
     });
   });
 });
