@@ -174,6 +174,13 @@ interface ISupplyChain {
     error InvalidBlockHash(bytes32 ledgerId, uint64 blockNumber);
     /// @notice Anchors of a ledger must have increasing block numbers; `minimum` is the lowest accepted.
     error AnchorOutOfOrder(bytes32 ledgerId, uint64 blockNumber, uint64 minimum);
+    /// @notice A block anchor may move a ledger's head forward by at most `maximumStep` blocks.
+    error AnchorStepTooLarge(bytes32 ledgerId, uint64 blockNumber, uint64 maximumStep);
+    /// @notice The ledger's head is at the largest block number: nothing can follow it.
+    error AnchorLedgerAtMaximum(bytes32 ledgerId);
+    /// @notice Only the subject's parties (a pack's holder or manufacturer) or a regulator may
+    /// anchor a document about it; a subject that is not a pack is the regulator's alone.
+    error NotSubjectParty(bytes32 subject, address account);
 
     // ---------------------------------------------------------------- events
 

@@ -32,6 +32,9 @@ contract SupplyChain is ISupplyChain, AccessControl {
     /// @notice Most accounts holding a trading-partner role, so that a recall or withdrawal stays under
     /// the per-transaction gas cap (at both limits: recall 3.8M gas, withdrawal 11.3M).
     uint256 public constant MAX_TRADING_PARTNERS = 500;
+    /// @notice Largest forward step of one block anchor, so one anchorer key cannot push a ledger's
+    /// head out of reach of the real blocks.
+    uint64 public constant MAX_ANCHOR_STEP = 1_000_000;
 
     uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
@@ -368,8 +371,13 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @inheritdoc ISupplyChain
     function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
-        if (_partners[msg.sender].roleBits == 0 && !hasRole(REGULATOR_ROLE, msg.sender)) {
-            revert NotConsortiumMember(msg.sender);
+        if (!hasRole(REGULATOR_ROLE, msg.sender)) {
+            if (_partners[msg.sender].roleBits == 0) revert NotConsortiumMember(msg.sender);
+            // A front-runner must not take a subject's (subject, digest) slot: only its parties anchor.
+            uint256 word = _packs[subject];
+            if (word == 0 || (address(uint160(word)) != msg.sender && _lots[uint32(word >> LOT_SHIFT)].manufacturer != msg.sender)) {
+                revert NotSubjectParty(subject, msg.sender);
+            }
         }
         if (sha256Digest == bytes32(0)) revert InvalidDigest();
         _requireText(Field.Cid, cid, MAX_CID_LENGTH, ALPHANUMERIC);
@@ -385,8 +393,12 @@ contract SupplyChain is ISupplyChain, AccessControl {
     function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external onlyRole(ANCHORER_ROLE) {
         if (blockHash == bytes32(0)) revert InvalidBlockHash(ledgerId, blockNumber);
         LedgerHead memory head = _ledgerHeads[ledgerId];
-        if (head.exists && blockNumber <= head.latestBlock) {
-            revert AnchorOutOfOrder(ledgerId, blockNumber, head.latestBlock + 1);
+        if (head.exists) {
+            if (head.latestBlock == type(uint64).max) revert AnchorLedgerAtMaximum(ledgerId);
+            if (blockNumber <= head.latestBlock) revert AnchorOutOfOrder(ledgerId, blockNumber, head.latestBlock + 1);
+            if (blockNumber - head.latestBlock > MAX_ANCHOR_STEP) {
+                revert AnchorStepTooLarge(ledgerId, blockNumber, MAX_ANCHOR_STEP);
+            }
         }
 
         _ledgerHeads[ledgerId] = LedgerHead({exists: true, latestBlock: blockNumber});

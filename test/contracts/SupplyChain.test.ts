@@ -896,16 +896,16 @@ describe("SupplyChain", function () {
 
   describe("anchorDocument", function () {
     it("anchors a document's sha256 for a subject with its CID in the event", async function () {
-      const { chain, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
       const digest = ethers.sha256(ethers.toUtf8Bytes("certificate"));
       const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
-      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, cid))
         .to.emit(chain, "DocumentAnchored")
-        .withArgs(packId, digest, distributor.address, cid);
+        .withArgs(packId, digest, manufacturer.address, cid);
       const [by, at] = await chain.documentAnchorOf(packId, digest);
-      expect(by).to.equal(distributor.address);
+      expect(by).to.equal(manufacturer.address);
       expect(at).to.equal(BigInt(await networkHelpers.time.latest()));
-      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, cid))
         .to.be.revertedWithCustomError(chain, "DocumentAlreadyAnchored")
         .withArgs(packId, digest);
     });
@@ -920,15 +920,38 @@ describe("SupplyChain", function () {
         .withArgs(stranger.address);
     });
 
-    it("rejects a zero digest and a malformed CID", async function () {
+    it("lets the pack's holder and its manufacturer anchor, and no other partner", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      const digest = ethers.sha256(ethers.toUtf8Bytes("transaction statement"));
+      await expect(chain.connect(pharmacy).anchorDocument(packId, digest, "Qm1"))
+        .to.be.revertedWithCustomError(chain, "NotSubjectParty")
+        .withArgs(packId, pharmacy.address);
+      expect((await chain.documentAnchorOf(packId, digest))[0]).to.equal(ethers.ZeroAddress);
+      await expect(chain.connect(distributor).anchorDocument(packId, digest, "Qm1")).to.emit(chain, "DocumentAnchored");
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("other"), "Qm1")).to.emit(
+        chain,
+        "DocumentAnchored",
+      );
+    });
+
+    it("leaves a subject that is not a pack to the regulator", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(withPack);
+      const subject = ethers.id("shipment 42");
+      await expect(chain.connect(manufacturer).anchorDocument(subject, ethers.id("doc"), "Qm1"))
+        .to.be.revertedWithCustomError(chain, "NotSubjectParty")
+        .withArgs(subject, manufacturer.address);
+    });
+
+    it("rejects a zero digest and a malformed CID", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
       const digest = ethers.sha256(ethers.toUtf8Bytes("doc"));
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, ethers.ZeroHash, "Qm1"))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.ZeroHash, "Qm1"))
         .to.be.revertedWithCustomError(chain, "InvalidDigest");
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, "ipfs://x"))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, "ipfs://x"))
         .to.be.revertedWithCustomError(chain, "InvalidCharacter")
         .withArgs(Field.Cid, 4);
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, ""))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, ""))
         .to.be.revertedWithCustomError(chain, "InvalidLength")
         .withArgs(Field.Cid, 0, 128);
     });
@@ -959,6 +982,39 @@ describe("SupplyChain", function () {
       await expect(chain.connect(anchorer).anchor(ledger, 6, ethers.ZeroHash))
         .to.be.revertedWithCustomError(chain, "InvalidBlockHash")
         .withArgs(ledger, 6);
+    });
+
+    it("moves a head forward by at most MAX_ANCHOR_STEP blocks", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:mfr-dist");
+      const step = await chain.MAX_ANCHOR_STEP();
+      await (await chain.connect(anchorer).anchor(ledger, 7, ethers.id("h"))).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, 7n + step + 1n, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AnchorStepTooLarge")
+        .withArgs(ledger, 7n + step + 1n, step);
+      await expect(chain.connect(anchorer).anchor(ledger, 7n + step, ethers.id("h"))).to.emit(chain, "BlockAnchored");
+    });
+
+    it("refuses to follow a head at the largest block number with a custom error, not a panic", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:far");
+      const max = 2n ** 64n - 1n;
+      await (await chain.connect(anchorer).anchor(ledger, max, ethers.id("h"))).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, max, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AnchorLedgerAtMaximum")
+        .withArgs(ledger);
+    });
+
+    it("lets the admin rotate the anchorer: the old key is refused at once", async function () {
+      const { chain, anchorer, stranger } = await networkHelpers.loadFixture(deployWithRoles);
+      const role = await chain.ANCHORER_ROLE();
+      const ledger = ethers.id("fabric:mfr-dist");
+      await (await chain.grantRole(role, stranger.address)).wait();
+      await (await chain.revokeRole(role, anchorer.address)).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, 1, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(anchorer.address, role);
+      await expect(chain.connect(stranger).anchor(ledger, 1, ethers.id("h"))).to.emit(chain, "BlockAnchored");
     });
 
     it("rejects a caller without the anchorer role", async function () {
