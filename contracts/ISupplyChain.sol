@@ -103,6 +103,8 @@ interface ISupplyChain {
     error GtinNotAssigned(uint64 gtin, address account);
     /// @notice The GTIN is already assigned, to `manufacturer`.
     error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
+    /// @notice A role cannot be granted to the zero address.
+    error ZeroAddress();
     /// @notice `account` holds no MANUFACTURER_ROLE.
     error NotManufacturer(address account);
     /// @notice A GTIN cannot move to the key it is already assigned to.

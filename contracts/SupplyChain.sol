@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ISupplyChain} from "./ISupplyChain.sol";
 
 /// @title SupplyChain
@@ -14,7 +15,7 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 /// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
 /// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
 /// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
-contract SupplyChain is ISupplyChain, AccessControl {
+contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
     bytes32 public constant PHARMACY_ROLE = keccak256("PHARMACY_ROLE");
@@ -27,6 +28,8 @@ contract SupplyChain is ISupplyChain, AccessControl {
     /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
     /// 2^24 per-transaction cap of EIP-7825).
     uint256 public constant MAX_BATCH = 500;
+    /// @notice Delay before a new admin accepted by {beginDefaultAdminTransfer} may take over (two-step transfer).
+    uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
     /// @notice Most lots one GTIN may hold, so that {withdrawGtin} stays under the per-transaction gas cap.
     uint256 public constant MAX_LOTS_PER_GTIN = 1000;
     /// @notice Most accounts holding a trading-partner role, so that a recall or withdrawal stays under
@@ -103,10 +106,9 @@ contract SupplyChain is ISupplyChain, AccessControl {
     uint32 private _lotCount;
     uint32 private _recallEpoch;
 
-    /// @param admin The account that grants and revokes every role.
-    constructor(address admin) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
+    /// @param admin The account that grants and revokes every role; it moves to another account only in
+    /// two steps (begin, then accept after ADMIN_TRANSFER_DELAY), never to the zero address.
+    constructor(address admin) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {}
 
     // ---------------------------------------------------------------- products and lots
 
@@ -479,6 +481,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @dev Keeps the partner records and list in step with the roles.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        if (account == address(0)) revert ZeroAddress();
         granted = super._grantRole(role, account);
         uint8 bit = _partnerBit(role);
         if (!granted || bit == 0) return granted;

@@ -1025,6 +1025,33 @@ describe("SupplyChain", function () {
     });
   });
 
+  describe("admin", function () {
+    it("refuses a zero admin at deployment", async function () {
+      const factory = await ethers.getContractFactory("SupplyChain");
+      await expect(ethers.deployContract("SupplyChain", [ethers.ZeroAddress]))
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("moves the admin in two steps, after the delay, and never by a plain grant", async function () {
+      const { chain, admin, stranger } = await networkHelpers.loadFixture(deployWithRoles);
+      const adminRole = await chain.DEFAULT_ADMIN_ROLE();
+      await expect(chain.grantRole(adminRole, stranger.address)).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      await (await chain.beginDefaultAdminTransfer(stranger.address)).wait();
+      await expect(chain.connect(stranger).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
+      await networkHelpers.time.increase(Number(await chain.ADMIN_TRANSFER_DELAY()) + 1);
+      await (await chain.connect(stranger).acceptDefaultAdminTransfer()).wait();
+      expect(await chain.defaultAdmin()).to.equal(stranger.address);
+      expect(await chain.hasRole(adminRole, admin.address)).to.equal(false);
+    });
+  });
+
   describe("trading partners", function () {
     it("stops shipments to and by an account whose partner roles were all revoked", async function () {
       const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
@@ -1108,6 +1135,14 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).ship(packId, stranger.address))
         .to.be.revertedWithCustomError(chain, "PackBlocked")
         .withArgs(packId, Reason.Recalled);
+    });
+
+    it("refuses a role for the zero address", async function () {
+      const { chain } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.grantRole(await chain.DISTRIBUTOR_ROLE(), ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        chain,
+        "ZeroAddress",
+      );
     });
 
     it("ignores granting a role twice and revoking a role never held", async function () {
