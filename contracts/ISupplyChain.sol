@@ -99,6 +99,18 @@ interface ISupplyChain {
     error GtinAlreadyRegistered(uint64 gtin, address manufacturer);
     /// @notice The GTIN was never registered.
     error GtinNotRegistered(uint64 gtin);
+    /// @notice The GTIN is not assigned to `account` by the registry: GTINs are assigned, not claimed.
+    error GtinNotAssigned(uint64 gtin, address account);
+    /// @notice The GTIN is already assigned, to `manufacturer`.
+    error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
+    /// @notice A role cannot be granted to the zero address.
+    error ZeroAddress();
+    /// @notice `account` holds no MANUFACTURER_ROLE.
+    error NotManufacturer(address account);
+    /// @notice A GTIN cannot move to the key it is already assigned to.
+    error GtinAlreadyAssignedTo(uint64 gtin, address manufacturer);
+    /// @notice The pack's holder is not a key the caller took over by a GTIN transfer.
+    error NotSuccessorOfHolder(bytes32 packId, address holder, address account);
     /// @notice Only the manufacturer that registered the GTIN may do this.
     error NotGtinManufacturer(uint64 gtin, address account);
     /// @notice The GTIN is withdrawn (irreversible): no new lots, no second withdrawal.
@@ -164,10 +176,24 @@ interface ISupplyChain {
     error InvalidBlockHash(bytes32 ledgerId, uint64 blockNumber);
     /// @notice Anchors of a ledger must have increasing block numbers; `minimum` is the lowest accepted.
     error AnchorOutOfOrder(bytes32 ledgerId, uint64 blockNumber, uint64 minimum);
+    /// @notice A block anchor may move a ledger's head forward by at most `maximumStep` blocks.
+    error AnchorStepTooLarge(bytes32 ledgerId, uint64 blockNumber, uint64 maximumStep);
+    /// @notice The ledger's head is at the largest block number: nothing can follow it.
+    error AnchorLedgerAtMaximum(bytes32 ledgerId);
+    /// @notice Only the subject's parties (a pack's holder or manufacturer) or a regulator may
+    /// anchor a document about it; a subject that is not a pack is the regulator's alone.
+    error NotSubjectParty(bytes32 subject, address account);
 
     // ---------------------------------------------------------------- events
 
     /// @notice A GTIN was registered with its product name.
+    /// @notice The registry assigned a GTIN to a manufacturer.
+    event GtinAssigned(uint64 indexed gtin, address indexed manufacturer, address indexed by);
+    /// @notice The registry moved a GTIN, its lots and the right to its packs to a manufacturer's new key.
+    event GtinTransferred(uint64 indexed gtin, address indexed from, address indexed to);
+    /// @notice A pack held by a manufacturer's old key moved to its new key.
+    event PackTakenOver(bytes32 indexed packId, address indexed by);
+    /// @notice A GTIN was registered (named) by the manufacturer it is assigned to.
     event GtinRegistered(uint64 indexed gtin, address indexed manufacturer, string productName);
     /// @notice A GTIN was withdrawn from the market (irreversible).
     event GtinWithdrawn(uint64 indexed gtin, address indexed by);
@@ -201,9 +227,26 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- products and lots
 
-    /// @notice Registers a GTIN for the calling manufacturer.
-    /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; not yet
-    /// registered; name of 1-64 printable ASCII characters. Emits {GtinRegistered}.
+    /// @notice Assigns a GTIN to a manufacturer (the GS1 registry's act): only the assignee may
+    /// register it, so no manufacturer can claim or front-run another's GTIN.
+    /// @dev Requirements: REGISTRY_ROLE; 14-digit GTIN with a valid check digit; `manufacturer`
+    /// holds MANUFACTURER_ROLE; GTIN not yet assigned. Emits {GtinAssigned}.
+    function assignGtin(uint64 gtin, address manufacturer) external;
+
+    /// @notice Moves a GTIN to a manufacturer's new key (key rotation, or a change of owner):
+    /// the assignment, the GTIN record and every lot; packs the old key holds follow by {takeOverPacks}.
+    /// @dev Requirements: REGISTRY_ROLE; GTIN assigned; `to` holds MANUFACTURER_ROLE and is not
+    /// the current assignee. At most MAX_LOTS_PER_GTIN lots are rewritten. Emits {GtinTransferred}.
+    function transferGtin(uint64 gtin, address to) external;
+
+    /// @notice Moves packs held by a key whose GTIN the caller took over by {transferGtin} to the caller.
+    /// @dev Requirements: MANUFACTURER_ROLE; each pack exists, is not in transit or dispensed, and
+    /// its holder's GTINs were transferred to the caller; 1-MAX_BATCH packs. Emits {PackTakenOver} per pack.
+    function takeOverPacks(bytes32[] calldata packIds) external;
+
+    /// @notice Registers (names) a GTIN the registry assigned to the calling manufacturer.
+    /// @dev Requirements: MANUFACTURER_ROLE; 14-digit GTIN with a valid check digit; assigned to
+    /// the caller; not yet registered; name of 1-64 printable ASCII characters. Emits {GtinRegistered}.
     function registerGtin(uint64 gtin, string calldata productName) external;
 
     /// @notice Registers a lot of one of the caller's GTINs and returns its id.
@@ -310,6 +353,9 @@ interface ISupplyChain {
 
     /// @notice The stored GTIN master data (manufacturer zero when not registered).
     function gtinOf(uint64 gtin) external view returns (GtinRecord memory);
+
+    /// @notice The manufacturer a GTIN is assigned to (zero address: unassigned).
+    function gtinAssigneeOf(uint64 gtin) external view returns (address);
 
     /// @notice Who anchored a document for a subject and when (zero when not anchored).
     function documentAnchorOf(bytes32 subject, bytes32 sha256Digest)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ISupplyChain} from "./ISupplyChain.sol";
 
 /// @title SupplyChain
@@ -14,22 +15,29 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 /// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
 /// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
 /// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
-contract SupplyChain is ISupplyChain, AccessControl {
+contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
     bytes32 public constant PHARMACY_ROLE = keccak256("PHARMACY_ROLE");
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
     /// @notice The account (the rxtrace gateway) that anchors another ledger's block hashes.
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
+    /// @notice The GTIN registry (GS1's role): assigns GTINs to manufacturers and moves them to a new key.
+    bytes32 public constant REGISTRY_ROLE = keccak256("REGISTRY_ROLE");
 
     /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
     /// 2^24 per-transaction cap of EIP-7825).
     uint256 public constant MAX_BATCH = 500;
+    /// @notice Delay before a new admin accepted by {beginDefaultAdminTransfer} may take over (two-step transfer).
+    uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
     /// @notice Most lots one GTIN may hold, so that {withdrawGtin} stays under the per-transaction gas cap.
     uint256 public constant MAX_LOTS_PER_GTIN = 1000;
     /// @notice Most accounts holding a trading-partner role, so that a recall or withdrawal stays under
     /// the per-transaction gas cap (at both limits: recall 3.8M gas, withdrawal 11.3M).
     uint256 public constant MAX_TRADING_PARTNERS = 500;
+    /// @notice Largest forward step of one block anchor, so one anchorer key cannot push a ledger's
+    /// head out of reach of the real blocks.
+    uint64 public constant MAX_ANCHOR_STEP = 1_000_000;
 
     uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
@@ -85,6 +93,9 @@ contract SupplyChain is ISupplyChain, AccessControl {
     mapping(uint32 lotId => LotRecord) private _lots;
     mapping(bytes32 lotKey => uint32 lotId) private _lotIds;
     mapping(uint64 gtin => GtinRecord) private _gtins;
+    mapping(uint64 gtin => address manufacturer) private _gtinAssignees;
+    // A manufacturer's old key => the key a GTIN transfer moved its GTINs to.
+    mapping(address oldKey => address newKey) private _successors;
     mapping(uint64 gtin => mapping(uint256 index => uint32 lotId)) private _gtinLots;
     // Kept beside AccessControl so one read answers "is a partner" and "which recall epoch".
     mapping(address account => PartnerRecord) private _partners;
@@ -95,17 +106,64 @@ contract SupplyChain is ISupplyChain, AccessControl {
     uint32 private _lotCount;
     uint32 private _recallEpoch;
 
-    /// @param admin The account that grants and revokes every role.
-    constructor(address admin) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
+    /// @param admin The account that grants and revokes every role; it moves to another account only in
+    /// two steps (begin, then accept after ADMIN_TRANSFER_DELAY), never to the zero address.
+    constructor(address admin) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {}
 
     // ---------------------------------------------------------------- products and lots
+
+    /// @inheritdoc ISupplyChain
+    function assignGtin(uint64 gtin, address manufacturer) external onlyRole(REGISTRY_ROLE) {
+        _requireValidGtin(gtin);
+        if (!hasRole(MANUFACTURER_ROLE, manufacturer)) revert NotManufacturer(manufacturer);
+        address assignee = _gtinAssignees[gtin];
+        if (assignee != address(0)) revert GtinAlreadyAssigned(gtin, assignee);
+
+        _gtinAssignees[gtin] = manufacturer;
+        emit GtinAssigned(gtin, manufacturer, msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function transferGtin(uint64 gtin, address to) external onlyRole(REGISTRY_ROLE) {
+        address from = _gtinAssignees[gtin];
+        if (from == address(0)) revert GtinNotAssigned(gtin, to);
+        if (from == to) revert GtinAlreadyAssignedTo(gtin, to);
+        if (!hasRole(MANUFACTURER_ROLE, to)) revert NotManufacturer(to);
+
+        _gtinAssignees[gtin] = to;
+        _successors[from] = to;
+        GtinRecord storage product = _gtins[gtin];
+        if (product.manufacturer != address(0)) product.manufacturer = to;
+        uint256 lotCount = product.lotCount;
+        for (uint256 i = 0; i < lotCount; ++i) {
+            _lots[_gtinLots[gtin][i]].manufacturer = to;
+        }
+        emit GtinTransferred(gtin, from, to);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function takeOverPacks(bytes32[] calldata packIds) external onlyRole(MANUFACTURER_ROLE) {
+        _requireBatchSize(packIds.length);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            bytes32 packId = packIds[i];
+            PackRecord memory pack = _existingPack(packId);
+            if (_successors[pack.holder] != msg.sender || _lots[pack.lotId].manufacturer != msg.sender) {
+                revert NotSuccessorOfHolder(packId, pack.holder, msg.sender);
+            }
+            if (pack.status != PackStatus.Commissioned && pack.status != PackStatus.Received) {
+                revert InvalidTransition(packId, pack.status, pack.status);
+            }
+            pack.holder = msg.sender;
+            _packs[packId] = _encodePack(pack);
+            emit PackTakenOver(packId, msg.sender);
+        }
+    }
 
     /// @inheritdoc ISupplyChain
     function registerGtin(uint64 gtin, string calldata productName) external onlyRole(MANUFACTURER_ROLE) {
         _requireValidGtin(gtin);
         _requireText(Field.ProductName, productName, MAX_PRODUCT_NAME_LENGTH, PRINTABLE_ASCII);
+        if (_gtinAssignees[gtin] != msg.sender) revert GtinNotAssigned(gtin, msg.sender);
         address registeredBy = _gtins[gtin].manufacturer;
         if (registeredBy != address(0)) revert GtinAlreadyRegistered(gtin, registeredBy);
 
@@ -251,10 +309,14 @@ contract SupplyChain is ISupplyChain, AccessControl {
     function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external {
         _requireBatchSize(packIds.length);
         bool isRegulator = hasRole(REGULATOR_ROLE, msg.sender);
+        bool isPartner = _partners[msg.sender].roleBits != 0;
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
             PackRecord memory pack = _existingPack(packId);
-            if (!isRegulator && pack.holder != msg.sender && _lots[pack.lotId].manufacturer != msg.sender) {
+            if (
+                !isRegulator
+                    && (!isPartner || (pack.holder != msg.sender && _lots[pack.lotId].manufacturer != msg.sender))
+            ) {
                 revert NotHoldAuthority(packId, msg.sender);
             }
             if (pack.status == PackStatus.Dispensed) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
@@ -272,7 +334,9 @@ contract SupplyChain is ISupplyChain, AccessControl {
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
             PackRecord memory pack = _existingPack(packId);
-            if (_lots[pack.lotId].manufacturer != msg.sender) revert NotLotManufacturer(pack.lotId, msg.sender);
+            if (!_isCurrentManufacturer(_lots[pack.lotId].manufacturer)) {
+                revert NotLotManufacturer(pack.lotId, msg.sender);
+            }
             if (pack.flags & HOLD_BIT == 0) revert PackNotFlagged(packId, PackFlag.ColdChainHold);
 
             pack.flags &= ~HOLD_BIT;
@@ -309,8 +373,13 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @inheritdoc ISupplyChain
     function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
-        if (_partners[msg.sender].roleBits == 0 && !hasRole(REGULATOR_ROLE, msg.sender)) {
-            revert NotConsortiumMember(msg.sender);
+        if (!hasRole(REGULATOR_ROLE, msg.sender)) {
+            if (_partners[msg.sender].roleBits == 0) revert NotConsortiumMember(msg.sender);
+            // A front-runner must not take a subject's (subject, digest) slot: only its parties anchor.
+            uint256 word = _packs[subject];
+            if (word == 0 || (address(uint160(word)) != msg.sender && _lots[uint32(word >> LOT_SHIFT)].manufacturer != msg.sender)) {
+                revert NotSubjectParty(subject, msg.sender);
+            }
         }
         if (sha256Digest == bytes32(0)) revert InvalidDigest();
         _requireText(Field.Cid, cid, MAX_CID_LENGTH, ALPHANUMERIC);
@@ -326,8 +395,12 @@ contract SupplyChain is ISupplyChain, AccessControl {
     function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external onlyRole(ANCHORER_ROLE) {
         if (blockHash == bytes32(0)) revert InvalidBlockHash(ledgerId, blockNumber);
         LedgerHead memory head = _ledgerHeads[ledgerId];
-        if (head.exists && blockNumber <= head.latestBlock) {
-            revert AnchorOutOfOrder(ledgerId, blockNumber, head.latestBlock + 1);
+        if (head.exists) {
+            if (head.latestBlock == type(uint64).max) revert AnchorLedgerAtMaximum(ledgerId);
+            if (blockNumber <= head.latestBlock) revert AnchorOutOfOrder(ledgerId, blockNumber, head.latestBlock + 1);
+            if (blockNumber - head.latestBlock > MAX_ANCHOR_STEP) {
+                revert AnchorStepTooLarge(ledgerId, blockNumber, MAX_ANCHOR_STEP);
+            }
         }
 
         _ledgerHeads[ledgerId] = LedgerHead({exists: true, latestBlock: blockNumber});
@@ -379,6 +452,11 @@ contract SupplyChain is ISupplyChain, AccessControl {
     }
 
     /// @inheritdoc ISupplyChain
+    function gtinAssigneeOf(uint64 gtin) external view returns (address) {
+        return _gtinAssignees[gtin];
+    }
+
+    /// @inheritdoc ISupplyChain
     function documentAnchorOf(bytes32 subject, bytes32 sha256Digest)
         external
         view
@@ -403,6 +481,7 @@ contract SupplyChain is ISupplyChain, AccessControl {
 
     /// @dev Keeps the partner records and list in step with the roles.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        if (account == address(0)) revert ZeroAddress();
         granted = super._grantRole(role, account);
         uint8 bit = _partnerBit(role);
         if (!granted || bit == 0) return granted;
@@ -429,10 +508,12 @@ contract SupplyChain is ISupplyChain, AccessControl {
             _partnerList[partner.listIndex] = last;
             _partners[last].listIndex = partner.listIndex;
             _partnerList.pop();
+            // Packs the account holds take the slow path on their next ship, which checks the holder's role.
+            _advanceRecallEpoch();
         }
     }
 
-    /// @dev A recall or withdrawal happened: packs must look at their lot on their next move.
+    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot and holder on their next move.
     function _advanceRecallEpoch() private {
         uint32 epoch = ++_recallEpoch;
         uint256 count = _partnerList.length;
@@ -481,10 +562,13 @@ contract SupplyChain is ISupplyChain, AccessControl {
         if (status != uint8(PackStatus.Commissioned) && status != uint8(PackStatus.Received)) {
             _requireTransition(packId, PackStatus(status), PackStatus.InTransit);
         }
-        // Same epoch: no recall or withdrawal since the lot was last seen active.
-        LotState lotState = uint32(word >> EPOCH_SHIFT) == recallEpoch
-            ? LotState.Active
-            : _lots[uint32(word >> LOT_SHIFT)].state;
+        // Same epoch: no recall, withdrawal or revocation since the pack last moved, so its lot is
+        // active and its holder (checked as a partner when it received the pack) still a partner.
+        LotState lotState = LotState.Active;
+        if (uint32(word >> EPOCH_SHIFT) != recallEpoch) {
+            if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+            lotState = _lots[uint32(word >> LOT_SHIFT)].state;
+        }
         VerifyReason reason =
             _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
@@ -582,9 +666,14 @@ contract SupplyChain is ISupplyChain, AccessControl {
     }
 
     function _requireManufacturerOrRegulator(address manufacturer) private view {
-        if (msg.sender != manufacturer && !hasRole(REGULATOR_ROLE, msg.sender)) {
+        if (!_isCurrentManufacturer(manufacturer) && !hasRole(REGULATOR_ROLE, msg.sender)) {
             revert NotManufacturerOrRegulator(msg.sender);
         }
+    }
+
+    /// @dev The caller is `manufacturer` and still holds MANUFACTURER_ROLE (a revoked key acts no more).
+    function _isCurrentManufacturer(address manufacturer) private view returns (bool) {
+        return msg.sender == manufacturer && _partners[msg.sender].roleBits & MANUFACTURER_BIT != 0;
     }
 
     function _requireBatchSize(uint256 size) private pure {

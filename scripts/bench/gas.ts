@@ -39,6 +39,8 @@ const baselineTransfer = await gasOf(baseline.transferProduct(1n, distributor.ad
 const chain = await ethers.deployContract("SupplyChain", [admin.address]);
 await (await chain.grantRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
 await (await chain.grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait();
+await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
 const asManufacturer = chain.connect(manufacturer);
 await (await asManufacturer.registerGtin(GTIN, PRODUCT_NAME_30)).wait();
 await (await asManufacturer.registerLot(GTIN, "LOT2026A", EXPIRY)).wait();

@@ -31,6 +31,8 @@ const roles = [
   { role: "PHARMACY_ROLE", account: pharmacy, id: await chain.PHARMACY_ROLE() },
   { role: "REGULATOR_ROLE", account: regulator, id: await chain.REGULATOR_ROLE() },
   { role: "ANCHORER_ROLE", account: anchorer, id: await chain.ANCHORER_ROLE() },
+  // The GS1 registry's role: on the development node the admin account assigns GTINs.
+  { role: "REGISTRY_ROLE", account: admin, id: await chain.REGISTRY_ROLE() },
 ];
 for (const { account, id } of roles) {
   if (account === undefined) throw new Error("missing account for a role");

@@ -64,6 +64,7 @@ function fixturesOn(ethers: typeof sharedEthers) {
       [await chain.PHARMACY_ROLE(), otherPharmacy],
       [await chain.REGULATOR_ROLE(), regulator],
       [await chain.ANCHORER_ROLE(), anchorer],
+      [await chain.REGISTRY_ROLE(), admin],
     ];
     for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
     return { chain, admin, manufacturer, distributor, pharmacy, regulator, anchorer, stranger, otherManufacturer, otherPharmacy };
@@ -71,6 +72,7 @@ function fixturesOn(ethers: typeof sharedEthers) {
 
   async function withLot() {
     const f = await deployWithRoles();
+    await (await f.chain.assignGtin(GTIN, f.manufacturer.address)).wait();
     await (await f.chain.connect(f.manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
     await (await f.chain.connect(f.manufacturer).registerLot(GTIN, LOT, EXPIRY)).wait();
     return { ...f, lotId: 1n };
@@ -108,9 +110,49 @@ async function onFreshChain() {
 }
 
 describe("SupplyChain", function () {
+  describe("assignGtin", function () {
+    it("assigns a GTIN to a manufacturer and emits GtinAssigned", async function () {
+      const { chain, admin, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(GTIN, manufacturer.address))
+        .to.emit(chain, "GtinAssigned")
+        .withArgs(GTIN, manufacturer.address, admin.address);
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(manufacturer.address);
+    });
+
+    it("rejects a caller without the registry role, a manufacturer claiming its own GTIN included", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(manufacturer).assignGtin(GTIN, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(manufacturer.address, await chain.REGISTRY_ROLE());
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects an assignee without the manufacturer role", async function () {
+      const { chain, distributor } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(GTIN, distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotManufacturer")
+        .withArgs(distributor.address);
+    });
+
+    it("rejects a second assignment of the same GTIN, naming its assignee", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.assignGtin(GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyAssigned")
+        .withArgs(GTIN, manufacturer.address);
+    });
+
+    it("rejects a GTIN whose check digit is wrong", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(9521234543214n, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinCheckDigitInvalid")
+        .withArgs(9521234543214n, 3);
+    });
+  });
+
   describe("registerGtin", function () {
     it("registers a GTIN for the calling manufacturer and emits GtinRegistered", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
       await expect(chain.connect(manufacturer).registerGtin(GTIN, "Aspirin 100mg"))
         .to.emit(chain, "GtinRegistered")
         .withArgs(GTIN, manufacturer.address, "Aspirin 100mg");
@@ -127,10 +169,26 @@ describe("SupplyChain", function () {
     });
 
     it("rejects a second registration of the same GTIN", async function () {
-      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(withLot);
-      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "Copy"))
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Copy"))
         .to.be.revertedWithCustomError(chain, "GtinAlreadyRegistered")
         .withArgs(GTIN, manufacturer.address);
+    });
+
+    it("rejects a manufacturer registering a GTIN assigned to another, so no GTIN is first come", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "Front-run"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(GTIN, otherManufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(ethers.ZeroAddress);
+    });
+
+    it("rejects a manufacturer registering an unassigned GTIN", async function () {
+      const { chain, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.connect(otherManufacturer).registerGtin(OTHER_GTIN, "Claimed"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(OTHER_GTIN, otherManufacturer.address);
     });
 
     it("rejects a GTIN whose check digit is wrong, naming the expected digit", async function () {
@@ -143,6 +201,7 @@ describe("SupplyChain", function () {
     it("accepts every valid GTIN of the design's test vectors", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
       for (const gtin of [14567815983469n, 350090123456n, 10350090123453n, 614141123452n]) {
+        await (await chain.assignGtin(gtin, manufacturer.address)).wait();
         await expect(chain.connect(manufacturer).registerGtin(gtin, "Product")).to.emit(chain, "GtinRegistered");
       }
     });
@@ -837,16 +896,16 @@ describe("SupplyChain", function () {
 
   describe("anchorDocument", function () {
     it("anchors a document's sha256 for a subject with its CID in the event", async function () {
-      const { chain, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
       const digest = ethers.sha256(ethers.toUtf8Bytes("certificate"));
       const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
-      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, cid))
         .to.emit(chain, "DocumentAnchored")
-        .withArgs(packId, digest, distributor.address, cid);
+        .withArgs(packId, digest, manufacturer.address, cid);
       const [by, at] = await chain.documentAnchorOf(packId, digest);
-      expect(by).to.equal(distributor.address);
+      expect(by).to.equal(manufacturer.address);
       expect(at).to.equal(BigInt(await networkHelpers.time.latest()));
-      await expect(chain.connect(distributor).anchorDocument(packId, digest, cid))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, cid))
         .to.be.revertedWithCustomError(chain, "DocumentAlreadyAnchored")
         .withArgs(packId, digest);
     });
@@ -861,15 +920,38 @@ describe("SupplyChain", function () {
         .withArgs(stranger.address);
     });
 
-    it("rejects a zero digest and a malformed CID", async function () {
+    it("lets the pack's holder and its manufacturer anchor, and no other partner", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      const digest = ethers.sha256(ethers.toUtf8Bytes("transaction statement"));
+      await expect(chain.connect(pharmacy).anchorDocument(packId, digest, "Qm1"))
+        .to.be.revertedWithCustomError(chain, "NotSubjectParty")
+        .withArgs(packId, pharmacy.address);
+      expect((await chain.documentAnchorOf(packId, digest))[0]).to.equal(ethers.ZeroAddress);
+      await expect(chain.connect(distributor).anchorDocument(packId, digest, "Qm1")).to.emit(chain, "DocumentAnchored");
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("other"), "Qm1")).to.emit(
+        chain,
+        "DocumentAnchored",
+      );
+    });
+
+    it("leaves a subject that is not a pack to the regulator", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(withPack);
+      const subject = ethers.id("shipment 42");
+      await expect(chain.connect(manufacturer).anchorDocument(subject, ethers.id("doc"), "Qm1"))
+        .to.be.revertedWithCustomError(chain, "NotSubjectParty")
+        .withArgs(subject, manufacturer.address);
+    });
+
+    it("rejects a zero digest and a malformed CID", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
       const digest = ethers.sha256(ethers.toUtf8Bytes("doc"));
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, ethers.ZeroHash, "Qm1"))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.ZeroHash, "Qm1"))
         .to.be.revertedWithCustomError(chain, "InvalidDigest");
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, "ipfs://x"))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, "ipfs://x"))
         .to.be.revertedWithCustomError(chain, "InvalidCharacter")
         .withArgs(Field.Cid, 4);
-      await expect(chain.connect(manufacturer).anchorDocument(ethers.ZeroHash, digest, ""))
+      await expect(chain.connect(manufacturer).anchorDocument(packId, digest, ""))
         .to.be.revertedWithCustomError(chain, "InvalidLength")
         .withArgs(Field.Cid, 0, 128);
     });
@@ -902,6 +984,39 @@ describe("SupplyChain", function () {
         .withArgs(ledger, 6);
     });
 
+    it("moves a head forward by at most MAX_ANCHOR_STEP blocks", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:mfr-dist");
+      const step = await chain.MAX_ANCHOR_STEP();
+      await (await chain.connect(anchorer).anchor(ledger, 7, ethers.id("h"))).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, 7n + step + 1n, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AnchorStepTooLarge")
+        .withArgs(ledger, 7n + step + 1n, step);
+      await expect(chain.connect(anchorer).anchor(ledger, 7n + step, ethers.id("h"))).to.emit(chain, "BlockAnchored");
+    });
+
+    it("refuses to follow a head at the largest block number with a custom error, not a panic", async function () {
+      const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
+      const ledger = ethers.id("fabric:far");
+      const max = 2n ** 64n - 1n;
+      await (await chain.connect(anchorer).anchor(ledger, max, ethers.id("h"))).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, max, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AnchorLedgerAtMaximum")
+        .withArgs(ledger);
+    });
+
+    it("lets the admin rotate the anchorer: the old key is refused at once", async function () {
+      const { chain, anchorer, stranger } = await networkHelpers.loadFixture(deployWithRoles);
+      const role = await chain.ANCHORER_ROLE();
+      const ledger = ethers.id("fabric:mfr-dist");
+      await (await chain.grantRole(role, stranger.address)).wait();
+      await (await chain.revokeRole(role, anchorer.address)).wait();
+      await expect(chain.connect(anchorer).anchor(ledger, 1, ethers.id("h")))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(anchorer.address, role);
+      await expect(chain.connect(stranger).anchor(ledger, 1, ethers.id("h"))).to.emit(chain, "BlockAnchored");
+    });
+
     it("rejects a caller without the anchorer role", async function () {
       const { chain, regulator } = await networkHelpers.loadFixture(deployWithRoles);
       await expect(chain.connect(regulator).anchor(ethers.ZeroHash, 1, ethers.id("h")))
@@ -910,20 +1025,107 @@ describe("SupplyChain", function () {
     });
   });
 
+  describe("admin", function () {
+    it("refuses a zero admin at deployment", async function () {
+      const factory = await ethers.getContractFactory("SupplyChain");
+      await expect(ethers.deployContract("SupplyChain", [ethers.ZeroAddress]))
+        .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("moves the admin in two steps, after the delay, and never by a plain grant", async function () {
+      const { chain, admin, stranger } = await networkHelpers.loadFixture(deployWithRoles);
+      const adminRole = await chain.DEFAULT_ADMIN_ROLE();
+      await expect(chain.grantRole(adminRole, stranger.address)).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminRules",
+      );
+      await (await chain.beginDefaultAdminTransfer(stranger.address)).wait();
+      await expect(chain.connect(stranger).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
+      await networkHelpers.time.increase(Number(await chain.ADMIN_TRANSFER_DELAY()) + 1);
+      await (await chain.connect(stranger).acceptDefaultAdminTransfer()).wait();
+      expect(await chain.defaultAdmin()).to.equal(stranger.address);
+      expect(await chain.hasRole(adminRole, admin.address)).to.equal(false);
+    });
+  });
+
   describe("trading partners", function () {
-    it("stops shipments to an account whose partner roles were all revoked", async function () {
-      const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+    it("stops shipments to and by an account whose partner roles were all revoked", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
       await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
       // Still a pharmacy, so still a partner.
       await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
       await (await chain.connect(distributor).receivePack(packId)).wait();
       await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
-      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
-      await expect(chain.connect(manufacturer).receivePack(packId)).to.emit(chain, "PackReceived");
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(distributor).ship(packId, manufacturer.address)).wait();
+      await (await chain.connect(manufacturer).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
       await expect(chain.connect(manufacturer).ship(packId, distributor.address))
         .to.be.revertedWithCustomError(chain, "NotTradingPartner")
         .withArgs(distributor.address);
+    });
+
+    it("stops a revoked holder shipping the packs it holds, at once", async function () {
+      const { chain, admin, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      expect((await chain.packOf(packId)).status).to.equal(Status.Received);
+    });
+
+    it("stops a partner revoked while a pack is in transit to it from shipping it on", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await expect(chain.connect(distributor).ship(packId, pharmacy.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+    });
+
+    it("lets a partner that kept one of its roles ship after another role was revoked", async function () {
+      const { chain, admin, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), distributor.address)).wait();
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), pharmacy.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
+    });
+
+    it("stops a revoked manufacturer recalling, withdrawing, releasing holds and placing holds", async function () {
+      const { chain, admin, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(regulator).placeColdChainHold([packId], ethers.id("logger"))).wait();
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).recallLot(lotId))
+        .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+        .withArgs(manufacturer.address);
+      await expect(chain.connect(manufacturer).withdrawGtin(GTIN))
+        .to.be.revertedWithCustomError(chain, "NotManufacturerOrRegulator")
+        .withArgs(manufacturer.address);
+      await expect(chain.connect(manufacturer).releaseColdChainHold([packId]))
+        .to.be.revertedWithCustomError(chain, "NotLotManufacturer")
+        .withArgs(lotId, manufacturer.address);
+      expect((await chain.lotOf(lotId)).state).to.equal(LotState.Active);
+    });
+
+    it("stops a revoked holder placing a cold-chain hold on a pack it still holds", async function () {
+      const { chain, admin, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).placeColdChainHold([packId], ethers.id("logger")))
+        .to.be.revertedWithCustomError(chain, "NotHoldAuthority")
+        .withArgs(packId, manufacturer.address);
     });
 
     it("gives a partner granted after a recall the current recall epoch", async function () {
@@ -935,6 +1137,14 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Recalled);
     });
 
+    it("refuses a role for the zero address", async function () {
+      const { chain } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.grantRole(await chain.DISTRIBUTOR_ROLE(), ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        chain,
+        "ZeroAddress",
+      );
+    });
+
     it("ignores granting a role twice and revoking a role never held", async function () {
       const { chain, admin, distributor, stranger } = await networkHelpers.loadFixture(deployWithRoles);
       const role = await chain.DISTRIBUTOR_ROLE();
@@ -944,6 +1154,82 @@ describe("SupplyChain", function () {
         chain,
         "RoleRevoked",
       );
+    });
+  });
+
+  describe("transferGtin and takeOverPacks (key rotation)", function () {
+    it("moves a GTIN, its lots and the packs the old key holds to the manufacturer's new key", async function () {
+      const { chain, admin, manufacturer, otherManufacturer, distributor, lotId, packId } =
+        await networkHelpers.loadFixture(withPack);
+      await expect(chain.transferGtin(GTIN, otherManufacturer.address))
+        .to.emit(chain, "GtinTransferred")
+        .withArgs(GTIN, manufacturer.address, otherManufacturer.address);
+      await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
+      expect(await chain.gtinAssigneeOf(GTIN)).to.equal(otherManufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(otherManufacturer.address);
+      expect((await chain.lotOf(lotId)).manufacturer).to.equal(otherManufacturer.address);
+
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.emit(chain, "PackTakenOver")
+        .withArgs(packId, otherManufacturer.address);
+      expect((await chain.packOf(packId)).holder).to.equal(otherManufacturer.address);
+      await expect(chain.connect(otherManufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await expect(chain.connect(otherManufacturer).commissionPack(lotId, "SN002")).to.emit(chain, "PackCommissioned");
+      await expect(chain.connect(manufacturer).commissionPack(lotId, "SN003")).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlUnauthorizedAccount",
+      );
+    });
+
+    it("moves an assigned GTIN not yet registered", async function () {
+      const { chain, manufacturer, otherManufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, "Old key"))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(GTIN, manufacturer.address);
+      expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(ethers.ZeroAddress);
+      await expect(chain.connect(otherManufacturer).registerGtin(GTIN, "New key")).to.emit(chain, "GtinRegistered");
+    });
+
+    it("rejects a transfer by a non-registry, of an unassigned GTIN, to the same key and to a non-manufacturer", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor } = await networkHelpers.loadFixture(withLot);
+      await expect(chain.connect(manufacturer).transferGtin(GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(manufacturer.address, await chain.REGISTRY_ROLE());
+      await expect(chain.transferGtin(OTHER_GTIN, otherManufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinNotAssigned")
+        .withArgs(OTHER_GTIN, otherManufacturer.address);
+      await expect(chain.transferGtin(GTIN, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "GtinAlreadyAssignedTo")
+        .withArgs(GTIN, manufacturer.address);
+      await expect(chain.transferGtin(GTIN, distributor.address))
+        .to.be.revertedWithCustomError(chain, "NotManufacturer")
+        .withArgs(distributor.address);
+    });
+
+    it("rejects taking over packs of a key not transferred to the caller, in transit, or on an empty list", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "NotSuccessorOfHolder")
+        .withArgs(packId, manufacturer.address, otherManufacturer.address);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "NotSuccessorOfHolder")
+        .withArgs(packId, distributor.address, otherManufacturer.address);
+      await expect(chain.connect(otherManufacturer).takeOverPacks([])).to.be.revertedWithCustomError(chain, "InvalidBatchSize");
+    });
+
+    it("rejects taking over a pack of the old key that is in transit back to it", async function () {
+      const { chain, manufacturer, otherManufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(distributor).ship(packId, manufacturer.address)).wait();
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.InTransit, Status.InTransit);
     });
   });
 });

@@ -104,7 +104,7 @@ describe("deploy script against a running Hardhat node", function () {
   it("grants each role to the account it names", async function () {
     const written = await deployment();
     const chain = new Contract(written.address, written.abi, provider);
-    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE"]) {
+    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE", "REGISTRY_ROLE"]) {
       const account = written.accounts[role];
       expect(account, role).to.be.a("string");
       expect(await chain.getFunction("hasRole")(id(role), account), role).to.equal(true);
@@ -122,6 +122,7 @@ describe("deploy script against a running Hardhat node", function () {
     const gtin = 9521234543213n;
     const manufacturer = await as("MANUFACTURER_ROLE");
     const pharmacy = await as("PHARMACY_ROLE");
+    await send(await as("REGISTRY_ROLE"), "assignGtin", gtin, written.accounts.MANUFACTURER_ROLE);
     await send(manufacturer, "registerGtin", gtin, "Aspirin 100mg");
     await send(manufacturer, "registerLot", gtin, "LOT1", 301231);
     await send(manufacturer, "commissionPack", 1, "SN1");

@@ -27,6 +27,8 @@ describe("SupplyChain at its list and batch limits", function () {
     const chain = await ethers.deployContract("SupplyChain", [admin.address]);
     await (await chain.grantRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
     await (await chain.grantRole(await chain.REGULATOR_ROLE(), regulator.address)).wait();
+    await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait();
+    await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
     const pharmacyRole = await chain.PHARMACY_ROLE();
     const partnerLimit = Number(await chain.MAX_TRADING_PARTNERS());
     for (let i = 1; i < partnerLimit; ++i) {

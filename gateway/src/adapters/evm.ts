@@ -41,6 +41,7 @@ const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
   PHARMACY_ROLE: "PharmacyMSP",
   REGULATOR_ROLE: "RegulatorMSP",
   ANCHORER_ROLE: "anchorer",
+  REGISTRY_ROLE: "registry",
 };
 
 /** Reads and checks deployment.json, naming the field that is wrong. */
@@ -199,6 +200,7 @@ export function gtinNumber(gtin: string): bigint {
   return BigInt(gtin);
 }
 
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const PACK_STATUSES = ["NONE", "COMMISSIONED", "IN_TRANSIT", "RECEIVED", "DISPENSED"] as const;
 /** SupplyChain's VerifyReason enum, in order, as the chaincode's reason codes. */
 const VERIFY_REASONS = [
@@ -244,7 +246,14 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
   };
   return {
     async registerProduct(as, gtin, name) {
-      return result(await connection.send(as, "registerGtin", [gtinNumber(gtin), name]));
+      // GTINs are assigned by the registry, not claimed: the deployment's registry account
+      // (the admin on a development node) assigns an unassigned GTIN to the registering org.
+      const gtinValue = gtinNumber(gtin);
+      const manufacturer = connection.deployment.accounts[as];
+      if (manufacturer !== undefined && (await connection.call("gtinAssigneeOf", [gtinValue])) === ZERO_ADDRESS) {
+        await connection.send("registry", "assignGtin", [gtinValue, manufacturer]);
+      }
+      return result(await connection.send(as, "registerGtin", [gtinValue, name]));
     },
     async registerLot(as, gtin, lot, expiry) {
       const receipt = await connection.send(as, "registerLot", [gtinNumber(gtin), lot, expiryNumber(expiry)]);

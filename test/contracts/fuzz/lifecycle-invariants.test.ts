@@ -32,6 +32,8 @@ async function world() {
     [await chain.REGULATOR_ROLE(), regulator],
   ];
   for (const [role, account] of grants) await (await chain.grantRole(role, account.address)).wait();
+  await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait();
+  await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
   await (await chain.connect(manufacturer).registerGtin(GTIN, "Aspirin 100mg tablets")).wait();
   for (const lot of LOTS) await (await chain.connect(manufacturer).registerLot(GTIN, lot, EXPIRY)).wait();
   const actors = [manufacturer, distributor, otherDistributor, pharmacy, otherPharmacy, regulator, stranger];
