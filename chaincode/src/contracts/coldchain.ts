@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject, requireMspId, requireShipmentId } from "../domain/input";
-import { addToMktSums, durations, mktCentiFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
+import { alreadyExists, conflict, forbidden, notFound } from "@rxtrace/domain";
+import { parseJsonObject, requireMspId, requireShipmentId } from "@rxtrace/domain";
+import { addToMktSums, durations, mktCentiFromSums, summarizeReadings, type CentiRange } from "@rxtrace/domain";
 import {
   parseHoldDecisionInput,
   parseReadingsInput,
@@ -13,7 +13,7 @@ import {
   type Product,
   type Reading,
   type Shipment,
-} from "../domain/records";
+} from "@rxtrace/domain";
 import {
   CERT_ROLES,
   DOWNSTREAM_CHANNEL,
@@ -25,7 +25,7 @@ import {
   READINGS_GRACE_SECONDS,
   SOURCE_CHANNEL,
   isDecommissioned,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, writePack } from "../ledger/packs";

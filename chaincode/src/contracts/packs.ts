@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, invalidArgument } from "../domain/errors";
-import { isExpired, validateExpiry, validateGtin, validateLot, validateSerial } from "../domain/gs1";
-import { optionalBoolean, parseJsonObject } from "../domain/input";
+import { alreadyExists, conflict, forbidden, invalidArgument } from "@rxtrace/domain";
+import { isExpired, validateExpiry, validateGtin, validateLot, validateSerial } from "@rxtrace/domain";
+import { optionalBoolean, parseJsonObject } from "@rxtrace/domain";
 import {
   parseCommissionInput,
   parseDecommissionReason,
@@ -11,7 +11,7 @@ import {
   type Lot,
   type Pack,
   type Partner,
-} from "../domain/records";
+} from "@rxtrace/domain";
 import {
   ALERT_ALREADY_INACTIVE,
   EVENTS,
@@ -25,7 +25,7 @@ import {
   type Mark,
   type PackStatus,
   type SettableMark,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadPack, loadProduct, masterDataEndorser, writePack, type PackContext } from "../ledger/packs";

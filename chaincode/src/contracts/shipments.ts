@@ -1,7 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, invalidArgument, notFound } from "../domain/errors";
-import { parseJsonObject, requireShipmentId } from "../domain/input";
-import { packRefKey, parsePackRefs, parseShipInput, parseTerms, type Pack, type Partner, type Shipment } from "../domain/records";
+import { alreadyExists, conflict, forbidden, invalidArgument, notFound } from "@rxtrace/domain";
+import { parseJsonObject, requireShipmentId } from "@rxtrace/domain";
+import { packRefKey, parsePackRefs, parseShipInput, parseTerms, type Pack, type Partner, type Shipment } from "@rxtrace/domain";
 import {
   EVENTS,
   MAX_PACKS_PER_CALL,
@@ -10,7 +10,7 @@ import {
   SHIPPABLE_STATUSES,
   TERMS_COLLECTION,
   TERMS_TRANSIENT_KEY,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { requirePartner } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadPack, requireMovable, writePack } from "../ledger/packs";

@@ -1,7 +1,7 @@
-import { forbidden } from "../domain/errors";
-import type { Partner } from "../domain/records";
-import { TRANSACTION_ROLES } from "../domain/roles";
-import { ROLE_ATTRIBUTE, type CertRole, type OrgRole } from "../domain/vocabulary";
+import { forbidden } from "@rxtrace/domain";
+import type { Partner } from "@rxtrace/domain";
+import { TRANSACTION_ROLES } from "@rxtrace/domain";
+import { ROLE_ATTRIBUTE, type CertRole, type OrgRole } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

@@ -1,6 +1,6 @@
 import { common, msp } from "@hyperledger/fabric-protos";
-import type { Lot, Pack, Product } from "../domain/records";
-import { MARKS, REGULATOR_MSP, type Mark } from "../domain/vocabulary";
+import type { Lot, Pack, Product } from "@rxtrace/domain";
+import { MARKS, REGULATOR_MSP, type Mark } from "@rxtrace/domain";
 import { KEY_TYPES, type KeyType } from "./keys";
 
 /**

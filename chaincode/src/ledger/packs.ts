@@ -1,7 +1,7 @@
-import { conflict, notFound } from "../domain/errors";
-import { isExpired } from "../domain/gs1";
-import type { Lot, Pack, PackRef, Product } from "../domain/records";
-import { PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL } from "../domain/vocabulary";
+import { conflict, notFound } from "@rxtrace/domain";
+import { isExpired } from "@rxtrace/domain";
+import type { Lot, Pack, PackRef, Product } from "@rxtrace/domain";
+import { PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

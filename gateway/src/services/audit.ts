@@ -5,7 +5,7 @@
  * block number and event name of each transaction and the lot- and
  * product-level events (recall, withdrawal, documents) that apply to it.
  */
-import { EVENTS } from "@rxtrace/chaincode";
+import { EVENTS } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent } from "../ports/event-index.js";

@@ -6,7 +6,7 @@
  * to the owner's private data, so purging it makes the file unreadable.
  */
 import { createHash } from "node:crypto";
-import type { DocumentKind } from "@rxtrace/chaincode";
+import type { DocumentKind } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, newDocumentKey } from "../crypto/document-cipher.js";
 import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
@@ -15,7 +15,7 @@ import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { KeyLanes } from "./key-lanes.js";
 
 // The chaincode's vocabulary is the one source of document kinds.
-export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/chaincode";
+export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/domain";
 
 export type Subject =
   | { readonly type: "product"; readonly gtin: string }

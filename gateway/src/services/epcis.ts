@@ -6,7 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
-import { EVENTS } from "@rxtrace/chaincode";
+import { EVENTS } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 

@@ -4,7 +4,7 @@
  * GS1 Digital Link, parsed by the chaincode package's GS1 parser (one parser
  * for the whole system). The answer adds a short provenance summary.
  */
-import { ChaincodeError, detectGs1Form, parseGs1, requirePackIdentifiers, type Gs1Form, type PackIdentifiers } from "@rxtrace/chaincode";
+import { ChaincodeError, detectGs1Form, parseGs1, requirePackIdentifiers, type Gs1Form, type PackIdentifiers } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
