@@ -140,8 +140,8 @@ describe("coldchain:RecordReadings after the receipt", () => {
     const world = await lotWorld(3);
     await deliverToDistributor(world, "S", ["SN000000", "SN000001", "SN000002"]);
     const receivedAt = world.net.seconds;
-    await world.regulator.submit("partners:RegisterPartner", { mspId: "Dist2MSP", name: "D2", role: "Distributor" });
-    const dist2 = new Client(world.net, SOURCE, "Dist2MSP");
+    await world.regulatorAdmin.submit("partners:RegisterPartner", { mspId: "Dist2MSP", name: "D2", role: "Distributor" });
+    const dist2 = new Client(world.net, SOURCE, "Dist2MSP", { "rxtrace.role": "operator" });
     await world.distributor.submit("shipments:Ship", { shipmentId: "ON-1", consignee: "Dist2MSP", packs: refs(["SN000000"]) });
     await world.distributor.submit("shipments:Ship", { shipmentId: "ON-2", consignee: "Dist2MSP", packs: refs(["SN000001"]) });
     await dist2.submit("shipments:Receive", { shipmentId: "ON-2", packs: refs(["SN000001"]) });

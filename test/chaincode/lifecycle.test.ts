@@ -84,7 +84,7 @@ describe("packs:Dispense", () => {
     const world = await lotWorld(1);
     await deliverToPharmacy(world, ["SN000000"]);
     await world.pharmacy.submit("packs:Dispense", scan("SN000000"));
-    const second = await world.regulatorDown.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "EXPORTED" });
+    const second = await world.regulatorAdminDown.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "EXPORTED" });
     expect(second.alert).to.include({ by: REG, firstBy: PHARM });
     expect(second.pack.marks).to.deep.equal(["SUSPECT"]);
     expect((await world.regulatorDown.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY)).additionalInfo).to.include("SUSPECT");
