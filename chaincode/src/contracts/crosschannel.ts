@@ -1,9 +1,29 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, notFound } from "@rxtrace/domain";
-import { parseJsonObject, requireOneOf, requireShipmentId } from "@rxtrace/domain";
-import { validateGtin, validateLot } from "@rxtrace/domain";
-import { parsePackRefs, type HandOff, type HoldDecision, type Lot, type Pack, type PackRef, type Product } from "@rxtrace/domain";
-import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, EVENTS, MAX_PACKS_PER_CALL, ORG_ROLES, PACK_STATUSES, SOURCE_CHANNEL } from "@rxtrace/domain";
+import {
+  alreadyExists,
+  CHAINCODE_NAME,
+  conflict,
+  DOWNSTREAM_CHANNEL,
+  EVENTS,
+  forbidden,
+  MAX_PACKS_PER_CALL,
+  notFound,
+  ORG_ROLES,
+  PACK_STATUSES,
+  parseJsonObject,
+  parsePackRefs,
+  requireOneOf,
+  requireShipmentId,
+  SOURCE_CHANNEL,
+  validateGtin,
+  validateLot,
+  type HandOff,
+  type HoldDecision,
+  type Lot,
+  type Pack,
+  type PackRef,
+  type Product,
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadProduct, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";

@@ -1,9 +1,16 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden } from "@rxtrace/domain";
-import { validateGtin } from "@rxtrace/domain";
-import { parseJsonObject } from "@rxtrace/domain";
-import { parseProductInput, parseReason, type Product } from "@rxtrace/domain";
-import { EVENTS, ORG_ROLES } from "@rxtrace/domain";
+import {
+  alreadyExists,
+  conflict,
+  EVENTS,
+  forbidden,
+  ORG_ROLES,
+  parseJsonObject,
+  parseProductInput,
+  parseReason,
+  validateGtin,
+  type Product,
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, masterDataEndorser } from "../ledger/packs";

@@ -1,7 +1,4 @@
-import { forbidden } from "@rxtrace/domain";
-import type { Partner } from "@rxtrace/domain";
-import { TRANSACTION_ROLES } from "@rxtrace/domain";
-import { ROLE_ATTRIBUTE, type CertRole, type OrgRole } from "@rxtrace/domain";
+import { forbidden, ROLE_ATTRIBUTE, TRANSACTION_ROLES, type CertRole, type OrgRole, type Partner } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

@@ -1,7 +1,4 @@
-import { conflict, notFound } from "@rxtrace/domain";
-import { isExpired } from "@rxtrace/domain";
-import type { Lot, Pack, PackRef, Product } from "@rxtrace/domain";
-import { PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL } from "@rxtrace/domain";
+import { conflict, isExpired, notFound, PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL, type Lot, type Pack, type PackRef, type Product } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

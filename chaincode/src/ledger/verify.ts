@@ -1,12 +1,16 @@
-import { isExpired, parseYymmdd } from "@rxtrace/domain";
-import type { Lot, Pack, Product, ScanInput, Verification } from "@rxtrace/domain";
 import {
   ADDITIONAL_INFO,
-  MARKS,
-  VERIFY_REASONS,
   isDecommissioned,
+  isExpired,
+  MARKS,
+  parseYymmdd,
+  VERIFY_REASONS,
   type AdditionalInfo,
-  type PackStatus,
+  type Lot,
+  type Pack,
+  type Product,
+  type ScanInput,
+  type Verification,
   type VerifyReason,
 } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
