@@ -3,6 +3,7 @@ export * from "./errors";
 export * from "./gs1";
 export * from "./input";
 export * from "./json";
+export * from "./limits";
 export * from "./mkt";
 export * from "./records";
 export * from "./roles";
