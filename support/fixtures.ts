@@ -1,5 +1,5 @@
 /** Test data for the integration tests: unique per run, valid by the chaincode's rules. */
-import { gtinCheckDigit } from "@rxtrace/chaincode";
+import { gtinCheckDigit } from "@rxtrace/domain";
 
 /** A valid GTIN-14 derived from `seed` (GS1 mod-10 check digit), so each run uses fresh keys. */
 export function gtinFor(seed: string): string {

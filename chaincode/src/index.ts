@@ -11,7 +11,7 @@ import { PartnersContract } from "./contracts/partners";
 import { ProductsContract } from "./contracts/products";
 import { ShipmentsContract } from "./contracts/shipments";
 
-export * from "./domain";
+export * from "@rxtrace/domain";
 export { ColdChainContract, CrossChannelContract, DocumentsContract, PacksContract, PartnersContract, ProductsContract, ShipmentsContract };
 
 /** Contracts served by fabric-chaincode-node; the first is the default (no prefix). */

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/node.sh
-# The gateway imports the shared domain from the compiled chaincode package.
+# The gateway imports the compiled domain package (the chaincode build builds it first, tsc -b).
 if [ -f chaincode/src/index.ts ]; then npm run build -w chaincode --silent; fi
 npx tsc -p gateway --noEmit
 export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"

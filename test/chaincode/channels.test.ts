@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL } from "../../chaincode/src/index.js";
 
-const vocabulary = pathToFileURL(resolve(import.meta.dirname, "../../chaincode/src/domain/vocabulary.ts")).href;
+const vocabulary = pathToFileURL(resolve(import.meta.dirname, "../../packages/domain/src/vocabulary.ts")).href;
 
 /** The channel names a fresh chaincode process sees when started with `env`. */
 function channelsUnder(env: Record<string, string>): { source: string; downstream: string } {

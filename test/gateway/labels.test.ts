@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { GS, parseGs1 } from "@rxtrace/chaincode";
+import { GS, parseGs1 } from "@rxtrace/domain";
 import { NotFoundError } from "../../gateway/src/errors.js";
 import type { LedgerCall } from "../../gateway/src/ports/ledger.js";
 import { renderLabel } from "../../gateway/src/services/labels.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { TRANSACTION_ROLES } from "@rxtrace/chaincode";
+import { TRANSACTION_ROLES } from "@rxtrace/domain";
 import { ACTIONS, isAllowed, type Action } from "../../gateway/src/auth/policy.js";
 import { MSP_IDS, ROLES } from "../../gateway/src/auth/principal.js";
 import { RECALL_RELAY } from "../../gateway/src/services/master-data.js";

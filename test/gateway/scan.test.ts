@@ -1,6 +1,6 @@
 import { Script } from "node:vm";
 import { expect } from "chai";
-import { ADDITIONAL_INFO, GS, PACK_STATUSES, VERIFY_REASONS, parseGs1 } from "@rxtrace/chaincode";
+import { ADDITIONAL_INFO, GS, PACK_STATUSES, VERIFY_REASONS, parseGs1 } from "@rxtrace/domain";
 import { normaliseTypedCode, showSeparators } from "../../gateway/src/web/scan/typed-input.mjs";
 import { coldChainWords, expiryWords, reasonWords, REASON_WORDS, STATUS_WORDS, statusWords } from "../../gateway/src/web/scan/words.mjs";
 import { buildTestApp, type TestApp } from "./support/app.js";

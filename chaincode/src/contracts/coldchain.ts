@@ -1,11 +1,30 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject, requireMspId, requireShipmentId } from "../domain/input";
-import { addToMktSums, durations, mktCentiFromSums, summarizeReadings, type CentiRange } from "../domain/mkt";
 import {
+  addToMktSums,
+  alreadyExists,
+  CERT_ROLES,
+  conflict,
+  DOWNSTREAM_CHANNEL,
+  durations,
+  EVENTS,
+  forbidden,
+  isDecommissioned,
+  MARKS,
+  MAX_READINGS_PER_CALL,
+  mktCentiFromSums,
+  notFound,
+  ORG_ROLES,
+  PACK_STATUSES,
   parseHoldDecisionInput,
+  parseJsonObject,
   parseReadingsInput,
   parseReason,
+  READINGS_GRACE_SECONDS,
+  requireMspId,
+  requireShipmentId,
+  SOURCE_CHANNEL,
+  summarizeReadings,
+  type CentiRange,
   type ColdChain,
   type HoldDecision,
   type HoldDecisionKind,
@@ -13,19 +32,7 @@ import {
   type Product,
   type Reading,
   type Shipment,
-} from "../domain/records";
-import {
-  CERT_ROLES,
-  DOWNSTREAM_CHANNEL,
-  EVENTS,
-  MARKS,
-  MAX_READINGS_PER_CALL,
-  ORG_ROLES,
-  PACK_STATUSES,
-  READINGS_GRACE_SECONDS,
-  SOURCE_CHANNEL,
-  isDecommissioned,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, writePack } from "../ledger/packs";

@@ -1,9 +1,29 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject, requireOneOf, requireShipmentId } from "../domain/input";
-import { validateGtin, validateLot } from "../domain/gs1";
-import { parsePackRefs, type HandOff, type HoldDecision, type Lot, type Pack, type PackRef, type Product } from "../domain/records";
-import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, EVENTS, MAX_PACKS_PER_CALL, ORG_ROLES, PACK_STATUSES, SOURCE_CHANNEL } from "../domain/vocabulary";
+import {
+  alreadyExists,
+  CHAINCODE_NAME,
+  conflict,
+  DOWNSTREAM_CHANNEL,
+  EVENTS,
+  forbidden,
+  MAX_PACKS_PER_CALL,
+  notFound,
+  ORG_ROLES,
+  PACK_STATUSES,
+  parseJsonObject,
+  parsePackRefs,
+  requireOneOf,
+  requireShipmentId,
+  SOURCE_CHANNEL,
+  validateGtin,
+  validateLot,
+  type HandOff,
+  type HoldDecision,
+  type Lot,
+  type Pack,
+  type PackRef,
+  type Product,
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadProduct, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";

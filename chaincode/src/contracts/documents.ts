@@ -1,8 +1,22 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, forbidden, notFound } from "../domain/errors";
-import { parseJsonObject } from "../domain/input";
-import { parseCid, parseDocumentInput, parseDocumentKey, parseSubject, subjectKeyParts, type DocumentRecord, type Partner, type Subject } from "../domain/records";
-import { DOCUMENT_KEY_TRANSIENT_KEY, EVENTS, ORG_ROLES, implicitOrgCollection } from "../domain/vocabulary";
+import {
+  alreadyExists,
+  DOCUMENT_KEY_TRANSIENT_KEY,
+  EVENTS,
+  forbidden,
+  implicitOrgCollection,
+  notFound,
+  ORG_ROLES,
+  parseCid,
+  parseDocumentInput,
+  parseDocumentKey,
+  parseJsonObject,
+  parseSubject,
+  subjectKeyParts,
+  type DocumentRecord,
+  type Partner,
+  type Subject,
+} from "@rxtrace/domain";
 import { requirePartner } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadLot, loadPack, loadProduct } from "../ledger/packs";

@@ -1,31 +1,37 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, invalidArgument } from "../domain/errors";
-import { isExpired, validateExpiry, validateGtin, validateLot, validateSerial } from "../domain/gs1";
-import { optionalBoolean, parseJsonObject } from "../domain/input";
 import {
+  ALERT_ALREADY_INACTIVE,
+  alreadyExists,
+  conflict,
+  EVENTS,
+  forbidden,
+  invalidArgument,
+  isDecommissioned,
+  isExpired,
+  MARKS,
+  MAX_SERIALS_PER_LOT_CALL,
+  optionalBoolean,
+  ORG_ROLES,
+  PACK_STATUSES,
   parseCommissionInput,
   parseDecommissionReason,
+  parseJsonObject,
   parseMarkInput,
   parseReason,
   parseScanInput,
-  type Lot,
-  type Pack,
-  type Partner,
-} from "../domain/records";
-import {
-  ALERT_ALREADY_INACTIVE,
-  EVENTS,
-  MARKS,
-  MAX_SERIALS_PER_LOT_CALL,
-  ORG_ROLES,
-  PACK_STATUSES,
   TERMINAL_STATUSES,
   UNDO_WINDOW_SECONDS,
-  isDecommissioned,
+  validateExpiry,
+  validateGtin,
+  validateLot,
+  validateSerial,
+  type Lot,
   type Mark,
+  type Pack,
   type PackStatus,
+  type Partner,
   type SettableMark,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadPack, loadProduct, masterDataEndorser, writePack, type PackContext } from "../ledger/packs";

@@ -1,8 +1,17 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, forbidden, invalidArgument, notFound } from "../domain/errors";
-import { parseJsonObject, requireMspId } from "../domain/input";
-import { parsePartnerInput, type Partner } from "../domain/records";
-import { EVENTS, ORG_ROLES, REGULATOR_MSP } from "../domain/vocabulary";
+import {
+  alreadyExists,
+  EVENTS,
+  forbidden,
+  invalidArgument,
+  notFound,
+  ORG_ROLES,
+  parseJsonObject,
+  parsePartnerInput,
+  REGULATOR_MSP,
+  requireMspId,
+  type Partner,
+} from "@rxtrace/domain";
 import { begin } from "../ledger/begin";
 import { KEY_TYPES, result } from "../ledger/state";
 

@@ -1,9 +1,16 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden } from "../domain/errors";
-import { validateGtin } from "../domain/gs1";
-import { parseJsonObject } from "../domain/input";
-import { parseProductInput, parseReason, type Product } from "../domain/records";
-import { EVENTS, ORG_ROLES } from "../domain/vocabulary";
+import {
+  alreadyExists,
+  conflict,
+  EVENTS,
+  forbidden,
+  ORG_ROLES,
+  parseJsonObject,
+  parseProductInput,
+  parseReason,
+  validateGtin,
+  type Product,
+} from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { loadProduct, masterDataEndorser } from "../ledger/packs";

@@ -1,16 +1,27 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
-import { alreadyExists, conflict, forbidden, invalidArgument, notFound } from "../domain/errors";
-import { parseJsonObject, requireShipmentId } from "../domain/input";
-import { packRefKey, parsePackRefs, parseShipInput, parseTerms, type Pack, type Partner, type Shipment } from "../domain/records";
 import {
+  alreadyExists,
+  conflict,
   EVENTS,
+  forbidden,
+  invalidArgument,
   MAX_PACKS_PER_CALL,
+  notFound,
   ORG_ROLES,
   PACK_STATUSES,
+  packRefKey,
+  parseJsonObject,
+  parsePackRefs,
+  parseShipInput,
+  parseTerms,
+  requireShipmentId,
   SHIPPABLE_STATUSES,
   TERMS_COLLECTION,
   TERMS_TRANSIENT_KEY,
-} from "../domain/vocabulary";
+  type Pack,
+  type Partner,
+  type Shipment,
+} from "@rxtrace/domain";
 import { requirePartner } from "../ledger/access";
 import { begin } from "../ledger/begin";
 import { PackLoader, loadPack, requireMovable, writePack } from "../ledger/packs";

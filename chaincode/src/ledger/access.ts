@@ -1,7 +1,4 @@
-import { forbidden } from "../domain/errors";
-import type { Partner } from "../domain/records";
-import { TRANSACTION_ROLES } from "../domain/roles";
-import { ROLE_ATTRIBUTE, type CertRole, type OrgRole } from "../domain/vocabulary";
+import { forbidden, ROLE_ATTRIBUTE, TRANSACTION_ROLES, type CertRole, type OrgRole, type Partner } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

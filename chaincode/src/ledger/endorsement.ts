@@ -1,6 +1,5 @@
 import { common, msp } from "@hyperledger/fabric-protos";
-import type { Lot, Pack, Product } from "../domain/records";
-import { MARKS, REGULATOR_MSP, type Mark } from "../domain/vocabulary";
+import { MARKS, REGULATOR_MSP, type Lot, type Mark, type Pack, type Product } from "@rxtrace/domain";
 import { KEY_TYPES, type KeyType } from "./keys";
 
 /**

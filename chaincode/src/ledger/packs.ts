@@ -1,7 +1,4 @@
-import { conflict, notFound } from "../domain/errors";
-import { isExpired } from "../domain/gs1";
-import type { Lot, Pack, PackRef, Product } from "../domain/records";
-import { PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL } from "../domain/vocabulary";
+import { conflict, isExpired, notFound, PACK_STATUSES, REGULATOR_MSP, SOURCE_CHANNEL, type Lot, type Pack, type PackRef, type Product } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 import type { Tx } from "./tx";
 

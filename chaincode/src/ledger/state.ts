@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../domain/json";
-import type { EventEnvelope, EventName } from "../domain/vocabulary";
+import { canonicalJson, type EventEnvelope, type EventName } from "@rxtrace/domain";
 import { encodeKeyPolicy, keyPolicy } from "./endorsement";
 import { KEY_TYPES, type KeyType } from "./keys";
 import type { Tx } from "./tx";

@@ -1,7 +1,6 @@
 import type { Context } from "fabric-contract-api";
 import type { ChaincodeStub } from "fabric-shim";
-import { qualifiedTransaction } from "../domain/roles";
-import { CERT_ROLES, ROLE_ATTRIBUTE } from "../domain/vocabulary";
+import { CERT_ROLES, qualifiedTransaction, ROLE_ATTRIBUTE } from "@rxtrace/domain";
 
 /** What one transaction knows about itself: caller, id, time, channel. */
 export class Tx {

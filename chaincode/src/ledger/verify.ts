@@ -1,28 +1,21 @@
-import { isExpired, parseYymmdd } from "../domain/gs1";
-import type { Lot, Pack, Product, ScanInput } from "../domain/records";
 import {
   ADDITIONAL_INFO,
-  MARKS,
-  VERIFY_REASONS,
   isDecommissioned,
+  isExpired,
+  MARKS,
+  parseYymmdd,
+  VERIFY_REASONS,
   type AdditionalInfo,
-  type PackStatus,
+  type Lot,
+  type Pack,
+  type Product,
+  type ScanInput,
+  type Verification,
   type VerifyReason,
-} from "../domain/vocabulary";
+} from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 
-export interface Verification {
-  verified: boolean;
-  reason?: VerifyReason;
-  additionalInfo: AdditionalInfo[];
-  status?: PackStatus;
-  gtin: string;
-  serial: string;
-  lot?: string;
-  expiry?: string;
-  owner?: string;
-  checkedAt: string;
-}
+export type { Verification };
 
 /** Every additional-info code that holds for the pack, in priority order. */
 export function additionalInfoOf(pack: Pack, lot: Lot | undefined, product: Product | undefined, atIso: string): AdditionalInfo[] {

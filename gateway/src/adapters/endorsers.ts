@@ -10,6 +10,7 @@
  * (imports and recall syncs on dist-pharm read mfr-dist).
  */
 import type { NetworkDescription } from "./fabric-network.js";
+import { CATALOG } from "@rxtrace/domain";
 
 export const REGULATOR_MSP = "RegulatorMSP";
 
@@ -18,7 +19,7 @@ export const REGULATOR_MSP = "RegulatorMSP";
  * org's own peers endorse them (the collection's policy is the org's
  * Endorsement policy), and no other org's peer may see their transient data.
  */
-export const OWN_ORG_ONLY: ReadonlySet<string> = new Set(["documents:PutDocumentKey", "documents:PurgeDocumentKey"]);
+export const OWN_ORG_ONLY: ReadonlySet<string> = new Set([CATALOG.documents.PutDocumentKey.qualified, CATALOG.documents.PurgeDocumentKey.qualified]);
 
 export function endorsersFor(
   network: NetworkDescription,

@@ -22,7 +22,7 @@ import {
 } from "ethers";
 import { ConflictError, ForbiddenError, GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
 import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js";
-import type { VerifyReason } from "@rxtrace/chaincode";
+import type { VerifyReason } from "@rxtrace/domain";
 import type { MspId } from "../auth/principal.js";
 import type { PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
 

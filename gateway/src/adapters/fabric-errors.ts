@@ -6,7 +6,7 @@
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { CommitStatusError, EndorseError, GatewayError as FabricGatewayError } from "@hyperledger/fabric-gateway";
-import { parseChaincodeError } from "@rxtrace/chaincode";
+import { parseChaincodeError } from "@rxtrace/domain";
 import {
   EndorsementError,
   GatewayError,

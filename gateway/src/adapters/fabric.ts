@@ -34,6 +34,7 @@ import {
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
+import { CATALOG } from "@rxtrace/domain";
 
 /** How often, and how far apart, an endorsement refused only by other orgs' peers is tried again. */
 const LAG_RETRIES = 12;
@@ -101,7 +102,7 @@ export class FabricLedgerClient implements LedgerClient {
 
   /** The height of the channel on the caller's own peer (qscc GetChainInfo, evaluated where the caller's Gateway connects). */
   async #peerHeight(as: Principal, channel: ChannelName): Promise<bigint> {
-    const { gateway, peer } = this.#gatewayFor(as, { channel, transaction: "GetChainInfo" });
+    const { gateway, peer } = this.#gatewayFor(as, { channel });
     try {
       const bytes = await gateway.getNetwork(channel).getContract("qscc").evaluateTransaction("GetChainInfo", channel);
       return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
@@ -199,7 +200,7 @@ export class FabricLedgerClient implements LedgerClient {
         continue;
       }
       try {
-        await this.evaluate(observer, { channel, transaction: "partners:ListPartners" });
+        await this.evaluate(observer, { channel, transaction: CATALOG.partners.ListPartners.qualified });
       } catch (err) {
         failures.push(`${channel}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -226,7 +227,7 @@ export class FabricLedgerClient implements LedgerClient {
   /** The fabric-gateway Network of a channel as the observer (for the event listener adapter). */
   observerNetwork(channel: string): Network {
     const as = this.observer(channel);
-    return this.#gatewayFor(as, { channel: channel as LedgerCall["channel"], transaction: "" }).gateway.getNetwork(channel);
+    return this.#gatewayFor(as, { channel: channel as LedgerCall["channel"] }).gateway.getNetwork(channel);
   }
 
   close(): void {
@@ -275,7 +276,7 @@ export class FabricLedgerClient implements LedgerClient {
     return client;
   }
 
-  #gatewayFor(as: Principal, call: LedgerCall): { gateway: Gateway; peer: string } {
+  #gatewayFor(as: Principal, call: Pick<LedgerCall, "channel">): { gateway: Gateway; peer: string } {
     const own = this.#options.org;
     if (own !== undefined && as.mspId !== own) {
       throw new ForbiddenError(`this gateway serves ${own} only; ${as.mspId} calls go through its own gateway`, { field: "mspId" });

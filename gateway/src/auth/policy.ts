@@ -1,6 +1,6 @@
 /**
  * Which org roles may perform which gateway action. The chaincode enforces
- * the roles (TRANSACTION_ROLES of @rxtrace/chaincode, from the certificate),
+ * the roles (TRANSACTION_ROLES of @rxtrace/domain, from the certificate),
  * ownership and org rules again on the ledger; this table answers 403 early
  * and keeps the regulator read-only except recall, withdrawal and the
  * suspect/illegitimate marks. It never grants a role the chaincode refuses

@@ -7,6 +7,7 @@
  * endorsement and commit failures to 502 and an unreachable network to 503,
  * each with the transaction id when there is one.
  */
+import type { QualifiedTransaction } from "@rxtrace/domain";
 import type { MspId, Principal } from "../auth/principal.js";
 import { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName } from "../topology.js";
 
@@ -15,8 +16,8 @@ export { CHANNELS, DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName };
 
 export interface LedgerCall {
   readonly channel: ChannelName;
-  /** Fully qualified transaction name, e.g. "packs:ship" when contracts are named. */
-  readonly transaction: string;
+  /** A `contract:Name` of the transaction catalog (CATALOG.packs.Dispense.qualified): a name it does not know fails tsc. */
+  readonly transaction: QualifiedTransaction;
   readonly args?: readonly string[];
   /** Private inputs (e.g. trade terms); never written to the block. */
   readonly transient?: Readonly<Record<string, string>>;

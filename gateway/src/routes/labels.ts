@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
-import { ChaincodeError, validateGtin, validateSerial } from "@rxtrace/chaincode";
+import { ChaincodeError, validateGtin, validateSerial } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import { GatewayError } from "../errors.js";
 import type { LedgerClient } from "../ports/ledger.js";

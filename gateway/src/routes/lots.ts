@@ -1,13 +1,14 @@
 /** Lots: commissioning serialised packs, reading, recall. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { MAX_SERIALS_PER_LOT_CALL } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import { committedAnswer, relayedAnswer } from "./answers.js";
 import { Channel, ChannelQuery, Expiry, Gtin, LedgerRecord, Lot, LotParams, Reason, Serial, RelayedWriteAnswer, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
 
 export const CommissionBody = Type.Object(
-  { gtin: Gtin, lot: Lot, expiry: Expiry, serials: Type.Array(Serial, { minItems: 1, maxItems: 10_000 }) },
+  { gtin: Gtin, lot: Lot, expiry: Expiry, serials: Type.Array(Serial, { minItems: 1, maxItems: MAX_SERIALS_PER_LOT_CALL }) },
   { additionalProperties: false },
 );
 const RecallBody = Type.Object({ reason: Reason }, { additionalProperties: false });

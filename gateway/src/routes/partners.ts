@@ -1,6 +1,7 @@
 /** Trading partners: registered per channel by the regulator's admin. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { MAX_NAME_LENGTH } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import { committedAnswer } from "./answers.js";
@@ -10,7 +11,7 @@ const PartnerBody = Type.Object(
   {
     channel: Channel,
     mspId: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9.-]{0,63}$" }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH }),
     role: Type.Union([Type.Literal("Manufacturer"), Type.Literal("Distributor"), Type.Literal("Pharmacy"), Type.Literal("Regulator")]),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 /** Products (GTIN master data) and their withdrawal. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { MAX_NAME_LENGTH, MAX_NATIONAL_CODE_LENGTH } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import { committedAnswer, relayedAnswer } from "./answers.js";
@@ -8,7 +9,7 @@ import { ChannelQuery, Gtin, GtinParams, LedgerRecord, Reason, RelayedWriteAnswe
 
 const CentiCelsius = Type.Integer({ minimum: -8000, maximum: 8000, description: "integer centi-degrees Celsius" });
 const Range = Type.Object({ minCentiCelsius: CentiCelsius, maxCentiCelsius: CentiCelsius }, { additionalProperties: false });
-const Text = Type.String({ minLength: 1, maxLength: 200 });
+const Text = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH });
 
 export const ProductBody = Type.Object(
   {
@@ -16,7 +17,7 @@ export const ProductBody = Type.Object(
     name: Text,
     strength: Text,
     form: Text,
-    nationalCode: Text,
+    nationalCode: Type.String({ minLength: 1, maxLength: MAX_NATIONAL_CODE_LENGTH }),
     storage: Range,
     limits: Range,
     stabilityBudgetMinutes: Type.Integer({ minimum: 0, maximum: 525600 }),

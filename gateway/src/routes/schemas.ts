@@ -4,6 +4,7 @@
  * malformed input before it reaches the ledger and name the field.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { MAX_PACKS_PER_CALL, MAX_REASON_LENGTH } from "@rxtrace/domain";
 import { CHANNELS } from "../ports/ledger.js";
 import { MSP_IDS } from "../auth/principal.js";
 
@@ -16,12 +17,12 @@ export const Expiry = Type.String({ pattern: "^[0-9]{6}$", description: "expiry 
 export const MspId = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
 export const Channel = Type.Union(CHANNELS.map((c) => Type.Literal(c)), { description: "ledger channel" });
 export const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256, 64 lowercase hex characters" });
-export const Reason = Type.String({ minLength: 1, maxLength: 200 });
+export const Reason = Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH });
 export const ShipmentId = Type.String({ pattern: "^[A-Za-z0-9._:-]{1,64}$", description: "chosen by the shipper; a retry with the same id is refused" });
 
 export const PackRef = Type.Object({ gtin: Gtin, serial: Serial }, { additionalProperties: false });
 export type PackRef = Static<typeof PackRef>;
-export const PackRefs = Type.Array(PackRef, { minItems: 1, maxItems: 10_000 });
+export const PackRefs = Type.Array(PackRef, { minItems: 1, maxItems: MAX_PACKS_PER_CALL });
 
 export const PackParams = Type.Object({ gtin: Gtin, serial: Serial }, { additionalProperties: false });
 export type PackParams = Static<typeof PackParams>;

@@ -1,6 +1,7 @@
 /** Shipments: ship, receive, terms, cold-chain readings and hold decisions. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { EARLIEST_READING, MAX_INVOICE_REF_LENGTH, MAX_READINGS_PER_CALL } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import type { ShipmentService } from "../services/shipments.js";
@@ -26,7 +27,7 @@ const Terms = Type.Object(
     price: Type.String({ pattern: "^[0-9]{1,12}(\\.[0-9]{1,4})?$", description: "decimal as text" }),
     currency: Type.String({ pattern: "^[A-Z]{3}$" }),
     quantity: Type.Integer({ minimum: 1 }),
-    invoiceRef: Type.String({ minLength: 1, maxLength: 64 }),
+    invoiceRef: Type.String({ minLength: 1, maxLength: MAX_INVOICE_REF_LENGTH }),
   },
   { additionalProperties: false, description: "kept in the partners' private data; only its hash is on the channel" },
 );
@@ -49,10 +50,10 @@ export const ReadingsBody = Type.Object(
     intervalSeconds: Type.Integer({ minimum: 1, maximum: 86400 }),
     readings: Type.Array(
       Type.Object(
-        { at: Type.Integer({ minimum: 946684800, description: "epoch seconds" }), centiCelsius: Type.Integer({ minimum: -8000, maximum: 8000 }) },
+        { at: Type.Integer({ minimum: EARLIEST_READING, description: "epoch seconds" }), centiCelsius: Type.Integer({ minimum: -8000, maximum: 8000 }) },
         { additionalProperties: false },
       ),
-      { minItems: 1, maxItems: 5000 },
+      { minItems: 1, maxItems: MAX_READINGS_PER_CALL },
     ),
     channel: Type.Optional(Channel),
   },

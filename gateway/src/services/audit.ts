@@ -5,7 +5,7 @@
  * block number and event name of each transaction and the lot- and
  * product-level events (recall, withdrawal, documents) that apply to it.
  */
-import { EVENTS } from "@rxtrace/chaincode";
+import { CATALOG, EVENTS } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent } from "../ports/event-index.js";
@@ -149,7 +149,7 @@ export class AuditService {
 
   async #history(as: Principal, channel: ChannelName, gtin: string, serial: string): Promise<HistoryEntry[] | undefined> {
     try {
-      const { result } = await this.#ledger.evaluate(as, { channel, transaction: "packs:GetPackHistory", args: [gtin, serial] });
+      const { result } = await this.#ledger.evaluate(as, { channel, transaction: CATALOG.packs.GetPackHistory.qualified, args: [gtin, serial] });
       if (!Array.isArray(result) || result.length === 0) return undefined;
       return result.filter((h): h is HistoryEntry => typeof h === "object" && h !== null && typeof (h as HistoryEntry).txId === "string");
     } catch (error) {
@@ -160,7 +160,7 @@ export class AuditService {
 
   async #serialsOf(as: Principal, channel: ChannelName, gtin: string, lot: string): Promise<string[]> {
     try {
-      const { result } = await this.#ledger.evaluate(as, { channel, transaction: "packs:ListPacksByLot", args: [gtin, lot] });
+      const { result } = await this.#ledger.evaluate(as, { channel, transaction: CATALOG.packs.ListPacksByLot.qualified, args: [gtin, lot] });
       if (!Array.isArray(result)) return [];
       return result.map((p) => (p as { serial?: unknown }).serial).filter((s): s is string => typeof s === "string");
     } catch (error) {
@@ -209,7 +209,7 @@ export function shipmentEnricher(ledger: LedgerClient, as: Principal) {
     if (!SHIPMENT_EVENTS.has(event.eventName)) return [];
     const shipmentId = (event.payload as { shipmentId?: unknown } | undefined)?.shipmentId;
     if (typeof shipmentId !== "string") return [];
-    const { result } = await ledger.evaluate(as, { channel: event.channel as ChannelName, transaction: "shipments:GetShipment", args: [shipmentId] });
+    const { result } = await ledger.evaluate(as, { channel: event.channel as ChannelName, transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] });
     const packs = (result as { packs?: unknown } | undefined)?.packs;
     if (!Array.isArray(packs)) return [];
     return packs

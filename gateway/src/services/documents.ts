@@ -6,16 +6,17 @@
  * to the owner's private data, so purging it makes the file unreadable.
  */
 import { createHash } from "node:crypto";
-import type { DocumentKind } from "@rxtrace/chaincode";
+import type { DocumentKind } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, newDocumentKey } from "../crypto/document-cipher.js";
 import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
 import type { ContentStore } from "../ports/content-store.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { KeyLanes } from "./key-lanes.js";
+import { CATALOG } from "@rxtrace/domain";
 
 // The chaincode's vocabulary is the one source of document kinds.
-export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/chaincode";
+export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/domain";
 
 export type Subject =
   | { readonly type: "product"; readonly gtin: string }
@@ -224,18 +225,18 @@ export class DocumentsService {
 export function newChaincodeDocumentLedger(ledger: LedgerClient): DocumentLedger {
   return {
     async anchor(as, channel, record) {
-      const out = await ledger.submit(as, { channel, transaction: "documents:AnchorDocument", args: [JSON.stringify(record)] });
+      const out = await ledger.submit(as, { channel, transaction: CATALOG.documents.AnchorDocument.qualified, args: [JSON.stringify(record)] });
       return { record: parseRecord(out.result), transactionId: out.transactionId };
     },
     async list(as, channel, subject) {
-      const out = await ledger.evaluate(as, { channel, transaction: "documents:ListDocuments", args: [JSON.stringify(subject)] });
-      if (!Array.isArray(out.result)) throw new GatewayError("INTERNAL", "documents:ListDocuments did not return an array");
+      const out = await ledger.evaluate(as, { channel, transaction: CATALOG.documents.ListDocuments.qualified, args: [JSON.stringify(subject)] });
+      if (!Array.isArray(out.result)) throw new GatewayError("INTERNAL", `${CATALOG.documents.ListDocuments.qualified} did not return an array`);
       return out.result.map(parseRecord);
     },
     async putKey(as, channel, cid, key) {
       await ledger.submit(as, {
         channel,
-        transaction: "documents:PutDocumentKey",
+        transaction: CATALOG.documents.PutDocumentKey.qualified,
         args: [cid],
         transient: { key: Buffer.from(key).toString("base64") },
         endorsingOrganizations: [as.mspId],
@@ -243,7 +244,7 @@ export function newChaincodeDocumentLedger(ledger: LedgerClient): DocumentLedger
     },
     async getKey(as, channel, cid) {
       try {
-        const out = await ledger.evaluate(as, { channel, transaction: "documents:GetDocumentKey", args: [cid] });
+        const out = await ledger.evaluate(as, { channel, transaction: CATALOG.documents.GetDocumentKey.qualified, args: [cid] });
         const value = (out.result as { key?: unknown } | undefined)?.key;
         return typeof value === "string" ? Buffer.from(value, "base64") : undefined;
       } catch (error) {
@@ -252,7 +253,7 @@ export function newChaincodeDocumentLedger(ledger: LedgerClient): DocumentLedger
       }
     },
     async purgeKey(as, channel, cid) {
-      await ledger.submit(as, { channel, transaction: "documents:PurgeDocumentKey", args: [cid], endorsingOrganizations: [as.mspId] });
+      await ledger.submit(as, { channel, transaction: CATALOG.documents.PurgeDocumentKey.qualified, args: [cid], endorsingOrganizations: [as.mspId] });
     },
   };
 }

@@ -6,7 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
-import { EVENTS } from "@rxtrace/chaincode";
+import { EVENTS, type EventName } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 
@@ -22,8 +22,12 @@ interface Mapping {
   readonly disposition?: string;
 }
 
-/** CBV 2.0 business steps and dispositions per rxtrace event. */
-const MAPPINGS: Readonly<Record<string, Mapping>> = {
+/**
+ * CBV 2.0 business steps and dispositions per rxtrace event; undefined for an
+ * event that is not an EPCIS observation of the packs. Keyed by every event
+ * name, so a new event without a decision here fails tsc.
+ */
+const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.LOT_COMMISSIONED]: { action: "ADD", bizStep: "commissioning", disposition: "active" },
   [EVENTS.SHIPMENT_SHIPPED]: { action: "OBSERVE", bizStep: "shipping", disposition: "in_transit" },
   [EVENTS.SHIPMENT_RECEIVED]: { action: "OBSERVE", bizStep: "receiving", disposition: "in_progress" },
@@ -42,6 +46,13 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   [EVENTS.COLD_CHAIN_HOLD_RELEASED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
   [EVENTS.HELD_PACKS_DESTROYED]: { action: "DELETE", bizStep: "destroying", disposition: "destroyed" },
   [EVENTS.DOCUMENT_ANCHORED]: { action: "OBSERVE", bizStep: "inspecting" },
+  // Master data, a decision before it is applied, and key custody: nothing happens to the packs.
+  [EVENTS.PARTNER_REGISTERED]: undefined,
+  [EVENTS.PRODUCT_REGISTERED]: undefined,
+  [EVENTS.HOLD_DECISION_RECORDED]: undefined,
+  [EVENTS.HOLD_DECISION_SYNCED]: undefined,
+  [EVENTS.DOCUMENT_KEY_STORED]: undefined,
+  [EVENTS.DOCUMENT_KEY_PURGED]: undefined,
 };
 
 const DECOMMISSION_DISPOSITIONS: Readonly<Record<string, string>> = {
@@ -117,7 +128,7 @@ function sensorElements(payload: Record<string, unknown>, time: string): unknown
 /** Maps one timeline entry to an EPCIS ObjectEvent (undefined for entries without an event). */
 export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record<string, unknown> | undefined {
   if (entry.event === null) return undefined;
-  const mapping = MAPPINGS[entry.event];
+  const mapping = Object.hasOwn(MAPPINGS, entry.event) ? MAPPINGS[entry.event as EventName] : undefined;
   if (mapping === undefined) return undefined;
   const payload = record(entry.payload);
   let disposition = mapping.disposition;

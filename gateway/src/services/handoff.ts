@@ -11,6 +11,7 @@ import { ConflictError, GatewayError } from "../errors.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { KeyLanes, importLanes } from "./key-lanes.js";
 import { readEverywhere } from "./ledger-views.js";
+import { CATALOG } from "@rxtrace/domain";
 
 const SOURCE = SOURCE_CHANNEL;
 const DOWNSTREAM = DOWNSTREAM_CHANNEL;
@@ -72,7 +73,7 @@ export class HandOffService {
     for (;;) {
       const { result } = await this.ledger.evaluate(as, {
         channel: SOURCE,
-        transaction: "crosschannel:GetHandOffs",
+        transaction: CATALOG.crosschannel.GetHandOffs.qualified,
         args: [JSON.stringify({ packs })],
         endorsingOrganizations: ["RegulatorMSP"],
       });
@@ -85,7 +86,7 @@ export class HandOffService {
   async handOff(as: Principal, packs: PackRef[]): Promise<HandOffAnswer> {
     const { result } = await this.ledger.evaluate(as, {
       channel: SOURCE,
-      transaction: "crosschannel:GetHandOffs",
+      transaction: CATALOG.crosschannel.GetHandOffs.qualified,
       args: [JSON.stringify({ packs })],
     });
     const existing = Array.isArray(result) ? (result as unknown[]) : [];
@@ -102,7 +103,7 @@ export class HandOffService {
     if (pending.length > 0) {
       const committed = await this.ledger.submit(as, {
         channel: SOURCE,
-        transaction: "crosschannel:HandOff",
+        transaction: CATALOG.crosschannel.HandOff.qualified,
         args: [JSON.stringify({ packs: pending, toChannel: DOWNSTREAM })],
         endorsingOrganizations: [as.mspId],
       });
@@ -115,7 +116,7 @@ export class HandOffService {
     if (done.length > 0) {
       await Promise.all(
         done.map(async (p) => {
-          const found = await readEverywhere(this.ledger, as, [DOWNSTREAM], { transaction: "packs:GetPack", args: [p.gtin, p.serial] });
+          const found = await readEverywhere(this.ledger, as, [DOWNSTREAM], { transaction: CATALOG.packs.GetPack.qualified, args: [p.gtin, p.serial] });
           if (found.length > 0) alreadyImported.add(`${p.gtin}/${p.serial}`);
         }),
       );
@@ -128,7 +129,7 @@ export class HandOffService {
         const committed = await this.#lanes.run(importLanes(toImport.map((p) => p.gtin)), () =>
           this.ledger.submit(as, {
             channel: DOWNSTREAM,
-            transaction: "crosschannel:ImportPacks",
+            transaction: CATALOG.crosschannel.ImportPacks.qualified,
             args: [JSON.stringify({ packs: toImport, fromChannel: SOURCE })],
             endorsingOrganizations: [as.mspId, "RegulatorMSP"],
           }),

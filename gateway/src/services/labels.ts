@@ -4,7 +4,7 @@
  * label on screen or paper can be scanned back.
  */
 import bwipjs from "bwip-js";
-import { formatBracketed, formatDigitalLink, formatElementString, type PackIdentifiers } from "@rxtrace/chaincode";
+import { formatBracketed, formatDigitalLink, formatElementString, type PackIdentifiers } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import type { LedgerClient } from "../ports/ledger.js";
 import { PackService } from "./packs.js";

@@ -22,6 +22,7 @@ import { asProduct, asShipment, readEverywhere, readFirst, type ChannelResult } 
 import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-relay.js";
 import type { Committed } from "./packs.js";
+import { CATALOG, type QualifiedTransaction } from "@rxtrace/domain";
 
 const SOURCE: ChannelName = SOURCE_CHANNEL;
 const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
@@ -55,14 +56,14 @@ function syncSpec(kind: RelayKind, payload: SyncPayload) {
   if (kind === RELAY_KINDS.recall) {
     const args = [payload.gtin, payload.lot ?? ""];
     return {
-      source: { transaction: "packs:GetLot", args, stamp: "recall" },
-      sync: { transaction: "crosschannel:SyncRecall", args },
+      source: { transaction: CATALOG.packs.GetLot.qualified, args, stamp: "recall" },
+      sync: { transaction: CATALOG.crosschannel.SyncRecall.qualified, args },
       lanes: lotLanes(MIRROR, payload.gtin, payload.lot ?? ""),
     };
   }
   return {
-    source: { transaction: "products:GetProduct", args: [payload.gtin], stamp: "withdrawal" },
-    sync: { transaction: "crosschannel:SyncWithdrawal", args: [payload.gtin] },
+    source: { transaction: CATALOG.products.GetProduct.qualified, args: [payload.gtin], stamp: "withdrawal" },
+    sync: { transaction: CATALOG.crosschannel.SyncWithdrawal.qualified, args: [payload.gtin] },
     lanes: [laneKey.product(MIRROR, payload.gtin)],
   };
 }
@@ -191,7 +192,7 @@ export class MasterDataService {
     const ch = resolveChannel(as, channel, "register a partner");
     const committed = await this.ledger.submit(as, {
       channel: ch,
-      transaction: "partners:RegisterPartner",
+      transaction: CATALOG.partners.RegisterPartner.qualified,
       args: [JSON.stringify(partner)],
       endorsingOrganizations: ["RegulatorMSP"],
     });
@@ -199,13 +200,13 @@ export class MasterDataService {
   }
 
   async listPartners(as: Principal, channel?: ChannelName): Promise<ChannelResult[]> {
-    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: "partners:ListPartners" });
+    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.partners.ListPartners.qualified });
   }
 
   async registerProduct(as: Principal, product: object): Promise<Committed> {
     const committed = await this.ledger.submit(as, {
       channel: SOURCE,
-      transaction: "products:RegisterProduct",
+      transaction: CATALOG.products.RegisterProduct.qualified,
       args: [JSON.stringify(product)],
       endorsingOrganizations: [as.mspId],
     });
@@ -213,7 +214,7 @@ export class MasterDataService {
   }
 
   async getProduct(as: Principal, gtin: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "products:GetProduct", args: [gtin] }, `product ${gtin}`);
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.products.GetProduct.qualified, args: [gtin] }, `product ${gtin}`);
   }
 
   /** Commissions into one lot run one at a time: each rewrites the lot record. */
@@ -221,7 +222,7 @@ export class MasterDataService {
     const committed = await this.lanes.run(lotLanes(SOURCE, input.gtin, input.lot), () =>
       this.ledger.submit(as, {
         channel: SOURCE,
-        transaction: "packs:CommissionLot",
+        transaction: CATALOG.packs.CommissionLot.qualified,
         args: [JSON.stringify(input)],
         endorsingOrganizations: [as.mspId],
       }),
@@ -230,11 +231,11 @@ export class MasterDataService {
   }
 
   async getLot(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "packs:GetLot", args: [gtin, lot] }, `lot ${gtin}/${lot}`);
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.packs.GetLot.qualified, args: [gtin, lot] }, `lot ${gtin}/${lot}`);
   }
 
   async listLotPacks(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult[]> {
-    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: "packs:ListPacksByLot", args: [gtin, lot] });
+    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.packs.ListPacksByLot.qualified, args: [gtin, lot] });
   }
 
   /**
@@ -243,9 +244,9 @@ export class MasterDataService {
    * until the relay's write commits there.
    */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<RelayedWrite> {
-    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "packs:GetLot", args: [gtin, lot] });
+    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: CATALOG.packs.GetLot.qualified, args: [gtin, lot] });
     const committed = await this.lanes.run(holders.flatMap((h) => lotLanes(h.channel, gtin, lot)), () =>
-      this.#applyEverywhere(as, holders, gtin, "packs:RecallLot", [gtin, lot, reason]),
+      this.#applyEverywhere(as, holders, gtin, CATALOG.packs.RecallLot.qualified, [gtin, lot, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
     return this.#relayToMirror(committed, RELAY_KINDS.recall, laneKey.lot(MIRROR, gtin, lot), { gtin, lot });
@@ -253,9 +254,9 @@ export class MasterDataService {
 
   /** Withdraws the GTIN on every channel of the caller that holds it; the mirror as a recall's. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<RelayedWrite> {
-    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: "products:GetProduct", args: [gtin] });
+    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: CATALOG.products.GetProduct.qualified, args: [gtin] });
     const committed = await this.lanes.run(holders.map((h) => laneKey.product(h.channel, gtin)), () =>
-      this.#applyEverywhere(as, holders, gtin, "products:WithdrawProduct", [gtin, reason]),
+      this.#applyEverywhere(as, holders, gtin, CATALOG.products.WithdrawProduct.qualified, [gtin, reason]),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
     return this.#relayToMirror(committed, RELAY_KINDS.withdrawal, laneKey.product(MIRROR, gtin), { gtin });
@@ -468,7 +469,7 @@ export class MasterDataService {
   }
 
   /** Whether the relay's peer shows the stamp (recall, withdrawal) on the record of `channel`. */
-  async #stamped(channel: ChannelName, read: { transaction: string; args: string[]; stamp: string }): Promise<boolean> {
+  async #stamped(channel: ChannelName, read: { transaction: QualifiedTransaction; args: string[]; stamp: string }): Promise<boolean> {
     const { result } = await this.ledger.evaluate(this.#relay, {
       channel,
       transaction: read.transaction,
@@ -478,7 +479,7 @@ export class MasterDataService {
     return typeof result === "object" && result !== null && (result as Record<string, unknown>)[read.stamp] !== undefined;
   }
 
-  async #applyEverywhere(as: Principal, holders: ChannelResult[], gtin: string, transaction: string, args: string[]): Promise<Committed[]> {
+  async #applyEverywhere(as: Principal, holders: ChannelResult[], gtin: string, transaction: QualifiedTransaction, args: string[]): Promise<Committed[]> {
     if (holders.length === 0) {
       // Let the chaincode answer NOT_FOUND with its own wording on the caller's first channel.
       const channel = readChannels(as, undefined)[0] ?? SOURCE;

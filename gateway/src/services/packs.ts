@@ -10,6 +10,7 @@ import { ForbiddenError, NotFoundError } from "../errors.js";
 import { DOWNSTREAM_CHANNEL, type ChannelName, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { orgs, readChannels } from "./channels.js";
 import { liveView, readEverywhere, type ChannelResult, type PackView } from "./ledger-views.js";
+import { CATALOG } from "@rxtrace/domain";
 
 export type Committed = SubmitResult & { channel: ChannelName };
 
@@ -25,7 +26,7 @@ export class PackService {
   /** Every channel's view of the pack the caller can see (404 when none). */
   async views(as: Principal, gtin: string, serial: string, channel?: ChannelName): Promise<ChannelResult[]> {
     const views = await readEverywhere(this.ledger, as, readChannels(as, channel), {
-      transaction: "packs:GetPack",
+      transaction: CATALOG.packs.GetPack.qualified,
       args: [gtin, serial],
     });
     if (views.length === 0) throw new NotFoundError(`no pack ${gtin}/${serial}`, { field: "serial" });
@@ -42,7 +43,7 @@ export class PackService {
   /** History of the pack on each channel the caller sees, merged oldest first (mfr-dist before dist-pharm within a second). */
   async history(as: Principal, gtin: string, serial: string, channel?: ChannelName): Promise<{ channel: ChannelName; entry: unknown }[]> {
     const per = await readEverywhere(this.ledger, as, readChannels(as, channel), {
-      transaction: "packs:GetPackHistory",
+      transaction: CATALOG.packs.GetPackHistory.qualified,
       args: [gtin, serial],
     });
     // packs:GetPackHistory answers oldest first (the chaincode reverses Fabric's newest-first order).
@@ -61,7 +62,7 @@ export class PackService {
     if (input.handedToPatient !== undefined) body.handedToPatient = input.handedToPatient;
     const committed = await this.ledger.submit(as, {
       channel,
-      transaction: "packs:Dispense",
+      transaction: CATALOG.packs.Dispense.qualified,
       args: [JSON.stringify(body)],
       endorsingOrganizations: [as.mspId],
     });
@@ -72,7 +73,7 @@ export class PackService {
     const live = await this.locate(as, gtin, serial, channel);
     const committed = await this.ledger.submit(as, {
       channel: live.channel,
-      transaction: "packs:Decommission",
+      transaction: CATALOG.packs.Decommission.qualified,
       args: [JSON.stringify({ gtin, serial, reason })],
       endorsingOrganizations: orgs(as.mspId, live.result.owner),
     });
@@ -83,7 +84,7 @@ export class PackService {
     const live = await this.locate(as, gtin, serial, channel);
     const committed = await this.ledger.submit(as, {
       channel: live.channel,
-      transaction: "packs:UndoDecommission",
+      transaction: CATALOG.packs.UndoDecommission.qualified,
       args: [gtin, serial],
       endorsingOrganizations: orgs(as.mspId),
     });
@@ -107,7 +108,7 @@ export class PackService {
     const live = await this.locate(as, input.gtin, input.serial, channel);
     const committed = await this.ledger.submit(as, {
       channel: live.channel,
-      transaction: op === "set" ? "packs:SetMark" : "packs:ClearMark",
+      transaction: op === "set" ? CATALOG.packs.SetMark.qualified : CATALOG.packs.ClearMark.qualified,
       args: [JSON.stringify(input)],
       endorsingOrganizations: orgs(live.result.owner, live.result.status === "IN_TRANSIT" ? live.result.consignee : undefined),
     });

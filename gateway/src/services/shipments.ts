@@ -10,6 +10,7 @@ import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.j
 import { asShipment, readFirst, type ChannelResult, type ShipmentView } from "./ledger-views.js";
 import { KeyLanes, laneKey } from "./key-lanes.js";
 import type { Committed } from "./packs.js";
+import { CATALOG, type QualifiedTransaction } from "@rxtrace/domain";
 
 export interface ShipInput {
   shipmentId: string;
@@ -41,7 +42,7 @@ export class ShipmentService {
     if (input.statementHash !== undefined) body.statementHash = input.statementHash;
     const committed = await this.ledger.submit(as, {
       channel,
-      transaction: "shipments:Ship",
+      transaction: CATALOG.shipments.Ship.qualified,
       args: [JSON.stringify(body)],
       ...(input.terms ? { transient: { terms: JSON.stringify(input.terms) } } : {}),
       endorsingOrganizations: orgs(as.mspId, input.consignee),
@@ -51,19 +52,19 @@ export class ShipmentService {
 
   /** The shipment on the first of the caller's channels that has it. */
   async find(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<ShipmentView>> {
-    const found = await readFirst(this.ledger, as, readChannels(as, channel), { transaction: "shipments:GetShipment", args: [shipmentId] }, `shipment ${shipmentId}`);
+    const found = await readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] }, `shipment ${shipmentId}`);
     return { channel: found.channel, result: asShipment(found.result) };
   }
 
   async get(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "shipments:GetShipment", args: [shipmentId] }, `shipment ${shipmentId}`);
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] }, `shipment ${shipmentId}`);
   }
 
   async terms(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
     const shipment = await this.find(as, shipmentId, channel);
     const { result } = await this.ledger.evaluate(as, {
       channel: shipment.channel,
-      transaction: "shipments:GetTerms",
+      transaction: CATALOG.shipments.GetTerms.qualified,
       args: [shipmentId],
       endorsingOrganizations: [as.mspId],
     });
@@ -72,29 +73,29 @@ export class ShipmentService {
 
   async receive(as: Principal, shipmentId: string, packs: { gtin: string; serial: string }[], channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.#submit(as, shipment, "shipments:Receive", { shipmentId, packs });
+    return this.#submit(as, shipment, CATALOG.shipments.Receive.qualified, { shipmentId, packs });
   }
 
   async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
     // Batches of one shipment (several loggers) run one at a time: each rewrites the cold-chain record.
     return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
-      this.#submit(as, shipment, "coldchain:RecordReadings", { shipmentId, ...input }),
+      this.#submit(as, shipment, CATALOG.coldchain.RecordReadings.qualified, { shipmentId, ...input }),
     );
   }
 
   async coldChain(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: "coldchain:GetColdChain", args: [shipmentId] }, `cold-chain record of shipment ${shipmentId}`);
+    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.coldchain.GetColdChain.qualified, args: [shipmentId] }, `cold-chain record of shipment ${shipmentId}`);
   }
 
   async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed> {
     const shipment = await this.find(as, shipmentId, channel);
     return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
-      this.#submit(as, shipment, decision === "release" ? "coldchain:ReleaseHold" : "coldchain:DestroyHeld", { shipmentId, reason }),
+      this.#submit(as, shipment, decision === "release" ? CATALOG.coldchain.ReleaseHold.qualified : CATALOG.coldchain.DestroyHeld.qualified, { shipmentId, reason }),
     );
   }
 
-  async #submit(as: Principal, shipment: ChannelResult<ShipmentView>, transaction: string, body: object): Promise<Committed> {
+  async #submit(as: Principal, shipment: ChannelResult<ShipmentView>, transaction: QualifiedTransaction, body: object): Promise<Committed> {
     const committed = await this.ledger.submit(as, {
       channel: shipment.channel,
       transaction,

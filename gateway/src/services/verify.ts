@@ -4,7 +4,7 @@
  * GS1 Digital Link, parsed by the chaincode package's GS1 parser (one parser
  * for the whole system). The answer adds a short provenance summary.
  */
-import { ChaincodeError, detectGs1Form, parseGs1, requirePackIdentifiers, type Gs1Form, type PackIdentifiers } from "@rxtrace/chaincode";
+import { CATALOG, ChaincodeError, detectGs1Form, type Gs1Form, type PackIdentifiers, parseGs1, requirePackIdentifiers } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
@@ -79,7 +79,7 @@ export class VerifyService {
     const channels = readChannels(as, channel);
     const answers = (
       await readEverywhere(this.ledger, as, channels, {
-        transaction: "packs:Verify",
+        transaction: CATALOG.packs.Verify.qualified,
         args: [pack.gtin, pack.serial, pack.lot, pack.expiry],
       })
     ).map((a) => ({ channel: a.channel, result: asVerification(a.result) }));
@@ -94,8 +94,8 @@ export class VerifyService {
   /** Product facts and the custody chain (status or owner changes) across channels. */
   async provenance(as: Principal, pack: PackIdentifiers, channels: readonly ChannelName[], where: ChannelName): Promise<Provenance> {
     const [products, histories] = await Promise.all([
-      readEverywhere(this.ledger, as, [where], { transaction: "products:GetProduct", args: [pack.gtin] }),
-      readEverywhere(this.ledger, as, channels, { transaction: "packs:GetPackHistory", args: [pack.gtin, pack.serial] }),
+      readEverywhere(this.ledger, as, [where], { transaction: CATALOG.products.GetProduct.qualified, args: [pack.gtin] }),
+      readEverywhere(this.ledger, as, channels, { transaction: CATALOG.packs.GetPackHistory.qualified, args: [pack.gtin, pack.serial] }),
     ]);
     const steps: CustodyStep[] = [];
     for (const h of histories) {

@@ -6,7 +6,7 @@
  * (parseChaincodeError); anything else is rethrown untouched so a crash shows
  * up as the 500 it would be.
  */
-import { parseChaincodeError } from "@rxtrace/chaincode";
+import { parseChaincodeError } from "@rxtrace/domain";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../../gateway/src/errors.js";
 import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";

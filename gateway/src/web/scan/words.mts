@@ -4,7 +4,7 @@
  * its tests.
  */
 // The chaincode's own GS1 module (pure, no Fabric import), bundled into the page: one reading of a GS1 date.
-import { parseYymmdd } from "../../../../chaincode/src/domain/gs1";
+import { parseYymmdd } from "../../../../packages/domain/src/gs1";
 
 /** Why a pack fails verification, in words a pharmacist acts on. */
 export const REASON_WORDS: Readonly<Record<string, string>> = {

@@ -1,4 +1,5 @@
 import { invalidArgument } from "./errors";
+import { MAX_NAME_LENGTH } from "./limits";
 
 /** A plain JSON object read from a transaction argument. */
 export type Fields = Record<string, unknown>;
@@ -21,7 +22,7 @@ export function requireObject(field: string, value: unknown): Fields {
   return value as Fields;
 }
 
-export function requireString(field: string, value: unknown, min = 1, max = 200): string {
+export function requireString(field: string, value: unknown, min = 1, max = MAX_NAME_LENGTH): string {
   if (typeof value !== "string") throw invalidArgument(field, "must be a string");
   if (value.length < min || value.length > max) {
     throw invalidArgument(field, `must be ${min}-${max} characters long`);

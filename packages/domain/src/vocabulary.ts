@@ -149,10 +149,6 @@ export const DOCUMENT_KEY_TRANSIENT_KEY = "key";
 /** Transient map key holding a shipment's commercial terms. */
 export const TERMS_TRANSIENT_KEY = "terms";
 
-/** Batch bounds. */
-export const MAX_SERIALS_PER_LOT_CALL = 10_000;
-export const MAX_PACKS_PER_CALL = 10_000;
-export const MAX_READINGS_PER_CALL = 5_000;
 /**
  * How long after a shipment's receipt its readings are still accepted: 24 h, so
  * a data logger read out at the consignee can be uploaded. Only readings taken

@@ -14,18 +14,21 @@ import {
   requireString,
   type Fields,
 } from "./input";
+import { MAX_INVOICE_REF_LENGTH, MAX_NATIONAL_CODE_LENGTH, MAX_REASON_LENGTH } from "./limits";
 import type { CentiRange } from "./mkt";
 import {
   DECOMMISSION_REASONS,
   DOCUMENT_KINDS,
   ORG_ROLES,
   SETTABLE_MARKS,
+  type AdditionalInfo,
   type DecommissionReason,
   type DocumentKind,
   type Mark,
   type OrgRole,
   type PackStatus,
   type SettableMark,
+  type VerifyReason,
 } from "./vocabulary";
 
 /** Who did something and when (from the transaction). */
@@ -222,7 +225,7 @@ export function parseProductInput(fields: Fields): ProductInput {
     name: requireString("name", fields.name),
     strength: requireString("strength", fields.strength),
     form: requireString("form", fields.form),
-    nationalCode: requireString("nationalCode", fields.nationalCode, 1, 40),
+    nationalCode: requireString("nationalCode", fields.nationalCode, 1, MAX_NATIONAL_CODE_LENGTH),
     storage,
     limits,
     stabilityBudgetMinutes: requireInteger("stabilityBudgetMinutes", fields.stabilityBudgetMinutes, 0, 525_600),
@@ -280,6 +283,20 @@ export function parseCommissionInput(fields: Fields, max: number): CommissionInp
   return { gtin, lot, expiry, serials };
 }
 
+/** The answer to a pack verification (packs:Verify, and the verification inside a dispense). */
+export interface Verification {
+  verified: boolean;
+  reason?: VerifyReason;
+  additionalInfo: AdditionalInfo[];
+  status?: PackStatus;
+  gtin: string;
+  serial: string;
+  lot?: string;
+  expiry?: string;
+  owner?: string;
+  checkedAt: string;
+}
+
 export interface ScanInput {
   gtin: string;
   serial: string;
@@ -305,12 +322,12 @@ export function parseMarkInput(fields: Fields): PackRef & { mark: SettableMark; 
     gtin: validateGtin("gtin", fields.gtin),
     serial: validateSerial("serial", fields.serial),
     mark: requireOneOf("mark", fields.mark, SETTABLE_MARKS),
-    reason: requireString("reason", fields.reason, 1, 500),
+    reason: requireString("reason", fields.reason, 1, MAX_REASON_LENGTH),
   };
 }
 
 export function parseReason(value: unknown): string {
-  return requireString("reason", value, 1, 500);
+  return requireString("reason", value, 1, MAX_REASON_LENGTH);
 }
 
 export interface ShipInput {
@@ -346,7 +363,7 @@ export function parseTerms(fields: Fields): TradeTerms {
     price: requirePattern("terms.price", fields.price, /^\d{1,12}(\.\d{1,4})?$/, "must be a decimal string such as 1250.00"),
     currency: requirePattern("terms.currency", fields.currency, /^[A-Z]{3}$/, "must be an ISO 4217 code of 3 capital letters"),
     quantity: requireInteger("terms.quantity", fields.quantity, 1, 10_000_000),
-    invoiceRef: requireString("terms.invoiceRef", fields.invoiceRef, 1, 100),
+    invoiceRef: requireString("terms.invoiceRef", fields.invoiceRef, 1, MAX_INVOICE_REF_LENGTH),
   };
 }
 

@@ -1,0 +1,21 @@
+/**
+ * Limits every layer applies to the same input: the chaincode's validation
+ * (records.ts) and the gateway's request schemas read these, so a request the
+ * gateway lets through is never refused by the chaincode for its size, and the
+ * reverse.
+ */
+
+/** Serials one CommissionLot call may commission. */
+export const MAX_SERIALS_PER_LOT_CALL = 10_000;
+/** Pack references one call may carry (ship, receive, hand-off, import). */
+export const MAX_PACKS_PER_CALL = 10_000;
+/** Temperature readings one RecordReadings call may carry. */
+export const MAX_READINGS_PER_CALL = 5_000;
+/** Characters of a free-text reason (recall, withdrawal, mark, hold decision). */
+export const MAX_REASON_LENGTH = 500;
+/** Characters of a name (partner, product, strength, form). */
+export const MAX_NAME_LENGTH = 200;
+/** Characters of a product's national code. */
+export const MAX_NATIONAL_CODE_LENGTH = 40;
+/** Characters of an invoice reference in trade terms. */
+export const MAX_INVOICE_REF_LENGTH = 100;

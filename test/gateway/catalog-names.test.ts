@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { expect } from "chai";
+import { CONTRACTS } from "@rxtrace/domain";
+
+const GATEWAY_SRC = resolve(import.meta.dirname, "../../gateway/src");
+/** A quoted `contract:Transaction` name: the catalog's job, never a literal in the gateway. */
+const TRANSACTION_LITERAL = new RegExp(`["'\`](${CONTRACTS.join("|")}):[A-Z][A-Za-z]*["'\`]`, "g");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.m?ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Every transaction-name literal in `text`, as `file:line name`. */
+function literalsIn(file: string, text: string): string[] {
+  return text.split("\n").flatMap((line, i) => [...line.matchAll(TRANSACTION_LITERAL)].map((m) => `${file}:${i + 1} ${m[0]}`));
+}
+
+describe("transaction names in the gateway", () => {
+  it("come from the catalog: no quoted contract:Transaction literal in gateway/src", () => {
+    const found = sourceFiles(GATEWAY_SRC).flatMap((path) => literalsIn(relative(GATEWAY_SRC, path), readFileSync(path, "utf8")));
+    expect(found).to.deep.equal([]);
+  });
+
+  it("are recognised by the scan when they are written as literals", () => {
+    expect(literalsIn("x.ts", `const t = "packs:Dispense"; const u = 'shipments:Ship';`)).to.deep.equal(['x.ts:1 "packs:Dispense"', "x.ts:1 'shipments:Ship'"]);
+    expect(literalsIn("x.ts", "const t = CATALOG.packs.Dispense.qualified;")).to.deep.equal([]);
+  });
+});
