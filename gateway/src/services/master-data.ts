@@ -10,7 +10,6 @@
  * way: recorded on mfr-dist, then mirrored and applied on dist-pharm by the
  * relay (crosschannel:SyncHoldDecision, coldchain:ApplyHoldDecision).
  */
-import { EVENTS } from "@rxtrace/chaincode";
 import type { Principal } from "../auth/principal.js";
 import { ConflictError, ForbiddenError, GatewayError, NotYetVisibleError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
@@ -22,7 +21,7 @@ import { asProduct, asShipment, readEverywhere, readFirst, type ChannelResult } 
 import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-relay.js";
 import type { Committed } from "./packs.js";
-import { CATALOG, type QualifiedTransaction } from "@rxtrace/domain";
+import { CATALOG, EVENTS, type QualifiedTransaction } from "@rxtrace/domain";
 
 const SOURCE: ChannelName = SOURCE_CHANNEL;
 const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
@@ -44,8 +43,8 @@ interface HoldDecisionPayload {
 }
 
 /** The transactions the hold-decision relay runs on dist-pharm, in order. */
-const HOLD_SYNC = "crosschannel:SyncHoldDecision";
-const HOLD_APPLY = "coldchain:ApplyHoldDecision";
+const HOLD_SYNC = CATALOG.crosschannel.SyncHoldDecision.qualified;
+const HOLD_APPLY = CATALOG.coldchain.ApplyHoldDecision.qualified;
 
 interface SyncPayload {
   gtin: string;
@@ -275,7 +274,7 @@ export class MasterDataService {
     if (this.#relayHere) await this.#requireDecidable(as, shipmentId);
     const committed = await this.ledger.submit(as, {
       channel: SOURCE,
-      transaction: "coldchain:DecideDownstreamHold",
+      transaction: CATALOG.coldchain.DecideDownstreamHold.qualified,
       args: [JSON.stringify({ shipmentId, decision, reason })],
       endorsingOrganizations: [as.mspId],
     });
@@ -292,14 +291,14 @@ export class MasterDataService {
 
   /** Reads dist-pharm as the relay: the shipment exists, is held, and holds only the caller's GTINs. */
   async #requireDecidable(as: Principal, shipmentId: string): Promise<void> {
-    const read = (transaction: string, args: string[]) =>
+    const read = (transaction: QualifiedTransaction, args: string[]) =>
       this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction, args, endorsingOrganizations: [this.#relay.mspId] }).then((r) => r.result);
-    const shipment = asShipment(await read("shipments:GetShipment", [shipmentId]));
+    const shipment = asShipment(await read(CATALOG.shipments.GetShipment.qualified, [shipmentId]));
     for (const gtin of new Set(shipment.packs.map((p) => p.gtin))) {
-      const product = asProduct(await read("products:GetProduct", [gtin]));
+      const product = asProduct(await read(CATALOG.products.GetProduct.qualified, [gtin]));
       if (product.manufacturer !== as.mspId) throw new ForbiddenError(`GTIN ${gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
     }
-    const coldChain = (await read("coldchain:GetColdChain", [shipmentId]).catch((error: unknown) => {
+    const coldChain = (await read(CATALOG.coldchain.GetColdChain.qualified, [shipmentId]).catch((error: unknown) => {
       if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
       throw error;
     })) as { hold?: { status?: string } } | undefined;
@@ -336,7 +335,7 @@ export class MasterDataService {
         }
       }
       const shipment = asShipment(
-        (await this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction: "shipments:GetShipment", args: [shipmentId], endorsingOrganizations: [this.#relay.mspId] })).result,
+        (await this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId], endorsingOrganizations: [this.#relay.mspId] })).result,
       );
       try {
         const applied = await this.lanes.run([laneKey.coldChain(MIRROR, shipmentId)], () =>
@@ -366,7 +365,7 @@ export class MasterDataService {
     try {
       await this.ledger.evaluate(this.#relay, {
         channel,
-        transaction: "coldchain:GetHoldDecision",
+        transaction: CATALOG.coldchain.GetHoldDecision.qualified,
         args: [payload.shipmentId, payload.manufacturer],
         endorsingOrganizations: [this.#relay.mspId],
       });
@@ -381,7 +380,7 @@ export class MasterDataService {
   async #held(shipmentId: string): Promise<boolean> {
     const { result } = await this.ledger.evaluate(this.#relay, {
       channel: MIRROR,
-      transaction: "coldchain:GetColdChain",
+      transaction: CATALOG.coldchain.GetColdChain.qualified,
       args: [shipmentId],
       endorsingOrganizations: [this.#relay.mspId],
     });
