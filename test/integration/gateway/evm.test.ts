@@ -77,11 +77,19 @@ describe("EVM anchoring and public variant on the real parts", function () {
     });
 
     it("does not anchor the same block twice", async () => {
-      // No mfr-dist transaction since the anchor (this file commits nothing else there).
-      const again = await anchoring.anchorLatest("mfr-dist");
-
-      expect(again.blockNumber).to.equal(anchored.toString());
-      expect(again.receipt).to.be.undefined;
+      // Another process (an earlier spec's relay) may commit on mfr-dist at any
+      // time, so anchor twice in a row until both runs saw the same latest
+      // block: the second of such a pair must send nothing.
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const first = await anchoring.anchorLatest("mfr-dist");
+        const again = await anchoring.anchorLatest("mfr-dist");
+        if (again.blockNumber !== first.blockNumber) continue;
+        expect(BigInt(again.blockNumber) >= anchored).to.be.true;
+        expect(again.receipt, `block ${again.blockNumber} anchored a second time`).to.be.undefined;
+        expect(await newEvmAnchorRegistry(evm).latest(await anchoring.ledgerId("mfr-dist"))).to.equal(BigInt(again.blockNumber));
+        return;
+      }
+      expect.fail("mfr-dist grew between every pair of anchor runs");
     });
 
     it("refuses a copy of a block whose transaction bytes were changed", async () => {
