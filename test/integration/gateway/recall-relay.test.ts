@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { SqliteOutbox } from "../../../gateway/src/adapters/outbox-sqlite.js";
+import type { LedgerClient } from "../../../gateway/src/ports/ledger.js";
 import { OutboxRelay } from "../../../gateway/src/services/outbox-relay.js";
 import { eventually } from "../../../support/fabric-client.js";
 import { refrigeratedProduct } from "../../../support/fixtures.js";
@@ -120,6 +121,7 @@ describe("recall relay while a peer it needs is paused, on the real network", fu
   const serial = `P${run}`;
   let gw: Gateway | undefined;
   let pausedPid: number | undefined;
+  let ledger: LedgerClient | undefined;
 
   const key = (who: string): string => keyOf(gw, who);
   const scan = async () => {
@@ -134,6 +136,7 @@ describe("recall relay while a peer it needs is paused, on the real network", fu
 
   before(async () => {
     gw = await startGateway({
+      wrapLedger: (inner) => (ledger = inner),
       relay: () => {
         const relay = new OutboxRelay(new SqliteOutbox(path.join(outboxDir, "outbox.db")), { initialDelayMs: 500, maxDelayMs: 2_000, pollMs: 200, alertAfterMs: 60_000 });
         relay.start();
@@ -145,6 +148,16 @@ describe("recall relay while a peer it needs is paused, on the real network", fu
   });
   after(async () => {
     resume();
+    // A peer frozen past gossip's alive expiration has forgotten the other peers: until membership
+    // converges again its discovery finds no endorser of another org, and the specs after this one
+    // would fail for it. Wait until the distributor's peer plans an endorser of each other member.
+    if (ledger) {
+      const inner = ledger;
+      const distributor = { keyId: "k", user: "operator", mspId: "DistributorMSP", role: "operator" } as const;
+      for (const [channel, other] of [["mfr-dist", "ManufacturerMSP"], ["mfr-dist", "RegulatorMSP"], ["dist-pharm", "PharmacyMSP"], ["dist-pharm", "RegulatorMSP"]] as const) {
+        await eventually(() => inner.evaluate(distributor, { channel, transaction: "partners:GetPartner", args: [other], endorsingOrganizations: [other] }), 60_000);
+      }
+    }
     await gw?.close();
     rmSync(outboxDir, { recursive: true, force: true });
   });
