@@ -19,6 +19,7 @@ import { SqliteIdempotencyStore } from "../gateway/src/adapters/idempotency-sqli
 import { buildApp } from "../gateway/src/app.js";
 import { FileApiKeyStore } from "../gateway/src/auth/api-keys.js";
 import { loadConfig, type Config } from "../gateway/src/config.js";
+import { GatewayError } from "../gateway/src/errors.js";
 import type { LedgerClient } from "../gateway/src/ports/ledger.js";
 import type { OutboxRelay } from "../gateway/src/services/outbox-relay.js";
 import { TOPOLOGY } from "../gateway/src/topology.js";
@@ -188,6 +189,41 @@ export interface Answer {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   headers: Headers;
+}
+
+/** The plain API key create-keys issued for "MSPID/user"; throws when there is none. */
+export function keyOf(gw: Gateway | undefined, who: string): string {
+  const key = gw?.keys[who];
+  if (!key) throw new Error(`create-keys issued no key for ${who}`);
+  return key;
+}
+
+/**
+ * The real ledger adapter, except that one transaction the relay submits fails
+ * while `failing` holds, with the CONFLICT a failed cross-channel query gives.
+ * Pass `wrap` as startGateway's wrapLedger; `refused` counts the failures.
+ */
+export class FailingSubmit {
+  failing = true;
+  refused = 0;
+  constructor(
+    readonly transaction: string,
+    readonly field: string,
+  ) {}
+
+  readonly wrap = (inner: LedgerClient): LedgerClient => ({
+    evaluate: (as, c) => inner.evaluate(as, c),
+    submit: async (as, c) => {
+      if (this.failing && c.transaction === this.transaction) {
+        this.refused += 1;
+        throw new GatewayError("CONFLICT", "cross-channel query to mfr-dist failed (500): injected by the test", { field: this.field });
+      }
+      return inner.submit(as, c);
+    },
+    ...(inner.heights ? { heights: inner.heights } : {}),
+    ready: () => inner.ready(),
+    close: () => inner.close(),
+  });
 }
 
 /** One HTTP call to the gateway with an API key (or none). */

@@ -165,6 +165,22 @@ describe("Fabric ledger client submit", () => {
     client.close();
   });
 
+  it("endorses again when the peers endorsed different results, as they stand at different heights", async () => {
+    const mismatch = () =>
+      new EndorseError({
+        code: 10,
+        details: [{ address: "127.0.0.1:7051", mspId: "ManufacturerMSP", message: "ProposalResponsePayloads do not match" }],
+        cause: new Error("10 ABORTED"),
+        transactionId: "mismatch",
+      } as unknown as ConstructorParameters<typeof EndorseError>[0]);
+    const double = gatewayDouble([0], '{"ok":true}', [mismatch()]);
+    const client = new FabricLedgerClient({ networkFile: networkFile(), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, connect: double.connectFn });
+    const committed = await client.submit(as, { channel: "mfr-dist", transaction: "t", endorsingOrganizations: ["ManufacturerMSP", "RegulatorMSP"] });
+    expect(committed.result).to.deep.equal({ ok: true });
+    expect(double.attempts).to.have.length(2);
+    client.close();
+  });
+
   it("does not retry a refusal by the caller's own peer", async () => {
     const refused = new EndorseError({
       code: 10,

@@ -41,14 +41,22 @@ const LAG_RETRIES = 12;
 const LAG_RETRY_MS = 250;
 
 /**
- * The caller's own peer endorsed, and only other orgs' peers refused: the
- * chaincode is deterministic, so those peers almost always have not yet
- * committed the block the caller's peer answered from (a submit returns once
- * the caller's peer committed). Worth a short retry, not an error.
+ * The caller's own peer endorsed, and only other orgs' peers refused, or the
+ * peers endorsed different results: the chaincode is deterministic, so the
+ * peers almost always stand at different heights (a submit returns once the
+ * caller's peer committed; the second endorser may not have that block yet).
+ * Worth a short, bounded retry, not an error; a peer that keeps answering
+ * otherwise still fails the call once the retries are spent.
  */
+const PAYLOAD_MISMATCH = "ProposalResponsePayloads do not match";
 function otherPeersLagging(err: unknown, ownMspId: string, call: LedgerCall): boolean {
   const ownPeerEndorses = call.endorsingOrganizations === undefined || call.endorsingOrganizations.includes(ownMspId as Principal["mspId"]);
-  return ownPeerEndorses && err instanceof EndorseError && err.details.length > 0 && err.details.every((d) => d.mspId !== ownMspId);
+  return (
+    ownPeerEndorses &&
+    err instanceof EndorseError &&
+    err.details.length > 0 &&
+    err.details.every((d) => d.mspId !== ownMspId || d.message.includes(PAYLOAD_MISMATCH))
+  );
 }
 
 const STATUS_NAMES: Readonly<Record<number, string>> = Object.fromEntries(

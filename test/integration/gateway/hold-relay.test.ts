@@ -14,12 +14,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { SqliteOutbox } from "../../../gateway/src/adapters/outbox-sqlite.js";
-import { GatewayError } from "../../../gateway/src/errors.js";
-import type { LedgerClient } from "../../../gateway/src/ports/ledger.js";
 import { OutboxRelay } from "../../../gateway/src/services/outbox-relay.js";
 import { eventually } from "../../../support/fabric-client.js";
 import { refrigeratedProduct } from "../../../support/fixtures.js";
-import { call, freshGtin, futureExpiry, startGateway, type Gateway } from "../../../support/gateway-harness.js";
+import { FailingSubmit, call, freshGtin, futureExpiry, keyOf, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 
 describe("a dist-pharm hold decided by the manufacturer through the gateway, on the real network", function () {
   this.timeout(180_000);
@@ -31,29 +29,9 @@ describe("a dist-pharm hold decided by the manufacturer through the gateway, on 
   const serials = [`A${run}`, `B${run}`];
   const packs = serials.map((serial) => ({ gtin, serial }));
   const shipmentId = `HD-${run}`;
-  let syncFails = true;
-  let refusedSyncs = 0;
+  const sync = new FailingSubmit("crosschannel:SyncHoldDecision", "shipmentId");
   let gw: Gateway | undefined;
-
-  /** The real adapter, except that the relay's SyncHoldDecision fails while `syncFails` holds. */
-  const failingSync = (inner: LedgerClient): LedgerClient => ({
-    evaluate: (as, c) => inner.evaluate(as, c),
-    submit: async (as, c) => {
-      if (syncFails && c.transaction === "crosschannel:SyncHoldDecision") {
-        refusedSyncs += 1;
-        throw new GatewayError("CONFLICT", "cross-channel query to mfr-dist failed (500): injected by the test", { field: "shipmentId" });
-      }
-      return inner.submit(as, c);
-    },
-    ...(inner.heights ? { heights: inner.heights } : {}),
-    ready: () => inner.ready(),
-    close: () => inner.close(),
-  });
-  const key = (who: string): string => {
-    const k = gw?.keys[who];
-    if (!k) throw new Error(`create-keys issued no key for ${who}`);
-    return k;
-  };
+  const key = (who: string): string => keyOf(gw, who);
   const scan = async (serial: string) => {
     const res = await call(gw as Gateway, "GET", `/v1/verify?gtin=${gtin}&serial=${serial}&lot=${lot}&expiry=${expiry}`, key("PharmacyMSP/pharmacist"));
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
@@ -62,7 +40,7 @@ describe("a dist-pharm hold decided by the manufacturer through the gateway, on 
 
   before(async () => {
     gw = await startGateway({
-      wrapLedger: failingSync,
+      wrapLedger: sync.wrap,
       relay: () => {
         const relay = new OutboxRelay(new SqliteOutbox(path.join(outboxDir, "outbox.db")), { initialDelayMs: 200, maxDelayMs: 1_000, pollMs: 100, alertAfterMs: 60_000 });
         relay.start();
@@ -118,11 +96,11 @@ describe("a dist-pharm hold decided by the manufacturer through the gateway, on 
     expect(res.body.pending.map((p: { channel: string; transaction: string }) => [p.channel, p.transaction])).to.deep.equal([
       ["dist-pharm", "crosschannel:SyncHoldDecision"],
     ]);
-    expect(refusedSyncs).to.be.at.least(1);
+    expect(sync.refused).to.be.at.least(1);
   });
 
   it("once the sync heals, turns the pharmacy's scan of every held pack to not verified, DESTROYED, with no further call", async () => {
-    syncFails = false;
+    sync.failing = false;
     for (const serial of serials) {
       const verdict = await eventually(async () => {
         const body = await scan(serial);
