@@ -28,6 +28,14 @@ export FABRIC_LOGGING_SPEC="${RXTRACE_FABRIC_CLI_LOG:-error}"
 # default stalled half the writes for the whole of a 25 s partition
 # (docs/network.md, "One host per org"). Endorsements take well under 1 s.
 ENDORSEMENT_TIMEOUT="${RXTRACE_ENDORSEMENT_TIMEOUT:-10s}"
+# How long a peer waits for the orderer that streams it whole blocks while the
+# other orderers' headers already show a newer block, before it takes blocks
+# from another orderer (a BFT peer pulls blocks from one orderer, headers from
+# the rest). A silent source (its host cut off) sends no error, and Fabric's
+# 30 s default outlasted a 25 s partition: no write was confirmed to the
+# writer's peer until the link came back (test/multihost/partition.test.ts).
+# Blocks and headers are cut together, so a healthy source is well within 3 s.
+BLOCK_SOURCE_TIMEOUT="${RXTRACE_BLOCK_SOURCE_TIMEOUT:-3s}"
 
 render_config() {
   mkdir -p "$NET/config"
@@ -106,6 +114,7 @@ start_peer() {
     CORE_METRICS_PROVIDER=disabled CORE_VM_ENDPOINT="" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
     CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT="$ENDORSEMENT_TIMEOUT" \
+    CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY="$BLOCK_SOURCE_TIMEOUT" \
     peer node start
 }
 
