@@ -20,14 +20,22 @@ export interface OrgSession {
 export interface ClientOptions {
   /** Present the org's TLS client certificate (mutual TLS); default: as network.json says. */
   readonly clientCertificate?: boolean;
+  /**
+   * The MSP id of the org whose peer gateway the session talks to; default:
+   * the user's own. Any channel member's peer takes a member's proposals, so
+   * a client can go on writing through another org's peer when its own is
+   * unreachable.
+   */
+  readonly via?: string;
 }
 
-export function grpcClientFor(org: NetworkOrg, mutualTls: boolean): grpc.Client {
-  const root = readFileSync(org.peer.tlsCaCertPath);
+/** A gRPC client to PEER_ORG's peer, presenting TLS_ORG's client certificate under mutual TLS. */
+export function grpcClientFor(peerOrg: NetworkOrg, mutualTls: boolean, tlsOrg: NetworkOrg = peerOrg): grpc.Client {
+  const root = readFileSync(peerOrg.peer.tlsCaCertPath);
   const credentials = mutualTls
-    ? grpc.credentials.createSsl(root, readFileSync(org.clientTls.keyPath), readFileSync(org.clientTls.certPath))
+    ? grpc.credentials.createSsl(root, readFileSync(tlsOrg.clientTls.keyPath), readFileSync(tlsOrg.clientTls.certPath))
     : grpc.credentials.createSsl(root);
-  return new grpc.Client(org.peer.endpoint, credentials, { "grpc.ssl_target_name_override": org.peer.hostOverride });
+  return new grpc.Client(peerOrg.peer.endpoint, credentials, { "grpc.ssl_target_name_override": peerOrg.peer.hostOverride });
 }
 
 /** Opens sessions and closes every one of them at once (call `close` in `after`). */
@@ -45,10 +53,11 @@ export class FabricSessions {
     const org = orgByMsp(this.description, mspId);
     const identityFiles = userOf(org, user);
     const mutual = options.clientCertificate ?? this.description.mutualTls;
-    const key = `${org.name}/${mutual ? "mtls" : "tls"}`;
+    const peerOrg = options.via === undefined ? org : orgByMsp(this.description, options.via);
+    const key = `${org.name}@${peerOrg.name}/${mutual ? "mtls" : "tls"}`;
     let client = this.#clients.get(key);
     if (!client) {
-      client = grpcClientFor(org, mutual);
+      client = grpcClientFor(peerOrg, mutual, org);
       this.#clients.set(key, client);
     }
     const gateway = connect({

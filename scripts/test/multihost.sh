@@ -51,3 +51,15 @@ echo "multihost: network up across the hosts in $(( $(date +%s) - started )) s"
 npx mocha --import=tsx --timeout 180000 test/multihost/placement.test.ts \
   test/integration/network/lifecycle.test.ts test/integration/network/audit.test.ts \
   test/multihost/partition.test.ts
+status=$?
+# The data folder goes with the teardown: on a failure, keep in the output what
+# the nodes said about block sources and BFT leaders, the usual suspects.
+if [ "$status" -ne 0 ]; then
+  echo "multihost: failed; the nodes' warnings about block sources and BFT views:"
+  for log in "$RXTRACE_DATA"/logs/peer-*.log "$RXTRACE_DATA"/logs/orderer-*.log; do
+    [ -f "$log" ] || continue
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "censorship|Heartbeat timeout|complaining|view change|ViewChange|Failed to fetch blocks" \
+      | grep -v "got viewChange message" | cut -c1-220 | tail -12 | sed "s|^|  $(basename "$log" .log): |"
+  done
+fi
+exit "$status"

@@ -13,6 +13,12 @@
  * source through the headers and switch (peer.deliveryclient.
  * blockCensorshipTimeoutKey) or no write is confirmed until the link is back.
  * When that source is the manufacturer's own orderer, the distributor is cut.
+ *
+ * Then the BFT leader's host is cut (the manufacturer's: consenter 1 leads
+ * until it fails, Fabric keeps SmartBFT's leader rotation off) while the
+ * manufacturer's client goes on writing through the distributor's peer,
+ * endorsed by the distributor and the regulator: the three orderers left
+ * must elect a new leader and resume ordering within 5 s.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -82,6 +88,12 @@ async function peerHeight(session: OrgSession): Promise<number> {
   return common.BlockchainInfo.deserializeBinary(await proposal.evaluate()).getHeight();
 }
 
+/** The longest time between acknowledgements (or the cut's ends) within [from, to]. */
+function longestGap(writes: Write[], from: number, to: number): number {
+  const acks = [from, ...writes.map((w) => w.ackedAt ?? 0).filter((t) => t > from && t < to).sort((a, b) => a - b), to];
+  return Math.max(...acks.slice(1).map((t, i) => t - (acks[i] ?? 0)));
+}
+
 function hosts(...args: string[]): void {
   execFileSync("bash", ["scripts/network/hosts.sh", ...args], { stdio: "inherit" });
 }
@@ -94,19 +106,19 @@ describe("a partition of one org's host under a steady write load", function () 
   let sessions: FabricSessions;
   let members: OrgSession[];
   let manufacturer: OrgSession;
+  let viaDistributor: OrgSession;
   let highestRate = 0;
-  const writes: Write[] = [];
-  let cutAt = 0;
-  let healedAt = 0;
   let n = 0;
-  let linkCut = false;
-  let cutOrg = "distributor";
+  const linksCut = new Set<string>();
 
-  const send = async (): Promise<Write> => {
+  const send = async (session: OrgSession, endorsingOrganizations?: string[]): Promise<Write> => {
     n += 1;
     const write: Write = { lot: `P${id}${n}`.slice(0, 20), serial: `S${id}${n}`.slice(0, 20), sentAt: Date.now() };
     try {
-      await manufacturer.contract(channel).submitTransaction("packs:CommissionLot", JSON.stringify({ gtin, lot: write.lot, expiry, serials: [write.serial] }));
+      await session.contract(channel).submit("packs:CommissionLot", {
+        arguments: [JSON.stringify({ gtin, lot: write.lot, expiry, serials: [write.serial] })],
+        ...(endorsingOrganizations ? { endorsingOrganizations } : {}),
+      });
       write.ackedAt = Date.now();
     } catch (error) {
       write.failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -114,90 +126,63 @@ describe("a partition of one org's host under a steady write load", function () 
     return write;
   };
 
-  before(async () => {
-    if (!tag || !data) throw new Error("run through scripts/test/multihost.sh (RXTRACE_NETNS and RXTRACE_DATA unset)");
-    sessions = new FabricSessions();
-    manufacturer = sessions.as("ManufacturerMSP", "operator");
-    members = [manufacturer, sessions.as("DistributorMSP", "operator"), sessions.as("RegulatorMSP", "auditor")];
-    await manufacturer.contract(channel).submitTransaction("products:RegisterProduct", productJson(gtin));
-  });
+  const cut = (org: string): void => { hosts("cut", tag, org); linksCut.add(org); };
+  const heal = (org: string): void => { hosts("heal", tag, org); linksCut.delete(org); };
 
-  after(() => {
-    if (linkCut) hosts("heal", tag, cutOrg);
-    sessions.close();
-  });
-
-  it("measures the highest sustained write rate of the topology (closed loop, 16 writers, 15 s)", async () => {
-    const until = Date.now() + 15_000;
-    const done: Write[] = [];
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (Date.now() < until) done.push(await send());
-    }));
-    const acked = done.filter((w) => w.ackedAt !== undefined && w.ackedAt <= until + 5_000).length;
-    highestRate = acked / 15;
-    console.log(`      highest sustained write rate: ${highestRate.toFixed(1)} tx/s (${acked} commissions in 15 s, ${done.length - acked} failed)`);
-    expect(highestRate).to.be.greaterThan(1);
-  });
-
-  it("keeps committing writes while the host of the manufacturer's block source is cut off", async () => {
-    const source = blockSourceOf(writerOrg);
-    cutOrg = source === writerOrg ? "distributor" : source;
-    console.log(`      ${writerOrg}'s peer takes its blocks from the ${source}'s orderer; cutting the ${cutOrg}'s host`);
-    const rate = Math.max(1, highestRate / 2);
+  /**
+   * Offers `rate` writes a second, cuts ORG's link after 8 s, heals it after
+   * 25 s and goes on 8 s more; returns every write with the cut's times.
+   */
+  async function underLoad(org: string, rate: number, write: () => Promise<Write>): Promise<{ writes: Write[]; cutAt: number; healedAt: number }> {
+    const writes: Write[] = [];
     const inFlight = new Set<Promise<void>>();
     const timer = setInterval(() => {
-      const p = send().then((w) => { writes.push(w); }).finally(() => inFlight.delete(p));
+      const p = write().then((w) => { writes.push(w); }).finally(() => inFlight.delete(p));
       inFlight.add(p);
     }, 1000 / rate);
     await sleep(8_000);
-    cutAt = Date.now();
-    hosts("cut", tag, cutOrg);
-    linkCut = true;
+    const cutAt = Date.now();
+    cut(org);
     await sleep(25_000);
-    hosts("heal", tag, cutOrg);
-    linkCut = false;
-    healedAt = Date.now();
+    heal(org);
+    const healedAt = Date.now();
     await sleep(8_000);
     clearInterval(timer);
     await Promise.all([...inFlight]);
 
     const during = writes.filter((w) => w.ackedAt !== undefined && w.ackedAt > cutAt && w.ackedAt < healedAt);
-    const acks = [cutAt, ...during.map((w) => w.ackedAt ?? 0).sort((a, b) => a - b), healedAt];
-    const longestGap = Math.max(...acks.slice(1).map((t, i) => t - (acks[i] ?? 0)));
     const failures = writes.filter((w) => w.failure !== undefined);
     console.log(`      load ${rate.toFixed(1)} tx/s: ${writes.length} sent, ${writes.length - failures.length} acknowledged, ${failures.length} failed` +
-      `; ${during.length} acknowledged in the ${((healedAt - cutAt) / 1000).toFixed(0)} s cut (${(during.length / ((healedAt - cutAt) / 1000)).toFixed(1)} tx/s), longest gap ${longestGap} ms`);
+      `; ${during.length} acknowledged in the ${((healedAt - cutAt) / 1000).toFixed(0)} s cut (${(during.length / ((healedAt - cutAt) / 1000)).toFixed(1)} tx/s), longest gap ${longestGap(writes, cutAt, healedAt)} ms`);
     for (const f of failures.slice(0, 3)) console.log(`      failure: ${f.failure ?? ""}`);
     const buckets = new Map<number, number>();
     for (const w of writes) if (w.ackedAt !== undefined) buckets.set(Math.floor((w.ackedAt - cutAt) / 5000) * 5, (buckets.get(Math.floor((w.ackedAt - cutAt) / 5000) * 5) ?? 0) + 1);
     console.log(`      acknowledgements per 5 s from the cut (s: count): ${[...buckets.entries()].sort((x, y) => x[0] - y[0]).map(([k, v]) => `${k}: ${v}`).join(", ")}`);
-    // A write planned through the cut org's peer waits for the endorsement
-    // timeout (10 s) before another org's peer endorses it, and the writer's
-    // peer takes a few seconds to leave a silent block source, so
-    // acknowledgements run behind the offered rate while the cut lasts, but
-    // never stop.
-    expect(during.length, `writes acknowledged while the ${cutOrg} was cut off`).to.be.greaterThan((healedAt - cutAt) / 1000 * rate * 0.4);
-    expect(longestGap, "longest time without an acknowledged write during the cut (ms)").to.be.lessThan(10_000);
-  });
+    return { writes, cutAt, healedAt };
+  }
 
-  it("lets the cut org's peer and orderer catch up once the link is back", async () => {
+  /** Waits until ORG's peer (when it has one on the channel) and orderer are at the manufacturer's (or, when cut, the distributor's) heights. */
+  async function caughtUp(org: string, healedAt: number): Promise<void> {
     const deadline = Date.now() + 90_000;
+    const reference = org === writerOrg ? members[1] as OrgSession : manufacturer;
+    const referenceOrg = org === writerOrg ? "distributor" : writerOrg;
     // The pharmacy runs an orderer of mfr-dist but no peer of it.
-    const cutPeer = members.find((m) => m.org.mspId.toLowerCase() === `${cutOrg}msp`);
+    const cutPeer = members.find((m) => m.org.mspId.toLowerCase() === `${org}msp`);
     for (;;) {
-      const mfrPeer = await peerHeight(manufacturer).catch(() => -1);
-      const distPeer = cutPeer === undefined ? mfrPeer : await peerHeight(cutPeer).catch(() => -1);
-      const [mfrOrderer, distOrderer] = [ordererHeight(writerOrg), ordererHeight(cutOrg)];
-      if (distPeer === mfrPeer && distOrderer === mfrOrderer && mfrPeer > 0) {
-        console.log(`      caught up ${((Date.now() - healedAt) / 1000).toFixed(1)} s after the link came back (height ${mfrPeer})`);
-        break;
+      const refPeer = await peerHeight(reference).catch(() => -1);
+      const orgPeer = cutPeer === undefined ? refPeer : await peerHeight(cutPeer).catch(() => -1);
+      const [refOrderer, orgOrderer] = [ordererHeight(referenceOrg), ordererHeight(org)];
+      if (orgPeer === refPeer && orgOrderer === refOrderer && refPeer > 0) {
+        console.log(`      caught up ${((Date.now() - healedAt) / 1000).toFixed(1)} s after the link came back (height ${refPeer})`);
+        return;
       }
-      if (Date.now() > deadline) expect.fail(`not caught up after 90 s: peers ${mfrPeer}/${distPeer}, orderers ${mfrOrderer}/${distOrderer} (manufacturer/${cutOrg})`);
+      if (Date.now() > deadline) expect.fail(`not caught up after 90 s: peers ${refPeer}/${orgPeer}, orderers ${refOrderer}/${orgOrderer} (${referenceOrg}/${org})`);
       await sleep(500);
     }
-  });
+  }
 
-  it("has every acknowledged write on the ledger of every member of the channel", async () => {
+  /** Every acknowledged write reads back as commissioned from each member's own peer. */
+  async function everyAckOnEveryLedger(writes: Write[]): Promise<void> {
     const acked = writes.filter((w) => w.ackedAt !== undefined);
     expect(acked.length).to.be.greaterThan(0);
     for (const member of members) {
@@ -208,5 +193,83 @@ describe("a partition of one org's host under a steady write load", function () 
         expect(pack.status, `${w.serial} on ${member.org.mspId}'s peer`).to.equal("COMMISSIONED");
       }
     }
+  }
+
+  before(async () => {
+    if (!tag || !data) throw new Error("run through scripts/test/multihost.sh (RXTRACE_NETNS and RXTRACE_DATA unset)");
+    sessions = new FabricSessions();
+    manufacturer = sessions.as("ManufacturerMSP", "operator");
+    viaDistributor = sessions.as("ManufacturerMSP", "operator", { via: "DistributorMSP" });
+    members = [manufacturer, sessions.as("DistributorMSP", "operator"), sessions.as("RegulatorMSP", "auditor")];
+    await manufacturer.contract(channel).submitTransaction("products:RegisterProduct", productJson(gtin));
+  });
+
+  after(() => {
+    for (const org of linksCut) hosts("heal", tag, org);
+    sessions.close();
+  });
+
+  it("measures the highest sustained write rate of the topology (closed loop, 16 writers, 15 s)", async () => {
+    const until = Date.now() + 15_000;
+    const done: Write[] = [];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (Date.now() < until) done.push(await send(manufacturer));
+    }));
+    const acked = done.filter((w) => w.ackedAt !== undefined && w.ackedAt <= until + 5_000).length;
+    highestRate = acked / 15;
+    console.log(`      highest sustained write rate: ${highestRate.toFixed(1)} tx/s (${acked} commissions in 15 s, ${done.length - acked} failed)`);
+    expect(highestRate).to.be.greaterThan(1);
+  });
+
+  describe("the host of the orderer that streams the writer's peer its blocks", () => {
+    let run: Awaited<ReturnType<typeof underLoad>>;
+    let cutOrg = "distributor";
+
+    it("keeps committing writes while that host is cut off", async () => {
+      const source = blockSourceOf(writerOrg);
+      cutOrg = source === writerOrg ? "distributor" : source;
+      console.log(`      ${writerOrg}'s peer takes its blocks from the ${source}'s orderer; cutting the ${cutOrg}'s host`);
+      const rate = Math.max(1, highestRate / 2);
+      run = await underLoad(cutOrg, rate, () => send(manufacturer));
+      const during = run.writes.filter((w) => w.ackedAt !== undefined && w.ackedAt > run.cutAt && w.ackedAt < run.healedAt);
+      // A write planned through the cut org's peer waits for the endorsement
+      // timeout (10 s) before another org's peer endorses it, and the writer's
+      // peer takes a few seconds to leave a silent block source, so
+      // acknowledgements run behind the offered rate while the cut lasts, but
+      // never stop.
+      expect(during.length, `writes acknowledged while the ${cutOrg} was cut off`).to.be.greaterThan((run.healedAt - run.cutAt) / 1000 * rate * 0.4);
+      expect(longestGap(run.writes, run.cutAt, run.healedAt), "longest time without an acknowledged write during the cut (ms)").to.be.lessThan(10_000);
+    });
+
+    it("lets the cut org's peer and orderer catch up once the link is back", async () => {
+      await caughtUp(cutOrg, run.healedAt);
+    });
+
+    it("has every acknowledged write on the ledger of every member of the channel", async () => {
+      await everyAckOnEveryLedger(run.writes);
+    });
+  });
+
+  describe("the host of the BFT leader, writes going through the distributor's peer", () => {
+    let run: Awaited<ReturnType<typeof underLoad>>;
+    const endorsers = ["DistributorMSP", "RegulatorMSP"];
+
+    it("resumes acknowledging writes within 5 s of the leader's host being cut", async () => {
+      const rate = Math.max(1, highestRate / 4);
+      run = await underLoad(writerOrg, rate, () => send(viaDistributor, endorsers));
+      const { cutAt } = run;
+      const resumed = Math.min(...run.writes.filter((w) => w.sentAt >= cutAt && w.ackedAt !== undefined).map((w) => w.ackedAt ?? Infinity));
+      console.log(`      first write sent after the cut acknowledged ${resumed - cutAt} ms after the cut`);
+      expect(resumed - cutAt, "time from the cut until a write sent after it is acknowledged (ms)").to.be.lessThan(5_000);
+      expect(run.writes.filter((w) => w.failure !== undefined).map((w) => w.failure)).to.deep.equal([]);
+    });
+
+    it("lets the old leader's orderer and the manufacturer's peer catch up once the link is back", async () => {
+      await caughtUp(writerOrg, run.healedAt);
+    });
+
+    it("has every acknowledged write on the ledger of every member of the channel", async () => {
+      await everyAckOnEveryLedger(run.writes);
+    });
   });
 });
