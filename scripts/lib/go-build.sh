@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Builds a command from its Go module into the rxtrace cache, once (Kubo, geth).
 # Sourced by scripts/kubo.sh and scripts/evm.sh.
 #   go_module_build NAME VERSION PACKAGE OUT MINUTES

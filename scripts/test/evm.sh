@@ -5,7 +5,7 @@
 # data folder of its own, wiped afterwards.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
+cd "$root" || exit 1
 source scripts/lib/node.sh
 export RXTRACE_DATA="${RXTRACE_TEST_DATA:-$root/.rxtrace/evm-test}"
 export RXTRACE_EVM_NODE=geth
