@@ -38,7 +38,8 @@ rpc_up() {
 }
 
 install() {
-  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -qx "Version: $GETH_VERSION-stable"; then return 0; fi
+  # grep reads all of it (no -q): geth killed by SIGPIPE would fail the pipeline and force a rebuild.
+  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -x "Version: $GETH_VERSION-stable" >/dev/null; then return 0; fi
   go_module_build geth "$GETH_VERSION" github.com/ethereum/go-ethereum/cmd/geth "$bin" 3-6 || exit 1
 }
 

@@ -39,13 +39,13 @@ describe("the local EVM chain across a restart (geth in dev mode)", function () 
   const gtin = gtinFor(ledger);
   const lot = `P${Date.now() % 1e9}`;
   const pack = { gtin, serial: "PERSIST1", lot, expiry: futureExpiry() };
-  let before: { address: string; deployedAt: string };
+  let original: { address: string; deployedAt: string };
   let restart: { output: string; ms: number };
 
   before(async () => {
     if (DATA === "") throw new Error("RXTRACE_DATA must name the suite's data folder (scripts/test/evm.sh sets it)");
     await evmScript("start");
-    before = deployment();
+    original = deployment();
     const connection = new EvmConnection(readEvmDeployment(deploymentFile));
     try {
       await newEvmAnchorRegistry(connection).anchor(ledger, 7n, hash);
@@ -67,8 +67,8 @@ describe("the local EVM chain across a restart (geth in dev mode)", function () 
   });
 
   it("keeps the deployment instead of deploying again", () => {
-    expect(restart.output).to.include(`SupplyChain already deployed at ${before.address}`);
-    expect(deployment()).to.deep.equal(before);
+    expect(restart.output).to.include(`SupplyChain already deployed at ${original.address}`);
+    expect(deployment()).to.deep.equal(original);
   });
 
   it("still holds the anchored block hash, and the anchor checks", async () => {

@@ -135,14 +135,21 @@ export class EvmConnection {
   readonly deployment: EvmDeployment;
   readonly provider: JsonRpcProvider;
   readonly interface: Interface;
-  /** Per account, the send in flight: a locally signed account takes its nonce from the node's pending count, so its sends go one at a time. */
+  /**
+   * Per locally signed account, the send in flight and the next nonce. Its sends go one at a
+   * time and number themselves: ethers answers a repeated nonce query from a short cache, so
+   * two sends asking the node in turn would still get the same nonce.
+   */
   private readonly sending = new Map<string, Promise<unknown>>();
+  private readonly nonces = new Map<string, number>();
 
   constructor(deployment: EvmDeployment) {
     this.deployment = deployment;
     this.interface = Interface.from(deployment.abi);
     // staticNetwork: no network detection loop while the node is down; calls fail and are retried by the caller.
     this.provider = new JsonRpcProvider(deployment.rpcUrl, deployment.chainId, { staticNetwork: true });
+    // A receipt is polled for: every second, as geth in dev mode seals a block (ethers' default is 4 s).
+    this.provider.pollingInterval = 1000;
   }
 
   /** The contract read-only, or connected to the account acting for `actor` (MSP id or "anchorer"). */
@@ -172,7 +179,23 @@ export class EvmConnection {
   async send(actor: string, method: string, args: readonly unknown[]): Promise<TransactionReceipt> {
     try {
       const contract = await this.contract(actor);
-      const tx = await this.inTurn(actor, async () => (await contract.getFunction(method).send(...args)) as { wait(): Promise<TransactionReceipt | null> });
+      type Sent = { wait(): Promise<TransactionReceipt | null> };
+      const address = this.deployment.accounts[actor] ?? "";
+      const tx =
+        this.deployment.keys?.[address.toLowerCase()] === undefined
+          ? ((await contract.getFunction(method).send(...args)) as Sent)
+          : await this.inTurn(address, async () => {
+              const nonce = this.nonces.get(address) ?? (await this.provider.getTransactionCount(address, "pending"));
+              try {
+                const sent = (await contract.getFunction(method).send(...args, { nonce })) as Sent;
+                this.nonces.set(address, nonce + 1);
+                return sent;
+              } catch (error) {
+                // Nothing sent (a revert in estimation, a nonce another process used): ask the node next time.
+                this.nonces.delete(address);
+                throw error;
+              }
+            });
       const receipt = await tx.wait();
       if (receipt === null) throw new GatewayError("COMMIT_FAILED", `${method}: no receipt`);
       return receipt;
