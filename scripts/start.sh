@@ -88,7 +88,12 @@ check_prerequisites() {
     while read -r p what; do check_free "$p" "$what"; done < <(topology all_org_ports)
   fi
   alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
-  if [ "$evm" = 1 ]; then alive evm || check_free "$EVM_PORT" "the EVM node"; fi
+  if [ "$evm" = 1 ] && ! alive evm; then
+    check_free "$EVM_PORT" "the EVM node's JSON-RPC"
+    # geth's p2p and engine-API ports (scripts/evm.sh).
+    check_free $((EVM_PORT + 1)) "the EVM node's p2p"
+    check_free $((EVM_PORT + 2)) "the EVM node's engine API"
+  fi
   local org
   for org in "${GATEWAY_ORGS[@]}"; do
     if alive "gateway-$org"; then
