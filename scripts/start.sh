@@ -47,7 +47,7 @@ for arg in "$@"; do
     --demo) demo=1 ;;
     --no-evm) evm=0 ;;
     --check) check_only=1 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rxtrace: unknown option $arg (try npm start -- --help)." >&2; exit 2 ;;
   esac
 done
