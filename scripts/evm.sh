@@ -97,6 +97,8 @@ deployed() {
 }
 
 stop() {
+  # A Hardhat node started before the pid file was named evm.pid is stopped too.
+  [ -f "$pidfile" ] || [ ! -f "$RXTRACE_DATA/run/hardhat.pid" ] || mv "$RXTRACE_DATA/run/hardhat.pid" "$pidfile"
   [ -f "$pidfile" ] || return 0
   local pid; pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
