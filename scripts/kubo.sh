@@ -18,25 +18,14 @@ bin="$RXTRACE_CACHE/kubo/$KUBO_VERSION/ipfs"
 export IPFS_PATH="$RXTRACE_DATA/ipfs"
 pidfile="$RXTRACE_DATA/run/kubo.pid"
 log="$RXTRACE_DATA/logs/kubo.log"
+# shellcheck source=scripts/lib/go-build.sh
+source "$root/scripts/lib/go-build.sh"
 
 say() { echo "kubo: $*" >&2; }
 
 install() {
   if [ -x "$bin" ] && "$bin" version --number 2>/dev/null | grep -qx "$KUBO_VERSION"; then return 0; fi
-  command -v go >/dev/null 2>&1 || { say "Go is needed once to build Kubo $KUBO_VERSION; install Go 1.25+ (https://go.dev/dl) and run again."; exit 1; }
-  local work; work=$(mktemp -d)
-  say "building Kubo v$KUBO_VERSION from its Go module (first time only, about 2-5 minutes)..."
-  (
-    cd "$work"
-    go mod init rxtrace.local/kubo-build >/dev/null 2>&1
-    echo "kubo: [1/2] downloading modules" >&2
-    GOFLAGS=-mod=mod go get "github.com/ipfs/kubo/cmd/ipfs@v$KUBO_VERSION" >/dev/null 2>"$work/get.log" || { cat "$work/get.log" >&2; exit 1; }
-    echo "kubo: [2/2] compiling" >&2
-    mkdir -p "$(dirname "$bin")"
-    go build -trimpath -ldflags "-s -w" -o "$bin.tmp" github.com/ipfs/kubo/cmd/ipfs
-    mv "$bin.tmp" "$bin"
-  ) || { rm -rf "$work"; say "the build of Kubo v$KUBO_VERSION failed (see the lines above)."; exit 1; }
-  rm -rf "$work"
+  go_module_build kubo "$KUBO_VERSION" github.com/ipfs/kubo/cmd/ipfs "$bin" 2-5 || exit 1
   say "installed $("$bin" version)"
 }
 

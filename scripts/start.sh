@@ -3,7 +3,8 @@
 #   1. checks prerequisites (one sentence each when something is missing)
 #   2. Fabric network (binaries from the release archives on first run), chaincode deployed
 #   3. Kubo (IPFS; built from its Go module on first run)
-#   4. Hardhat node with SupplyChain.sol deployed
+#   4. local EVM chain (geth in dev mode, built from its Go module on first run;
+#      its chain stays in the data folder) with SupplyChain.sol deployed once
 #   5. one API key per org user that has none, in that org's own key file
 #      (a new key is shown once; only hashes are kept)
 #   6. one gateway per org (REST, /docs, /scan), each on its own port with only
@@ -14,7 +15,7 @@
 #
 #   npm start                 bring everything up
 #   npm start -- --demo       ... and load the demo data set (scripts/demo.ts)
-#   npm start -- --no-evm     skip the Hardhat node (no public-chain variant or anchoring)
+#   npm start -- --no-evm     skip the EVM node (no public-chain variant or anchoring)
 #   npm start -- --check      only fetch Node 24, install the npm packages and check the prerequisites
 # Settings: docs/start.md (RXTRACE_DATA, RXTRACE_PORT_OFFSET, RXTRACE_GATEWAY_HOST, RXTRACE_GATEWAY_CONFIG, ...).
 set -euo pipefail
@@ -33,6 +34,7 @@ read -r -a GATEWAY_ORGS <<<"$(topology topology_orgs)"
 declare -A GATEWAY_PORTS=()
 for org in "${GATEWAY_ORGS[@]}"; do GATEWAY_PORTS[$org]="$(topology org_port "$org" gateway)"; done
 KUBO_VERSION="${KUBO_VERSION:-0.42.0}"
+GETH_VERSION="${GETH_VERSION:-1.17.10}"
 KUBO_API_PORT="${KUBO_API_PORT:-$(topology service_port kuboApi)}"
 KUBO_GATEWAY_PORT="${KUBO_GATEWAY_PORT:-$(topology service_port kuboGateway)}"
 EVM_PORT="${EVM_PORT:-$(topology service_port evm)}"
@@ -45,7 +47,7 @@ for arg in "$@"; do
     --demo) demo=1 ;;
     --no-evm) evm=0 ;;
     --check) check_only=1 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "rxtrace: unknown option $arg (try npm start -- --help)." >&2; exit 2 ;;
   esac
 done
@@ -72,6 +74,9 @@ check_prerequisites() {
   if [ ! -x "$RXTRACE_CACHE/kubo/$KUBO_VERSION/ipfs" ] && ! command -v go >/dev/null 2>&1; then
     fail "Go is needed once to build Kubo $KUBO_VERSION (IPFS); install Go 1.25 or newer (https://go.dev/dl) and run npm start again."
   fi
+  if [ "$evm" = 1 ] && [ ! -x "$RXTRACE_CACHE/geth/$GETH_VERSION/geth" ] && ! command -v go >/dev/null 2>&1; then
+    fail "Go is needed once to build geth $GETH_VERSION (the local EVM chain); install Go 1.25 or newer (https://go.dev/dl) and run npm start again, or run npm start -- --no-evm."
+  fi
   if [ ! -x "$RXTRACE_CACHE/fabric/${FABRIC_VERSION:-3.1.5}/bin/peer" ] \
     && ! { [ -n "${FABRIC_DIST_DIR:-}" ] && compgen -G "$FABRIC_DIST_DIR/hyperledger-fabric-linux-*.tar.gz" >/dev/null; } \
     && ! curl -sfI --max-time 10 "${FABRIC_RELEASES_URL:-https://github.com}" >/dev/null 2>&1; then
@@ -83,7 +88,12 @@ check_prerequisites() {
     while read -r p what; do check_free "$p" "$what"; done < <(topology all_org_ports)
   fi
   alive kubo || { check_free "$KUBO_API_PORT" "the Kubo API"; check_free "$KUBO_GATEWAY_PORT" "the Kubo HTTP gateway"; }
-  if [ "$evm" = 1 ]; then alive hardhat || check_free "$EVM_PORT" "the Hardhat node"; fi
+  if [ "$evm" = 1 ] && ! alive evm; then
+    check_free "$EVM_PORT" "the EVM node's JSON-RPC"
+    # geth's p2p and engine-API ports (scripts/evm.sh).
+    check_free $((EVM_PORT + 1)) "the EVM node's p2p"
+    check_free $((EVM_PORT + 2)) "the EVM node's engine API"
+  fi
   local org
   for org in "${GATEWAY_ORGS[@]}"; do
     if alive "gateway-$org"; then
@@ -167,9 +177,9 @@ progress "Kubo (IPFS) on 127.0.0.1:$KUBO_API_PORT"
 alive kubo || started+=(kubo)
 bash scripts/kubo.sh start
 
-progress "Hardhat node on 127.0.0.1:$EVM_PORT with SupplyChain.sol"
+progress "EVM node (geth, dev mode) on 127.0.0.1:$EVM_PORT with SupplyChain.sol"
 if [ "$evm" = 1 ]; then
-  alive hardhat || started+=(evm)
+  alive evm || started+=(evm)
   bash scripts/evm.sh start
 else
   say "skipped (--no-evm)"

@@ -8,6 +8,7 @@
 #   fuzz         fast-check over the REST API and the chaincode argument parsing
 #   bench        unit tests of the benchmark harness (statistics, load loops, /proc sampling, report)
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
+#   evm          the local chain of npm start (geth, built once into the cache) keeps anchors and packs across a restart
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
 #   multihost    one network namespace per org on a bridge: the whole path and a partition across those hosts (root; skipped, saying why, otherwise)
 #   fresh        the entry scripts on a fresh machine: empty cache, fresh HOME, Fabric download digests
@@ -23,7 +24,7 @@ if [ "${1:-}" = --check ]; then
   exit 0
 fi
 
-all=(lint chaincode contracts gateway fuzz bench browser fresh integration multihost faults)
+all=(lint chaincode contracts gateway fuzz bench browser fresh evm integration multihost faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
 elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser fresh)
 else suites=("$@"); fi

@@ -1,11 +1,16 @@
-// Deploys SupplyChain to a running JSON-RPC node (default: the Hardhat node on
-// 127.0.0.1:8545, `npm run evm:node`), grants the consortium roles to the node's first
-// accounts, and writes $RXTRACE_DATA/evm/deployment.json for the gateway.
+// Deploys SupplyChain to a running JSON-RPC node (the geth dev node of scripts/evm.sh,
+// or a Hardhat node, `npm run evm:node`), grants the consortium roles, and writes
+// $RXTRACE_DATA/evm/deployment.json for the gateway.
+// The roles go to the node's first six accounts. A node with fewer (geth in dev mode
+// unlocks only its dev account, the admin here) gets the others from
+// $RXTRACE_DATA/evm/keys.json (created once, owner-only; the gateway signs with
+// these keys), funded by the admin.
 // Run: npm run evm:deploy   (RXTRACE_DATA defaults to <repo>/.rxtrace; RXTRACE_EVM_RPC_URL
 // defaults to http://127.0.0.1:8545)
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
+import { readEvmKeys } from "../../gateway/src/adapters/evm.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
@@ -13,11 +18,28 @@ const rpcUrl = process.env.RXTRACE_EVM_RPC_URL ?? "http://127.0.0.1:8545"; // as
 
 const { ethers } = await network.create({ network: "localhost" });
 const signers = await ethers.getSigners();
-if (signers.length < 6) throw new Error(`the node must expose at least 6 accounts, it has ${signers.length}`);
-const [admin, manufacturer, distributor, pharmacy, regulator, anchorer] = signers as [
-  (typeof signers)[number],
-  ...(typeof signers)[number][],
-];
+const admin = signers[0];
+if (admin === undefined) throw new Error("the node exposes no account to deploy from");
+
+/** The five role accounts: the node's next accounts, or keys of our own funded by the admin. */
+async function roleAccounts(admin: (typeof signers)[number]): Promise<{ address: string }[]> {
+  if (signers.length >= 6) return signers.slice(1, 6);
+  const keyFile = path.join(dataDir, "evm", "keys.json");
+  const keys = readEvmKeys(keyFile);
+  const wallets = Object.values(keys).map((key) => new ethers.Wallet(key));
+  while (wallets.length < 5) wallets.push(new ethers.Wallet(ethers.Wallet.createRandom().privateKey));
+  await mkdir(path.dirname(keyFile), { recursive: true });
+  await writeFile(keyFile, `${JSON.stringify(Object.fromEntries(wallets.map((w) => [w.address, w.privateKey])), null, 2)}\n`, { mode: 0o600 });
+  // Gas money for years of development; the dev account of geth holds far more.
+  const allowance = ethers.parseEther("1000");
+  const funding = [];
+  for (const wallet of wallets.slice(0, 5)) {
+    if ((await ethers.provider.getBalance(wallet.address)) < allowance / 2n) funding.push(await admin.sendTransaction({ to: wallet.address, value: allowance }));
+  }
+  await Promise.all(funding.map((tx) => tx.wait()));
+  return wallets.slice(0, 5);
+}
+const [manufacturer, distributor, pharmacy, regulator, anchorer] = await roleAccounts(admin);
 
 const chain = await ethers.deployContract("SupplyChain", [admin.address]);
 const deployment = chain.deploymentTransaction();
@@ -34,10 +56,13 @@ const roles = [
   // The GS1 registry's role: on the development node the admin account assigns GTINs.
   { role: "REGISTRY_ROLE", account: admin, id: await chain.REGISTRY_ROLE() },
 ];
+// Sent one after another (the node numbers them), mined together: one block on a node that seals every second.
+const grants: Awaited<ReturnType<typeof chain.grantRole>>[] = [];
 for (const { account, id } of roles) {
   if (account === undefined) throw new Error("missing account for a role");
-  await (await chain.grantRole(id, account.address)).wait();
+  grants.push(await chain.grantRole(id, account.address));
 }
+await Promise.all(grants.map((tx) => tx.wait()));
 
 const artifact = JSON.parse(
   await readFile(path.join(repoRoot, "artifacts/contracts/SupplyChain.sol/SupplyChain.json"), "utf8"),

@@ -14,6 +14,9 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
 export RXTRACE_DATA="${RXTRACE_FAULTS_DATA:-$root/.rxtrace/faults}"
+# A Hardhat node by default (the figures compare with earlier runs); the geth node of npm start
+# and its restart are the evm suite's (RXTRACE_EVM_NODE=geth runs these faults on it).
+export RXTRACE_EVM_NODE="${RXTRACE_EVM_NODE:-hardhat}"
 
 teardown() {
   [ -n "${RXTRACE_KEEP_FAULTS_DATA:-}" ] && return 0

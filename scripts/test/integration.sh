@@ -10,6 +10,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
 export RXTRACE_DATA="${RXTRACE_TEST_DATA:-$root/.rxtrace/test}"
+# A Hardhat node by default: it mines each transaction at once, where geth in dev mode
+# seals a block a second; the geth node of npm start has the evm suite (RXTRACE_EVM_NODE=geth
+# runs these specs on it).
+export RXTRACE_EVM_NODE="${RXTRACE_EVM_NODE:-hardhat}"
 # fabric-contract-api (imported for the shared GS1 vocabulary) logs at info otherwise.
 export CORE_CHAINCODE_LOGGING_LEVEL="${CORE_CHAINCODE_LOGGING_LEVEL:-warning}"
 

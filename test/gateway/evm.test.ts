@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
-import { makeError } from "ethers";
+import { makeError, Wallet } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { ledgerIdOf, packIdOf, toEvmError } from "../../gateway/src/adapters/evm.js";
+import { ledgerIdOf, packIdOf, readEvmDeployment, toEvmError } from "../../gateway/src/adapters/evm.js";
 import { blockDataHash, blockHeaderBytes, blockHeaderHash } from "../../gateway/src/crypto/block-hash.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import type { AnchorRegistry } from "../../gateway/src/ports/anchor-registry.js";
@@ -258,6 +261,45 @@ describe("EVM error mapping", () => {
 
     expect(error.code).to.equal("UNAVAILABLE");
     expect(error.message).to.match(/^evm unavailable/);
+  });
+});
+
+describe("EVM deployment and keys", () => {
+  const anchorer = Wallet.createRandom();
+  const other = Wallet.createRandom();
+  let dir: string;
+  const write = (name: string, value: unknown) => writeFileSync(path.join(dir, name), JSON.stringify(value));
+  const deployment = { address: `0x${"11".repeat(20)}`, abi: [], chainId: 1337, rpcUrl: "http://127.0.0.1:9", accounts: { ANCHORER_ROLE: anchorer.address } };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "rxtrace-evm-"));
+    write("deployment.json", deployment);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads no keys when the node signs for every account (no keys.json beside the deployment)", () => {
+    const read = readEvmDeployment(path.join(dir, "deployment.json"));
+
+    expect(read.accounts).to.deep.equal({ anchorer: anchorer.address });
+    expect(read.keys).to.deep.equal({});
+  });
+
+  it("reads the private keys of keys.json by lower-case address", () => {
+    write("keys.json", { [anchorer.address]: anchorer.privateKey });
+
+    expect(readEvmDeployment(path.join(dir, "deployment.json")).keys).to.deep.equal({ [anchorer.address.toLowerCase()]: anchorer.privateKey });
+  });
+
+  it("refuses a key that belongs to another address, naming the address", () => {
+    write("keys.json", { [anchorer.address]: other.privateKey });
+
+    expect(() => readEvmDeployment(path.join(dir, "deployment.json"))).to.throw(`the key of ${anchorer.address} belongs to another address`);
+  });
+
+  it("refuses a key that is not 32 bytes of hex, naming the address", () => {
+    write("keys.json", { [anchorer.address]: "0x1234" });
+
+    expect(() => readEvmDeployment(path.join(dir, "deployment.json"))).to.throw(`the key of ${anchorer.address} must be a 0x-prefixed 32-byte hex private key`);
   });
 });
 

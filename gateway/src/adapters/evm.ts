@@ -1,11 +1,14 @@
 /**
  * The EVM side over ethers v6: the SupplyChain deployment that
  * `$RXTRACE_DATA/evm/deployment.json` describes, as an AnchorRegistry and as
- * the public-chain variant of the pack lifecycle. Accounts are those the node
- * manages (a Hardhat node unlocks its own); the deployment names which account
- * acts for which org and which one anchors.
+ * the public-chain variant of the pack lifecycle. The deployment names which
+ * account acts for which org and which one anchors. An account is signed for by
+ * the node (a Hardhat node unlocks its own) unless `keys.json` beside the
+ * deployment holds its private key (geth in dev mode unlocks only its dev
+ * account, so scripts/evm/deploy.ts keeps the others' keys there).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import {
   Contract,
   encodeBytes32String,
@@ -17,7 +20,8 @@ import {
   JsonRpcProvider,
   solidityPackedKeccak256,
   type InterfaceAbi,
-  type JsonRpcSigner,
+  Wallet,
+  type Signer,
   type TransactionReceipt,
 } from "ethers";
 import { ConflictError, ForbiddenError, GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
@@ -33,6 +37,8 @@ export interface EvmDeployment {
   readonly rpcUrl: string;
   /** Account address per org MSP id and for the anchorer (`anchorer`); the file may name them by contract role. */
   readonly accounts: Readonly<Record<string, string>>;
+  /** Private keys by lower-case address, for accounts the node does not sign for. */
+  readonly keys?: Readonly<Record<string, string>>;
 }
 
 const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
@@ -65,7 +71,27 @@ export function readEvmDeployment(file: string): EvmDeployment {
     // scripts/evm/deploy.ts names accounts by contract role; the gateway acts by org.
     if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[ROLE_ACCOUNTS[name] ?? name] = address;
   }
-  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts };
+  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts, keys: readEvmKeys(path.join(path.dirname(file), "keys.json")) };
+}
+
+/** The key file scripts/evm/deploy.ts writes beside the deployment: `{ "<address>": "<private key>" }`; none when absent. */
+export function readEvmKeys(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UnavailableError("evm", `cannot read the key file ${file}: ${(error as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: must be an object of address to private key`);
+  const keys: Record<string, string> = {};
+  for (const [address, key] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`${file}: ${address} must be a 0x-prefixed 20-byte hex address`);
+    if (typeof key !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${file}: the key of ${address} must be a 0x-prefixed 32-byte hex private key`);
+    if (new Wallet(key).address.toLowerCase() !== address.toLowerCase()) throw new Error(`${file}: the key of ${address} belongs to another address`);
+    keys[address.toLowerCase()] = key;
+  }
+  return keys;
 }
 
 /** The bytes32 of a ledger id (at most 31 bytes of UTF-8, kept readable on the chain). */
@@ -109,12 +135,21 @@ export class EvmConnection {
   readonly deployment: EvmDeployment;
   readonly provider: JsonRpcProvider;
   readonly interface: Interface;
+  /**
+   * Per locally signed account, the send in flight and the next nonce. Its sends go one at a
+   * time and number themselves: ethers answers a repeated nonce query from a short cache, so
+   * two sends asking the node in turn would still get the same nonce.
+   */
+  private readonly sending = new Map<string, Promise<unknown>>();
+  private readonly nonces = new Map<string, number>();
 
   constructor(deployment: EvmDeployment) {
     this.deployment = deployment;
     this.interface = Interface.from(deployment.abi);
     // staticNetwork: no network detection loop while the node is down; calls fail and are retried by the caller.
     this.provider = new JsonRpcProvider(deployment.rpcUrl, deployment.chainId, { staticNetwork: true });
+    // A receipt is polled for: every second, as geth in dev mode seals a block (ethers' default is 4 s).
+    this.provider.pollingInterval = 1000;
   }
 
   /** The contract read-only, or connected to the account acting for `actor` (MSP id or "anchorer"). */
@@ -122,15 +157,45 @@ export class EvmConnection {
     if (actor === undefined) return new Contract(this.deployment.address, this.deployment.abi, this.provider);
     const address = this.deployment.accounts[actor];
     if (address === undefined) throw new ForbiddenError(`no EVM account is configured for ${actor} in the deployment`);
-    const signer: JsonRpcSigner = await this.provider.getSigner(address);
+    const key = this.deployment.keys?.[address.toLowerCase()];
+    const signer: Signer = key === undefined ? await this.provider.getSigner(address) : new Wallet(key, this.provider);
     return new Contract(this.deployment.address, this.deployment.abi, signer);
+  }
+
+  /** Runs `broadcast` after the account's previous broadcast settled (the receipt is awaited outside). */
+  private async inTurn<T>(account: string, broadcast: () => Promise<T>): Promise<T> {
+    const previous = this.sending.get(account) ?? Promise.resolve();
+    const mine = previous.then(broadcast, broadcast);
+    const settled = mine.then(() => undefined, () => undefined);
+    this.sending.set(account, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.sending.get(account) === settled) this.sending.delete(account);
+    }
   }
 
   /** Sends a transaction and waits for its receipt, mapping failures. */
   async send(actor: string, method: string, args: readonly unknown[]): Promise<TransactionReceipt> {
     try {
       const contract = await this.contract(actor);
-      const tx = (await contract.getFunction(method).send(...args)) as { wait(): Promise<TransactionReceipt | null> };
+      type Sent = { wait(): Promise<TransactionReceipt | null> };
+      const address = this.deployment.accounts[actor] ?? "";
+      const tx =
+        this.deployment.keys?.[address.toLowerCase()] === undefined
+          ? ((await contract.getFunction(method).send(...args)) as Sent)
+          : await this.inTurn(address, async () => {
+              const nonce = this.nonces.get(address) ?? (await this.provider.getTransactionCount(address, "pending"));
+              try {
+                const sent = (await contract.getFunction(method).send(...args, { nonce })) as Sent;
+                this.nonces.set(address, nonce + 1);
+                return sent;
+              } catch (error) {
+                // Nothing sent (a revert in estimation, a nonce another process used): ask the node next time.
+                this.nonces.delete(address);
+                throw error;
+              }
+            });
       const receipt = await tx.wait();
       if (receipt === null) throw new GatewayError("COMMIT_FAILED", `${method}: no receipt`);
       return receipt;
