@@ -78,12 +78,16 @@ async function main(): Promise<void> {
   const verifyReadModel =
     readModelStore === undefined
       ? undefined
-      : new VerifyReadModel(newFabricCommittedBlockSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode), readModelStore, {
+      : new VerifyReadModel(
+          newFabricCommittedBlockSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode),
+          readModelStore,
+          {
           channels: ownChannels,
           retryInitialMs: 1_000,
           retryMaxMs: 30_000,
-          onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
-        });
+            onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
+          },
+        );
   const outbox = new SqliteOutbox(path.join(config.stateDir, "outbox.db"));
   const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {

@@ -7,7 +7,7 @@ import type { CustodyChange, ReadModelStore, RecordChange } from "../ports/read-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (channel TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (channel, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS custody (
-  channel TEXT NOT NULL, gtin TEXT NOT NULL, serial TEXT NOT NULL, tx_id TEXT NOT NULL, step TEXT NOT NULL,
+  channel TEXT NOT NULL, gtin TEXT NOT NULL, serial TEXT NOT NULL, tx_id TEXT NOT NULL, block INTEGER NOT NULL, position INTEGER NOT NULL, step TEXT NOT NULL,
   PRIMARY KEY (channel, gtin, serial, tx_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (channel TEXT PRIMARY KEY, last_block INTEGER NOT NULL);
@@ -25,8 +25,9 @@ export function openSqliteReadModel(path: string): ReadModelStore {
   const remove = db.prepare("DELETE FROM records WHERE channel = ? AND key = ?");
   const get = db.prepare("SELECT value FROM records WHERE channel = ? AND key = ?");
   // A block replayed after a crash between its commit and nothing else writes the same rows again: no duplicates.
-  const addStep = db.prepare("INSERT OR REPLACE INTO custody (channel, gtin, serial, tx_id, step) VALUES (?, ?, ?, ?, ?)");
-  const steps = db.prepare("SELECT step FROM custody WHERE channel = ? AND gtin = ? AND serial = ?");
+  const addStep = db.prepare("INSERT OR REPLACE INTO custody (channel, gtin, serial, tx_id, block, position, step) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  // Commit order, not time order: two writes in one second keep the order the ledger gave them.
+  const steps = db.prepare("SELECT step FROM custody WHERE channel = ? AND gtin = ? AND serial = ? ORDER BY block, position");
   return {
     lastBlock(channel: string): bigint | undefined {
       const row = getLast.get(channel) as { n: number } | undefined;
@@ -39,7 +40,7 @@ export function openSqliteReadModel(path: string): ReadModelStore {
           if (r.value === undefined) remove.run(channel, r.key);
           else put.run(channel, r.key, r.value);
         }
-        for (const c of custody) addStep.run(channel, c.gtin, c.serial, c.step.txId ?? "", JSON.stringify(c.step));
+        custody.forEach((c, position) => addStep.run(channel, c.gtin, c.serial, c.step.txId ?? "", block, position, JSON.stringify(c.step)));
         setLast.run(channel, block);
         db.exec("COMMIT");
       } catch (error) {
@@ -51,7 +52,7 @@ export function openSqliteReadModel(path: string): ReadModelStore {
       return (get.get(channel, key) as { value: string } | undefined)?.value;
     },
     custody(channel: string, gtin: string, serial: string): CustodyStep[] {
-      return (steps.all(channel, gtin, serial) as { step: string }[]).map((r) => JSON.parse(r.step) as CustodyStep).sort((a, b) => a.at.localeCompare(b.at));
+      return (steps.all(channel, gtin, serial) as { step: string }[]).map((r) => JSON.parse(r.step) as CustodyStep);
     },
     close(): void {
       if (db.isOpen) db.close();

@@ -25,7 +25,7 @@ export interface ReadModelStore {
   applyBlock(channel: string, block: bigint, records: readonly RecordChange[], custody: readonly CustodyChange[]): void;
   /** A record's JSON by its state key. */
   record(channel: string, key: string): string | undefined;
-  /** The pack's custody steps on the channel, oldest first. */
+  /** The pack's custody steps on the channel, in commit order. */
   custody(channel: string, gtin: string, serial: string): CustodyStep[];
   close(): void;
 }

@@ -123,7 +123,11 @@ export function custodyStepOf(channel: string, pack: Pack, at: string, txId: str
   return { at, channel, status: pack.status, owner: pack.owner, by: pack.updatedBy, txId };
 }
 
-/** Custody steps of one or more channels, oldest first, keeping only changes of status or holder. */
+/**
+ * Custody steps of one or more channels, each given in commit order: oldest
+ * first, keeping only changes of status or holder. The sort is stable, so
+ * steps within one second keep their commit order.
+ */
 export function custodyOf(steps: readonly CustodyStep[]): CustodyStep[] {
   const sorted = [...steps].sort((a, b) => a.at.localeCompare(b.at));
   return sorted.filter((s, i) => {
