@@ -147,7 +147,8 @@ export function committedBlockOf(channel: string, block: common.Block, chaincode
         }
       }
     }
-    const timestamp = channelHeader.getTimestamp();
+    // google-protobuf's Timestamp type does not resolve through fabric-protos' declarations; its one method used here is typed here.
+    const timestamp = channelHeader.getTimestamp() as { getSeconds(): number } | undefined;
     transactions.push({ txId: channelHeader.getTxId(), at: secondsIso(timestamp ? timestamp.getSeconds() : 0), writes });
   });
   return { channel, number: BigInt(header.getNumber()), transactions };

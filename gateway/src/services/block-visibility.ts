@@ -50,7 +50,9 @@ export function ledgerBlockHeader(payload: unknown): string | undefined {
   const asOf = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>).asOf : undefined;
   const stated = typeof asOf === "object" && asOf !== null ? (asOf as Record<string, unknown>).blocks : undefined;
   if (Array.isArray(stated)) {
-    const refs = stated.filter((b): b is { channel: string; block: string } => typeof b === "object" && b !== null && typeof b.channel === "string" && typeof b.block === "string");
+    const isRef = (b: unknown): b is { channel: string; block: string } =>
+      typeof b === "object" && b !== null && typeof (b as Record<string, unknown>).channel === "string" && typeof (b as Record<string, unknown>).block === "string";
+    const refs = (stated as unknown[]).filter(isRef);
     return refs.length === 0 ? undefined : refs.map((b) => `${b.channel}:${b.block}`).join(", ");
   }
   const commits = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>).commits : undefined;
