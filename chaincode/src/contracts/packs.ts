@@ -119,12 +119,7 @@ export class PacksContract extends Contract {
   @Transaction(false)
   @Returns("string")
   async Verify(ctx: Context, gtin: string, serial: string, lot: string, expiry: string): Promise<string> {
-    const scan = {
-      gtin: validateGtin("gtin", gtin),
-      serial: validateSerial("serial", serial),
-      lot: validateLot("lot", lot),
-      expiry: validateExpiry("expiry", expiry),
-    };
+    const scan = parseScanInput({ gtin, serial, lot, expiry });
     const { tx, state } = begin(ctx);
     await requirePartner(state, tx);
     return result(await verifyPack(state, scan, tx.at));
@@ -134,12 +129,7 @@ export class PacksContract extends Contract {
   @Transaction(false)
   @Returns("string")
   async VerifyWithProvenance(ctx: Context, gtin: string, serial: string, lot: string, expiry: string): Promise<string> {
-    const scan = {
-      gtin: validateGtin("gtin", gtin),
-      serial: validateSerial("serial", serial),
-      lot: validateLot("lot", lot),
-      expiry: validateExpiry("expiry", expiry),
-    };
+    const scan = parseScanInput({ gtin, serial, lot, expiry });
     const { tx, state } = begin(ctx);
     await requirePartner(state, tx);
     return result(await verifyWithProvenance(state, scan, tx.at, tx.channel));
