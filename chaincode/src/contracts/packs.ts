@@ -21,7 +21,6 @@ import {
   parseScanInput,
   TERMINAL_STATUSES,
   UNDO_WINDOW_SECONDS,
-  validateExpiry,
   validateGtin,
   validateLot,
   validateSerial,
