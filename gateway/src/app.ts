@@ -29,6 +29,7 @@ import { orgByName } from "./topology.js";
 import { meteredLedger } from "./services/metered-ledger.js";
 import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
 import type { OutboxRelay } from "./services/outbox-relay.js";
+import type { VerifyReadModel } from "./services/verify-read-model.js";
 
 export interface AppDeps {
   readonly config: Config;
@@ -48,6 +49,8 @@ export interface AppDeps {
   readonly evm?: EvmRoutesOptions;
   /** The public scan page at /scan (its web root; the default serves gateway/src/web). */
   readonly scan?: ScanRoutesOptions;
+  /** The verification read model kept from this gateway's own peer's blocks (verify evaluates on the ledger without it). */
+  readonly verifyReadModel?: VerifyReadModel;
   /** The durable outbox worker (recall relay, webhooks); its depth and oldest age go to /metrics. */
   readonly relay?: OutboxRelay;
   /** How long /readyz waits for each dependency (default 3 s). */
@@ -122,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     minBlockWaitMs: deps.config.fabric.minBlockWaitMs,
     relayHere: deps.config.org === undefined || orgByName(deps.config.org).mspId === RECALL_RELAY.mspId,
     ...(deps.relay ? { relay: deps.relay } : {}),
+    ...(deps.verifyReadModel ? { verifyReadModel: deps.verifyReadModel } : {}),
   });
   if (deps.documents) await app.register(documentRoutes, { prefix: API_PREFIX, ...deps.documents });
   if (deps.audit) await app.register(auditRoutes, { prefix: API_PREFIX, ...deps.audit });

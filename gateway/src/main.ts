@@ -8,13 +8,14 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
-import { newFabricBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
+import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
 import { SqliteOutbox } from "./adapters/outbox-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
 import { privateDir } from "./adapters/private-files.js";
 import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
+import { openSqliteReadModel } from "./adapters/sqlite-read-model.js";
 import { buildApp } from "./app.js";
 import { FileApiKeyStore } from "./auth/api-keys.js";
 import { isMspId } from "./auth/principal.js";
@@ -32,6 +33,7 @@ import { channelsOf } from "./services/channels.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "./services/documents.js";
 import { RECALL_RELAY, relayWorkFor } from "./services/master-data.js";
 import { OutboxRelay } from "./services/outbox-relay.js";
+import { VerifyReadModel } from "./services/verify-read-model.js";
 import { orgByName, TOPOLOGY } from "./topology.js";
 
 const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
@@ -71,6 +73,21 @@ async function main(): Promise<void> {
     enrich: (event) => shipmentEnricher(ledger, ledger.observer(event.channel))(event),
     onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
   });
+  // Scans are answered from the org's own peer's committed blocks; the multi-org test mode has no own peer, so it evaluates.
+  const readModelStore = mspId === undefined ? undefined : openSqliteReadModel(path.join(config.stateDir, "verify-read-model.db"));
+  const verifyReadModel =
+    readModelStore === undefined
+      ? undefined
+      : new VerifyReadModel(
+          newFabricCommittedBlockSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode),
+          readModelStore,
+          {
+          channels: ownChannels,
+          retryInitialMs: 1_000,
+          retryMaxMs: 30_000,
+            onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
+          },
+        );
   const outbox = new SqliteOutbox(path.join(config.stateDir, "outbox.db"));
   const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {
@@ -138,6 +155,7 @@ async function main(): Promise<void> {
     idempotency,
     ledger,
     relay,
+    ...(verifyReadModel ? { verifyReadModel } : {}),
     probes,
     ...(evm ? { evm } : {}),
     documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
@@ -149,6 +167,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     app.log.info({ signal }, "shutting down");
     await listener.stop();
+    await verifyReadModel?.stop();
+    readModelStore?.close();
     await anchoring?.stop();
     evmConnection?.destroy();
     webhooks.close();
@@ -164,6 +184,7 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.server.host, port: config.server.port });
   listener.start();
+  verifyReadModel?.start();
   relay.start();
   // One anchorer: the EVM account is one, and the regulator's peer is on every channel.
   if (isRelay || mspId === undefined) anchoring?.start();

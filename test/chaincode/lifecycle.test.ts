@@ -26,6 +26,24 @@ describe("packs:Verify", () => {
     expect((await world.distributor.submit("packs:Verify", GTIN, "SN000000", LOT, "281231")).verified).to.equal(true);
   });
 
+  it("answers the verification and the channel's custody in one query (packs:VerifyWithProvenance)", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    const answer = await world.distributor.submit("packs:VerifyWithProvenance", GTIN, "SN000000", LOT, EXPIRY);
+    // The same verification as packs:Verify, but for the time of each query.
+    const alone = await world.distributor.submit("packs:Verify", GTIN, "SN000000", LOT, EXPIRY);
+    expect({ ...answer.verification, checkedAt: alone.checkedAt }).to.deep.equal(alone);
+    expect(answer.provenance.product.manufacturer).to.equal(MFR);
+    expect(answer.provenance.custody.map((s: { channel: string; status: string; owner: string }) => `${s.channel}:${s.status}:${s.owner}`)).to.deep.equal([
+      `${SOURCE}:COMMISSIONED:${MFR}`,
+      `${SOURCE}:IN_TRANSIT:${MFR}`,
+      `${SOURCE}:RECEIVED:${DIST}`,
+    ]);
+    const unknown = await world.distributor.submit("packs:VerifyWithProvenance", GTIN, "FAKE1", LOT, EXPIRY);
+    expect(unknown).to.deep.include({ provenance: null });
+    expect(unknown.verification.reason).to.equal("NO_MATCH_GTIN_SERIAL");
+  });
+
   it("reports RECALLED for every pack of a recalled lot, from the lot record alone", async () => {
     const world = await lotWorld(2);
     await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "sterility");

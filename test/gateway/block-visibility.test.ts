@@ -98,6 +98,12 @@ describe("block header values", () => {
     expect(ledgerBlockHeader({ channel: "mfr-dist", result: {} })).to.equal(undefined);
   });
 
+  it("names the blocks a read states it reflects (a verification's asOf)", () => {
+    const answer = { verified: true, asOf: { source: "read-model", blocks: [{ channel: "mfr-dist", block: "40" }, { channel: "dist-pharm", block: "7" }] } };
+    expect(ledgerBlockHeader(answer)).to.equal("mfr-dist:40, dist-pharm:7");
+    expect(ledgerBlockHeader({ verified: true, asOf: { source: "ledger", blocks: [] } })).to.equal(undefined);
+  });
+
   it("parses several channels in one X-Min-Block", () => {
     expect(parseMinBlock("mfr-dist:3, dist-pharm:18", ["mfr-dist", "dist-pharm"])).to.deep.equal([
       { channel: "mfr-dist", block: 3n },

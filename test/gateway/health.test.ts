@@ -77,15 +77,18 @@ describe("health endpoints", () => {
 describe("ledger metrics", () => {
   it("counts ledger calls by transaction and outcome, including the error code", async () => {
     const t = await buildTestApp();
-    t.ledger.on("packs:Verify", () => ({ verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [] }));
+    t.ledger.on("packs:VerifyWithProvenance", () => ({
+      verification: { verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [], gtin: "09521234543213", serial: "S1", checkedAt: "2026-06-01T00:00:00Z" },
+      provenance: null,
+    }));
     const url = "/v1/verify?gtin=09521234543213&serial=S1&lot=L1&expiry=270331";
     await t.app.inject({ method: "GET", url, headers: { "x-api-key": KEYS.pharmacy } });
     t.ledger.down(new UnavailableError("fabric", "down"));
     await t.app.inject({ method: "GET", url, headers: { "x-api-key": KEYS.pharmacy } });
     const res = await t.app.inject({ method: "GET", url: "/metrics" });
-    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:Verify"} 1');
-    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="UNAVAILABLE",transaction="packs:Verify"} 1');
-    expect(res.body).to.match(/rxtrace_ledger_call_duration_seconds_count\{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:Verify"\} 1/);
+    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:VerifyWithProvenance"} 1');
+    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="UNAVAILABLE",transaction="packs:VerifyWithProvenance"} 1');
+    expect(res.body).to.match(/rxtrace_ledger_call_duration_seconds_count\{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:VerifyWithProvenance"\} 1/);
     await t.close();
   });
 });
@@ -102,6 +105,18 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).to.match(/^3\./);
     expect(doc.paths).to.have.property("/v1/whoami");
     expect(doc.components.securitySchemes.apiKey).to.deep.equal({ type: "apiKey", in: "header", name: "x-api-key" });
+  });
+
+  it("describes the verification answer field by field, with its reasons, statuses and the blocks it reflects", async () => {
+    t = await buildTestApp();
+    const doc = (await t.app.inject({ method: "GET", url: "/docs/json" })).json();
+    const answer = doc.paths["/v1/verify"].get.responses["200"].content["application/json"].schema;
+    expect(Object.keys(answer.properties)).to.include.members(["verified", "reason", "additionalInfo", "status", "owner", "checkedAt", "channel", "pack", "provenance", "asOf"]);
+    const reasons = answer.properties.reason.anyOf.map((r: { enum?: string[]; const?: string }) => r.const ?? r.enum?.[0]);
+    expect(reasons).to.include.members(["NO_MATCH_GTIN_SERIAL", "RECALLED", "WITHDRAWN"]);
+    expect(answer.properties.asOf.properties.source.anyOf.map((r: { enum?: string[]; const?: string }) => r.const ?? r.enum?.[0])).to.deep.equal(["read-model", "ledger"]);
+    const consistency = doc.paths["/v1/verify"].get.parameters.find((p: { name: string }) => p.name === "consistency");
+    expect(consistency.in).to.equal("query");
   });
 
   it("serves the browsable UI at /docs", async () => {

@@ -11,30 +11,41 @@ const FORMS: [string, string][] = [
   ["a GS1 Digital Link URL", "https://id.example.com/01/00350090123456/10/LOT2024A/21/SN8X4K2Q9?17=270331"],
 ];
 
+const CHECKED_AT = "2026-06-01T00:00:00Z";
+
 function verification(call: LedgerCall) {
   const [gtin, serial, lot, expiry] = call.args ?? [];
-  if (gtin !== PACK.gtin || serial !== PACK.serial) return { verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [], gtin, serial };
-  if (lot !== PACK.lot) return { verified: false, reason: "LOT_MISMATCH", additionalInfo: [], gtin, serial };
-  if (call.channel === "mfr-dist") return { verified: true, additionalInfo: [], status: "HANDED_OFF", owner: "DistributorMSP", gtin, serial, lot, expiry };
-  return { verified: false, reason: "RECALLED", additionalInfo: ["RECALLED"], status: "RECEIVED", owner: "PharmacyMSP", gtin, serial, lot, expiry };
+  const base = { gtin, serial, checkedAt: CHECKED_AT };
+  if (gtin !== PACK.gtin || serial !== PACK.serial) return { ...base, verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [] };
+  if (lot !== PACK.lot) return { ...base, verified: false, reason: "LOT_MISMATCH", additionalInfo: [] };
+  if (call.channel === "mfr-dist") return { ...base, verified: true, additionalInfo: [], status: "HANDED_OFF", owner: "DistributorMSP", lot, expiry };
+  return { ...base, verified: false, reason: "RECALLED", additionalInfo: ["RECALLED"], status: "RECEIVED", owner: "PharmacyMSP", lot, expiry };
+}
+
+const PRODUCT = { manufacturer: "ManufacturerMSP", name: "Amoxicillin", strength: "500 mg", form: "capsule" };
+const CUSTODY: Record<string, unknown[]> = {
+  "mfr-dist": [
+    { at: "2026-01-01T00:00:00Z", channel: "mfr-dist", by: "ManufacturerMSP", txId: "t1", status: "COMMISSIONED", owner: "ManufacturerMSP" },
+    { at: "2026-01-02T00:00:00Z", channel: "mfr-dist", by: "ManufacturerMSP", txId: "t2", status: "IN_TRANSIT", owner: "ManufacturerMSP" },
+  ],
+  "dist-pharm": [
+    // A mark changes neither status nor holder: the merged custody leaves it out.
+    { at: "2026-01-05T00:00:00Z", channel: "dist-pharm", by: "PharmacyMSP", txId: "t5", status: "RECEIVED", owner: "PharmacyMSP" },
+    { at: "2026-01-05T00:00:01Z", channel: "dist-pharm", by: "PharmacyMSP", txId: "t5b", status: "RECEIVED", owner: "PharmacyMSP" },
+  ],
+};
+
+/** packs:VerifyWithProvenance as the chaincode answers it on the call's channel. */
+function verifyWithProvenance(call: LedgerCall) {
+  const v = verification(call);
+  return { verification: v, provenance: v.reason === "NO_MATCH_GTIN_SERIAL" ? null : { product: PRODUCT, custody: CUSTODY[call.channel] ?? [] } };
 }
 
 describe("verify by scan (POST /v1/verify/scan)", () => {
   let t: TestApp;
   beforeEach(async () => {
     t = await buildTestApp();
-    t.ledger
-      .on("packs:Verify", verification)
-      .on("products:GetProduct", () => ({ gtin: PACK.gtin, manufacturer: "ManufacturerMSP", name: "Amoxicillin", strength: "500 mg", form: "capsule" }))
-      .on("packs:GetPackHistory", (call) =>
-        call.channel === "mfr-dist"
-          ? [
-              { at: "2026-01-01T00:00:00Z", by: "ManufacturerMSP", txId: "t1", pack: { ...PACK, status: "COMMISSIONED", owner: "ManufacturerMSP", marks: [] } },
-              { at: "2026-01-02T00:00:00Z", by: "ManufacturerMSP", txId: "t2", pack: { ...PACK, status: "IN_TRANSIT", owner: "ManufacturerMSP", marks: [] } },
-              { at: "2026-01-02T00:00:01Z", by: "ManufacturerMSP", txId: "t2b", pack: { ...PACK, status: "IN_TRANSIT", owner: "ManufacturerMSP", marks: ["QUARANTINED"] } },
-            ]
-          : [{ at: "2026-01-05T00:00:00Z", by: "PharmacyMSP", txId: "t5", pack: { ...PACK, status: "RECEIVED", owner: "PharmacyMSP", marks: [] } }],
-      );
+    t.ledger.on("packs:VerifyWithProvenance", verifyWithProvenance);
   });
   afterEach(async () => t.close());
 
@@ -42,8 +53,10 @@ describe("verify by scan (POST /v1/verify/scan)", () => {
     it(`verifies ${form}`, async () => {
       const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: { "x-api-key": KEYS.pharmacy }, payload: { code } });
       expect(res.statusCode).to.equal(200);
-      const [call] = t.ledger.calls.filter((c) => c.call.transaction === "packs:Verify");
-      expect(call?.call.args).to.deep.equal([PACK.gtin, PACK.serial, PACK.lot, PACK.expiry]);
+      // One evaluate: the pharmacy is on one channel, and verification and provenance come together.
+      expect(t.ledger.calls.map((c) => [c.call.transaction, c.call.channel, c.call.args])).to.deep.equal([
+        ["packs:VerifyWithProvenance", "dist-pharm", [PACK.gtin, PACK.serial, PACK.lot, PACK.expiry]],
+      ]);
       expect(res.json().pack).to.deep.equal(PACK);
     });
   }
@@ -143,7 +156,7 @@ describe("verify by identifiers (GET /v1/verify)", () => {
   let t: TestApp;
   beforeEach(async () => {
     t = await buildTestApp();
-    t.ledger.on("packs:Verify", verification).on("products:GetProduct", () => ({ gtin: PACK.gtin, manufacturer: "ManufacturerMSP" })).on("packs:GetPackHistory", () => []);
+    t.ledger.on("packs:VerifyWithProvenance", verifyWithProvenance);
   });
   afterEach(async () => t.close());
 

@@ -21,7 +21,6 @@ import {
   parseScanInput,
   TERMINAL_STATUSES,
   UNDO_WINDOW_SECONDS,
-  validateExpiry,
   validateGtin,
   validateLot,
   validateSerial,
@@ -37,7 +36,7 @@ import { begin } from "../ledger/begin";
 import { PackLoader, loadLot, loadPack, loadProduct, masterDataEndorser, writePack, type PackContext } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
-import { additionalInfoOf, verifyPack } from "../ledger/verify";
+import { additionalInfoOf, verifyPack, verifyWithProvenance } from "../ledger/verify";
 
 /** Packs: commissioning, verification, decommissioning, recalls and marks. */
 @Info({ title: "packs", description: "Serialised packs: commission, verify, dispense, decommission, recall, marks, history" })
@@ -119,15 +118,20 @@ export class PacksContract extends Contract {
   @Transaction(false)
   @Returns("string")
   async Verify(ctx: Context, gtin: string, serial: string, lot: string, expiry: string): Promise<string> {
-    const scan = {
-      gtin: validateGtin("gtin", gtin),
-      serial: validateSerial("serial", serial),
-      lot: validateLot("lot", lot),
-      expiry: validateExpiry("expiry", expiry),
-    };
+    const scan = parseScanInput({ gtin, serial, lot, expiry });
     const { tx, state } = begin(ctx);
     await requirePartner(state, tx);
     return result(await verifyPack(state, scan, tx.at));
+  }
+
+  /** A scan's ledger answer in one evaluate: the verification and this channel's custody of the pack. */
+  @Transaction(false)
+  @Returns("string")
+  async VerifyWithProvenance(ctx: Context, gtin: string, serial: string, lot: string, expiry: string): Promise<string> {
+    const scan = parseScanInput({ gtin, serial, lot, expiry });
+    const { tx, state } = begin(ctx);
+    await requirePartner(state, tx);
+    return result(await verifyWithProvenance(state, scan, tx.at, tx.channel));
   }
 
   /** Verify and decommission as DISPENSED in one transaction, by the pharmacy holding the pack. */

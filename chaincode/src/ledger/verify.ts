@@ -1,63 +1,31 @@
-import {
-  ADDITIONAL_INFO,
-  isDecommissioned,
-  isExpired,
-  MARKS,
-  parseYymmdd,
-  VERIFY_REASONS,
-  type AdditionalInfo,
-  type Lot,
-  type Pack,
-  type Product,
-  type ScanInput,
-  type Verification,
-  type VerifyReason,
-} from "@rxtrace/domain";
+import { custodyOf, custodyStepOf, productSummaryOf, verificationOf, type Lot, type Pack, type PackVerification, type Product, type ScanInput, type Verification } from "@rxtrace/domain";
 import { KEY_TYPES, type State } from "./state";
 
-export type { Verification };
+export { additionalInfoOf, type Verification } from "@rxtrace/domain";
 
-/** Every additional-info code that holds for the pack, in priority order. */
-export function additionalInfoOf(pack: Pack, lot: Lot | undefined, product: Product | undefined, atIso: string): AdditionalInfo[] {
-  const holds: Record<AdditionalInfo, boolean> = {
-    ILLEGITIMATE: pack.marks.includes(MARKS.ILLEGITIMATE),
-    RECALLED: lot?.recall !== undefined,
-    WITHDRAWN: product?.withdrawal !== undefined,
-    SUSPECT: pack.marks.includes(MARKS.SUSPECT),
-    ALREADY_DECOMMISSIONED: isDecommissioned(pack.status),
-    EXPIRED: isExpired(pack.expiry, atIso),
-    COLD_CHAIN_HOLD: pack.marks.includes(MARKS.COLD_CHAIN_HOLD),
-    QUARANTINED: pack.marks.includes(MARKS.QUARANTINED),
-  };
-  return Object.values(ADDITIONAL_INFO).filter((code) => holds[code]);
+interface ScanRecords {
+  verification: Verification;
+  pack: Pack | undefined;
+  product: Product | undefined;
 }
 
-/** Same day (day 00 read as the month's last), both dates in the century the reference gives. */
-function sameExpiry(a: string, b: string, referenceIso: string): boolean {
-  return parseYymmdd(a, referenceIso)?.isoDate === parseYymmdd(b, referenceIso)?.isoDate;
-}
-
-/** Answers a verification request for a scanned pack (GS1 Lightweight Messaging in spirit). */
-export async function verifyPack(state: State, scan: ScanInput, atIso: string): Promise<Verification> {
-  const base = { gtin: scan.gtin, serial: scan.serial, checkedAt: atIso };
+async function verifyRecords(state: State, scan: ScanInput, atIso: string): Promise<ScanRecords> {
   const pack = await state.get<Pack>(KEY_TYPES.PACK, [scan.gtin, scan.serial]);
-  if (!pack) return { ...base, verified: false, reason: VERIFY_REASONS.NO_MATCH_GTIN_SERIAL, additionalInfo: [] };
-  const lot = await state.get<Lot>(KEY_TYPES.LOT, [pack.gtin, pack.lot]);
-  const product = await state.get<Product>(KEY_TYPES.PRODUCT, [pack.gtin]);
-  const additionalInfo = additionalInfoOf(pack, lot, product, atIso);
-  let reason: VerifyReason | undefined;
-  if (pack.lot !== scan.lot) reason = VERIFY_REASONS.LOT_MISMATCH;
-  else if (!sameExpiry(pack.expiry, scan.expiry, atIso)) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
-  else reason = additionalInfo[0];
-  const answer: Verification = {
-    ...base,
-    verified: reason === undefined,
-    additionalInfo,
-    status: pack.status,
-    lot: pack.lot,
-    expiry: pack.expiry,
-    owner: pack.owner,
-  };
-  if (reason !== undefined) answer.reason = reason;
-  return answer;
+  const lot = pack ? await state.get<Lot>(KEY_TYPES.LOT, [pack.gtin, pack.lot]) : undefined;
+  const product = pack ? await state.get<Product>(KEY_TYPES.PRODUCT, [pack.gtin]) : undefined;
+  return { verification: verificationOf(scan, pack, lot, product, atIso), pack, product };
+}
+
+/** Answers a verification request for a scanned pack from world state (the rule itself is the domain's verificationOf). */
+export async function verifyPack(state: State, scan: ScanInput, atIso: string): Promise<Verification> {
+  return (await verifyRecords(state, scan, atIso)).verification;
+}
+
+/** The verification and this channel's provenance of the pack: its product and every write of its record. */
+export async function verifyWithProvenance(state: State, scan: ScanInput, atIso: string, channel: string): Promise<PackVerification> {
+  const { verification, pack, product } = await verifyRecords(state, scan, atIso);
+  if (!pack) return { verification, provenance: null };
+  const history = await state.history<Pack>(KEY_TYPES.PACK, [pack.gtin, pack.serial]);
+  const custody = custodyOf(history.flatMap((entry) => (entry.value === undefined ? [] : [custodyStepOf(channel, entry.value, entry.at, entry.txId)])));
+  return { verification, provenance: product ? { product: productSummaryOf(product), custody } : { custody } };
 }

@@ -5,10 +5,21 @@
  * chaincode (qscc).
  */
 import { checkpointers, type Network } from "@hyperledger/fabric-gateway";
-import { common } from "@hyperledger/fabric-protos";
+import { common, ledger, peer } from "@hyperledger/fabric-protos";
 import { GatewayError, InvalidArgumentError, NotFoundError, UnavailableError } from "../errors.js";
 import { privateFile } from "./private-files.js";
-import type { BlockSource, ChaincodeEventStream, LedgerBlock, LedgerEventSource, RawChaincodeEvent } from "../ports/ledger-events.js";
+import type {
+  BlockSource,
+  ChaincodeEventStream,
+  CommittedBlock,
+  CommittedBlockSource,
+  CommittedBlockStream,
+  LedgerBlock,
+  LedgerEventSource,
+  RawChaincodeEvent,
+  StateWrite,
+  ValidTransaction,
+} from "../ports/ledger-events.js";
 
 /**
  * @param networkFor the connected Network of a channel (the listening identity must be a member)
@@ -95,5 +106,72 @@ export function newFabricBlockSource(networkFor: (channel: string) => Network): 
     },
     decode: decodeBlock,
     raw,
+  };
+}
+
+/** Fabric's validation code of a transaction that changed state. */
+const TX_VALID = 0;
+
+/** Transaction time as the chaincode's key history reports it: ISO 8601 to the second. */
+function secondsIso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * The VALID transactions of a block with their public writes in `chaincode`'s
+ * namespace. The validation codes are the block's TRANSACTIONS_FILTER
+ * metadata, set by the committing peer: an invalid transaction's writes never
+ * reached state, so they never reach a read model either.
+ */
+export function committedBlockOf(channel: string, block: common.Block, chaincode: string): CommittedBlock {
+  const header = block.getHeader();
+  if (header === undefined) throw new InvalidArgumentError("block", "has no header");
+  const codes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
+  const transactions: ValidTransaction[] = [];
+  const envelopes = block.getData()?.getDataList_asU8() ?? [];
+  envelopes.forEach((bytes, i) => {
+    if (codes[i] !== TX_VALID) return;
+    const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(bytes).getPayload_asU8());
+    const channelHeader = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array());
+    if (channelHeader.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return;
+    const writes: StateWrite[] = [];
+    for (const action of peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()) {
+      const actionPayload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
+      const responsePayload = peer.ProposalResponsePayload.deserializeBinary(actionPayload.getAction()?.getProposalResponsePayload_asU8() ?? new Uint8Array());
+      const chaincodeAction = peer.ChaincodeAction.deserializeBinary(responsePayload.getExtension_asU8());
+      const txRwSet = ledger.rwset.TxReadWriteSet.deserializeBinary(chaincodeAction.getResults_asU8());
+      for (const ns of txRwSet.getNsRwsetList()) {
+        if (ns.getNamespace() !== chaincode) continue;
+        for (const w of ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8()).getWritesList()) {
+          writes.push({ key: w.getKey(), value: w.getIsDelete() ? undefined : w.getValue_asU8() });
+        }
+      }
+    }
+    // google-protobuf's Timestamp type does not resolve through fabric-protos' declarations; its one method used here is typed here.
+    const timestamp = channelHeader.getTimestamp() as { getSeconds(): number } | undefined;
+    transactions.push({ txId: channelHeader.getTxId(), at: secondsIso(timestamp ? timestamp.getSeconds() : 0), writes });
+  });
+  return { channel, number: BigInt(header.getNumber()), transactions };
+}
+
+/** CommittedBlockSource over fabric-gateway's block events, on the peer the listening identity's Gateway connects to. */
+export function newFabricCommittedBlockSource(networkFor: (channel: string) => Network, chaincode: string): CommittedBlockSource {
+  return {
+    async open(channel: string, startBlock: bigint): Promise<CommittedBlockStream> {
+      let blocks: Awaited<ReturnType<Network["getBlockEvents"]>>;
+      try {
+        blocks = await networkFor(channel).getBlockEvents({ startBlock });
+      } catch (error) {
+        throw new UnavailableError("fabric", `cannot open block events of ${channel}: ${(error as Error).message}`, { cause: error });
+      }
+      return {
+        async *[Symbol.asyncIterator](): AsyncGenerator<CommittedBlock> {
+          for await (const block of blocks) yield committedBlockOf(channel, block, chaincode);
+        },
+        close(): void {
+          blocks.close();
+        },
+      };
+    },
   };
 }

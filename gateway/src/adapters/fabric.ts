@@ -12,7 +12,7 @@
  * a call as any other org before any key is read. Without `org` it holds
  * every org's identities: the multi-org test mode of support/gateway-harness.ts.
  */
-import { createPrivateKey } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { common } from "@hyperledger/fabric-protos";
@@ -305,6 +305,8 @@ export class FabricLedgerClient implements LedgerClient {
       const deadlines = this.#options.deadlinesMs;
       gateway = (this.#options.connect ?? connect)({
         client: this.#client(org),
+        // A peer under mutual TLS binds block event requests to the client's TLS certificate.
+        ...(network.mutualTls ? { tlsClientCertificateHash: createHash("sha256").update(new X509Certificate(readFileSync(org.clientTls.certPath)).raw).digest() } : {}),
         identity: { mspId: org.mspId, credentials: readFileSync(user.certPath) },
         ...fabricSigning(createPrivateKey(readFileSync(user.keyPath))),
         evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluate }),

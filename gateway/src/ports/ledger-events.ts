@@ -45,3 +45,37 @@ export interface BlockSource {
   /** The serialized bytes of a block, as the peer stores it. */
   raw(channel: string, number: bigint): Promise<Uint8Array>;
 }
+
+/** One key written by a transaction (`value` undefined: the key was deleted). */
+export interface StateWrite {
+  readonly key: string;
+  readonly value: Uint8Array | undefined;
+}
+
+/** A transaction of a committed block whose validation code says VALID, with its writes in the chaincode's namespace. */
+export interface ValidTransaction {
+  readonly txId: string;
+  /** Transaction time, ISO 8601 UTC to the second (as the chaincode's key history reports it). */
+  readonly at: string;
+  readonly writes: readonly StateWrite[];
+}
+
+/** A committed block as a read model applies it: only its VALID transactions. */
+export interface CommittedBlock {
+  readonly channel: string;
+  readonly number: bigint;
+  readonly transactions: readonly ValidTransaction[];
+}
+
+export interface CommittedBlockStream extends AsyncIterable<CommittedBlock> {
+  close(): void;
+}
+
+/** The committed blocks of a channel, from one peer (the gateway's own org's). */
+export interface CommittedBlockSource {
+  /**
+   * Streams the channel's blocks from `startBlock` on, as the peer commits them.
+   * @throws UnavailableError when the peer cannot be reached.
+   */
+  open(channel: string, startBlock: bigint): Promise<CommittedBlockStream>;
+}

@@ -11,6 +11,7 @@ import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
 import { ShipmentService } from "../services/shipments.js";
 import { VerifyService } from "../services/verify.js";
+import type { VerifyReadModel } from "../services/verify-read-model.js";
 import { handOffRoutes } from "./handoffs.js";
 import { labelRoutes } from "./labels.js";
 import { lotRoutes } from "./lots.js";
@@ -23,6 +24,8 @@ import { whoamiRoutes } from "./whoami.js";
 
 export interface V1Options {
   ledger: LedgerClient;
+  /** The verification read model of this gateway's own peer (verify answers from the ledger without it). */
+  verifyReadModel?: VerifyReadModel;
   /** The durable outbox worker that carries recalls and withdrawals onto channels the caller is not on. */
   relay?: OutboxRelay;
   /** Whether this gateway carries recalls onto dist-pharm itself (MasterDataOptions.relayHere). */
@@ -31,7 +34,7 @@ export interface V1Options {
   minBlockWaitMs?: number;
 }
 
-export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw, relay, relayHere = true, minBlockWaitMs = 3_000 }) => {
+export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw, verifyReadModel, relay, relayHere = true, minBlockWaitMs = 3_000 }) => {
   // A NOT_FOUND from a peer behind the channel is "not yet here" (503), not "does not exist".
   const ledger = visibilityAwareLedger(raw);
   // The caller's peer first reaches the blocks the request names, so a write elsewhere is visible here.
@@ -41,7 +44,7 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
     const as = principalOf(request);
     await waitForBlocks(ledger, as, parseMinBlock(header, readChannels(as, undefined)), minBlockWaitMs);
   });
-  // Every write's answer names its block(s) in a header too, ready to be sent back as X-Min-Block.
+  // Every write's answer names its block(s) in a header too, ready to be sent back as X-Min-Block; a verification its read blocks.
   app.addHook("preSerialization", async (_request, reply, payload) => {
     const blocks = reply.statusCode < 300 ? ledgerBlockHeader(payload) : undefined;
     if (blocks !== undefined) void reply.header(LEDGER_BLOCK_HEADER, blocks);
@@ -58,6 +61,6 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(packRoutes, { packs: new PackService(ledger) });
   await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes), masterData });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
-  await app.register(verifyRoutes, { verifier: new VerifyService(ledger) });
+  await app.register(verifyRoutes, { verifier: new VerifyService(ledger, verifyReadModel) });
   await app.register(labelRoutes, { ledger });
 };

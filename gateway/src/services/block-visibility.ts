@@ -38,11 +38,23 @@ export function parseMinBlock(value: string | string[] | undefined, visible: rea
   return refs;
 }
 
-/** The `X-Ledger-Block` value of a write's answer (one committed write, or a recall's `commits`); undefined for other answers. */
+/**
+ * The `X-Ledger-Block` value of an answer: a write's block (one committed
+ * write, or a recall's `commits`), or the blocks a read states it reflects
+ * (`asOf.blocks`, e.g. a verification); undefined for other answers.
+ */
 export function ledgerBlockHeader(payload: unknown): string | undefined {
   const isCommit = (v: unknown): v is { channel: string; blockNumber: string; transactionId: string } =>
     typeof v === "object" && v !== null && typeof (v as Record<string, unknown>).blockNumber === "string" && typeof (v as Record<string, unknown>).channel === "string" && typeof (v as Record<string, unknown>).transactionId === "string";
   if (isCommit(payload)) return `${payload.channel}:${payload.blockNumber}`;
+  const asOf = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>).asOf : undefined;
+  const stated = typeof asOf === "object" && asOf !== null ? (asOf as Record<string, unknown>).blocks : undefined;
+  if (Array.isArray(stated)) {
+    const isRef = (b: unknown): b is { channel: string; block: string } =>
+      typeof b === "object" && b !== null && typeof (b as Record<string, unknown>).channel === "string" && typeof (b as Record<string, unknown>).block === "string";
+    const refs = (stated as unknown[]).filter(isRef);
+    return refs.length === 0 ? undefined : refs.map((b) => `${b.channel}:${b.block}`).join(", ");
+  }
   const commits = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>).commits : undefined;
   if (!Array.isArray(commits)) return undefined;
   const highest = new Map<string, bigint>();

@@ -18,8 +18,8 @@ import type {
   Shipment,
   Subject,
   TradeTerms,
-  Verification,
 } from "./records";
+import type { PackVerification, Verification } from "./verification";
 import {
   CERT_ROLES,
   DOCUMENT_KEY_TRANSIENT_KEY,
@@ -174,6 +174,8 @@ export const CATALOG = {
     GetLot: transaction<[gtin: string, lot: string], Lot>()("packs", "GetLot", "evaluate"),
     ListPacksByLot: transaction<[gtin: string, lot: string], Pack[]>()("packs", "ListPacksByLot", "evaluate"),
     Verify: transaction<[gtin: string, serial: string, lot: string, expiry: string], Verification>()("packs", "Verify", "evaluate"),
+    // A scan's ledger answer in one evaluate: the verification and the channel's provenance of the pack.
+    VerifyWithProvenance: transaction<[gtin: string, serial: string, lot: string, expiry: string], PackVerification>()("packs", "VerifyWithProvenance", "evaluate"),
     Dispense: transaction<[dispense: DispenseInput], DispenseAnswer>()("packs", "Dispense", "submit", {
       events: [EVENTS.PACK_DISPENSED, EVENTS.DECOMMISSION_ALERT_RAISED],
       roles: [PHARMACIST, OPERATOR, ADMIN],

@@ -8,3 +8,4 @@ export * from "./mkt";
 export * from "./records";
 export * from "./roles";
 export * from "./vocabulary";
+export * from "./verification";

@@ -21,14 +21,12 @@ import {
   DOCUMENT_KINDS,
   ORG_ROLES,
   SETTABLE_MARKS,
-  type AdditionalInfo,
   type DecommissionReason,
   type DocumentKind,
   type Mark,
   type OrgRole,
   type PackStatus,
   type SettableMark,
-  type VerifyReason,
 } from "./vocabulary";
 
 /** Who did something and when (from the transaction). */
@@ -281,20 +279,6 @@ export function parseCommissionInput(fields: Fields, max: number): CommissionInp
     return serial;
   });
   return { gtin, lot, expiry, serials };
-}
-
-/** The answer to a pack verification (packs:Verify, and the verification inside a dispense). */
-export interface Verification {
-  verified: boolean;
-  reason?: VerifyReason;
-  additionalInfo: AdditionalInfo[];
-  status?: PackStatus;
-  gtin: string;
-  serial: string;
-  lot?: string;
-  expiry?: string;
-  owner?: string;
-  checkedAt: string;
 }
 
 export interface ScanInput {

@@ -49,7 +49,7 @@ export class PackWorld {
 
   constructor() {
     this.ledger
-      .on("packs:Verify", (call) => this.#verify(this.#args(call)))
+      .on("packs:VerifyWithProvenance", (call) => this.#verifyWithProvenance(call))
       .on("packs:GetPack", (call) => this.#find(this.#args(call)[0], this.#args(call)[1]))
       .on("packs:GetPackHistory", (call) => this.#history.get(this.#key(this.#args(call)[0], this.#args(call)[1])) ?? [])
       .on("products:GetProduct", (call) => {
@@ -105,6 +105,17 @@ export class PackWorld {
     const list = this.#history.get(this.#key(pack.gtin, pack.serial)) ?? [];
     list.push({ txId: `tx-${list.length + 1}-${pack.serial}`, at: new Date(this.#clock).toISOString(), isDelete: false, by, pack: { ...pack, marks: [...pack.marks] } });
     this.#history.set(this.#key(pack.gtin, pack.serial), list);
+  }
+
+  /** What the chaincode answers on the call's channel: the verification, then the product and the pack's custody. */
+  #verifyWithProvenance(call: LedgerCall): Record<string, unknown> {
+    const args = this.#args(call);
+    const verification = this.#verify(args);
+    const history = this.#packs.has(this.#key(args[0], args[1])) ? (this.#history.get(this.#key(args[0], args[1])) ?? []) : undefined;
+    if (history === undefined) return { verification, provenance: null };
+    const custody = history.map((h) => ({ at: h.at, channel: call.channel, status: h.pack.status, owner: h.pack.owner, by: h.by, txId: h.txId }));
+    const product = { manufacturer: PRODUCT.manufacturer, name: PRODUCT.name, strength: PRODUCT.strength, form: PRODUCT.form };
+    return { verification, provenance: args[0] === PRODUCT.gtin ? { product, custody } : { custody } };
   }
 
   #verify([gtin, serial, lot, expiry]: string[]): Record<string, unknown> {

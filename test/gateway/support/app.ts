@@ -60,7 +60,7 @@ export type TestAppOptions = {
   /** The org whose gateway this is (RXTRACE_GATEWAY_ORG); absent: the multi-org test mode. */
   org?: string;
   keys?: ApiKeyStore;
-} & Partial<Pick<AppDeps, "documents" | "events" | "evm">>;
+} & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
@@ -84,6 +84,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.documents ? { documents: options.documents } : {}),
     ...(options.events ? { events: options.events } : {}),
     ...(options.evm ? { evm: options.evm } : {}),
+    ...(options.verifyReadModel ? { verifyReadModel: options.verifyReadModel } : {}),
   });
   await app.ready();
   return {
