@@ -103,6 +103,10 @@ interface ISupplyChain {
     error GtinNotAssigned(uint64 gtin, address account);
     /// @notice The GTIN is already assigned, to `manufacturer`.
     error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
+    /// @notice The contract is paused: no state changes but role administration.
+    error EnforcedPause();
+    /// @notice The contract is not paused, so it cannot be unpaused.
+    error ExpectedPause();
     /// @notice A role cannot be granted to the zero address.
     error ZeroAddress();
     /// @notice `account` holds no MANUFACTURER_ROLE.
@@ -186,7 +190,10 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice A GTIN was registered with its product name.
+    /// @notice `account` paused every state-changing function.
+    event Paused(address account);
+    /// @notice `account` lifted the pause.
+    event Unpaused(address account);
     /// @notice The registry assigned a GTIN to a manufacturer.
     event GtinAssigned(uint64 indexed gtin, address indexed manufacturer, address indexed by);
     /// @notice The registry moved a GTIN, its lots and the right to its packs to a manufacturer's new key.
@@ -224,6 +231,20 @@ interface ISupplyChain {
     event DocumentAnchored(bytes32 indexed subject, bytes32 indexed sha256Digest, address indexed by, string cid);
     /// @notice A block hash of another ledger was anchored.
     event BlockAnchored(bytes32 indexed ledgerId, uint64 indexed blockNumber, bytes32 blockHash, address indexed by);
+
+    // ---------------------------------------------------------------- emergency pause
+
+    /// @notice Stops every state-changing function but role administration until {unpause}
+    /// (an emergency stop); views and {verify} keep answering.
+    /// @dev Requirements: PAUSER_ROLE; not paused. Emits {Paused}.
+    function pause() external;
+
+    /// @notice Lifts the emergency stop.
+    /// @dev Requirements: PAUSER_ROLE; paused. Emits {Unpaused}.
+    function unpause() external;
+
+    /// @notice True while the emergency stop is on.
+    function paused() external view returns (bool);
 
     // ---------------------------------------------------------------- products and lots
 
@@ -285,7 +306,8 @@ interface ISupplyChain {
     function shipBatch(bytes32[] calldata packIds, address consignee) external;
 
     /// @notice Receives a pack shipped to the caller.
-    /// @dev Requirements: status InTransit; caller is its consignee. Emits {PackReceived}.
+    /// @dev Requirements: caller still a trading partner (a revocation stops a pack in transit);
+    /// status InTransit; caller is its consignee. Emits {PackReceived}.
     function receivePack(bytes32 packId) external;
 
     /// @notice Receives up to MAX_BATCH packs shipped to the caller, all or nothing.

@@ -15,6 +15,10 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 /// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
 /// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
 /// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
+/// An emergency pause stops every state-changing function except the admin's role grants and
+/// revocations (so a leaked key can still be revoked while paused); views and {verify} keep
+/// answering. The pause is copied into each partner slot, the one slot ship already reads and
+/// receive reads for the receiver's current role, so the hot path pays no extra read for it.
 contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
@@ -24,6 +28,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
     /// @notice The GTIN registry (GS1's role): assigns GTINs to manufacturers and moves them to a new key.
     bytes32 public constant REGISTRY_ROLE = keccak256("REGISTRY_ROLE");
+    /// @notice May pause and unpause every state-changing function (an emergency stop).
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
     /// 2^24 per-transaction cap of EIP-7825).
@@ -75,6 +81,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         uint8 roleBits;
         uint32 recallEpoch;
         uint32 listIndex;
+        // A copy of paused(), so ship and receive learn it from the partner slot they read anyway.
+        bool paused;
     }
 
     struct DocumentAnchor {
@@ -103,17 +111,45 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     mapping(bytes32 subject => mapping(bytes32 sha256Digest => DocumentAnchor)) private _documents;
     mapping(bytes32 ledgerId => LedgerHead) private _ledgerHeads;
     mapping(bytes32 ledgerId => mapping(uint64 blockNumber => bytes32 blockHash)) private _blockHashes;
+    // One slot: a commission reads the recall epoch and the pause flag together.
     uint32 private _lotCount;
     uint32 private _recallEpoch;
+    bool private _paused;
+
+    // A call, not inlined code: sixteen inlined copies would not fit the 24 KB code size limit.
+    modifier whenNotPaused() {
+        _requireNotPaused();
+        _;
+    }
 
     /// @param admin The account that grants and revokes every role; it moves to another account only in
     /// two steps (begin, then accept after ADMIN_TRANSFER_DELAY), never to the zero address.
     constructor(address admin) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {}
 
+    // ---------------------------------------------------------------- emergency pause
+
+    /// @inheritdoc ISupplyChain
+    function pause() external onlyRole(PAUSER_ROLE) whenNotPaused {
+        _setPaused(true);
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        if (!_paused) revert ExpectedPause();
+        _setPaused(false);
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function paused() public view returns (bool) {
+        return _paused;
+    }
+
     // ---------------------------------------------------------------- products and lots
 
     /// @inheritdoc ISupplyChain
-    function assignGtin(uint64 gtin, address manufacturer) external onlyRole(REGISTRY_ROLE) {
+    function assignGtin(uint64 gtin, address manufacturer) external whenNotPaused onlyRole(REGISTRY_ROLE) {
         _requireValidGtin(gtin);
         if (!hasRole(MANUFACTURER_ROLE, manufacturer)) revert NotManufacturer(manufacturer);
         address assignee = _gtinAssignees[gtin];
@@ -124,7 +160,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function transferGtin(uint64 gtin, address to) external onlyRole(REGISTRY_ROLE) {
+    function transferGtin(uint64 gtin, address to) external whenNotPaused onlyRole(REGISTRY_ROLE) {
         address from = _gtinAssignees[gtin];
         if (from == address(0)) revert GtinNotAssigned(gtin, to);
         if (from == to) revert GtinAlreadyAssignedTo(gtin, to);
@@ -142,7 +178,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function takeOverPacks(bytes32[] calldata packIds) external onlyRole(MANUFACTURER_ROLE) {
+    function takeOverPacks(bytes32[] calldata packIds) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         _requireBatchSize(packIds.length);
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
@@ -160,7 +196,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function registerGtin(uint64 gtin, string calldata productName) external onlyRole(MANUFACTURER_ROLE) {
+    function registerGtin(uint64 gtin, string calldata productName) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         _requireValidGtin(gtin);
         _requireText(Field.ProductName, productName, MAX_PRODUCT_NAME_LENGTH, PRINTABLE_ASCII);
         if (_gtinAssignees[gtin] != msg.sender) revert GtinNotAssigned(gtin, msg.sender);
@@ -174,6 +210,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @inheritdoc ISupplyChain
     function registerLot(uint64 gtin, string calldata lot, uint24 expiry)
         external
+        whenNotPaused
         onlyRole(MANUFACTURER_ROLE)
         returns (uint32 lotId)
     {
@@ -203,7 +240,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function recallLot(uint32 lotId) external {
+    function recallLot(uint32 lotId) external whenNotPaused {
         LotRecord storage lot = _lots[lotId];
         LotState state = lot.state;
         if (state == LotState.None) revert LotNotRegistered(lotId);
@@ -216,7 +253,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function withdrawGtin(uint64 gtin) external {
+    function withdrawGtin(uint64 gtin) external whenNotPaused {
         GtinRecord storage product = _gtins[gtin];
         if (product.manufacturer == address(0)) revert GtinNotRegistered(gtin);
         _requireManufacturerOrRegulator(product.manufacturer);
@@ -238,6 +275,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @inheritdoc ISupplyChain
     function commissionPack(uint32 lotId, string calldata serial)
         external
+        whenNotPaused
         onlyRole(MANUFACTURER_ROLE)
         returns (bytes32 packId)
     {
@@ -246,7 +284,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function commissionPacks(uint32 lotId, string[] calldata serials) external onlyRole(MANUFACTURER_ROLE) {
+    function commissionPacks(uint32 lotId, string[] calldata serials) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         _requireBatchSize(serials.length);
         LotRecord memory lot = _lotOpenForPacks(lotId);
         uint32 recallEpoch = _recallEpoch;
@@ -271,19 +309,22 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
     /// @inheritdoc ISupplyChain
     function receivePack(bytes32 packId) external {
+        // The receiver's current role, not its role at shipment: a revocation stops a pack in transit too.
+        _tradingPartnerEpoch(msg.sender);
         _receive(packId);
     }
 
     /// @inheritdoc ISupplyChain
     function receiveBatch(bytes32[] calldata packIds) external {
         _requireBatchSize(packIds.length);
+        _tradingPartnerEpoch(msg.sender);
         for (uint256 i = 0; i < packIds.length; ++i) {
             _receive(packIds[i]);
         }
     }
 
     /// @inheritdoc ISupplyChain
-    function dispense(bytes32 packId) external onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
+    function dispense(bytes32 packId) external whenNotPaused onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
         PackRecord memory pack = _existingPack(packId);
         if (pack.status == PackStatus.Dispensed) {
             // The "already inactive" alert: recorded, not reverted, so the event survives.
@@ -306,7 +347,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external {
+    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external whenNotPaused {
         _requireBatchSize(packIds.length);
         bool isRegulator = hasRole(REGULATOR_ROLE, msg.sender);
         bool isPartner = _partners[msg.sender].roleBits != 0;
@@ -329,7 +370,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function releaseColdChainHold(bytes32[] calldata packIds) external {
+    function releaseColdChainHold(bytes32[] calldata packIds) external whenNotPaused {
         _requireBatchSize(packIds.length);
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
@@ -346,7 +387,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function flagPack(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+    function flagPack(bytes32 packId, PackFlag flag) external whenNotPaused onlyRole(REGULATOR_ROLE) {
         if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
         PackRecord memory pack = _existingPack(packId);
         uint8 bit = uint8(1) << uint8(flag);
@@ -358,7 +399,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function clearPackFlag(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+    function clearPackFlag(bytes32 packId, PackFlag flag) external whenNotPaused onlyRole(REGULATOR_ROLE) {
         if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
         PackRecord memory pack = _existingPack(packId);
         uint8 bit = uint8(1) << uint8(flag);
@@ -372,7 +413,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     // ---------------------------------------------------------------- anchors
 
     /// @inheritdoc ISupplyChain
-    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
+    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external whenNotPaused {
         if (!hasRole(REGULATOR_ROLE, msg.sender)) {
             if (_partners[msg.sender].roleBits == 0) revert NotConsortiumMember(msg.sender);
             // A front-runner must not take a subject's (subject, digest) slot: only its parties anchor.
@@ -392,7 +433,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external onlyRole(ANCHORER_ROLE) {
+    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external whenNotPaused onlyRole(ANCHORER_ROLE) {
         if (blockHash == bytes32(0)) revert InvalidBlockHash(ledgerId, blockNumber);
         LedgerHead memory head = _ledgerHeads[ledgerId];
         if (head.exists) {
@@ -490,6 +531,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             if (_partnerList.length >= MAX_TRADING_PARTNERS) revert TradingPartnerLimitReached(MAX_TRADING_PARTNERS);
             partner.listIndex = uint32(_partnerList.length);
             partner.recallEpoch = _recallEpoch;
+            partner.paused = paused();
             _partnerList.push(account);
         }
         partner.roleBits |= bit;
@@ -519,6 +561,14 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         uint256 count = _partnerList.length;
         for (uint256 i = 0; i < count; ++i) {
             _partners[_partnerList[i]].recallEpoch = epoch;
+        }
+    }
+
+    function _setPaused(bool isPaused) private {
+        _paused = isPaused;
+        uint256 count = _partnerList.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _partners[_partnerList[i]].paused = isPaused;
         }
     }
 
@@ -657,11 +707,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         return VerifyReason.None;
     }
 
-    /// @dev Reverts unless the account is a trading partner; returns its copy of the recall epoch.
+    /// @dev Reverts unless the account is a trading partner and the contract is not paused (both
+    /// read from the account's one partner slot); returns its copy of the recall epoch.
     function _tradingPartnerEpoch(address account) private view returns (uint32) {
         PartnerRecord storage partner = _partners[account];
-        (uint8 roleBits, uint32 recallEpoch) = (partner.roleBits, partner.recallEpoch);
+        (uint8 roleBits, uint32 recallEpoch, bool isPaused) = (partner.roleBits, partner.recallEpoch, partner.paused);
         if (roleBits == 0) revert NotTradingPartner(account);
+        if (isPaused) revert EnforcedPause();
         return recallEpoch;
     }
 
@@ -674,6 +726,10 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @dev The caller is `manufacturer` and still holds MANUFACTURER_ROLE (a revoked key acts no more).
     function _isCurrentManufacturer(address manufacturer) private view returns (bool) {
         return msg.sender == manufacturer && _partners[msg.sender].roleBits & MANUFACTURER_BIT != 0;
+    }
+
+    function _requireNotPaused() private view {
+        if (_paused) revert EnforcedPause();
     }
 
     function _requireBatchSize(uint256 size) private pure {

@@ -32,6 +32,8 @@ contract LifecycleHandler is Cheats {
     mapping(bytes32 packId => bool) public frozen;
     mapping(bytes32 packId => address) public frozenHolder;
     mapping(bytes32 packId => ISupplyChain.PackStatus) public frozenStatus;
+    // Each pack as it was when the last pause began.
+    mapping(bytes32 packId => bytes32 recordHash) public atPause;
 
     constructor() {
         chain = new SupplyChain(address(this));
@@ -42,6 +44,7 @@ contract LifecycleHandler is Cheats {
         chain.grantRole(chain.PHARMACY_ROLE(), partners[3]);
         chain.grantRole(chain.REGULATOR_ROLE(), regulator);
         chain.grantRole(chain.REGISTRY_ROLE(), address(this));
+        chain.grantRole(chain.PAUSER_ROLE(), regulator);
         chain.assignGtin(GTIN, partners[0]);
         VM.startPrank(partners[0]);
         chain.registerGtin(GTIN, "Fuzzed product");
@@ -98,6 +101,22 @@ contract LifecycleHandler is Cheats {
         _record();
     }
 
+    function togglePause() external {
+        VM.prank(regulator);
+        if (chain.paused()) {
+            chain.unpause();
+        } else {
+            chain.pause();
+            for (uint256 i = 0; i < PACKS; ++i) {
+                atPause[packIds[i]] = recordHash(packIds[i]);
+            }
+        }
+    }
+
+    function recordHash(bytes32 packId) public view returns (bytes32) {
+        return keccak256(abi.encode(chain.packOf(packId)));
+    }
+
     function _record() private {
         for (uint256 i = 0; i < PACKS; ++i) {
             bytes32 packId = packIds[i];
@@ -135,6 +154,15 @@ contract SupplyChainInvariantTest {
                 if (holder == handler.partners(p)) known = true;
             }
             require(known, "a pack's holder must be exactly one trading partner");
+        }
+    }
+
+    /// While paused, no pack changes in any way.
+    function invariant_pausedPacksNeverChange() public view {
+        if (!handler.chain().paused()) return;
+        for (uint256 i = 0; i < handler.packCount(); ++i) {
+            bytes32 packId = handler.packIds(i);
+            require(handler.recordHash(packId) == handler.atPause(packId), "a pack changed while paused");
         }
     }
 
