@@ -7,6 +7,7 @@ import hre, { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 
 const GTIN = 9521234543213n;
+const OTHER_GTIN = 14567815983469n; // withdrawn in the worst-case runs
 const EXPIRY = 991231; // 31 Dec 2099, far from any test clock
 const PRODUCT_NAME_30 = "Amoxicillin 500mg caps x 20 EU"; // the 30-character name of the baseline figure
 const BATCH = 100;
@@ -27,9 +28,9 @@ async function gasOf(sent: Promise<ContractTransactionResponse>): Promise<number
 }
 
 const { ethers, networkName } = await network.create();
-const [admin, manufacturer, distributor] = await ethers.getSigners();
-if (admin === undefined || manufacturer === undefined || distributor === undefined) {
-  throw new Error("the bench needs three funded accounts");
+const [admin, manufacturer, distributor, bystander] = await ethers.getSigners();
+if (admin === undefined || manufacturer === undefined || distributor === undefined || bystander === undefined) {
+  throw new Error("the bench needs four funded accounts");
 }
 
 const baseline = await ethers.deployContract("SeedSupplyChain");
@@ -56,6 +57,26 @@ const serials = Array.from({ length: BATCH }, (_, i) => `BATCH${String(i).padSta
 const oursBatch = await gasOf(asManufacturer.commissionPacks(lotId, serials));
 const perPack = Math.round(oursBatch / BATCH);
 
+// Worst cases: a pack commissioned before a recall (of another lot), a withdrawal (of another
+// GTIN) or a revocation (of another partner) takes the slow path on its next move.
+await (await chain.assignGtin(OTHER_GTIN, manufacturer.address)).wait();
+await (await asManufacturer.registerGtin(OTHER_GTIN, PRODUCT_NAME_30)).wait();
+await (await asManufacturer.registerLot(OTHER_GTIN, "LOTOTHER", EXPIRY)).wait();
+await (await asManufacturer.registerLot(GTIN, "LOTRECALL", EXPIRY)).wait();
+await (await chain.grantRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
+const older = ["OLD1", "OLD2", "OLD3"];
+await (await asManufacturer.commissionPacks(lotId, older)).wait();
+async function shipAndReceive(serial: string): Promise<number> {
+  const id = await chain.packIdOf(GTIN, serial);
+  return (await gasOf(asManufacturer.ship(id, distributor.address))) + (await gasOf(chain.connect(distributor).receivePack(id)));
+}
+await (await asManufacturer.recallLot(await chain.lotIdOf(GTIN, "LOTRECALL"))).wait();
+const afterRecall = await shipAndReceive("OLD1");
+await (await asManufacturer.withdrawGtin(OTHER_GTIN)).wait();
+const afterWithdrawal = await shipAndReceive("OLD2");
+await (await chain.revokeRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
+const afterRevocation = await shipAndReceive("OLD3");
+
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 const rows: Row[] = [
   {
@@ -74,6 +95,18 @@ const rows: Row[] = [
     target: "<= 1.0x transferProduct",
     met: oursShip + oursReceive <= baselineTransfer,
   },
+  ...([
+    ["after a recall", afterRecall],
+    ["after a withdrawal", afterWithdrawal],
+    ["after a revocation", afterRevocation],
+  ] as const).map(([when, ours]) => ({
+    operation: `ship + receive one pack, worst case: ${when}`,
+    baseline: baselineTransfer,
+    ours,
+    ratio: round(ours / baselineTransfer),
+    target: "<= 1.0x transferProduct",
+    met: ours <= baselineTransfer,
+  })),
   {
     operation: `batch commission, per pack (${BATCH} packs)`,
     baseline: null,
@@ -103,7 +136,15 @@ const result = {
     supplyChain: compilerSummary(profile?.compilers[0]),
     baseline: compilerSummary(profile?.overrides["bench/baseline/SeedSupplyChain.sol"]),
   },
-  details: { ship: oursShip, receive: oursReceive, batchTotal: oursBatch, batchSize: BATCH },
+  details: {
+    ship: oursShip,
+    receive: oursReceive,
+    batchTotal: oursBatch,
+    batchSize: BATCH,
+    shipReceiveAfterRecall: afterRecall,
+    shipReceiveAfterWithdrawal: afterWithdrawal,
+    shipReceiveAfterRevocation: afterRevocation,
+  },
   rows,
 };
 await writeFile(path.join(resultsDir, "gas.json"), `${JSON.stringify(result, null, 2)}\n`);
