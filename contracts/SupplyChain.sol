@@ -248,7 +248,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         if (state == LotState.Recalled) revert LotAlreadyRecalled(lotId);
 
         lot.state = LotState.Recalled;
-        _advanceRecallEpoch();
+        _advanceRecallEpoch(false);
         emit LotRecalled(lotId, msg.sender);
     }
 
@@ -266,7 +266,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             // A recalled lot keeps its recall; both states are final and both block.
             if (lot.state == LotState.Active) lot.state = LotState.Withdrawn;
         }
-        _advanceRecallEpoch();
+        _advanceRecallEpoch(false);
         emit GtinWithdrawn(gtin, msg.sender);
     }
 
@@ -551,13 +551,22 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             _partners[last].listIndex = partner.listIndex;
             _partnerList.pop();
             // Packs the account holds take the slow path on their next ship, which checks the holder's role.
-            _advanceRecallEpoch();
+            _advanceRecallEpoch(true);
         }
     }
 
-    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot and holder on their next move.
-    function _advanceRecallEpoch() private {
-        uint32 epoch = ++_recallEpoch;
+    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot (after a
+    /// recall or withdrawal: the low 16 bits of the epoch) or their holder's role (after a
+    /// revocation: the high 16 bits) on their next move. Each half counts modulo 2^16: a pack
+    /// would skip a check only if it sat still through exactly a multiple of 65,536 such events.
+    function _advanceRecallEpoch(bool revocation) private {
+        uint32 epoch = _recallEpoch;
+        unchecked {
+            epoch = revocation
+                ? (epoch & 0xffff) | (((epoch >> 16) + 1) << 16)
+                : (epoch & 0xffff0000) | uint32(uint16(epoch + 1));
+        }
+        _recallEpoch = epoch;
         uint256 count = _partnerList.length;
         for (uint256 i = 0; i < count; ++i) {
             _partners[_partnerList[i]].recallEpoch = epoch;
@@ -615,10 +624,9 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         // Same epoch: no recall, withdrawal or revocation since the pack last moved, so its lot is
         // active and its holder (checked as a partner when it received the pack) still a partner.
         LotState lotState = LotState.Active;
-        if (uint32(word >> EPOCH_SHIFT) != recallEpoch) {
-            if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
-            lotState = _lots[uint32(word >> LOT_SHIFT)].state;
-        }
+        uint32 changed = uint32(word >> EPOCH_SHIFT) ^ recallEpoch;
+        if (changed >> 16 != 0 && _partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+        if (uint16(changed) != 0) lotState = _lots[uint32(word >> LOT_SHIFT)].state;
         VerifyReason reason =
             _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
