@@ -31,8 +31,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @notice May pause and unpause every state-changing function (an emergency stop).
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
-    /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
-    /// 2^24 per-transaction cap of EIP-7825).
+    /// @notice Largest batch of packs one call takes (500 commissions stay far under the 2^24
+    /// per-transaction gas cap of EIP-7825).
     uint256 public constant MAX_BATCH = 500;
     /// @notice Delay before a new admin accepted by {beginDefaultAdminTransfer} may take over (two-step transfer).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
@@ -45,13 +45,10 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// head out of reach of the real blocks.
     uint64 public constant MAX_ANCHOR_STEP = 1_000_000;
 
-    uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
     uint256 private constant MAX_CID_LENGTH = 128;
 
     // Bit c set when ASCII character c is allowed.
-    // GS1 character set 82: ! " % & ' ( ) * + , - . / 0-9 : ; < = > ? A-Z _ a-z
-    uint256 private constant GS1_CHARSET_82 = 0x7fffffe87fffffeffffffe600000000;
     // Printable ASCII, space to tilde.
     uint256 private constant PRINTABLE_ASCII = (uint256(1) << 127) - (uint256(1) << 32);
     // 0-9 A-Z a-z: every multibase alphabet an IPFS CID uses (base32, base36, base58btc).
@@ -208,7 +205,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function registerLot(uint64 gtin, string calldata lot, uint24 expiry)
+    function registerLot(uint64 gtin, bytes32 lotKey, uint24 expiry)
         external
         whenNotPaused
         onlyRole(MANUFACTURER_ROLE)
@@ -219,14 +216,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         if (product.manufacturer != msg.sender) revert NotGtinManufacturer(gtin, msg.sender);
         if (product.withdrawn) revert GtinAlreadyWithdrawn(gtin);
         if (product.lotCount >= MAX_LOTS_PER_GTIN) revert GtinLotLimitReached(gtin, MAX_LOTS_PER_GTIN);
-        _requireText(Field.Lot, lot, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
+        if (lotKey == bytes32(0)) revert InvalidCommitment();
         uint16 expiryDay = _expiryDay(expiry);
         if (expiryDay < _today()) revert LotExpired(gtin, expiry);
-        bytes32 key = _lotKey(gtin, lot);
-        if (_lotIds[key] != 0) revert LotAlreadyRegistered(gtin, _lotIds[key]);
+        if (_lotIds[lotKey] != 0) revert LotAlreadyRegistered(gtin, _lotIds[lotKey]);
 
         lotId = ++_lotCount;
-        _lotIds[key] = lotId;
+        _lotIds[lotKey] = lotId;
         _lots[lotId] = LotRecord({
             manufacturer: msg.sender,
             gtin: uint48(gtin),
@@ -236,7 +232,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         });
         _gtinLots[gtin][product.lotCount] = lotId;
         _gtins[gtin].lotCount = product.lotCount + 1;
-        emit LotRegistered(lotId, gtin, lot, expiry);
+        emit LotRegistered(lotId, gtin, lotKey);
     }
 
     /// @inheritdoc ISupplyChain
@@ -273,23 +269,18 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     // ---------------------------------------------------------------- packs
 
     /// @inheritdoc ISupplyChain
-    function commissionPack(uint32 lotId, string calldata serial)
-        external
-        whenNotPaused
-        onlyRole(MANUFACTURER_ROLE)
-        returns (bytes32 packId)
-    {
+    function commissionPack(uint32 lotId, bytes32 packId) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         LotRecord memory lot = _lotOpenForPacks(lotId);
-        packId = _commission(lotId, lot, _recallEpoch, serial);
+        _commission(lotId, lot, _recallEpoch, packId);
     }
 
     /// @inheritdoc ISupplyChain
-    function commissionPacks(uint32 lotId, string[] calldata serials) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
-        _requireBatchSize(serials.length);
+    function commissionPacks(uint32 lotId, bytes32[] calldata packIds) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
+        _requireBatchSize(packIds.length);
         LotRecord memory lot = _lotOpenForPacks(lotId);
         uint32 recallEpoch = _recallEpoch;
-        for (uint256 i = 0; i < serials.length; ++i) {
-            _commission(lotId, lot, recallEpoch, serials[i]);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            _commission(lotId, lot, recallEpoch, packIds[i]);
         }
     }
 
@@ -333,7 +324,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
                 pack.flags |= SUSPECT_BIT;
                 _packs[packId] = _encodePack(pack);
             }
-            emit DecommissionAlerted(packId, msg.sender, suspect);
+            emit DecommissionAlerted(packId, suspect);
             return false;
         }
         if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
@@ -342,7 +333,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
         pack.status = PackStatus.Dispensed;
         _packs[packId] = _encodePack(pack);
-        emit PackDispensed(packId, msg.sender);
+        emit PackDispensed(packId);
         return true;
     }
 
@@ -457,19 +448,21 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         view
         returns (bool verified, VerifyReason reason)
     {
-        PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial)]);
+        // The commitment binds all four printed identifiers: a wrong lot or expiry finds no pack,
+        // exactly like a wrong serial, so the answer is about the scanned pack and no other.
+        PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial, lot, expiry)]);
         if (pack.status == PackStatus.None) return (false, VerifyReason.NoMatchGtinSerial);
-        if (_lotIds[_lotKey(gtin, lot)] != pack.lotId) return (false, VerifyReason.LotMismatch);
-        LotRecord memory packLot = _lots[pack.lotId];
-        (bool validExpiry, uint16 printedDay) = _tryExpiryDay(expiry);
-        if (!validExpiry || printedDay != packLot.expiryDay) return (false, VerifyReason.ExpiryMismatch);
-        reason = _blockingReason(pack.flags, pack.expiryDay, packLot.state, pack.status == PackStatus.Dispensed);
+        reason = _blockingReason(pack.flags, pack.expiryDay, _lots[pack.lotId].state, pack.status == PackStatus.Dispensed);
         verified = reason == VerifyReason.None;
     }
 
     /// @inheritdoc ISupplyChain
-    function packIdOf(uint64 gtin, string calldata serial) external pure returns (bytes32) {
-        return _packId(gtin, serial);
+    function packIdOf(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _packId(gtin, serial, lot, expiry);
     }
 
     /// @inheritdoc ISupplyChain
@@ -483,8 +476,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function lotIdOf(uint64 gtin, string calldata lot) external view returns (uint32) {
-        return _lotIds[_lotKey(gtin, lot)];
+    function lotIdOf(bytes32 lotKey) external view returns (uint32) {
+        return _lotIds[lotKey];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lotKeyOf(uint64 gtin, string calldata lot) external pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, lot));
     }
 
     /// @inheritdoc ISupplyChain
@@ -590,12 +588,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
     // ---------------------------------------------------------------- internals
 
-    function _commission(uint32 lotId, LotRecord memory lot, uint32 recallEpoch, string calldata serial)
-        private
-        returns (bytes32 packId)
-    {
-        _requireText(Field.Serial, serial, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
-        packId = _packId(lot.gtin, serial);
+    function _commission(uint32 lotId, LotRecord memory lot, uint32 recallEpoch, bytes32 packId) private {
+        if (packId == bytes32(0)) revert InvalidCommitment();
         if (_packs[packId] != 0) revert PackAlreadyCommissioned(packId);
 
         _packs[packId] = _encodePack(PackRecord({
@@ -606,7 +600,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             expiryDay: lot.expiryDay,
             recallEpoch: recallEpoch
         }));
-        emit PackCommissioned(packId, lotId, serial);
+        emit PackCommissioned(packId, lotId);
     }
 
     // Ship and receive are the hot path: they work on the stored word directly (one SLOAD,
@@ -633,7 +627,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
         _packs[packId] = uint256(uint160(consignee)) | (word & LOT_FLAGS_EXPIRY_MASK)
             | (uint256(uint8(PackStatus.InTransit)) << STATUS_SHIFT) | (uint256(recallEpoch) << EPOCH_SHIFT);
-        emit PackShipped(packId, msg.sender, consignee);
+        emit PackShipped(packId);
     }
 
     function _receive(bytes32 packId) private {
@@ -807,11 +801,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         return block.timestamp / 1 days;
     }
 
-    function _packId(uint64 gtin, string calldata serial) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(gtin, serial));
-    }
-
-    function _lotKey(uint64 gtin, string calldata lot) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(gtin, lot));
+    /// @dev The pack commitment: every identifier printed on the pack, ABI-encoded (unambiguous).
+    function _packId(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(gtin, serial, lot, expiry));
     }
 }

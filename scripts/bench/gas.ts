@@ -44,40 +44,43 @@ await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait()
 await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
 const asManufacturer = chain.connect(manufacturer);
 await (await asManufacturer.registerGtin(GTIN, PRODUCT_NAME_30)).wait();
-await (await asManufacturer.registerLot(GTIN, "LOT2026A", EXPIRY)).wait();
-const lotId = await chain.lotIdOf(GTIN, "LOT2026A");
+const LOT = "LOT2026A";
+await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, LOT), EXPIRY)).wait();
+const lotId = await chain.lotIdOf(await chain.lotKeyOf(GTIN, LOT));
+// Packs are commissioned by their commitments, computed off chain (here by a local call).
+const commitment = (serial: string) => chain.packIdOf(GTIN, serial, LOT, EXPIRY);
 
 // Warm-up pack so the measured one pays only what every later pack pays.
-await (await asManufacturer.commissionPack(lotId, "SN0000000000")).wait();
-const oursRegister = await gasOf(asManufacturer.commissionPack(lotId, "SN8X4K2Q9P"));
-const packId = await chain.packIdOf(GTIN, "SN8X4K2Q9P");
+await (await asManufacturer.commissionPack(lotId, await commitment("SN0000000000"))).wait();
+const packId = await commitment("SN8X4K2Q9P");
+const oursRegister = await gasOf(asManufacturer.commissionPack(lotId, packId));
 const oursShip = await gasOf(asManufacturer.ship(packId, distributor.address));
 const oursReceive = await gasOf(chain.connect(distributor).receivePack(packId));
 const serials = Array.from({ length: BATCH }, (_, i) => `BATCH${String(i).padStart(6, "0")}`);
-const oursBatch = await gasOf(asManufacturer.commissionPacks(lotId, serials));
+const oursBatch = await gasOf(asManufacturer.commissionPacks(lotId, await Promise.all(serials.map(commitment))));
 const perPack = Math.round(oursBatch / BATCH);
 
 // Worst cases: a pack commissioned before a recall (of another lot), a withdrawal (of another
 // GTIN) or a revocation (of another partner) takes the slow path on its next move.
 await (await chain.assignGtin(OTHER_GTIN, manufacturer.address)).wait();
 await (await asManufacturer.registerGtin(OTHER_GTIN, PRODUCT_NAME_30)).wait();
-await (await asManufacturer.registerLot(OTHER_GTIN, "LOTOTHER", EXPIRY)).wait();
-await (await asManufacturer.registerLot(GTIN, "LOTRECALL", EXPIRY)).wait();
+await (await asManufacturer.registerLot(OTHER_GTIN, await chain.lotKeyOf(OTHER_GTIN, "LOTOTHER"), EXPIRY)).wait();
+await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, "LOTRECALL"), EXPIRY)).wait();
 await (await chain.grantRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
 const asDistributor = chain.connect(distributor);
 const distributorAddress = distributor.address;
 async function shipAndReceive(serial: string): Promise<number> {
-  const id = await chain.packIdOf(GTIN, serial);
+  const id = await commitment(serial);
   return (await gasOf(asManufacturer.ship(id, distributorAddress))) + (await gasOf(asDistributor.receivePack(id)));
 }
 // Each pack is commissioned just before its event, so it measures that event alone.
-await (await asManufacturer.commissionPack(lotId, "OLD1")).wait();
-await (await asManufacturer.recallLot(await chain.lotIdOf(GTIN, "LOTRECALL"))).wait();
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD1"))).wait();
+await (await asManufacturer.recallLot(await chain.lotIdOf(await chain.lotKeyOf(GTIN, "LOTRECALL")))).wait();
 const afterRecall = await shipAndReceive("OLD1");
-await (await asManufacturer.commissionPack(lotId, "OLD2")).wait();
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD2"))).wait();
 await (await asManufacturer.withdrawGtin(OTHER_GTIN)).wait();
 const afterWithdrawal = await shipAndReceive("OLD2");
-await (await asManufacturer.commissionPack(lotId, "OLD3")).wait();
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD3"))).wait();
 await (await chain.revokeRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
 const afterRevocation = await shipAndReceive("OLD3");
 
