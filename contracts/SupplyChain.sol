@@ -9,12 +9,14 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 /// @notice rxtrace's pack lifecycle on an EVM chain. See {ISupplyChain} for the rules.
 /// @dev Gas layout. A pack is one storage slot (holder, lot, status, flags, expiry day, recall
 /// epoch); a lot is one slot (manufacturer, GTIN, expiry, state); a trading partner is one slot
-/// (role bits, recall epoch). A ship reads the pack and the consignee's partner slot and writes
-/// the pack; a receive reads and writes the pack. To keep the lot out of that path, every recall
-/// and withdrawal increments a recall epoch that is copied into each partner slot (at most
-/// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
-/// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
-/// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
+/// (role bits, recall epoch, list index, pause copy). A ship reads the pack and the consignee's
+/// partner slot and writes the pack; a receive reads the receiver's partner slot and reads and
+/// writes the pack. To keep the lot and the holder's role out of that path, every recall or
+/// withdrawal advances the low half of an epoch and every revocation the high half, and the epoch
+/// is copied into each partner slot (at most MAX_TRADING_PARTNERS): a pack whose recorded epoch
+/// equals the consignee's has seen neither since it last moved; otherwise the ship reads the lot,
+/// the holder's role, or both. A GTIN withdrawal is copied onto its lots (at most
+/// MAX_LOTS_PER_GTIN) for the same reason.
 /// An emergency pause stops every state-changing function except the admin's role grants and
 /// revocations (so a leaked key can still be revoked while paused); views and {verify} keep
 /// answering. The pause is copied into each partner slot, the one slot ship already reads and
