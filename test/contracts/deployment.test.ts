@@ -104,7 +104,7 @@ describe("deploy script against a running Hardhat node", function () {
   it("grants each role to the account it names", async function () {
     const written = await deployment();
     const chain = new Contract(written.address, written.abi, provider);
-    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE", "REGISTRY_ROLE"]) {
+    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE", "REGISTRY_ROLE", "PAUSER_ROLE"]) {
       const account = written.accounts[role];
       expect(account, role).to.be.a("string");
       expect(await chain.getFunction("hasRole")(id(role), account), role).to.equal(true);
