@@ -5,8 +5,12 @@ pragma solidity 0.8.30;
 /// @notice The pack lifecycle of the rxtrace chaincode on an EVM chain: GTIN master data,
 /// lots, serialised packs, two-phase ship/receive, dispense, recall and withdrawal, cold-chain
 /// holds, document anchors, and anchors of another ledger's block hashes.
-/// @dev A pack is identified by `packId = keccak256(abi.encodePacked(uint64 gtin, string serial))`
-/// (see {packIdOf}). Reverts use custom errors whose name says which rule failed and whose
+/// @dev Privacy by commitment: the chain never sees a serial, lot number or expiry in an event
+/// or in commissioning calldata. A pack is keyed by its commitment
+/// `packId = keccak256(abi.encode(uint64 gtin, string serial, string lot, uint24 expiry))` (see
+/// {packIdOf}), which the manufacturer computes off chain and which anyone holding the pack can
+/// recompute from what is printed on it; a lot is keyed by `keccak256(abi.encode(uint64 gtin,
+/// string lot))` (see {lotKeyOf}). docs/solidity.md says what an observer can and cannot learn. Reverts use custom errors whose name says which rule failed and whose
 /// arguments carry the values needed to diagnose it.
 interface ISupplyChain {
     /// @notice Lifecycle state of a pack. `None` means "never commissioned".
@@ -77,7 +81,7 @@ interface ISupplyChain {
 
     /// @notice A pack as stored: one storage slot.
     /// @dev `holder` is the custodian; while `InTransit` it is the named consignee, the only
-    /// account that may receive it (the shipper is in {PackShipped}). `flags` holds one bit per
+    /// account that may receive it. `flags` holds one bit per
     /// {PackFlag}. `expiryDay` (days since 1970) is copied from the lot so a move need not read
     /// the lot; `recallEpoch` is the recall epoch at which the lot was last seen active.
     struct PackRecord {
@@ -103,6 +107,10 @@ interface ISupplyChain {
     error GtinNotAssigned(uint64 gtin, address account);
     /// @notice The GTIN is already assigned, to `manufacturer`.
     error GtinAlreadyAssigned(uint64 gtin, address manufacturer);
+    /// @notice The contract is paused: no state changes but role administration.
+    error EnforcedPause();
+    /// @notice The contract is not paused, so it cannot be unpaused.
+    error ExpectedPause();
     /// @notice A role cannot be granted to the zero address.
     error ZeroAddress();
     /// @notice `account` holds no MANUFACTURER_ROLE.
@@ -139,7 +147,7 @@ interface ISupplyChain {
     error LotAlreadyRecalled(uint32 lotId);
     /// @notice A batch is empty or longer than `maxSize`.
     error InvalidBatchSize(uint256 size, uint256 maxSize);
-    /// @notice A pack with this GTIN and serial already exists.
+    /// @notice A pack with this commitment already exists.
     error PackAlreadyCommissioned(bytes32 packId);
     /// @notice No pack has this id.
     error PackNotFound(bytes32 packId);
@@ -168,6 +176,8 @@ interface ISupplyChain {
     /// @notice A regulator may only set or clear Suspect, Illegitimate or Quarantined; the
     /// cold-chain hold has its own functions.
     error FlagNotSettableByRegulator(PackFlag flag);
+    /// @notice A pack or lot commitment is zero.
+    error InvalidCommitment();
     /// @notice The sha256 digest is zero.
     error InvalidDigest();
     /// @notice This digest is already anchored for this subject.
@@ -186,7 +196,10 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice A GTIN was registered with its product name.
+    /// @notice `account` paused every state-changing function.
+    event Paused(address account);
+    /// @notice `account` lifted the pause.
+    event Unpaused(address account);
     /// @notice The registry assigned a GTIN to a manufacturer.
     event GtinAssigned(uint64 indexed gtin, address indexed manufacturer, address indexed by);
     /// @notice The registry moved a GTIN, its lots and the right to its packs to a manufacturer's new key.
@@ -198,20 +211,23 @@ interface ISupplyChain {
     /// @notice A GTIN was withdrawn from the market (irreversible).
     event GtinWithdrawn(uint64 indexed gtin, address indexed by);
     /// @notice A lot was registered.
-    event LotRegistered(uint32 indexed lotId, uint64 indexed gtin, string lot, uint24 expiry);
+    /// @dev Neither the lot number nor the expiry: only the lot's commitment.
+    event LotRegistered(uint32 indexed lotId, uint64 indexed gtin, bytes32 lotKey);
     /// @notice A lot was recalled (irreversible).
     event LotRecalled(uint32 indexed lotId, address indexed by);
     /// @notice A pack was commissioned into a lot.
-    event PackCommissioned(bytes32 indexed packId, uint32 indexed lotId, string serial);
-    /// @notice A pack was shipped by `from` to the consignee `to`.
-    event PackShipped(bytes32 indexed packId, address from, address to);
-    /// @notice A pack was received by its consignee (the `to` of the pack's last {PackShipped}).
+    /// @dev `packId` is the pack's commitment; no serial.
+    event PackCommissioned(bytes32 indexed packId, uint32 indexed lotId);
+    /// @notice A pack was shipped; the trading parties are not in the event.
+    event PackShipped(bytes32 indexed packId);
+    /// @notice A pack was received by its consignee.
     /// @dev The receiver is not repeated here: it keeps a receive at the gas target.
     event PackReceived(bytes32 indexed packId);
-    /// @notice A pack was dispensed (decommissioned) by the pharmacy holding it.
-    event PackDispensed(bytes32 indexed packId, address indexed pharmacy);
+    /// @notice A pack was dispensed (decommissioned) by the pharmacy holding it (not named: no
+    /// per-pharmacy dispensing record in the logs).
+    event PackDispensed(bytes32 indexed packId);
     /// @notice An already dispensed pack was dispensed again; `suspect` when from another pharmacy.
-    event DecommissionAlerted(bytes32 indexed packId, address indexed by, bool suspect);
+    event DecommissionAlerted(bytes32 indexed packId, bool suspect);
     /// @notice A cold-chain hold was placed on a pack; `evidence` is the sha256 of the logger data.
     event ColdChainHoldPlaced(bytes32 indexed packId, address indexed by, bytes32 evidence);
     /// @notice A cold-chain hold was released by the manufacturer's quality function.
@@ -224,6 +240,20 @@ interface ISupplyChain {
     event DocumentAnchored(bytes32 indexed subject, bytes32 indexed sha256Digest, address indexed by, string cid);
     /// @notice A block hash of another ledger was anchored.
     event BlockAnchored(bytes32 indexed ledgerId, uint64 indexed blockNumber, bytes32 blockHash, address indexed by);
+
+    // ---------------------------------------------------------------- emergency pause
+
+    /// @notice Stops every state-changing function but role administration until {unpause}
+    /// (an emergency stop); views and {verify} keep answering.
+    /// @dev Requirements: PAUSER_ROLE; not paused. Emits {Paused}.
+    function pause() external;
+
+    /// @notice Lifts the emergency stop.
+    /// @dev Requirements: PAUSER_ROLE; paused. Emits {Unpaused}.
+    function unpause() external;
+
+    /// @notice True while the emergency stop is on.
+    function paused() external view returns (bool);
 
     // ---------------------------------------------------------------- products and lots
 
@@ -250,9 +280,10 @@ interface ISupplyChain {
     function registerGtin(uint64 gtin, string calldata productName) external;
 
     /// @notice Registers a lot of one of the caller's GTINs and returns its id.
-    /// @dev Requirements: caller registered the GTIN; GTIN not withdrawn; lot of 1-20 GS1
-    /// characters, new for this GTIN; expiry a valid YYMMDD not in the past. Emits {LotRegistered}.
-    function registerLot(uint64 gtin, string calldata lot, uint24 expiry) external returns (uint32 lotId);
+    /// @dev `lotKey` is {lotKeyOf}(gtin, lot), computed off chain so the lot number is never sent.
+    /// Requirements: caller registered the GTIN; GTIN not withdrawn; lotKey non-zero and new;
+    /// expiry a valid YYMMDD not in the past. Emits {LotRegistered}.
+    function registerLot(uint64 gtin, bytes32 lotKey, uint24 expiry) external returns (uint32 lotId);
 
     /// @notice Recalls a lot; every pack in it then fails verification with `Recalled`.
     /// @dev Requirements: the lot's manufacturer or a regulator; lot not yet recalled (a lot of a
@@ -266,14 +297,15 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- packs
 
-    /// @notice Commissions one pack with `serial` into a lot of the caller.
-    /// @dev Requirements: the lot's manufacturer; lot active and not expired; serial of 1-20
-    /// GS1 characters, new for the GTIN. Emits {PackCommissioned}.
-    function commissionPack(uint32 lotId, string calldata serial) external returns (bytes32 packId);
+    /// @notice Commissions one pack, given by its commitment {packIdOf}, into a lot of the caller.
+    /// @dev The serial never reaches the chain, so its format is the manufacturer's system's to
+    /// check. Requirements: the lot's manufacturer; lot active and not expired; packId non-zero
+    /// and new. Emits {PackCommissioned}.
+    function commissionPack(uint32 lotId, bytes32 packId) external;
 
     /// @notice Commissions up to MAX_BATCH packs into one lot, all or nothing.
-    /// @dev Same requirements as {commissionPack} for every serial. Emits {PackCommissioned} per pack.
-    function commissionPacks(uint32 lotId, string[] calldata serials) external;
+    /// @dev Same requirements as {commissionPack} for every pack. Emits {PackCommissioned} per pack.
+    function commissionPacks(uint32 lotId, bytes32[] calldata packIds) external;
 
     /// @notice Ships a pack to `consignee`, who alone may then receive it.
     /// @dev Requirements: caller holds the pack; status Commissioned or Received; not recalled,
@@ -285,7 +317,8 @@ interface ISupplyChain {
     function shipBatch(bytes32[] calldata packIds, address consignee) external;
 
     /// @notice Receives a pack shipped to the caller.
-    /// @dev Requirements: status InTransit; caller is its consignee. Emits {PackReceived}.
+    /// @dev Requirements: caller still a trading partner (a revocation stops a pack in transit);
+    /// status InTransit; caller is its consignee. Emits {PackReceived}.
     function receivePack(bytes32 packId) external;
 
     /// @notice Receives up to MAX_BATCH packs shipped to the caller, all or nothing.
@@ -331,7 +364,9 @@ interface ISupplyChain {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice Verifies a scanned pack: GTIN, serial, lot and expiry as printed.
+    /// @notice Verifies a scanned pack: GTIN, serial, lot and expiry as printed. A wrong lot or
+    /// expiry answers NoMatchGtinSerial (the commitment binds all four), never LotMismatch or
+    /// ExpiryMismatch, so a query reveals nothing about any other pack.
     /// @return verified True when the pack may be dispensed.
     /// @return reason `None` when verified, else the first failing reason.
     function verify(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
@@ -339,8 +374,12 @@ interface ISupplyChain {
         view
         returns (bool verified, VerifyReason reason);
 
-    /// @notice The id of the pack with this GTIN and serial.
-    function packIdOf(uint64 gtin, string calldata serial) external pure returns (bytes32);
+    /// @notice The commitment (id) of the pack printed with these identifiers. Call it locally
+    /// (eth_call): a sent transaction would publish the identifiers.
+    function packIdOf(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        external
+        pure
+        returns (bytes32);
 
     /// @notice The stored pack (status None when it does not exist).
     function packOf(bytes32 packId) external view returns (PackRecord memory);
@@ -348,8 +387,11 @@ interface ISupplyChain {
     /// @notice The stored lot (state None when it does not exist).
     function lotOf(uint32 lotId) external view returns (LotRecord memory);
 
-    /// @notice The id of a lot by GTIN and lot number, 0 when not registered.
-    function lotIdOf(uint64 gtin, string calldata lot) external view returns (uint32);
+    /// @notice The id of a lot by its commitment {lotKeyOf}, 0 when not registered.
+    function lotIdOf(bytes32 lotKey) external view returns (uint32);
+
+    /// @notice The commitment of a lot number of a GTIN (call it locally, as {packIdOf}).
+    function lotKeyOf(uint64 gtin, string calldata lot) external pure returns (bytes32);
 
     /// @notice The stored GTIN master data (manufacturer zero when not registered).
     function gtinOf(uint64 gtin) external view returns (GtinRecord memory);

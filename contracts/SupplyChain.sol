@@ -9,12 +9,18 @@ import {ISupplyChain} from "./ISupplyChain.sol";
 /// @notice rxtrace's pack lifecycle on an EVM chain. See {ISupplyChain} for the rules.
 /// @dev Gas layout. A pack is one storage slot (holder, lot, status, flags, expiry day, recall
 /// epoch); a lot is one slot (manufacturer, GTIN, expiry, state); a trading partner is one slot
-/// (role bits, recall epoch). A ship reads the pack and the consignee's partner slot and writes
-/// the pack; a receive reads and writes the pack. To keep the lot out of that path, every recall
-/// and withdrawal increments a recall epoch that is copied into each partner slot (at most
-/// MAX_TRADING_PARTNERS): a pack whose recorded epoch equals the consignee's has had no recall
-/// or withdrawal since its lot was last seen active, otherwise the ship reads the lot.
-/// A GTIN withdrawal is copied onto its lots (at most MAX_LOTS_PER_GTIN) for the same reason.
+/// (role bits, recall epoch, list index, pause copy). A ship reads the pack and the consignee's
+/// partner slot and writes the pack; a receive reads the receiver's partner slot and reads and
+/// writes the pack. To keep the lot and the holder's role out of that path, every recall or
+/// withdrawal advances the low half of an epoch and every revocation the high half, and the epoch
+/// is copied into each partner slot (at most MAX_TRADING_PARTNERS): a pack whose recorded epoch
+/// equals the consignee's has seen neither since it last moved; otherwise the ship reads the lot,
+/// the holder's role, or both. A GTIN withdrawal is copied onto its lots (at most
+/// MAX_LOTS_PER_GTIN) for the same reason.
+/// An emergency pause stops every state-changing function except the admin's role grants and
+/// revocations (so a leaked key can still be revoked while paused); views and {verify} keep
+/// answering. The pause is copied into each partner slot, the one slot ship already reads and
+/// receive reads for the receiver's current role, so the hot path pays no extra read for it.
 contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant MANUFACTURER_ROLE = keccak256("MANUFACTURER_ROLE");
     bytes32 public constant DISTRIBUTOR_ROLE = keccak256("DISTRIBUTOR_ROLE");
@@ -24,9 +30,11 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
     /// @notice The GTIN registry (GS1's role): assigns GTINs to manufacturers and moves them to a new key.
     bytes32 public constant REGISTRY_ROLE = keccak256("REGISTRY_ROLE");
+    /// @notice May pause and unpause every state-changing function (an emergency stop).
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
-    /// @notice Largest batch of packs one call takes (500 commissions of 20-character serials cost 15.1M gas, under the
-    /// 2^24 per-transaction cap of EIP-7825).
+    /// @notice Largest batch of packs one call takes (500 commissions stay far under the 2^24
+    /// per-transaction gas cap of EIP-7825).
     uint256 public constant MAX_BATCH = 500;
     /// @notice Delay before a new admin accepted by {beginDefaultAdminTransfer} may take over (two-step transfer).
     uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
@@ -39,13 +47,10 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// head out of reach of the real blocks.
     uint64 public constant MAX_ANCHOR_STEP = 1_000_000;
 
-    uint256 private constant MAX_IDENTIFIER_LENGTH = 20;
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
     uint256 private constant MAX_CID_LENGTH = 128;
 
     // Bit c set when ASCII character c is allowed.
-    // GS1 character set 82: ! " % & ' ( ) * + , - . / 0-9 : ; < = > ? A-Z _ a-z
-    uint256 private constant GS1_CHARSET_82 = 0x7fffffe87fffffeffffffe600000000;
     // Printable ASCII, space to tilde.
     uint256 private constant PRINTABLE_ASCII = (uint256(1) << 127) - (uint256(1) << 32);
     // 0-9 A-Z a-z: every multibase alphabet an IPFS CID uses (base32, base36, base58btc).
@@ -75,6 +80,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         uint8 roleBits;
         uint32 recallEpoch;
         uint32 listIndex;
+        // A copy of paused(), so ship and receive learn it from the partner slot they read anyway.
+        bool paused;
     }
 
     struct DocumentAnchor {
@@ -103,17 +110,45 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     mapping(bytes32 subject => mapping(bytes32 sha256Digest => DocumentAnchor)) private _documents;
     mapping(bytes32 ledgerId => LedgerHead) private _ledgerHeads;
     mapping(bytes32 ledgerId => mapping(uint64 blockNumber => bytes32 blockHash)) private _blockHashes;
+    // One slot: a commission reads the recall epoch and the pause flag together.
     uint32 private _lotCount;
     uint32 private _recallEpoch;
+    bool private _paused;
+
+    // A call, not inlined code: sixteen inlined copies would not fit the 24 KB code size limit.
+    modifier whenNotPaused() {
+        _requireNotPaused();
+        _;
+    }
 
     /// @param admin The account that grants and revokes every role; it moves to another account only in
     /// two steps (begin, then accept after ADMIN_TRANSFER_DELAY), never to the zero address.
     constructor(address admin) AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin) {}
 
+    // ---------------------------------------------------------------- emergency pause
+
+    /// @inheritdoc ISupplyChain
+    function pause() external onlyRole(PAUSER_ROLE) whenNotPaused {
+        _setPaused(true);
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        if (!_paused) revert ExpectedPause();
+        _setPaused(false);
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function paused() public view returns (bool) {
+        return _paused;
+    }
+
     // ---------------------------------------------------------------- products and lots
 
     /// @inheritdoc ISupplyChain
-    function assignGtin(uint64 gtin, address manufacturer) external onlyRole(REGISTRY_ROLE) {
+    function assignGtin(uint64 gtin, address manufacturer) external whenNotPaused onlyRole(REGISTRY_ROLE) {
         _requireValidGtin(gtin);
         if (!hasRole(MANUFACTURER_ROLE, manufacturer)) revert NotManufacturer(manufacturer);
         address assignee = _gtinAssignees[gtin];
@@ -124,7 +159,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function transferGtin(uint64 gtin, address to) external onlyRole(REGISTRY_ROLE) {
+    function transferGtin(uint64 gtin, address to) external whenNotPaused onlyRole(REGISTRY_ROLE) {
         address from = _gtinAssignees[gtin];
         if (from == address(0)) revert GtinNotAssigned(gtin, to);
         if (from == to) revert GtinAlreadyAssignedTo(gtin, to);
@@ -142,7 +177,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function takeOverPacks(bytes32[] calldata packIds) external onlyRole(MANUFACTURER_ROLE) {
+    function takeOverPacks(bytes32[] calldata packIds) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         _requireBatchSize(packIds.length);
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
@@ -160,7 +195,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function registerGtin(uint64 gtin, string calldata productName) external onlyRole(MANUFACTURER_ROLE) {
+    function registerGtin(uint64 gtin, string calldata productName) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         _requireValidGtin(gtin);
         _requireText(Field.ProductName, productName, MAX_PRODUCT_NAME_LENGTH, PRINTABLE_ASCII);
         if (_gtinAssignees[gtin] != msg.sender) revert GtinNotAssigned(gtin, msg.sender);
@@ -172,8 +207,9 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function registerLot(uint64 gtin, string calldata lot, uint24 expiry)
+    function registerLot(uint64 gtin, bytes32 lotKey, uint24 expiry)
         external
+        whenNotPaused
         onlyRole(MANUFACTURER_ROLE)
         returns (uint32 lotId)
     {
@@ -182,14 +218,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         if (product.manufacturer != msg.sender) revert NotGtinManufacturer(gtin, msg.sender);
         if (product.withdrawn) revert GtinAlreadyWithdrawn(gtin);
         if (product.lotCount >= MAX_LOTS_PER_GTIN) revert GtinLotLimitReached(gtin, MAX_LOTS_PER_GTIN);
-        _requireText(Field.Lot, lot, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
+        if (lotKey == bytes32(0)) revert InvalidCommitment();
         uint16 expiryDay = _expiryDay(expiry);
         if (expiryDay < _today()) revert LotExpired(gtin, expiry);
-        bytes32 key = _lotKey(gtin, lot);
-        if (_lotIds[key] != 0) revert LotAlreadyRegistered(gtin, _lotIds[key]);
+        if (_lotIds[lotKey] != 0) revert LotAlreadyRegistered(gtin, _lotIds[lotKey]);
 
         lotId = ++_lotCount;
-        _lotIds[key] = lotId;
+        _lotIds[lotKey] = lotId;
         _lots[lotId] = LotRecord({
             manufacturer: msg.sender,
             gtin: uint48(gtin),
@@ -199,11 +234,11 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         });
         _gtinLots[gtin][product.lotCount] = lotId;
         _gtins[gtin].lotCount = product.lotCount + 1;
-        emit LotRegistered(lotId, gtin, lot, expiry);
+        emit LotRegistered(lotId, gtin, lotKey);
     }
 
     /// @inheritdoc ISupplyChain
-    function recallLot(uint32 lotId) external {
+    function recallLot(uint32 lotId) external whenNotPaused {
         LotRecord storage lot = _lots[lotId];
         LotState state = lot.state;
         if (state == LotState.None) revert LotNotRegistered(lotId);
@@ -211,12 +246,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         if (state == LotState.Recalled) revert LotAlreadyRecalled(lotId);
 
         lot.state = LotState.Recalled;
-        _advanceRecallEpoch();
+        _advanceRecallEpoch(false);
         emit LotRecalled(lotId, msg.sender);
     }
 
     /// @inheritdoc ISupplyChain
-    function withdrawGtin(uint64 gtin) external {
+    function withdrawGtin(uint64 gtin) external whenNotPaused {
         GtinRecord storage product = _gtins[gtin];
         if (product.manufacturer == address(0)) revert GtinNotRegistered(gtin);
         _requireManufacturerOrRegulator(product.manufacturer);
@@ -229,29 +264,25 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             // A recalled lot keeps its recall; both states are final and both block.
             if (lot.state == LotState.Active) lot.state = LotState.Withdrawn;
         }
-        _advanceRecallEpoch();
+        _advanceRecallEpoch(false);
         emit GtinWithdrawn(gtin, msg.sender);
     }
 
     // ---------------------------------------------------------------- packs
 
     /// @inheritdoc ISupplyChain
-    function commissionPack(uint32 lotId, string calldata serial)
-        external
-        onlyRole(MANUFACTURER_ROLE)
-        returns (bytes32 packId)
-    {
+    function commissionPack(uint32 lotId, bytes32 packId) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
         LotRecord memory lot = _lotOpenForPacks(lotId);
-        packId = _commission(lotId, lot, _recallEpoch, serial);
+        _commission(lotId, lot, _recallEpoch, packId);
     }
 
     /// @inheritdoc ISupplyChain
-    function commissionPacks(uint32 lotId, string[] calldata serials) external onlyRole(MANUFACTURER_ROLE) {
-        _requireBatchSize(serials.length);
+    function commissionPacks(uint32 lotId, bytes32[] calldata packIds) external whenNotPaused onlyRole(MANUFACTURER_ROLE) {
+        _requireBatchSize(packIds.length);
         LotRecord memory lot = _lotOpenForPacks(lotId);
         uint32 recallEpoch = _recallEpoch;
-        for (uint256 i = 0; i < serials.length; ++i) {
-            _commission(lotId, lot, recallEpoch, serials[i]);
+        for (uint256 i = 0; i < packIds.length; ++i) {
+            _commission(lotId, lot, recallEpoch, packIds[i]);
         }
     }
 
@@ -271,19 +302,22 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
     /// @inheritdoc ISupplyChain
     function receivePack(bytes32 packId) external {
+        // The receiver's current role, not its role at shipment: a revocation stops a pack in transit too.
+        _tradingPartnerEpoch(msg.sender);
         _receive(packId);
     }
 
     /// @inheritdoc ISupplyChain
     function receiveBatch(bytes32[] calldata packIds) external {
         _requireBatchSize(packIds.length);
+        _tradingPartnerEpoch(msg.sender);
         for (uint256 i = 0; i < packIds.length; ++i) {
             _receive(packIds[i]);
         }
     }
 
     /// @inheritdoc ISupplyChain
-    function dispense(bytes32 packId) external onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
+    function dispense(bytes32 packId) external whenNotPaused onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
         PackRecord memory pack = _existingPack(packId);
         if (pack.status == PackStatus.Dispensed) {
             // The "already inactive" alert: recorded, not reverted, so the event survives.
@@ -292,7 +326,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
                 pack.flags |= SUSPECT_BIT;
                 _packs[packId] = _encodePack(pack);
             }
-            emit DecommissionAlerted(packId, msg.sender, suspect);
+            emit DecommissionAlerted(packId, suspect);
             return false;
         }
         if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
@@ -301,12 +335,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
         pack.status = PackStatus.Dispensed;
         _packs[packId] = _encodePack(pack);
-        emit PackDispensed(packId, msg.sender);
+        emit PackDispensed(packId);
         return true;
     }
 
     /// @inheritdoc ISupplyChain
-    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external {
+    function placeColdChainHold(bytes32[] calldata packIds, bytes32 evidence) external whenNotPaused {
         _requireBatchSize(packIds.length);
         bool isRegulator = hasRole(REGULATOR_ROLE, msg.sender);
         bool isPartner = _partners[msg.sender].roleBits != 0;
@@ -329,7 +363,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function releaseColdChainHold(bytes32[] calldata packIds) external {
+    function releaseColdChainHold(bytes32[] calldata packIds) external whenNotPaused {
         _requireBatchSize(packIds.length);
         for (uint256 i = 0; i < packIds.length; ++i) {
             bytes32 packId = packIds[i];
@@ -346,7 +380,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function flagPack(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+    function flagPack(bytes32 packId, PackFlag flag) external whenNotPaused onlyRole(REGULATOR_ROLE) {
         if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
         PackRecord memory pack = _existingPack(packId);
         uint8 bit = uint8(1) << uint8(flag);
@@ -358,7 +392,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function clearPackFlag(bytes32 packId, PackFlag flag) external onlyRole(REGULATOR_ROLE) {
+    function clearPackFlag(bytes32 packId, PackFlag flag) external whenNotPaused onlyRole(REGULATOR_ROLE) {
         if (flag == PackFlag.ColdChainHold) revert FlagNotSettableByRegulator(flag);
         PackRecord memory pack = _existingPack(packId);
         uint8 bit = uint8(1) << uint8(flag);
@@ -372,7 +406,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     // ---------------------------------------------------------------- anchors
 
     /// @inheritdoc ISupplyChain
-    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external {
+    function anchorDocument(bytes32 subject, bytes32 sha256Digest, string calldata cid) external whenNotPaused {
         if (!hasRole(REGULATOR_ROLE, msg.sender)) {
             if (_partners[msg.sender].roleBits == 0) revert NotConsortiumMember(msg.sender);
             // A front-runner must not take a subject's (subject, digest) slot: only its parties anchor.
@@ -392,7 +426,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external onlyRole(ANCHORER_ROLE) {
+    function anchor(bytes32 ledgerId, uint64 blockNumber, bytes32 blockHash) external whenNotPaused onlyRole(ANCHORER_ROLE) {
         if (blockHash == bytes32(0)) revert InvalidBlockHash(ledgerId, blockNumber);
         LedgerHead memory head = _ledgerHeads[ledgerId];
         if (head.exists) {
@@ -416,19 +450,21 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         view
         returns (bool verified, VerifyReason reason)
     {
-        PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial)]);
+        // The commitment binds all four printed identifiers: a wrong lot or expiry finds no pack,
+        // exactly like a wrong serial, so the answer is about the scanned pack and no other.
+        PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial, lot, expiry)]);
         if (pack.status == PackStatus.None) return (false, VerifyReason.NoMatchGtinSerial);
-        if (_lotIds[_lotKey(gtin, lot)] != pack.lotId) return (false, VerifyReason.LotMismatch);
-        LotRecord memory packLot = _lots[pack.lotId];
-        (bool validExpiry, uint16 printedDay) = _tryExpiryDay(expiry);
-        if (!validExpiry || printedDay != packLot.expiryDay) return (false, VerifyReason.ExpiryMismatch);
-        reason = _blockingReason(pack.flags, pack.expiryDay, packLot.state, pack.status == PackStatus.Dispensed);
+        reason = _blockingReason(pack.flags, pack.expiryDay, _lots[pack.lotId].state, pack.status == PackStatus.Dispensed);
         verified = reason == VerifyReason.None;
     }
 
     /// @inheritdoc ISupplyChain
-    function packIdOf(uint64 gtin, string calldata serial) external pure returns (bytes32) {
-        return _packId(gtin, serial);
+    function packIdOf(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        external
+        pure
+        returns (bytes32)
+    {
+        return _packId(gtin, serial, lot, expiry);
     }
 
     /// @inheritdoc ISupplyChain
@@ -442,8 +478,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function lotIdOf(uint64 gtin, string calldata lot) external view returns (uint32) {
-        return _lotIds[_lotKey(gtin, lot)];
+    function lotIdOf(bytes32 lotKey) external view returns (uint32) {
+        return _lotIds[lotKey];
+    }
+
+    /// @inheritdoc ISupplyChain
+    function lotKeyOf(uint64 gtin, string calldata lot) external pure returns (bytes32) {
+        return keccak256(abi.encode(gtin, lot));
     }
 
     /// @inheritdoc ISupplyChain
@@ -490,6 +531,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             if (_partnerList.length >= MAX_TRADING_PARTNERS) revert TradingPartnerLimitReached(MAX_TRADING_PARTNERS);
             partner.listIndex = uint32(_partnerList.length);
             partner.recallEpoch = _recallEpoch;
+            partner.paused = paused();
             _partnerList.push(account);
         }
         partner.roleBits |= bit;
@@ -509,16 +551,33 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             _partners[last].listIndex = partner.listIndex;
             _partnerList.pop();
             // Packs the account holds take the slow path on their next ship, which checks the holder's role.
-            _advanceRecallEpoch();
+            _advanceRecallEpoch(true);
         }
     }
 
-    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot and holder on their next move.
-    function _advanceRecallEpoch() private {
-        uint32 epoch = ++_recallEpoch;
+    /// @dev A recall, withdrawal or revocation happened: packs must look at their lot (after a
+    /// recall or withdrawal: the low 16 bits of the epoch) or their holder's role (after a
+    /// revocation: the high 16 bits) on their next move. Each half counts modulo 2^16: a pack
+    /// would skip a check only if it sat still through exactly a multiple of 65,536 such events.
+    function _advanceRecallEpoch(bool revocation) private {
+        uint32 epoch = _recallEpoch;
+        unchecked {
+            epoch = revocation
+                ? (epoch & 0xffff) | (((epoch >> 16) + 1) << 16)
+                : (epoch & 0xffff0000) | uint32(uint16(epoch + 1));
+        }
+        _recallEpoch = epoch;
         uint256 count = _partnerList.length;
         for (uint256 i = 0; i < count; ++i) {
             _partners[_partnerList[i]].recallEpoch = epoch;
+        }
+    }
+
+    function _setPaused(bool isPaused) private {
+        _paused = isPaused;
+        uint256 count = _partnerList.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _partners[_partnerList[i]].paused = isPaused;
         }
     }
 
@@ -531,12 +590,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
 
     // ---------------------------------------------------------------- internals
 
-    function _commission(uint32 lotId, LotRecord memory lot, uint32 recallEpoch, string calldata serial)
-        private
-        returns (bytes32 packId)
-    {
-        _requireText(Field.Serial, serial, MAX_IDENTIFIER_LENGTH, GS1_CHARSET_82);
-        packId = _packId(lot.gtin, serial);
+    function _commission(uint32 lotId, LotRecord memory lot, uint32 recallEpoch, bytes32 packId) private {
+        if (packId == bytes32(0)) revert InvalidCommitment();
         if (_packs[packId] != 0) revert PackAlreadyCommissioned(packId);
 
         _packs[packId] = _encodePack(PackRecord({
@@ -547,7 +602,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             expiryDay: lot.expiryDay,
             recallEpoch: recallEpoch
         }));
-        emit PackCommissioned(packId, lotId, serial);
+        emit PackCommissioned(packId, lotId);
     }
 
     // Ship and receive are the hot path: they work on the stored word directly (one SLOAD,
@@ -565,17 +620,16 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         // Same epoch: no recall, withdrawal or revocation since the pack last moved, so its lot is
         // active and its holder (checked as a partner when it received the pack) still a partner.
         LotState lotState = LotState.Active;
-        if (uint32(word >> EPOCH_SHIFT) != recallEpoch) {
-            if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
-            lotState = _lots[uint32(word >> LOT_SHIFT)].state;
-        }
+        uint32 changed = uint32(word >> EPOCH_SHIFT) ^ recallEpoch;
+        if (changed >> 16 != 0 && _partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+        if (uint16(changed) != 0) lotState = _lots[uint32(word >> LOT_SHIFT)].state;
         VerifyReason reason =
             _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
         if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
 
         _packs[packId] = uint256(uint160(consignee)) | (word & LOT_FLAGS_EXPIRY_MASK)
             | (uint256(uint8(PackStatus.InTransit)) << STATUS_SHIFT) | (uint256(recallEpoch) << EPOCH_SHIFT);
-        emit PackShipped(packId, msg.sender, consignee);
+        emit PackShipped(packId);
     }
 
     function _receive(bytes32 packId) private {
@@ -657,11 +711,13 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         return VerifyReason.None;
     }
 
-    /// @dev Reverts unless the account is a trading partner; returns its copy of the recall epoch.
+    /// @dev Reverts unless the account is a trading partner and the contract is not paused (both
+    /// read from the account's one partner slot); returns its copy of the recall epoch.
     function _tradingPartnerEpoch(address account) private view returns (uint32) {
         PartnerRecord storage partner = _partners[account];
-        (uint8 roleBits, uint32 recallEpoch) = (partner.roleBits, partner.recallEpoch);
+        (uint8 roleBits, uint32 recallEpoch, bool isPaused) = (partner.roleBits, partner.recallEpoch, partner.paused);
         if (roleBits == 0) revert NotTradingPartner(account);
+        if (isPaused) revert EnforcedPause();
         return recallEpoch;
     }
 
@@ -674,6 +730,10 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @dev The caller is `manufacturer` and still holds MANUFACTURER_ROLE (a revoked key acts no more).
     function _isCurrentManufacturer(address manufacturer) private view returns (bool) {
         return msg.sender == manufacturer && _partners[msg.sender].roleBits & MANUFACTURER_BIT != 0;
+    }
+
+    function _requireNotPaused() private view {
+        if (_paused) revert EnforcedPause();
     }
 
     function _requireBatchSize(uint256 size) private pure {
@@ -743,11 +803,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         return block.timestamp / 1 days;
     }
 
-    function _packId(uint64 gtin, string calldata serial) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(gtin, serial));
-    }
-
-    function _lotKey(uint64 gtin, string calldata lot) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(gtin, lot));
+    /// @dev The pack commitment: every identifier printed on the pack, ABI-encoded (unambiguous).
+    function _packId(uint64 gtin, string calldata serial, string calldata lot, uint24 expiry)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(gtin, serial, lot, expiry));
     }
 }

@@ -7,6 +7,7 @@ import hre, { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 
 const GTIN = 9521234543213n;
+const OTHER_GTIN = 14567815983469n; // withdrawn in the worst-case runs
 const EXPIRY = 991231; // 31 Dec 2099, far from any test clock
 const PRODUCT_NAME_30 = "Amoxicillin 500mg caps x 20 EU"; // the 30-character name of the baseline figure
 const BATCH = 100;
@@ -27,9 +28,9 @@ async function gasOf(sent: Promise<ContractTransactionResponse>): Promise<number
 }
 
 const { ethers, networkName } = await network.create();
-const [admin, manufacturer, distributor] = await ethers.getSigners();
-if (admin === undefined || manufacturer === undefined || distributor === undefined) {
-  throw new Error("the bench needs three funded accounts");
+const [admin, manufacturer, distributor, bystander] = await ethers.getSigners();
+if (admin === undefined || manufacturer === undefined || distributor === undefined || bystander === undefined) {
+  throw new Error("the bench needs four funded accounts");
 }
 
 const baseline = await ethers.deployContract("SeedSupplyChain");
@@ -43,18 +44,45 @@ await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait()
 await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
 const asManufacturer = chain.connect(manufacturer);
 await (await asManufacturer.registerGtin(GTIN, PRODUCT_NAME_30)).wait();
-await (await asManufacturer.registerLot(GTIN, "LOT2026A", EXPIRY)).wait();
-const lotId = await chain.lotIdOf(GTIN, "LOT2026A");
+const LOT = "LOT2026A";
+await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, LOT), EXPIRY)).wait();
+const lotId = await chain.lotIdOf(await chain.lotKeyOf(GTIN, LOT));
+// Packs are commissioned by their commitments, computed off chain (here by a local call).
+const commitment = (serial: string) => chain.packIdOf(GTIN, serial, LOT, EXPIRY);
 
 // Warm-up pack so the measured one pays only what every later pack pays.
-await (await asManufacturer.commissionPack(lotId, "SN0000000000")).wait();
-const oursRegister = await gasOf(asManufacturer.commissionPack(lotId, "SN8X4K2Q9P"));
-const packId = await chain.packIdOf(GTIN, "SN8X4K2Q9P");
+await (await asManufacturer.commissionPack(lotId, await commitment("SN0000000000"))).wait();
+const packId = await commitment("SN8X4K2Q9P");
+const oursRegister = await gasOf(asManufacturer.commissionPack(lotId, packId));
 const oursShip = await gasOf(asManufacturer.ship(packId, distributor.address));
 const oursReceive = await gasOf(chain.connect(distributor).receivePack(packId));
 const serials = Array.from({ length: BATCH }, (_, i) => `BATCH${String(i).padStart(6, "0")}`);
-const oursBatch = await gasOf(asManufacturer.commissionPacks(lotId, serials));
+const oursBatch = await gasOf(asManufacturer.commissionPacks(lotId, await Promise.all(serials.map(commitment))));
 const perPack = Math.round(oursBatch / BATCH);
+
+// Worst cases: a pack commissioned before a recall (of another lot), a withdrawal (of another
+// GTIN) or a revocation (of another partner) takes the slow path on its next move.
+await (await chain.assignGtin(OTHER_GTIN, manufacturer.address)).wait();
+await (await asManufacturer.registerGtin(OTHER_GTIN, PRODUCT_NAME_30)).wait();
+await (await asManufacturer.registerLot(OTHER_GTIN, await chain.lotKeyOf(OTHER_GTIN, "LOTOTHER"), EXPIRY)).wait();
+await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, "LOTRECALL"), EXPIRY)).wait();
+await (await chain.grantRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
+const asDistributor = chain.connect(distributor);
+const distributorAddress = distributor.address;
+async function shipAndReceive(serial: string): Promise<number> {
+  const id = await commitment(serial);
+  return (await gasOf(asManufacturer.ship(id, distributorAddress))) + (await gasOf(asDistributor.receivePack(id)));
+}
+// Each pack is commissioned just before its event, so it measures that event alone.
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD1"))).wait();
+await (await asManufacturer.recallLot(await chain.lotIdOf(await chain.lotKeyOf(GTIN, "LOTRECALL")))).wait();
+const afterRecall = await shipAndReceive("OLD1");
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD2"))).wait();
+await (await asManufacturer.withdrawGtin(OTHER_GTIN)).wait();
+const afterWithdrawal = await shipAndReceive("OLD2");
+await (await asManufacturer.commissionPack(lotId, await commitment("OLD3"))).wait();
+await (await chain.revokeRole(await chain.PHARMACY_ROLE(), bystander.address)).wait();
+const afterRevocation = await shipAndReceive("OLD3");
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 const rows: Row[] = [
@@ -74,6 +102,18 @@ const rows: Row[] = [
     target: "<= 1.0x transferProduct",
     met: oursShip + oursReceive <= baselineTransfer,
   },
+  ...([
+    ["after a recall", afterRecall],
+    ["after a withdrawal", afterWithdrawal],
+    ["after a revocation", afterRevocation],
+  ] as const).map(([when, ours]) => ({
+    operation: `ship + receive one pack, worst case: ${when}`,
+    baseline: baselineTransfer,
+    ours,
+    ratio: round(ours / baselineTransfer),
+    target: "<= 1.0x transferProduct",
+    met: ours <= baselineTransfer,
+  })),
   {
     operation: `batch commission, per pack (${BATCH} packs)`,
     baseline: null,
@@ -103,7 +143,15 @@ const result = {
     supplyChain: compilerSummary(profile?.compilers[0]),
     baseline: compilerSummary(profile?.overrides["bench/baseline/SeedSupplyChain.sol"]),
   },
-  details: { ship: oursShip, receive: oursReceive, batchTotal: oursBatch, batchSize: BATCH },
+  details: {
+    ship: oursShip,
+    receive: oursReceive,
+    batchTotal: oursBatch,
+    batchSize: BATCH,
+    shipReceiveAfterRecall: afterRecall,
+    shipReceiveAfterWithdrawal: afterWithdrawal,
+    shipReceiveAfterRevocation: afterRevocation,
+  },
   rows,
 };
 await writeFile(path.join(resultsDir, "gas.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -55,6 +55,8 @@ const roles = [
   { role: "ANCHORER_ROLE", account: anchorer, id: await chain.ANCHORER_ROLE() },
   // The GS1 registry's role: on the development node the admin account assigns GTINs.
   { role: "REGISTRY_ROLE", account: admin, id: await chain.REGISTRY_ROLE() },
+  // The emergency stop: on the development node the admin account holds it.
+  { role: "PAUSER_ROLE", account: admin, id: await chain.PAUSER_ROLE() },
 ];
 // Sent one after another (the node numbers them), mined together: one block on a node that seals every second.
 const grants: Awaited<ReturnType<typeof chain.grantRole>>[] = [];

@@ -32,6 +32,8 @@ contract LifecycleHandler is Cheats {
     mapping(bytes32 packId => bool) public frozen;
     mapping(bytes32 packId => address) public frozenHolder;
     mapping(bytes32 packId => ISupplyChain.PackStatus) public frozenStatus;
+    // Each pack as it was when the last pause began.
+    mapping(bytes32 packId => bytes32 recordHash) public atPause;
 
     constructor() {
         chain = new SupplyChain(address(this));
@@ -42,13 +44,17 @@ contract LifecycleHandler is Cheats {
         chain.grantRole(chain.PHARMACY_ROLE(), partners[3]);
         chain.grantRole(chain.REGULATOR_ROLE(), regulator);
         chain.grantRole(chain.REGISTRY_ROLE(), address(this));
+        chain.grantRole(chain.PAUSER_ROLE(), regulator);
         chain.assignGtin(GTIN, partners[0]);
         VM.startPrank(partners[0]);
         chain.registerGtin(GTIN, "Fuzzed product");
-        lotIds[0] = chain.registerLot(GTIN, "LOTA", 991231);
-        lotIds[1] = chain.registerLot(GTIN, "LOTB", 991231);
+        lotIds[0] = chain.registerLot(GTIN, chain.lotKeyOf(GTIN, "LOTA"), 991231);
+        lotIds[1] = chain.registerLot(GTIN, chain.lotKeyOf(GTIN, "LOTB"), 991231);
         for (uint256 i = 0; i < PACKS; ++i) {
-            packIds.push(chain.commissionPack(lotIds[i % 2], string(abi.encodePacked("S", bytes1(uint8(65 + i))))));
+            string memory serial = string(abi.encodePacked("S", bytes1(uint8(65 + i))));
+            bytes32 packId = chain.packIdOf(GTIN, serial, i % 2 == 0 ? "LOTA" : "LOTB", 991231);
+            chain.commissionPack(lotIds[i % 2], packId);
+            packIds.push(packId);
         }
         VM.stopPrank();
     }
@@ -98,6 +104,22 @@ contract LifecycleHandler is Cheats {
         _record();
     }
 
+    function togglePause() external {
+        VM.prank(regulator);
+        if (chain.paused()) {
+            chain.unpause();
+        } else {
+            chain.pause();
+            for (uint256 i = 0; i < PACKS; ++i) {
+                atPause[packIds[i]] = recordHash(packIds[i]);
+            }
+        }
+    }
+
+    function recordHash(bytes32 packId) public view returns (bytes32) {
+        return keccak256(abi.encode(chain.packOf(packId)));
+    }
+
     function _record() private {
         for (uint256 i = 0; i < PACKS; ++i) {
             bytes32 packId = packIds[i];
@@ -138,6 +160,15 @@ contract SupplyChainInvariantTest {
         }
     }
 
+    /// While paused, no pack changes in any way.
+    function invariant_pausedPacksNeverChange() public view {
+        if (!handler.chain().paused()) return;
+        for (uint256 i = 0; i < handler.packCount(); ++i) {
+            bytes32 packId = handler.packIds(i);
+            require(handler.recordHash(packId) == handler.atPause(packId), "a pack changed while paused");
+        }
+    }
+
     /// A decommissioned, recalled or withdrawn pack never changes hands again; the only status
     /// change left is the consignee acknowledging a pack that was already in transit.
     function invariant_frozenPacksNeverMove() public view {
@@ -170,7 +201,7 @@ contract SupplyChainFuzzTest is Cheats {
         chain.assignGtin(GTIN, MANUFACTURER);
         VM.startPrank(MANUFACTURER);
         chain.registerGtin(GTIN, "Fuzzed product");
-        lotId = chain.registerLot(GTIN, "LOTA", 991231);
+        lotId = chain.registerLot(GTIN, chain.lotKeyOf(GTIN, "LOTA"), 991231);
         VM.stopPrank();
     }
 
@@ -178,9 +209,9 @@ contract SupplyChainFuzzTest is Cheats {
     function testFuzz_commissionPacks_commitsNothingWhenOneSerialIsADuplicate(uint8 size, uint8 duplicateAt) public {
         uint256 n = uint256(size % 40) + 2;
         uint256 dup = uint256(duplicateAt) % (n - 1) + 1;
-        string[] memory serials = new string[](n);
+        bytes32[] memory serials = new bytes32[](n);
         for (uint256 i = 0; i < n; ++i) {
-            serials[i] = string(abi.encodePacked("F", _digits(i)));
+            serials[i] = _packId(string(abi.encodePacked("F", _digits(i))));
         }
         serials[dup] = serials[dup - 1];
         VM.prank(MANUFACTURER);
@@ -191,7 +222,7 @@ contract SupplyChainFuzzTest is Cheats {
         }
         for (uint256 i = 0; i < n; ++i) {
             require(
-                chain.packOf(chain.packIdOf(GTIN, serials[i])).status == ISupplyChain.PackStatus.None,
+                chain.packOf(serials[i]).status == ISupplyChain.PackStatus.None,
                 "a pack of a failed batch exists"
             );
         }
@@ -200,14 +231,14 @@ contract SupplyChainFuzzTest is Cheats {
     /// A valid batch commissions every serial, held by the manufacturer.
     function testFuzz_commissionPacks_commitsEverySerialOfAValidBatch(uint8 size) public {
         uint256 n = uint256(size % 40) + 1;
-        string[] memory serials = new string[](n);
+        bytes32[] memory serials = new bytes32[](n);
         for (uint256 i = 0; i < n; ++i) {
-            serials[i] = string(abi.encodePacked("G", _digits(i)));
+            serials[i] = _packId(string(abi.encodePacked("G", _digits(i))));
         }
         VM.prank(MANUFACTURER);
         chain.commissionPacks(lotId, serials);
         for (uint256 i = 0; i < n; ++i) {
-            ISupplyChain.PackRecord memory pack = chain.packOf(chain.packIdOf(GTIN, serials[i]));
+            ISupplyChain.PackRecord memory pack = chain.packOf(serials[i]);
             require(pack.holder == MANUFACTURER && pack.status == ISupplyChain.PackStatus.Commissioned, "pack missing");
         }
     }
@@ -240,9 +271,9 @@ contract SupplyChainFuzzTest is Cheats {
         uint256 limit = chain.MAX_LOTS_PER_GTIN();
         VM.startPrank(MANUFACTURER);
         for (uint256 i = 1; i < limit; ++i) {
-            chain.registerLot(GTIN, string(abi.encodePacked("L", _digits(i))), 991231);
+            chain.registerLot(GTIN, keccak256(abi.encode(GTIN, string(abi.encodePacked("L", _digits(i))))), 991231);
         }
-        try chain.registerLot(GTIN, "ONEMORE", 991231) {
+        try chain.registerLot(GTIN, keccak256("ONEMORE"), 991231) {
             revert("lot above the limit accepted");
         } catch (bytes memory reason) {
             require(bytes4(reason) == ISupplyChain.GtinLotLimitReached.selector, "wrong revert reason");
@@ -266,6 +297,11 @@ contract SupplyChainFuzzTest is Cheats {
         }
         // A second partner role of an existing partner does not count again.
         chain.grantRole(chain.PHARMACY_ROLE(), MANUFACTURER);
+    }
+
+    /// The commitment of a pack of lot LOTA, as {SupplyChain-packIdOf} computes it.
+    function _packId(string memory serial) private pure returns (bytes32) {
+        return keccak256(abi.encode(GTIN, serial, "LOTA", uint24(991231)));
     }
 
     function _digits(uint256 value) private pure returns (bytes memory out) {

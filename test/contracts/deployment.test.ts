@@ -104,7 +104,7 @@ describe("deploy script against a running Hardhat node", function () {
   it("grants each role to the account it names", async function () {
     const written = await deployment();
     const chain = new Contract(written.address, written.abi, provider);
-    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE", "REGISTRY_ROLE"]) {
+    for (const role of ["MANUFACTURER_ROLE", "DISTRIBUTOR_ROLE", "PHARMACY_ROLE", "REGULATOR_ROLE", "ANCHORER_ROLE", "REGISTRY_ROLE", "PAUSER_ROLE"]) {
       const account = written.accounts[role];
       expect(account, role).to.be.a("string");
       expect(await chain.getFunction("hasRole")(id(role), account), role).to.equal(true);
@@ -124,9 +124,9 @@ describe("deploy script against a running Hardhat node", function () {
     const pharmacy = await as("PHARMACY_ROLE");
     await send(await as("REGISTRY_ROLE"), "assignGtin", gtin, written.accounts.MANUFACTURER_ROLE);
     await send(manufacturer, "registerGtin", gtin, "Aspirin 100mg");
-    await send(manufacturer, "registerLot", gtin, "LOT1", 301231);
-    await send(manufacturer, "commissionPack", 1, "SN1");
-    const packId = (await manufacturer.getFunction("packIdOf")(gtin, "SN1")) as string;
+    await send(manufacturer, "registerLot", gtin, await manufacturer.getFunction("lotKeyOf")(gtin, "LOT1"), 301231);
+    const packId = (await manufacturer.getFunction("packIdOf")(gtin, "SN1", "LOT1", 301231)) as string;
+    await send(manufacturer, "commissionPack", 1, packId);
     await send(manufacturer, "ship", packId, written.accounts.PHARMACY_ROLE);
     await send(pharmacy, "receivePack", packId);
     expect(await pharmacy.getFunction("verify")(gtin, "SN1", "LOT1", 301231)).to.deep.equal([true, 0n]);

@@ -37,9 +37,9 @@ describe("SupplyChain at its list and batch limits", function () {
     const asManufacturer = chain.connect(manufacturer);
     await (await asManufacturer.registerGtin(GTIN, "Aspirin 100mg")).wait();
     const lotLimit = Number(await chain.MAX_LOTS_PER_GTIN());
-    for (let i = 0; i < lotLimit; ++i) await asManufacturer.registerLot(GTIN, `L${i}`, EXPIRY);
+    for (let i = 0; i < lotLimit; ++i) await asManufacturer.registerLot(GTIN, ethers.id(`L${i}`), EXPIRY);
     const maxBatch = Number(await chain.MAX_BATCH());
-    const serials = Array.from({ length: maxBatch }, (_, i) => `SERIAL${String(i).padStart(14, "0")}`);
+    const serials = Array.from({ length: maxBatch }, (_, i) => ethers.id(`SERIAL${String(i).padStart(14, "0")}`));
 
     const batch = await gasOf(asManufacturer.commissionPacks(1n, serials));
     const recall = await gasOf(chain.connect(regulator).recallLot(1n));

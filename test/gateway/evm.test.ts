@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { makeError, Wallet } from "ethers";
+import { AbiCoder, keccak256, makeError, Wallet } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { ledgerIdOf, packIdOf, readEvmDeployment, toEvmError } from "../../gateway/src/adapters/evm.js";
+import { ledgerIdOf, lotKeyOf, packIdOf, readEvmDeployment, toEvmError } from "../../gateway/src/adapters/evm.js";
 import { blockDataHash, blockHeaderBytes, blockHeaderHash } from "../../gateway/src/crypto/block-hash.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import type { AnchorRegistry } from "../../gateway/src/ports/anchor-registry.js";
@@ -304,9 +304,20 @@ describe("EVM deployment and keys", () => {
 });
 
 describe("EVM identifiers", () => {
-  it("derives the pack id as keccak256 of the packed uint64 GTIN and serial", () => {
-    expect(packIdOf("09521234543213", "SN1")).to.match(/^0x[0-9a-f]{64}$/);
-    expect(packIdOf("09521234543213", "SN1")).to.not.equal(packIdOf("09521234543213", "SN2"));
+  const printed = { gtin: "09521234543213", serial: "SN1", lot: "L1", expiry: "270331" };
+
+  it("derives the pack id as the commitment keccak256(abi.encode(gtin, serial, lot, expiry)), which changes with each identifier", () => {
+    const id = packIdOf(printed);
+    expect(id).to.equal(
+      keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "string", "string", "uint24"], [9521234543213n, "SN1", "L1", 270331])),
+    );
+    for (const other of [{ serial: "SN2" }, { lot: "L2" }, { expiry: "270330" }]) {
+      expect(packIdOf({ ...printed, ...other })).to.not.equal(id);
+    }
+  });
+
+  it("derives the lot key as keccak256(abi.encode(gtin, lot))", () => {
+    expect(lotKeyOf("09521234543213", "L1")).to.equal(keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "string"], [9521234543213n, "L1"])));
   });
 
   it("names a channel's ledger as its bytes32 text", () => {
@@ -314,9 +325,15 @@ describe("EVM identifiers", () => {
   });
 
   it("rejects a GTIN that is not 14 digits, naming the field", () => {
-    expect(() => packIdOf("123", "SN1")).to.throw(GatewayError).with.property("field", "gtin");
+    expect(() => packIdOf({ ...printed, gtin: "123" })).to.throw(GatewayError).with.property("field", "gtin");
+  });
+
+  it("rejects an expiry that is not YYMMDD, naming the field", () => {
+    expect(() => packIdOf({ ...printed, expiry: "2027-03" })).to.throw(GatewayError).with.property("field", "expiry");
   });
 });
+
+const PACK = { gtin: "09521234543213", serial: "SN1", lot: "L1", expiry: "270331" };
 
 describe("evm routes", () => {
   let app: FastifyInstance;
@@ -411,11 +428,42 @@ describe("evm routes", () => {
       method: "POST",
       url: "/v1/evm/shipments",
       headers: { "x-test-user": "manufacturer" },
-      payload: { consignee: "DistributorMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }] },
+      payload: { consignee: "DistributorMSP", packs: [PACK] },
     });
 
     expect(res.statusCode).to.equal(200);
-    expect(shipped).to.deep.equal([{ as: "ManufacturerMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }], consignee: "DistributorMSP" }]);
+    expect(shipped).to.deep.equal([{ as: "ManufacturerMSP", packs: [PACK], consignee: "DistributorMSP" }]);
+  });
+
+  it("answers 400 for a pack without its lot and expiry, which the commitment needs", async () => {
+    await build(true);
+
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipments",
+      headers: { "x-test-user": "manufacturer" },
+      payload: { consignee: "DistributorMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }] },
+    });
+
+    expect(res.statusCode).to.equal(400);
+    expect(shipped).to.deep.equal([]);
+  });
+
+  it("reads and dispenses a pack by its printed identifiers, lot and expiry included", async () => {
+    await build(true);
+
+    const read = await app.inject({ method: "GET", url: "/v1/evm/packs/09521234543213/SN1?lot=L1&expiry=270331", headers: { "x-test-user": "pharmacy" } });
+    const dispensed = await app.inject({
+      method: "POST",
+      url: "/v1/evm/packs/09521234543213/SN1/dispense",
+      headers: { "x-test-user": "pharmacy" },
+      payload: { lot: "L1", expiry: "270331" },
+    });
+    const withoutLot = await app.inject({ method: "GET", url: "/v1/evm/packs/09521234543213/SN1", headers: { "x-test-user": "pharmacy" } });
+
+    expect(read.json()).to.include(PACK);
+    expect(dispensed.json()).to.include({ dispensed: true });
+    expect(withoutLot.statusCode).to.equal(400);
   });
 
   it("answers 400 naming consignee for an unknown org", async () => {
@@ -425,7 +473,7 @@ describe("evm routes", () => {
       method: "POST",
       url: "/v1/evm/shipments",
       headers: { "x-test-user": "manufacturer" },
-      payload: { consignee: "EvilMSP", packs: [{ gtin: "09521234543213", serial: "SN1" }] },
+      payload: { consignee: "EvilMSP", packs: [PACK] },
     });
 
     expect(res.statusCode).to.equal(400);
@@ -443,7 +491,7 @@ describe("evm routes", () => {
   it("answers 503 naming the EVM when no deployment is configured", async () => {
     await build(false);
 
-    const res = await app.inject({ method: "GET", url: "/v1/evm/packs/09521234543213/SN1", headers: { "x-test-user": "pharmacy" } });
+    const res = await app.inject({ method: "GET", url: "/v1/evm/packs/09521234543213/SN1?lot=L1&expiry=270331", headers: { "x-test-user": "pharmacy" } });
 
     expect(res.statusCode).to.equal(503);
     expect(res.json().message).to.match(/evm/);

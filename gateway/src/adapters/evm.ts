@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  AbiCoder,
   Contract,
   encodeBytes32String,
   getBytes,
@@ -18,7 +19,7 @@ import {
   isError,
   Interface,
   JsonRpcProvider,
-  solidityPackedKeccak256,
+  keccak256,
   type InterfaceAbi,
   Wallet,
   type Signer,
@@ -28,7 +29,7 @@ import { ConflictError, ForbiddenError, GatewayError, InvalidArgumentError, NotF
 import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js";
 import type { VerifyReason } from "@rxtrace/domain";
 import type { MspId } from "../auth/principal.js";
-import type { PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
+import type { PackRef, PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
 
 export interface EvmDeployment {
   readonly address: string;
@@ -283,9 +284,19 @@ const VERIFY_REASONS = [
   "QUARANTINED",
 ] as const satisfies readonly (VerifyReason | undefined)[];
 
-/** `keccak256(abi.encodePacked(uint64 gtin, string serial))`, as SupplyChain.packIdOf. */
-export function packIdOf(gtin: string, serial: string): string {
-  return solidityPackedKeccak256(["uint64", "string"], [gtinNumber(gtin), serial]);
+const abi = AbiCoder.defaultAbiCoder();
+
+/**
+ * The pack's commitment, `keccak256(abi.encode(uint64 gtin, string serial, string lot, uint24 expiry))`,
+ * as SupplyChain.packIdOf: computed here so no identifier ever leaves the gateway.
+ */
+export function packIdOf(pack: PackRef): string {
+  return keccak256(abi.encode(["uint64", "string", "string", "uint24"], [gtinNumber(pack.gtin), pack.serial, pack.lot, expiryNumber(pack.expiry)]));
+}
+
+/** The lot's commitment, `keccak256(abi.encode(uint64 gtin, string lot))`, as SupplyChain.lotKeyOf. */
+export function lotKeyOf(gtin: string, lot: string): string {
+  return keccak256(abi.encode(["uint64", "string"], [gtinNumber(gtin), lot]));
 }
 
 function expiryNumber(expiry: string): number {
@@ -300,7 +311,7 @@ function result(receipt: TransactionReceipt): PublicTxResult {
 /** PublicSupplyChain over the SupplyChain contract. */
 export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain {
   const lotIdOf = async (gtin: string, lot: string): Promise<bigint> => {
-    const id = (await connection.call("lotIdOf", [gtinNumber(gtin), lot])) as bigint;
+    const id = (await connection.call("lotIdOf", [lotKeyOf(gtin, lot)])) as bigint;
     if (id === 0n) throw new NotFoundError(`lot ${lot} of GTIN ${gtin} is not registered on the public chain`, { field: "lot" });
     return id;
   };
@@ -321,21 +332,25 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
       return result(await connection.send(as, "registerGtin", [gtinValue, name]));
     },
     async registerLot(as, gtin, lot, expiry) {
-      const receipt = await connection.send(as, "registerLot", [gtinNumber(gtin), lot, expiryNumber(expiry)]);
+      const receipt = await connection.send(as, "registerLot", [gtinNumber(gtin), lotKeyOf(gtin, lot), expiryNumber(expiry)]);
       return { ...result(receipt), lotId: Number(await lotIdOf(gtin, lot)) };
     },
     async commission(as, gtin, lot, serials) {
       const lotId = await lotIdOf(gtin, lot);
-      return { ...result(await connection.send(as, "commissionPacks", [lotId, [...serials]])), commissioned: serials.length };
+      // The commitments need the expiry, which the lot record keeps as YYMMDD.
+      const record = (await connection.call("lotOf", [lotId])) as { expiry: bigint };
+      const expiry = String(record.expiry).padStart(6, "0");
+      const packIds = serials.map((serial) => packIdOf({ gtin, serial, lot, expiry }));
+      return { ...result(await connection.send(as, "commissionPacks", [lotId, packIds])), commissioned: serials.length };
     },
     async ship(as, packs, consignee) {
-      return result(await connection.send(as, "shipBatch", [packs.map((p) => packIdOf(p.gtin, p.serial)), consigneeAddress(consignee)]));
+      return result(await connection.send(as, "shipBatch", [packs.map(packIdOf), consigneeAddress(consignee)]));
     },
     async receive(as, packs) {
-      return result(await connection.send(as, "receiveBatch", [packs.map((p) => packIdOf(p.gtin, p.serial))]));
+      return result(await connection.send(as, "receiveBatch", [packs.map(packIdOf)]));
     },
     async dispense(as, pack) {
-      const packId = packIdOf(pack.gtin, pack.serial);
+      const packId = packIdOf(pack);
       const contract = await connection.contract(as);
       let dispensed: boolean;
       try {
@@ -349,13 +364,14 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
       return result(await connection.send(as, "recallLot", [await lotIdOf(gtin, lot)]));
     },
     async pack(pack) {
-      const packId = packIdOf(pack.gtin, pack.serial);
+      const packId = packIdOf(pack);
       const record = (await connection.call("packOf", [packId])) as { holder: string; lotId: bigint; status: bigint };
       const status = PACK_STATUSES[Number(record.status)] ?? "UNKNOWN";
       if (status === "NONE") throw new NotFoundError(`no pack ${pack.gtin}/${pack.serial} on the public chain`, { field: "serial" });
       return { ...pack, packId, status, holder: record.holder, lotId: Number(record.lotId) };
     },
     async verify(pack) {
+      // A local call (eth_call): the identifiers reach only the node the gateway trusts, never a transaction.
       const [verified, reason] = (await connection.call("verify", [gtinNumber(pack.gtin), pack.serial, pack.lot, expiryNumber(pack.expiry)])) as [boolean, bigint];
       const code = VERIFY_REASONS[Number(reason)];
       return verified || code === undefined ? { verified } : { verified, reason: code };

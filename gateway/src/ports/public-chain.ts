@@ -4,9 +4,16 @@
  */
 import type { MspId } from "../auth/principal.js";
 
+/**
+ * A pack as printed: the chain keys it by a commitment to all four identifiers
+ * (privacy by commitment), so every pack operation needs the lot and expiry too.
+ */
 export interface PackRef {
   readonly gtin: string;
   readonly serial: string;
+  readonly lot: string;
+  /** YYMMDD as printed. */
+  readonly expiry: string;
 }
 
 export interface PublicTxResult {
@@ -17,6 +24,9 @@ export interface PublicTxResult {
 export interface PublicPack {
   readonly gtin: string;
   readonly serial: string;
+  readonly lot: string;
+  readonly expiry: string;
+  /** The pack's commitment on chain. */
   readonly packId: string;
   /** NONE, COMMISSIONED, IN_TRANSIT, RECEIVED, DISPENSED */
   readonly status: string;
@@ -40,5 +50,5 @@ export interface PublicSupplyChain {
   dispense(as: MspId, pack: PackRef): Promise<PublicTxResult & { dispensed: boolean }>;
   recallLot(as: MspId, gtin: string, lot: string): Promise<PublicTxResult>;
   pack(pack: PackRef): Promise<PublicPack>;
-  verify(pack: PackRef & { readonly lot: string; readonly expiry: string }): Promise<PublicVerification>;
+  verify(pack: PackRef): Promise<PublicVerification>;
 }

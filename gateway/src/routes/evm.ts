@@ -25,7 +25,11 @@ const Gtin = Type.String({ pattern: "^[0-9]{14}$", description: "GTIN-14" });
 const Gs1Text = Type.String({ minLength: 1, maxLength: 20, pattern: "^[!-~]+$" });
 const Expiry = Type.String({ pattern: "^[0-9]{6}$", description: "YYMMDD" });
 const BlockNumber = Type.String({ pattern: "^[0-9]{1,19}$" });
-const PackRef = Type.Object({ gtin: Gtin, serial: Gs1Text }, { additionalProperties: false });
+// A pack as printed: the chain keys packs by a commitment to all four identifiers.
+const PackRef = Type.Object({ gtin: Gtin, serial: Gs1Text, lot: Gs1Text, expiry: Expiry }, { additionalProperties: false });
+type PackRef = Static<typeof PackRef>;
+const PackPath = Type.Object({ gtin: Gtin, serial: Gs1Text }, { additionalProperties: false });
+const LotAndExpiry = Type.Object({ lot: Gs1Text, expiry: Expiry }, { additionalProperties: false });
 const Packs = Type.Array(PackRef, { minItems: 1, maxItems: 500 });
 const Msp = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
 const TxResult = Type.Object({ transactionHash: Type.String(), chainBlockNumber: Type.Integer() }, { additionalProperties: true });
@@ -183,7 +187,7 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
       schema: { tags: ["evm"], summary: "Ship packs to a consignee on the public chain", body: Type.Object({ consignee: Msp, packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
     },
     async (request) => {
-      const { consignee, packs } = request.body as { consignee: string; packs: { gtin: string; serial: string }[] };
+      const { consignee, packs } = request.body as { consignee: string; packs: PackRef[] };
       if (!isMspId(consignee)) throw new InvalidArgumentError("consignee", `must be one of ${MSP_IDS.join(", ")}`);
       return chain().ship(principalOf(request).mspId, packs, consignee);
     },
@@ -196,7 +200,7 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
       schema: { tags: ["evm"], summary: "Receive packs shipped to the caller on the public chain", body: Type.Object({ packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
     },
     async (request) => {
-      const { packs } = request.body as { packs: { gtin: string; serial: string }[] };
+      const { packs } = request.body as { packs: PackRef[] };
       return chain().receive(principalOf(request).mspId, packs);
     },
   );
@@ -205,18 +209,18 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
     "/evm/packs/:gtin/:serial/dispense",
     {
       config: { action: "pack.dispense" },
-      schema: { tags: ["evm"], summary: "Verify and decommission a pack at the pharmacy holding it, on the public chain", params: PackRef, response: { 200: TxResult } },
+      schema: { tags: ["evm"], summary: "Verify and decommission a pack at the pharmacy holding it, on the public chain", params: PackPath, body: LotAndExpiry, response: { 200: TxResult } },
     },
     async (request) => {
-      const pack = request.params as { gtin: string; serial: string };
+      const pack = { ...(request.params as { gtin: string; serial: string }), ...(request.body as { lot: string; expiry: string }) };
       return chain().dispense(principalOf(request).mspId, pack);
     },
   );
 
   app.get(
     "/evm/packs/:gtin/:serial",
-    { config: { action: "read" }, schema: { tags: ["evm"], summary: "A pack as stored on the public chain", params: PackRef } },
-    async (request) => chain().pack(request.params as { gtin: string; serial: string }),
+    { config: { action: "read" }, schema: { tags: ["evm"], summary: "A pack as stored on the public chain (lot and expiry as printed)", params: PackPath, querystring: LotAndExpiry } },
+    async (request) => chain().pack({ ...(request.params as { gtin: string; serial: string }), ...(request.query as { lot: string; expiry: string }) }),
   );
 
   app.get(
@@ -230,6 +234,6 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
         response: { 200: Type.Object({ verified: Type.Boolean(), reason: Type.Optional(Type.String()) }) },
       },
     },
-    async (request) => chain().verify(request.query as { gtin: string; serial: string; lot: string; expiry: string }),
+    async (request) => chain().verify(request.query as PackRef),
   );
 };

@@ -124,7 +124,7 @@ describe("EVM anchoring and public variant on the real parts", function () {
     const gtin = gtinFor("public");
     const lot = `P${RUN}`.slice(0, 20);
     const expiry = expiryAhead();
-    const packs = [`X${RUN}`.slice(0, 20), `Y${RUN}`.slice(0, 20)].map((serial) => ({ gtin, serial }));
+    const packs = [`X${RUN}`.slice(0, 20), `Y${RUN}`.slice(0, 20)].map((serial) => ({ gtin, serial, lot, expiry }));
 
     before(async () => {
       chain = newEvmSupplyChain(evm);
@@ -138,9 +138,9 @@ describe("EVM anchoring and public variant on the real parts", function () {
       await chain.receive("DistributorMSP", packs);
       await chain.ship("DistributorMSP", packs, "PharmacyMSP");
       await chain.receive("PharmacyMSP", packs);
-      const before = await chain.verify({ ...packs[0]!, lot, expiry });
+      const before = await chain.verify(packs[0]!);
       const dispensed = await chain.dispense("PharmacyMSP", packs[0]!);
-      const after = await chain.verify({ ...packs[0]!, lot, expiry });
+      const after = await chain.verify(packs[0]!);
 
       expect(before).to.deep.equal({ verified: true });
       expect(dispensed.dispensed).to.be.true;
@@ -149,8 +149,20 @@ describe("EVM anchoring and public variant on the real parts", function () {
       expect(await chain.pack(packs[1]!)).to.include({ status: "RECEIVED", holder: evm.deployment.accounts.PharmacyMSP });
     });
 
-    it("answers verification with a lot mismatch for the wrong lot", async () => {
-      expect(await chain.verify({ ...packs[1]!, lot: "WRONG", expiry })).to.deep.equal({ verified: false, reason: "LOT_MISMATCH" });
+    it("answers a wrong lot or expiry as no such pack: the commitment binds all four identifiers", async () => {
+      const noMatch = { verified: false, reason: "NO_MATCH_GTIN_SERIAL" };
+      expect(await chain.verify({ ...packs[1]!, lot: "WRONG" })).to.deep.equal(noMatch);
+      expect(await chain.verify({ ...packs[1]!, expiry: "991231" })).to.deep.equal(noMatch);
+    });
+
+    it("keeps serials, lot numbers and the shipping parties out of every event of the contract", async () => {
+      const logs = await evm.provider.getLogs({ address: evm.deployment.address, fromBlock: 0, toBlock: "latest" });
+      const text = logs.map((log) => [...log.topics, log.data].join("")).join("").toLowerCase();
+      for (const secret of [...packs.map((p) => p.serial), lot]) {
+        expect(text).to.not.include(Buffer.from(secret).toString("hex"));
+      }
+      const shipped = evm.interface.getEvent("PackShipped")?.topicHash;
+      for (const log of logs.filter((l) => l.topics[0] === shipped)) expect(log.topics).to.have.length(2);
     });
 
     it("maps the contract's refusal of a non-holder to FORBIDDEN", async () => {
@@ -161,7 +173,7 @@ describe("EVM anchoring and public variant on the real parts", function () {
     });
 
     it("maps a pack never commissioned to NOT_FOUND", async () => {
-      const error = await chain.pack({ gtin, serial: "NEVER" }).catch((e: unknown) => e);
+      const error = await chain.pack({ gtin, serial: "NEVER", lot, expiry }).catch((e: unknown) => e);
 
       expect(error).to.be.instanceOf(GatewayError).with.property("code", "NOT_FOUND");
     });
