@@ -1,6 +1,7 @@
 /** Packs: read, history, dispense and undo, decommission, marks. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { DECOMMISSION_REASONS, SETTABLE_MARKS } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { PackService } from "../services/packs.js";
 import { committedAnswer } from "./answers.js";
@@ -12,12 +13,12 @@ const DispenseBody = Type.Object(
 );
 const DecommissionBody = Type.Object(
   {
-    reason: Type.Union(["EXPORTED", "SAMPLE", "LOCKED", "DESTROYED", "STOLEN"].map((r) => Type.Literal(r))),
+    reason: Type.Union(DECOMMISSION_REASONS.map((r) => Type.Literal(r))),
     channel: Type.Optional(Channel),
   },
   { additionalProperties: false },
 );
-const Mark = Type.Union(["QUARANTINED", "SUSPECT", "ILLEGITIMATE"].map((m) => Type.Literal(m)));
+const Mark = Type.Union(SETTABLE_MARKS.map((m) => Type.Literal(m)));
 const MarkBody = Type.Object({ mark: Mark, reason: Reason, channel: Type.Optional(Channel) }, { additionalProperties: false });
 const ClearParams = Type.Object({ gtin: PackParams.properties.gtin, serial: PackParams.properties.serial, mark: Mark }, { additionalProperties: false });
 const ClearBody = Type.Object({ reason: Reason, channel: Type.Optional(Channel) }, { additionalProperties: false });

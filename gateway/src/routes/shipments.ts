@@ -92,7 +92,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
       config: { action: "read" },
       schema: { tags: ["shipments"], summary: "A shipment", params: ShipmentParams, querystring: ChannelQuery, response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) } },
     },
-    async (request) => shipments.get(principalOf(request), request.params.shipmentId, request.query.channel),
+    async (request) => shipments.find(principalOf(request), request.params.shipmentId, request.query.channel),
   );
 
   app.post<{ Params: Static<typeof ShipmentParams>; Body: Static<typeof ReceiveBody> }>(
