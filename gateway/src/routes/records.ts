@@ -43,7 +43,7 @@ export function sendRecordsAsReturned(app: FastifyInstance): void {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /** Returns the schema when its static type is exactly the record `R`; otherwise the call fails tsc. */
-function describes<R>() {
+export function describes<R>() {
   return <S extends TSchema>(schema: S, ..._exact: Same<Static<S>, R> extends true ? [] : [mismatch: { schema: Static<S>; record: R }]): S => schema;
 }
 
