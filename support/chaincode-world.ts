@@ -13,7 +13,7 @@ export const REG = "RegulatorMSP";
 export const SOURCE = SOURCE_CHANNEL;
 export const DOWNSTREAM = DOWNSTREAM_CHANNEL;
 
-/** Valid GTINs from design section 4. */
+/** GTINs with valid GS1 check digits. */
 export const GTIN = "09521234543213";
 export const GTIN2 = "00350090123456";
 export const LOT = "LOT2026A";

@@ -1,5 +1,5 @@
 // Copied unchanged (below this header) from ../shared/baseline/SeedSupplyChain.sol, the naive
-// contract issue 11 measures against. Bench-only: never deployed, excluded from coverage.
+// contract the gas benchmark (scripts/bench/gas.ts, docs/solidity.md) measures against. Bench-only: never deployed, excluded from coverage.
 // SPDX-License-Identifier: MIT
 // Solidity smart contract example
 pragma solidity ^0.8.0;

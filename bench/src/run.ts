@@ -33,7 +33,7 @@ const SCENARIOS: readonly [string, (ctx: BenchContext) => Promise<ScenarioResult
   ["documents", documents],
 ];
 const NEEDS_PRELOAD = new Set(["ship-receive", "verify", "rest-overhead"]);
-/** A GTIN with a valid check digit (design brief, section 4), used only by the benchmark. */
+/** A GTIN with a valid check digit (GS1 mod-10, packages/domain/src/gs1.ts), used only by the benchmark. */
 const BENCH_GTIN = "00614141123452";
 
 interface Args {

@@ -1,5 +1,5 @@
 /**
- * The benchmark scenarios of issue 7. Each returns its rounds, the verdict
+ * The benchmark scenarios of docs/benchmarks.md. Each returns its rounds, the verdict
  * against its target and notes. Writes use names unique to the run (ctx.tag),
  * so the benchmark can run again on the same ledger.
  */

@@ -1,4 +1,4 @@
-// Gas benchmark of issue 11: SupplyChain.sol against the naive baseline, both compiled
+// Gas benchmark (docs/solidity.md): SupplyChain.sol against the naive baseline, both compiled
 // by this project's Hardhat config and run side by side on one in-process chain.
 // Run: npm run bench:gas   (prints a table, writes bench/results/gas.json)
 import { mkdir, writeFile } from "node:fs/promises";

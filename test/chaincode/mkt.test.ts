@@ -5,7 +5,7 @@ const HOUR = 3600;
 /** The integer sum of 1 s at 25 °C and 7 s at -18.30 °C, scaled by 2^96 (within 2e-27 of the exact value, checked with 80-digit decimals). */
 const PINNED_SUM = "1746331224403137728456811927326";
 
-describe("mean kinetic temperature (design section 4 vectors)", () => {
+describe("mean kinetic temperature (reference vectors)", () => {
   it("gives 25.00 °C for a constant 25 °C", () => {
     expect(meanKineticTemperature([{ centiCelsius: 2500, seconds: 10 * HOUR }])).to.equal(25);
   });

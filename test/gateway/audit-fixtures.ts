@@ -14,7 +14,7 @@ export function journey(index: EventIndex): void {
   const at = (h: string) => `2026-03-01T${h}Z`;
   const add = (channel: string, block: number, tx: string, name: string, payload: Record<string, unknown>, extra: EventSubject[] = []) => {
     const event = decodeEvent(rawEvent(channel, block, tx, name, payload));
-    index.record([{ event, subjects: [...subjectsOf(event.payload), ...extra] }]);
+    index.record([{ event, subjects: [...subjectsOf(event), ...extra] }]);
   };
   add("mfr-dist", 3, "t1", "LotCommissioned", { at: at("10:00:00"), by: "ManufacturerMSP", gtin: GTIN, lot: "LOT1", expiry: "270331", count: 2 });
   add("mfr-dist", 4, "t2", "ShipmentShipped", { at: at("11:00:00"), by: "ManufacturerMSP", shipmentId: "S1", shipper: "ManufacturerMSP", consignee: "DistributorMSP", count: 2 }, [
@@ -32,7 +32,7 @@ export function journey(index: EventIndex): void {
     mktCentiCelsius: 512,
     holdSet: false,
   });
-  add("mfr-dist", 6, "t4", "ShipmentReceived", { at: at("13:00:00"), by: "DistributorMSP", shipmentId: "S1", count: 2 });
+  add("mfr-dist", 6, "t4", "ShipmentReceived", { at: at("13:00:00"), by: "DistributorMSP", shipmentId: "S1", count: 2, notReceived: [] });
   add("mfr-dist", 7, "t5", "PacksHandedOff", { at: at("14:00:00"), by: "DistributorMSP", toChannel: "dist-pharm", count: 2, holder: "DistributorMSP" });
   add("dist-pharm", 2, "t6", "PacksImported", { at: at("14:00:05"), by: "DistributorMSP", fromChannel: "mfr-dist", count: 2, holder: "DistributorMSP" });
   add("dist-pharm", 3, "t7", "ShipmentShipped", { at: at("15:00:00"), by: "DistributorMSP", shipmentId: "S2", shipper: "DistributorMSP", consignee: "PharmacyMSP", count: 1 }, [

@@ -3,8 +3,10 @@ import { join, relative, resolve } from "node:path";
 import { expect } from "chai";
 import { CONTRACTS } from "@rxtrace/domain";
 
-const GATEWAY_SRC = resolve(import.meta.dirname, "../../gateway/src");
-/** A quoted `contract:Transaction` name: the catalog's job, never a literal in the gateway. */
+const ROOT = resolve(import.meta.dirname, "../..");
+/** The production sources that call transactions: both go through the catalog. */
+const SOURCES = ["gateway/src", "chaincode/src"].map((dir) => join(ROOT, dir));
+/** A quoted `contract:Transaction` name: the catalog's job, never a literal in the gateway or the chaincode. */
 const TRANSACTION_LITERAL = new RegExp(`["'\`](${CONTRACTS.join("|")}):[A-Z][A-Za-z]*["'\`]`, "g");
 
 function sourceFiles(dir: string): string[] {
@@ -20,9 +22,11 @@ function literalsIn(file: string, text: string): string[] {
   return text.split("\n").flatMap((line, i) => [...line.matchAll(TRANSACTION_LITERAL)].map((m) => `${file}:${i + 1} ${m[0]}`));
 }
 
-describe("transaction names in the gateway", () => {
-  it("come from the catalog: no quoted contract:Transaction literal in gateway/src", () => {
-    const found = sourceFiles(GATEWAY_SRC).flatMap((path) => literalsIn(relative(GATEWAY_SRC, path), readFileSync(path, "utf8")));
+describe("transaction names in the gateway and the chaincode", () => {
+  it("come from the catalog: no quoted contract:Transaction literal in gateway/src or chaincode/src", () => {
+    const files = SOURCES.flatMap(sourceFiles);
+    expect(files.some((path) => path.includes("chaincode/src/contracts/"))).to.be.true;
+    const found = files.flatMap((path) => literalsIn(relative(ROOT, path), readFileSync(path, "utf8")));
     expect(found).to.deep.equal([]);
   });
 

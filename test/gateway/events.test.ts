@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { EVENT_NAMES } from "@rxtrace/domain";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-index.js";
 import { EventHub } from "../../gateway/src/events/hub.js";
 import { decodeEvent, EventListener } from "../../gateway/src/events/listener.js";
-import { subjectsOf } from "../../gateway/src/events/subjects.js";
+import { SUBJECTS, subjectsOf } from "../../gateway/src/events/subjects.js";
 import { signDelivery, WebhookDispatcher, webhookUrlProblem, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
 import { SqliteOutbox } from "../../gateway/src/adapters/outbox-sqlite.js";
 import { OutboxRelay } from "../../gateway/src/services/outbox-relay.js";
@@ -24,21 +25,40 @@ const commissioned = (block: number, tx: string, lot = "LOT1") =>
   rawEvent("mfr-dist", block, tx, "LotCommissioned", { at: "2026-03-01T10:00:00Z", by: "ManufacturerMSP", gtin: GTIN, lot, expiry: "270331", count: 2 });
 
 describe("event subjects", () => {
-  it("names a pack from gtin and serial and a lot from gtin and lot", () => {
-    expect(subjectsOf({ gtin: GTIN, serial: "SN1" })).to.deep.equal([{ gtin: GTIN, serial: "SN1" }]);
-    expect(subjectsOf({ gtin: GTIN, lot: "LOT1", reason: "x" })).to.deep.equal([{ gtin: GTIN, lot: "LOT1" }]);
+  const of = (eventName: string, payload: unknown) => subjectsOf({ eventName, payload });
+
+  it("names a pack from a pack event's gtin and serial and a lot from a lot event's gtin and lot", () => {
+    expect(of("PackDispensed", { gtin: GTIN, serial: "SN1" })).to.deep.equal([{ gtin: GTIN, serial: "SN1" }]);
+    expect(of("LotRecalled", { gtin: GTIN, lot: "LOT1", reason: "x" })).to.deep.equal([{ gtin: GTIN, lot: "LOT1" }]);
+    expect(of("ProductWithdrawn", { gtin: GTIN, reason: "x" })).to.deep.equal([{ gtin: GTIN }]);
   });
 
-  it("names every pack listed under a shipment with the shipment id", () => {
-    const subjects = subjectsOf({ shipmentId: "S1", packs: [{ gtin: GTIN, serial: "A" }, { gtin: GTIN, serial: "B" }] });
-
-    expect(subjects).to.deep.include({ gtin: GTIN, serial: "A", shipmentId: "S1" });
-    expect(subjects).to.deep.include({ gtin: GTIN, serial: "B", shipmentId: "S1" });
-    expect(subjects).to.deep.include({ shipmentId: "S1" });
+  it("names the shipment of a shipment event, and the packs a receipt lists as missing or unexpected", () => {
+    expect(of("ShipmentShipped", { shipmentId: "S1", shipper: "a", consignee: "b", count: 2 })).to.deep.equal([{ shipmentId: "S1" }]);
+    const subjects = of("ShipmentExceptionRecorded", { shipmentId: "S1", missing: [{ gtin: GTIN, serial: "A" }], unexpected: [{ gtin: GTIN, serial: "B" }] });
+    expect(subjects).to.deep.equal([{ shipmentId: "S1" }, { gtin: GTIN, serial: "A", shipmentId: "S1" }, { gtin: GTIN, serial: "B", shipmentId: "S1" }]);
   });
 
-  it("finds nothing in a payload that is not JSON", () => {
-    expect(subjectsOf(undefined)).to.deep.equal([]);
+  it("names what an anchored document describes", () => {
+    expect(of("DocumentAnchored", { sha256: "h", cid: "c", kind: "coa", subject: { type: "lot", gtin: GTIN, lot: "LOT1" } })).to.deep.equal([{ gtin: GTIN, lot: "LOT1" }]);
+    expect(of("DocumentAnchored", { sha256: "h", cid: "c", kind: "coa", subject: { type: "shipment", shipmentId: "S1" } })).to.deep.equal([{ shipmentId: "S1" }]);
+  });
+
+  it("does not guess: a gtin in an event that is not about a product, lot or pack names nothing", () => {
+    expect(of("PacksHandedOff", { toChannel: "dist-pharm", count: 1, holder: "DistributorMSP", gtin: GTIN })).to.deep.equal([]);
+    expect(of("RelayStillPending", { gtin: GTIN })).to.deep.equal([]);
+  });
+
+  it("has an extractor for every event of the catalog", () => {
+    expect(Object.keys(SUBJECTS).sort()).to.deep.equal([...EVENT_NAMES].sort());
+  });
+
+  it("finds nothing in a payload that does not fit its event, and keeps only string fields", () => {
+    expect(of("PackDispensed", undefined)).to.deep.equal([]);
+    expect(of("ShipmentReceived", { shipmentId: "S1", notReceived: "not a list" })).to.deep.equal([{ shipmentId: "S1" }]);
+    expect(of("ShipmentShipped", { shipmentId: ["S1"] })).to.deep.equal([]);
+    expect(of("PackDispensed", { gtin: GTIN, serial: { nested: true } })).to.deep.equal([{ gtin: GTIN }]);
+    expect(of("DocumentAnchored", { subject: { type: "pack", gtin: 7 } })).to.deep.equal([]);
   });
 });
 
@@ -59,7 +79,7 @@ describe("sqlite event index", () => {
 
   const record = (raw: ReturnType<typeof rawEvent>) => {
     const event = decodeEvent(raw);
-    return index.record([{ event, subjects: subjectsOf(event.payload) }]);
+    return index.record([{ event, subjects: subjectsOf(event) }]);
   };
 
   it("records an event once even when it is replayed", () => {
@@ -443,7 +463,7 @@ describe("server-sent events route", () => {
 
   const record = (raw: ReturnType<typeof rawEvent>) => {
     const event = decodeEvent(raw);
-    for (const e of index.record([{ event, subjects: subjectsOf(event.payload) }])) hub.publish(e);
+    for (const e of index.record([{ event, subjects: subjectsOf(event) }])) hub.publish(e);
   };
 
   it("streams live events as text/event-stream with the index position as id", async () => {

@@ -119,6 +119,23 @@ describe("OpenAPI document", () => {
     expect(consistency.in).to.equal("query");
   });
 
+  it("describes the ledger records the routes answer, field by field", async () => {
+    t = await buildTestApp();
+    const doc: unknown = (await t.app.inject({ method: "GET", url: "/docs/json" })).json();
+    /** The node at `path` under `node` in the OpenAPI document. */
+    const at = (node: unknown, ...path: string[]): unknown => path.reduce<unknown>((n, key) => (n as Record<string, unknown>)[key], node);
+    const ok = (path: string, method: string) => at(doc, "paths", path, method, "responses", "200", "content", "application/json", "schema");
+
+    const pack = at(ok("/v1/packs/{gtin}/{serial}", "get"), "properties", "result");
+    expect(at(pack, "required")).to.include.members(["gtin", "serial", "status", "owner", "marks", "expired", "recalled", "withdrawn"]);
+    const statuses = (at(pack, "properties", "status", "anyOf") as { enum: string[] }[]).flatMap((s) => s.enum);
+    expect(statuses).to.include.members(["COMMISSIONED", "DISPENSED", "HANDED_OFF"]);
+    expect(at(ok("/v1/shipments/{shipmentId}", "get"), "properties", "result", "properties", "packs", "items", "required")).to.deep.equal(["gtin", "serial"]);
+    const lot = at(ok("/v1/lots/{gtin}/{lot}/recall", "post"), "properties", "commits", "items", "properties", "result");
+    expect(at(lot, "properties", "recall", "required")).to.include.members(["at", "by", "txId", "reason"]);
+    expect(at(ok("/v1/partners", "get"), "properties", "channels", "items", "properties", "partners", "items", "required")).to.include("mspId");
+  });
+
   it("serves the browsable UI at /docs", async () => {
     t = await buildTestApp();
     const res = await t.app.inject({ method: "GET", url: "/docs/" });

@@ -1,9 +1,11 @@
 import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-api";
 import {
   alreadyExists,
+  CATALOG,
   CHAINCODE_NAME,
   conflict,
   DOWNSTREAM_CHANNEL,
+  encodeArguments,
   EVENTS,
   forbidden,
   MAX_PACKS_PER_CALL,
@@ -17,12 +19,14 @@ import {
   SOURCE_CHANNEL,
   validateGtin,
   validateLot,
+  type AnyTransaction,
+  type ArgsOf,
   type HandOff,
-  type HoldDecision,
   type Lot,
   type Pack,
   type PackRef,
   type Product,
+  type ResultOf,
 } from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
@@ -32,9 +36,6 @@ import type { Tx } from "../ledger/tx";
 import { shipmentProducts, soleManufacturer } from "./coldchain";
 import { newPackFields } from "./packs";
 import { loadShipment } from "./shipments";
-
-/** The function the downstream channel's import calls on the source channel. */
-export const GET_HAND_OFFS_FUNCTION = "crosschannel:GetHandOffs";
 
 
 function requireChannel(tx: Tx, channel: string, action: string): void {
@@ -155,7 +156,7 @@ export class CrossChannelContract extends Contract {
     await requirePartner(state, tx);
     const mirror = await loadLot(state, gtin, lot);
     if (mirror.recall) throw conflict(`lot ${lot} is already recalled on ${tx.channel}`, "lot");
-    const source = await querySource<Lot>(ctx, ["packs:GetLot", gtin, lot]);
+    const source = await querySource(ctx, CATALOG.packs.GetLot, [gtin, lot]);
     if (!source.recall) throw conflict(`lot ${lot} is not recalled on ${SOURCE_CHANNEL}`, "lot");
     const recalled: Lot = { ...mirror, recall: source.recall };
     await state.put(KEY_TYPES.LOT, [gtin, lot], recalled, [masterDataEndorser(mirror.manufacturer, tx.channel)]);
@@ -173,7 +174,7 @@ export class CrossChannelContract extends Contract {
     await requirePartner(state, tx);
     const mirror = await loadProduct(state, gtin);
     if (mirror.withdrawal) throw conflict(`GTIN ${gtin} is already withdrawn on ${tx.channel}`, "gtin");
-    const source = await querySource<Product>(ctx, ["products:GetProduct", gtin]);
+    const source = await querySource(ctx, CATALOG.products.GetProduct, [gtin]);
     if (!source.withdrawal) throw conflict(`GTIN ${gtin} is not withdrawn on ${SOURCE_CHANNEL}`, "gtin");
     const withdrawn: Product = { ...mirror, withdrawal: source.withdrawal };
     await state.put(KEY_TYPES.PRODUCT, [gtin], withdrawn, [masterDataEndorser(mirror.manufacturer, tx.channel)]);
@@ -199,7 +200,7 @@ export class CrossChannelContract extends Contract {
     if (await state.exists(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer])) {
       throw conflict(`the decision of ${manufacturer} on shipment ${shipmentId} is already on ${tx.channel}`, "shipmentId");
     }
-    const source = await querySource<HoldDecision>(ctx, ["coldchain:GetHoldDecision", shipmentId, manufacturer]);
+    const source = await querySource(ctx, CATALOG.coldchain.GetHoldDecision, [shipmentId, manufacturer]);
     await state.put(KEY_TYPES.HOLD_DECISION, [shipmentId, manufacturer], source, [masterDataEndorser(manufacturer, tx.channel)]);
     state.emit(EVENTS.HOLD_DECISION_SYNCED, { shipmentId, manufacturer, decision: source.decision, reason: source.reason, syncedFrom: SOURCE_CHANNEL });
     return result(source);
@@ -208,18 +209,19 @@ export class CrossChannelContract extends Contract {
 
 /** Read-only cross-channel query of the source channel's hand-offs. */
 async function readHandOffs(ctx: Context, refs: PackRef[]): Promise<(HandOff | null)[]> {
-  const answers = await querySource<unknown>(ctx, [GET_HAND_OFFS_FUNCTION, JSON.stringify({ packs: refs })]);
+  // Checked before use: a peer's answer to another channel's query is not covered by this transaction's endorsement.
+  const answers: unknown = await querySource(ctx, CATALOG.crosschannel.GetHandOffs, [{ packs: refs }]);
   if (!Array.isArray(answers) || answers.length !== refs.length) throw conflict(`cross-channel query to ${SOURCE_CHANNEL} returned an unexpected answer`);
   return answers as (HandOff | null)[];
 }
 
-/** A read-only query of the source channel, as the caller, on a peer joined to both channels. */
-async function querySource<T>(ctx: Context, args: string[]): Promise<T> {
-  const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, args, SOURCE_CHANNEL);
+/** A read-only query of the source channel, as the caller, on a peer joined to both channels: a catalog transaction with its typed arguments. */
+async function querySource<T extends AnyTransaction>(ctx: Context, spec: T, args: ArgsOf<T>): Promise<ResultOf<T>> {
+  const response = await ctx.stub.invokeChaincode(CHAINCODE_NAME, [spec.qualified, ...encodeArguments(spec, args)], SOURCE_CHANNEL);
   if (response.status !== 200 || !response.payload) {
     throw conflict(`cross-channel query to ${SOURCE_CHANNEL} failed (${response.status}): ${response.message ?? "no payload"}`);
   }
-  return JSON.parse(new TextDecoder().decode(response.payload)) as T;
+  return JSON.parse(new TextDecoder().decode(response.payload)) as ResultOf<T>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson, type EventEnvelope, type EventName } from "@rxtrace/domain";
+import { canonicalJson, type EventEnvelope, type EventFields, type EventName } from "@rxtrace/domain";
 import { encodeKeyPolicy, keyPolicy } from "./endorsement";
 import { KEY_TYPES, type KeyType } from "./keys";
 import type { Tx } from "./tx";
@@ -124,7 +124,7 @@ export class State {
   }
 
   /** Sets the transaction's one event. */
-  emit(type: EventName, fields: Record<string, unknown>): void {
+  emit<N extends EventName>(type: N, fields: EventFields[N]): void {
     const envelope: EventEnvelope = { type, txId: this.#tx.txId, at: this.#tx.at, by: this.#tx.msp };
     this.#tx.stub.setEvent(type, encoder.encode(canonicalJson({ ...fields, ...envelope })));
   }

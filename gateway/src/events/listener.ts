@@ -186,7 +186,7 @@ export class EventListener {
 
   async #handle(raw: RawChaincodeEvent, state: ChannelState): Promise<void> {
     const event = decodeEvent(raw);
-    const subjects = [...subjectsOf(event.payload)];
+    const subjects = subjectsOf(event);
     if (this.#options.enrich !== undefined) {
       try {
         subjects.push(...(await this.#options.enrich(event)));

@@ -1,59 +1,93 @@
 /**
- * Finds what a chaincode event is about by walking its JSON payload: every
- * object carrying a `gtin` names a pack (with `serial`) or a lot (with `lot`);
- * objects nested under one with a `lot` or `gtin` inherit them (a shipment
- * listing its packs). A `shipmentId` anywhere names the shipment.
+ * What a chaincode event is about, read from its payload by event name: one
+ * extractor per event of the catalog (@rxtrace/domain EventFields), so a new
+ * event without one fails tsc. The shipment events name the shipment; their
+ * packs are added by the listener's enricher (services/audit.ts), which reads
+ * the shipment record.
+ *
+ * A payload is in a committed block, but a member may endorse alone a
+ * transaction that touches only its own keys (a document key) with modified
+ * chaincode, so its payload is not trusted to match its type: only string
+ * fields become subjects, and a payload that does not fit gives none.
  */
+import { EVENTS, isEventName, type EventFields, type EventName, type PackRef, type Subject } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 
-interface Inherited {
-  gtin?: string;
-  lot?: string;
-  shipmentId?: string;
-}
+type Extractors = { readonly [N in EventName]: (payload: EventFields[N]) => EventSubject[] };
 
-const MAX_DEPTH = 8;
+const none = (): EventSubject[] => [];
+const product = (p: { gtin: string }): EventSubject[] => [{ gtin: p.gtin }];
+const lot = (p: { gtin: string; lot: string }): EventSubject[] => [{ gtin: p.gtin, lot: p.lot }];
+const pack = (p: PackRef): EventSubject[] => [{ gtin: p.gtin, serial: p.serial }];
+const shipment = (p: { shipmentId: string }): EventSubject[] => [{ shipmentId: p.shipmentId }];
+/** The packs a shipment event lists (a list that is not one lists none). */
+const packsOf = (shipmentId: string, ...lists: readonly PackRef[][]): EventSubject[] =>
+  lists.flatMap((refs) => (Array.isArray(refs) ? refs.map((r) => ({ gtin: r.gtin, serial: r.serial, shipmentId })) : []));
 
-export function subjectsOf(payload: unknown): EventSubject[] {
-  const found = new Map<string, EventSubject>();
-  walk(payload, {}, 0, found);
-  return [...found.values()];
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function walk(node: unknown, inherited: Inherited, depth: number, found: Map<string, EventSubject>): void {
-  if (depth > MAX_DEPTH || node === null || typeof node !== "object") return;
-  if (Array.isArray(node)) {
-    for (const item of node) walk(item, inherited, depth + 1, found);
-    return;
-  }
-  const record = node as Record<string, unknown>;
-  const here: Inherited = {
-    gtin: text(record.gtin) ?? inherited.gtin,
-    lot: text(record.lot) ?? text(record.lotNumber) ?? inherited.lot,
-    shipmentId: text(record.shipmentId) ?? inherited.shipmentId,
-  };
-  const serial = text(record.serial) ?? text(record.serialNumber);
-  if (here.gtin !== undefined || here.shipmentId !== undefined) {
-    // A record with a serial is a pack; one without is a lot or shipment.
-    if (serial !== undefined || text(record.gtin) !== undefined || text(record.lot) !== undefined || text(record.shipmentId) !== undefined) {
-      add(found, { gtin: here.gtin, serial, lot: here.lot, shipmentId: here.shipmentId });
-    }
-  }
-  for (const [key, value] of Object.entries(record)) {
-    if (typeof value === "object" && value !== null && key !== "readings") walk(value, here, depth + 1, found);
+function documentSubject(subject: Subject): EventSubject[] {
+  switch (subject.type) {
+    case "product":
+      return product(subject);
+    case "lot":
+      return lot(subject);
+    case "pack":
+      return pack(subject);
+    case "shipment":
+      return shipment(subject);
   }
 }
 
-function add(found: Map<string, EventSubject>, subject: { gtin?: string; serial?: string; lot?: string; shipmentId?: string }): void {
-  const clean: { gtin?: string; serial?: string; lot?: string; shipmentId?: string } = {};
-  if (subject.gtin !== undefined) clean.gtin = subject.gtin;
-  if (subject.serial !== undefined) clean.serial = subject.serial;
-  if (subject.lot !== undefined) clean.lot = subject.lot;
-  if (subject.shipmentId !== undefined) clean.shipmentId = subject.shipmentId;
-  const key = JSON.stringify([clean.gtin, clean.serial, clean.lot, clean.shipmentId]);
-  found.set(key, clean);
+export const SUBJECTS: Extractors = {
+  [EVENTS.PARTNER_REGISTERED]: none,
+  [EVENTS.PRODUCT_REGISTERED]: product,
+  [EVENTS.PRODUCT_WITHDRAWN]: product,
+  [EVENTS.LOT_COMMISSIONED]: lot,
+  [EVENTS.LOT_RECALLED]: lot,
+  [EVENTS.PACK_DISPENSED]: pack,
+  [EVENTS.PACK_DECOMMISSIONED]: pack,
+  [EVENTS.DECOMMISSION_ALERT_RAISED]: pack,
+  [EVENTS.DECOMMISSION_UNDONE]: pack,
+  [EVENTS.PACK_MARKED]: pack,
+  [EVENTS.PACK_MARK_CLEARED]: pack,
+  [EVENTS.SHIPMENT_SHIPPED]: shipment,
+  [EVENTS.SHIPMENT_RECEIVED]: (p) => [...shipment(p), ...packsOf(p.shipmentId, p.notReceived)],
+  [EVENTS.SHIPMENT_EXCEPTION_RECORDED]: (p) => [...shipment(p), ...packsOf(p.shipmentId, p.missing, p.unexpected)],
+  // Hand-offs and imports name only a count: their packs are in the transaction's arguments, not the event.
+  [EVENTS.PACKS_HANDED_OFF]: none,
+  [EVENTS.PACKS_IMPORTED]: none,
+  [EVENTS.COLD_CHAIN_READINGS_RECORDED]: shipment,
+  [EVENTS.COLD_CHAIN_HOLD_RELEASED]: shipment,
+  [EVENTS.HELD_PACKS_DESTROYED]: shipment,
+  [EVENTS.HOLD_DECISION_RECORDED]: shipment,
+  [EVENTS.HOLD_DECISION_SYNCED]: shipment,
+  [EVENTS.DOCUMENT_ANCHORED]: (p) => documentSubject(p.subject),
+  [EVENTS.DOCUMENT_KEY_STORED]: none,
+  [EVENTS.DOCUMENT_KEY_PURGED]: none,
+};
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+/** Keeps a subject only with string fields, and only the fields that are strings. */
+function clean(subject: EventSubject): EventSubject | undefined {
+  const kept = Object.fromEntries(Object.entries(subject).filter(([, value]) => isText(value))) as EventSubject;
+  return Object.keys(kept).length === 0 ? undefined : kept;
+}
+
+/** The subjects of an event: none for an event the catalog does not know or a payload that does not fit its type. */
+export function subjectsOf(event: { readonly eventName: string; readonly payload: unknown }): EventSubject[] {
+  const { eventName, payload } = event;
+  if (!isEventName(eventName) || typeof payload !== "object" || payload === null) return [];
+  let found: EventSubject[];
+  try {
+    found = (SUBJECTS[eventName] as (payload: unknown) => EventSubject[])(payload);
+  } catch {
+    return [];
+  }
+  const seen = new Map<string, EventSubject>();
+  for (const subject of found.map(clean)) {
+    if (subject !== undefined) seen.set(JSON.stringify([subject.gtin, subject.serial, subject.lot, subject.shipmentId]), subject);
+  }
+  return [...seen.values()];
 }

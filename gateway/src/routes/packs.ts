@@ -1,10 +1,12 @@
 /** Packs: read, history, dispense and undo, decommission, marks. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { DECOMMISSION_REASONS, SETTABLE_MARKS } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { PackService } from "../services/packs.js";
 import { committedAnswer } from "./answers.js";
-import { Channel, ChannelQuery, Expiry, LedgerRecord, Lot, PackParams, Reason, errorResponses, writeAnswer } from "./schemas.js";
+import * as records from "./records.js";
+import { Channel, ChannelQuery, Expiry, Lot, PackParams, Reason, errorResponses, writeAnswer } from "./schemas.js";
 
 const DispenseBody = Type.Object(
   { lot: Lot, expiry: Expiry, handedToPatient: Type.Optional(Type.Boolean({ description: "the pack left the pharmacy; undo is then refused" })) },
@@ -12,12 +14,12 @@ const DispenseBody = Type.Object(
 );
 const DecommissionBody = Type.Object(
   {
-    reason: Type.Union(["EXPORTED", "SAMPLE", "LOCKED", "DESTROYED", "STOLEN"].map((r) => Type.Literal(r))),
+    reason: Type.Union(DECOMMISSION_REASONS.map((r) => Type.Literal(r))),
     channel: Type.Optional(Channel),
   },
   { additionalProperties: false },
 );
-const Mark = Type.Union(["QUARANTINED", "SUSPECT", "ILLEGITIMATE"].map((m) => Type.Literal(m)));
+const Mark = Type.Union(SETTABLE_MARKS.map((m) => Type.Literal(m)));
 const MarkBody = Type.Object({ mark: Mark, reason: Reason, channel: Type.Optional(Channel) }, { additionalProperties: false });
 const ClearParams = Type.Object({ gtin: PackParams.properties.gtin, serial: PackParams.properties.serial, mark: Mark }, { additionalProperties: false });
 const ClearBody = Type.Object({ reason: Reason, channel: Type.Optional(Channel) }, { additionalProperties: false });
@@ -25,11 +27,12 @@ const UndoBody = Type.Object({ channel: Type.Optional(Channel) }, { additionalPr
 
 const PackAnswer = Type.Object({
   channel: Channel,
-  result: LedgerRecord,
+  result: records.PackView,
   views: Type.Array(Type.Object({ channel: Channel, status: Type.String(), owner: Type.String() })),
 });
 
 export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app, { packs }) => {
+  records.sendRecordsAsReturned(app);
   app.get<{ Params: PackParams; Querystring: ChannelQuery }>(
     "/packs/:gtin/:serial",
     {
@@ -66,7 +69,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "The pack's ledger history on every channel the caller sees, oldest first",
         params: PackParams,
         querystring: ChannelQuery,
-        response: { 200: Type.Object({ entries: Type.Array(Type.Object({ channel: Channel, entry: LedgerRecord })) }), ...errorResponses(404) },
+        response: { 200: Type.Object({ entries: Type.Array(Type.Object({ channel: Channel, entry: records.PackHistoryEntry })) }), ...errorResponses(404) },
       },
     },
     async (request) => ({ entries: await packs.history(principalOf(request), request.params.gtin, request.params.serial, request.query.channel) }),
@@ -81,7 +84,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "Verify and decommission as dispensed, in one transaction (pharmacy)",
         params: PackParams,
         body: DispenseBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.DispenseAnswer), ...errorResponses(404, 409) },
       },
     },
     async (request) => committedAnswer(await packs.dispense(principalOf(request), { ...request.params, ...request.body })),
@@ -96,7 +99,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "Decommission for another reason (exported, sample, locked, destroyed, stolen)",
         params: PackParams,
         body: DecommissionBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.DecommissionAnswer), ...errorResponses(404, 409) },
       },
     },
     async (request) =>
@@ -112,7 +115,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "Undo a dispense or decommission (same org, within 10 days, not handed to a patient)",
         params: PackParams,
         body: UndoBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.Pack), ...errorResponses(404, 409) },
       },
     },
     async (request) => committedAnswer(await packs.undoDecommission(principalOf(request), request.params.gtin, request.params.serial, request.body.channel)),
@@ -127,7 +130,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "Set a mark: QUARANTINED (holder), SUSPECT (holder, manufacturer, regulator), ILLEGITIMATE (regulator)",
         params: PackParams,
         body: MarkBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.Pack), ...errorResponses(404, 409) },
       },
     },
     async (request) =>
@@ -145,7 +148,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
         summary: "Clear a mark (SUSPECT and ILLEGITIMATE: regulator only)",
         params: ClearParams,
         body: ClearBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.Pack), ...errorResponses(404, 409) },
       },
     },
     async (request) =>

@@ -5,7 +5,8 @@ import { MAX_NAME_LENGTH } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import { committedAnswer } from "./answers.js";
-import { Channel, ChannelQuery, LedgerRecord, errorResponses, writeAnswer } from "./schemas.js";
+import * as records from "./records.js";
+import { Channel, ChannelQuery, errorResponses, writeAnswer } from "./schemas.js";
 
 const PartnerBody = Type.Object(
   {
@@ -18,6 +19,7 @@ const PartnerBody = Type.Object(
 );
 
 export const partnerRoutes: FastifyPluginAsync<{ masterData: MasterDataService }> = async (app, { masterData }) => {
+  records.sendRecordsAsReturned(app);
   app.post<{ Body: Static<typeof PartnerBody> }>(
     "/partners",
     {
@@ -26,7 +28,7 @@ export const partnerRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
         tags: ["partners"],
         summary: "Register a trading partner on a channel (regulator admin)",
         body: PartnerBody,
-        response: { 201: writeAnswer(LedgerRecord), ...errorResponses(409) },
+        response: { 201: writeAnswer(records.Partner), ...errorResponses(409) },
       },
     },
     async (request, reply) => {
@@ -43,7 +45,7 @@ export const partnerRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
         tags: ["partners"],
         summary: "Registered partners on each channel the caller is a member of",
         querystring: ChannelQuery,
-        response: { 200: Type.Object({ channels: Type.Array(Type.Object({ channel: Channel, partners: LedgerRecord })) }), ...errorResponses() },
+        response: { 200: Type.Object({ channels: Type.Array(Type.Object({ channel: Channel, partners: Type.Array(records.Partner) })) }), ...errorResponses() },
       },
     },
     async (request) => {

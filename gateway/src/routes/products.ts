@@ -5,7 +5,8 @@ import { MAX_NAME_LENGTH, MAX_NATIONAL_CODE_LENGTH } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import { committedAnswer, relayedAnswer } from "./answers.js";
-import { ChannelQuery, Gtin, GtinParams, LedgerRecord, Reason, RelayedWriteAnswer, errorResponses, readAnswer, writeAnswer } from "./schemas.js";
+import * as records from "./records.js";
+import { ChannelQuery, Gtin, GtinParams, Reason, errorResponses, readAnswer, relayedWriteAnswer, writeAnswer } from "./schemas.js";
 
 const CentiCelsius = Type.Integer({ minimum: -8000, maximum: 8000, description: "integer centi-degrees Celsius" });
 const Range = Type.Object({ minCentiCelsius: CentiCelsius, maxCentiCelsius: CentiCelsius }, { additionalProperties: false });
@@ -28,6 +29,7 @@ export const ProductBody = Type.Object(
 const WithdrawBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 
 export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }> = async (app, { masterData }) => {
+  records.sendRecordsAsReturned(app);
   app.post<{ Body: Static<typeof ProductBody> }>(
     "/products",
     {
@@ -36,7 +38,7 @@ export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
         tags: ["products"],
         summary: "Register a product (GTIN master data) on mfr-dist",
         body: ProductBody,
-        response: { 201: writeAnswer(LedgerRecord), ...errorResponses(409) },
+        response: { 201: writeAnswer(records.Product), ...errorResponses(409) },
       },
     },
     async (request, reply) => reply.code(201).send(committedAnswer(await masterData.registerProduct(principalOf(request), request.body))),
@@ -46,7 +48,7 @@ export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
     "/products/:gtin",
     {
       config: { action: "read" },
-      schema: { tags: ["products"], summary: "A product's master data", params: GtinParams, querystring: ChannelQuery, response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) } },
+      schema: { tags: ["products"], summary: "A product's master data", params: GtinParams, querystring: ChannelQuery, response: { 200: readAnswer(records.Product), ...errorResponses(404) } },
     },
     async (request) => masterData.getProduct(principalOf(request), request.params.gtin, request.query.channel),
   );
@@ -60,7 +62,7 @@ export const productRoutes: FastifyPluginAsync<{ masterData: MasterDataService }
         summary: "Withdraw a GTIN (irreversible), on every channel that holds it",
         params: GtinParams,
         body: WithdrawBody,
-        response: { 200: RelayedWriteAnswer, ...errorResponses(404, 409) },
+        response: { 200: relayedWriteAnswer(records.Product), ...errorResponses(404, 409) },
       },
     },
     async (request) => relayedAnswer(await masterData.withdrawProduct(principalOf(request), request.params.gtin, request.body.reason)),

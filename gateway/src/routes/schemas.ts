@@ -33,8 +33,6 @@ export const ShipmentParams = Type.Object({ shipmentId: ShipmentId }, { addition
 export const ChannelQuery = Type.Object({ channel: Type.Optional(Channel) }, { additionalProperties: false });
 export type ChannelQuery = Static<typeof ChannelQuery>;
 
-/** A ledger record as the chaincode returns it (documented in docs/chaincode-api.md). */
-export const LedgerRecord = Type.Any({ description: "ledger record (see docs/chaincode-api.md)" });
 
 /** Answer of a read: where it was read and what. */
 export function readAnswer<T extends TSchema>(result: T) {
@@ -51,9 +49,10 @@ export function writeAnswer<T extends TSchema>(result: T) {
   });
 }
 
-/** Answer of a recall or withdrawal: the commits, and the channels the relay has not reached yet (retried until it does). */
-export const RelayedWriteAnswer = Type.Object({
-  commits: Type.Array(writeAnswer(LedgerRecord)),
+/** Answer of a recall or withdrawal: the commits (each answering `result`), and the channels the relay has not reached yet (retried until it does). */
+export function relayedWriteAnswer<T extends TSchema>(result: T) {
+  return Type.Object({
+  commits: Type.Array(writeAnswer(result)),
   pending: Type.Array(
     Type.Object({
       channel: Channel,
@@ -63,7 +62,8 @@ export const RelayedWriteAnswer = Type.Object({
       lastError: Type.Optional(Type.String()),
     }),
   ),
-});
+  });
+}
 
 export const ErrorAnswer = Type.Object(
   {

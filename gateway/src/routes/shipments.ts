@@ -5,15 +5,15 @@ import { EARLIEST_READING, MAX_INVOICE_REF_LENGTH, MAX_READINGS_PER_CALL } from 
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import type { ShipmentService } from "../services/shipments.js";
+import * as records from "./records.js";
 import { committedAnswer, relayedAnswer } from "./answers.js";
 import {
   Channel,
   ChannelQuery,
-  LedgerRecord,
   MspId,
   PackRefs,
   Reason,
-  RelayedWriteAnswer,
+  relayedWriteAnswer,
   Sha256Hex,
   ShipmentId,
   ShipmentParams,
@@ -72,6 +72,7 @@ export interface ShipmentRoutesOptions {
 }
 
 export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (app, { shipments, masterData }) => {
+  records.sendRecordsAsReturned(app);
   app.post<{ Body: Static<typeof ShipBody> }>(
     "/shipments",
     {
@@ -80,7 +81,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
         tags: ["shipments"],
         summary: "Ship packs to a trading partner (channel from the pair, or given)",
         body: ShipBody,
-        response: { 201: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 201: writeAnswer(records.Shipment), ...errorResponses(404, 409) },
       },
     },
     async (request, reply) => reply.code(201).send(committedAnswer(await shipments.ship(principalOf(request), request.body))),
@@ -90,9 +91,9 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
     "/shipments/:shipmentId",
     {
       config: { action: "read" },
-      schema: { tags: ["shipments"], summary: "A shipment", params: ShipmentParams, querystring: ChannelQuery, response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) } },
+      schema: { tags: ["shipments"], summary: "A shipment", params: ShipmentParams, querystring: ChannelQuery, response: { 200: readAnswer(records.Shipment), ...errorResponses(404) } },
     },
-    async (request) => shipments.get(principalOf(request), request.params.shipmentId, request.query.channel),
+    async (request) => shipments.find(principalOf(request), request.params.shipmentId, request.query.channel),
   );
 
   app.post<{ Params: Static<typeof ShipmentParams>; Body: Static<typeof ReceiveBody> }>(
@@ -104,7 +105,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
         summary: "Receive: the packs counted; any difference records an exception",
         params: ShipmentParams,
         body: ReceiveBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.Shipment), ...errorResponses(404, 409) },
       },
     },
     async (request) => committedAnswer(await shipments.receive(principalOf(request), request.params.shipmentId, request.body.packs, request.body.channel)),
@@ -119,7 +120,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
         summary: "Commercial terms from private data (shipper or consignee only)",
         params: ShipmentParams,
         querystring: ChannelQuery,
-        response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) },
+        response: { 200: readAnswer(records.TermsAnswer), ...errorResponses(404) },
       },
     },
     async (request) => shipments.terms(principalOf(request), request.params.shipmentId, request.query.channel),
@@ -134,7 +135,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
         summary: "Record a batch of temperature readings; an excursion sets COLD_CHAIN_HOLD on the shipment's packs",
         params: ShipmentParams,
         body: ReadingsBody,
-        response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+        response: { 200: writeAnswer(records.ColdChain), ...errorResponses(404, 409) },
       },
     },
     async (request) => {
@@ -152,7 +153,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
         summary: "Cold-chain summary: min, max, minutes out of range, MKT, hold",
         params: ShipmentParams,
         querystring: ChannelQuery,
-        response: { 200: readAnswer(LedgerRecord), ...errorResponses(404) },
+        response: { 200: readAnswer(records.ColdChain), ...errorResponses(404) },
       },
     },
     async (request) => shipments.coldChain(principalOf(request), request.params.shipmentId, request.query.channel),
@@ -168,7 +169,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
           summary: decision === "release" ? "Release a cold-chain hold (manufacturer quality)" : "Destroy the held packs (manufacturer quality)",
           params: ShipmentParams,
           body: DecisionBody,
-          response: { 200: writeAnswer(LedgerRecord), ...errorResponses(404, 409) },
+          response: { 200: writeAnswer(records.ColdChain), ...errorResponses(404, 409) },
         },
       },
       async (request) =>
@@ -187,7 +188,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
             "Decide a cold-chain hold of a dist-pharm shipment (manufacturer quality): recorded on mfr-dist, then mirrored and applied on dist-pharm by the relay; dist-pharm is named in pending until it has",
           params: ShipmentParams,
           body: DownstreamDecisionBody,
-          response: { 200: RelayedWriteAnswer, ...errorResponses(404, 409) },
+          response: { 200: relayedWriteAnswer(Type.Union([records.HoldDecision, records.ColdChain])), ...errorResponses(404, 409) },
         },
       },
       async (request) =>

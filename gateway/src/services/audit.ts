@@ -5,11 +5,12 @@
  * block number and event name of each transaction and the lot- and
  * product-level events (recall, withdrawal, documents) that apply to it.
  */
-import { CATALOG, EVENTS } from "@rxtrace/domain";
+import { CATALOG, EVENTS, type PackHistoryEntry } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { EventIndex, EventQuery, EventSubject, IndexedEvent } from "../ports/event-index.js";
 import { CHANNELS, type ChannelName, type LedgerClient } from "../ports/ledger.js";
+import { call, evaluate } from "./ledger-calls.js";
 
 /** One line of a timeline. */
 export interface TimelineEntry {
@@ -35,13 +36,7 @@ export interface AuditOptions {
   readonly maxEvents: number;
 }
 
-interface HistoryEntry {
-  txId: string;
-  at: string;
-  by?: string;
-  isDelete?: boolean;
-  pack?: { status?: string; lot?: string; shipmentId?: string };
-}
+type HistoryEntry = PackHistoryEntry;
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -149,9 +144,8 @@ export class AuditService {
 
   async #history(as: Principal, channel: ChannelName, gtin: string, serial: string): Promise<HistoryEntry[] | undefined> {
     try {
-      const { result } = await this.#ledger.evaluate(as, { channel, transaction: CATALOG.packs.GetPackHistory.qualified, args: [gtin, serial] });
-      if (!Array.isArray(result) || result.length === 0) return undefined;
-      return result.filter((h): h is HistoryEntry => typeof h === "object" && h !== null && typeof (h as HistoryEntry).txId === "string");
+      const history = await evaluate(this.#ledger, as, channel, call(CATALOG.packs.GetPackHistory, [gtin, serial]));
+      return history.length === 0 ? undefined : history;
     } catch (error) {
       if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
       throw error;
@@ -160,9 +154,8 @@ export class AuditService {
 
   async #serialsOf(as: Principal, channel: ChannelName, gtin: string, lot: string): Promise<string[]> {
     try {
-      const { result } = await this.#ledger.evaluate(as, { channel, transaction: CATALOG.packs.ListPacksByLot.qualified, args: [gtin, lot] });
-      if (!Array.isArray(result)) return [];
-      return result.map((p) => (p as { serial?: unknown }).serial).filter((s): s is string => typeof s === "string");
+      const packs = await evaluate(this.#ledger, as, channel, call(CATALOG.packs.ListPacksByLot, [gtin, lot]));
+      return packs.map((p) => p.serial);
     } catch (error) {
       if (error instanceof GatewayError && error.code === "NOT_FOUND") return [];
       throw error;
@@ -209,11 +202,7 @@ export function shipmentEnricher(ledger: LedgerClient, as: Principal) {
     if (!SHIPMENT_EVENTS.has(event.eventName)) return [];
     const shipmentId = (event.payload as { shipmentId?: unknown } | undefined)?.shipmentId;
     if (typeof shipmentId !== "string") return [];
-    const { result } = await ledger.evaluate(as, { channel: event.channel as ChannelName, transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] });
-    const packs = (result as { packs?: unknown } | undefined)?.packs;
-    if (!Array.isArray(packs)) return [];
-    return packs
-      .filter((p): p is { gtin: string; serial: string } => typeof (p as { gtin?: unknown }).gtin === "string" && typeof (p as { serial?: unknown }).serial === "string")
-      .map((p) => ({ gtin: p.gtin, serial: p.serial, shipmentId }));
+    const shipment = await evaluate(ledger, as, event.channel as ChannelName, call(CATALOG.shipments.GetShipment, [shipmentId]));
+    return shipment.packs.map((p) => ({ gtin: p.gtin, serial: p.serial, shipmentId }));
   };
 }

@@ -6,35 +6,21 @@
  * to the owner's private data, so purging it makes the file unreadable.
  */
 import { createHash } from "node:crypto";
-import type { DocumentKind } from "@rxtrace/domain";
+import type { DocumentInput, DocumentKind, DocumentRecord, Subject } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { decrypt, DocumentDecryptionError, encryptStream, ENCRYPTION_OVERHEAD, newDocumentKey } from "../crypto/document-cipher.js";
 import { GatewayError, ForbiddenError, NotFoundError, InvalidArgumentError } from "../errors.js";
 import type { ContentStore } from "../ports/content-store.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { KeyLanes } from "./key-lanes.js";
-import { CATALOG } from "@rxtrace/domain";
+import { call, evaluate, submit } from "./ledger-calls.js";
+import { CATALOG, DOCUMENT_KEY_TRANSIENT_KEY } from "@rxtrace/domain";
 
 // The chaincode's vocabulary is the one source of document kinds.
 export { DOCUMENT_KINDS, type DocumentKind } from "@rxtrace/domain";
 
-export type Subject =
-  | { readonly type: "product"; readonly gtin: string }
-  | { readonly type: "lot"; readonly gtin: string; readonly lot: string }
-  | { readonly type: "pack"; readonly gtin: string; readonly serial: string }
-  | { readonly type: "shipment"; readonly shipmentId: string };
-
-/** A document as anchored on the ledger. */
-export interface DocumentRecord {
-  readonly sha256: string;
-  readonly cid: string;
-  readonly kind: string;
-  readonly subject: Subject;
-  readonly encrypted: boolean;
-  readonly anchoredAt?: string;
-  readonly anchoredBy?: string;
-  readonly txId?: string;
-}
+/** What a document describes and the document as anchored on the ledger: the catalog's records. */
+export type { DocumentRecord, Subject };
 
 export interface UploadRequest {
   readonly channel: ChannelName;
@@ -62,7 +48,7 @@ export interface UploadResult extends DocumentRecord {
  * (implicit private collection `_implicit_org_<MSPID>`).
  */
 export interface DocumentLedger {
-  anchor(as: Principal, channel: ChannelName, record: Omit<DocumentRecord, "anchoredAt" | "anchoredBy" | "txId">): Promise<{ record: DocumentRecord; transactionId: string }>;
+  anchor(as: Principal, channel: ChannelName, record: DocumentInput): Promise<{ record: DocumentRecord; transactionId: string }>;
   list(as: Principal, channel: ChannelName, subject: Subject): Promise<DocumentRecord[]>;
   putKey(as: Principal, channel: ChannelName, cid: string, key: Uint8Array): Promise<void>;
   /** The caller org's key for a document, or undefined when it has none (never had or purged). */
@@ -225,54 +211,26 @@ export class DocumentsService {
 export function newChaincodeDocumentLedger(ledger: LedgerClient): DocumentLedger {
   return {
     async anchor(as, channel, record) {
-      const out = await ledger.submit(as, { channel, transaction: CATALOG.documents.AnchorDocument.qualified, args: [JSON.stringify(record)] });
-      return { record: parseRecord(out.result), transactionId: out.transactionId };
+      const out = await submit(ledger, as, channel, call(CATALOG.documents.AnchorDocument, [record]));
+      return { record: out.result, transactionId: out.transactionId };
     },
     async list(as, channel, subject) {
-      const out = await ledger.evaluate(as, { channel, transaction: CATALOG.documents.ListDocuments.qualified, args: [JSON.stringify(subject)] });
-      if (!Array.isArray(out.result)) throw new GatewayError("INTERNAL", `${CATALOG.documents.ListDocuments.qualified} did not return an array`);
-      return out.result.map(parseRecord);
+      return evaluate(ledger, as, channel, call(CATALOG.documents.ListDocuments, [subject]));
     },
     async putKey(as, channel, cid, key) {
-      await ledger.submit(as, {
-        channel,
-        transaction: CATALOG.documents.PutDocumentKey.qualified,
-        args: [cid],
-        transient: { key: Buffer.from(key).toString("base64") },
-        endorsingOrganizations: [as.mspId],
-      });
+      await submit(ledger, as, channel, call(CATALOG.documents.PutDocumentKey, [cid], { transient: { [DOCUMENT_KEY_TRANSIENT_KEY]: Buffer.from(key).toString("base64") }, endorsingOrganizations: [as.mspId] }));
     },
     async getKey(as, channel, cid) {
       try {
-        const out = await ledger.evaluate(as, { channel, transaction: CATALOG.documents.GetDocumentKey.qualified, args: [cid] });
-        const value = (out.result as { key?: unknown } | undefined)?.key;
-        return typeof value === "string" ? Buffer.from(value, "base64") : undefined;
+        const { key } = await evaluate(ledger, as, channel, call(CATALOG.documents.GetDocumentKey, [cid]));
+        return Buffer.from(key, "base64");
       } catch (error) {
         if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
         throw error;
       }
     },
     async purgeKey(as, channel, cid) {
-      await ledger.submit(as, { channel, transaction: CATALOG.documents.PurgeDocumentKey.qualified, args: [cid], endorsingOrganizations: [as.mspId] });
+      await submit(ledger, as, channel, call(CATALOG.documents.PurgeDocumentKey, [cid], { endorsingOrganizations: [as.mspId] }));
     },
   };
-}
-
-function parseRecord(value: unknown): DocumentRecord {
-  if (typeof value !== "object" || value === null) throw new GatewayError("INTERNAL", "document record is not an object");
-  const v = value as Record<string, unknown>;
-  if (typeof v.sha256 !== "string" || typeof v.cid !== "string" || typeof v.kind !== "string" || typeof v.subject !== "object" || v.subject === null) {
-    throw new GatewayError("INTERNAL", "document record lacks sha256, cid, kind or subject");
-  }
-  const record: { -readonly [K in keyof DocumentRecord]: DocumentRecord[K] } = {
-    sha256: v.sha256,
-    cid: v.cid,
-    kind: v.kind,
-    subject: v.subject as Subject,
-    encrypted: v.encrypted === true,
-  };
-  if (typeof v.anchoredAt === "string") record.anchoredAt = v.anchoredAt;
-  if (typeof v.anchoredBy === "string") record.anchoredBy = v.anchoredBy;
-  if (typeof v.txId === "string") record.txId = v.txId;
-  return record;
 }

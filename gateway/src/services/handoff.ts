@@ -10,13 +10,11 @@ import type { Principal } from "../auth/principal.js";
 import { ConflictError, GatewayError } from "../errors.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { KeyLanes, importLanes } from "./key-lanes.js";
-import { readEverywhere } from "./ledger-views.js";
-import { CATALOG } from "@rxtrace/domain";
+import { call, evaluate, readEverywhere, submit } from "./ledger-calls.js";
+import { CATALOG, type PackRef } from "@rxtrace/domain";
 
 const SOURCE = SOURCE_CHANNEL;
 const DOWNSTREAM = DOWNSTREAM_CHANNEL;
-
-type PackRef = { gtin: string; serial: string };
 
 export interface HandOffStep {
   transactionId: string;
@@ -71,42 +69,27 @@ export class HandOffService {
   async #awaitPropagation(as: Principal, packs: PackRef[]): Promise<void> {
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
-      const { result } = await this.ledger.evaluate(as, {
-        channel: SOURCE,
-        transaction: CATALOG.crosschannel.GetHandOffs.qualified,
-        args: [JSON.stringify({ packs })],
-        endorsingOrganizations: ["RegulatorMSP"],
-      });
-      const seen = Array.isArray(result) && result.length === packs.length && result.every((r) => r !== null && r !== undefined);
+      const result = await evaluate(this.ledger, as, SOURCE, call(CATALOG.crosschannel.GetHandOffs, [{ packs }], { endorsingOrganizations: ["RegulatorMSP"] }));
+      const seen = result.length === packs.length && result.every((r) => r !== null);
       if (seen || Date.now() >= deadline) return;
       await sleep(this.#pollMs);
     }
   }
 
   async handOff(as: Principal, packs: PackRef[]): Promise<HandOffAnswer> {
-    const { result } = await this.ledger.evaluate(as, {
-      channel: SOURCE,
-      transaction: CATALOG.crosschannel.GetHandOffs.qualified,
-      args: [JSON.stringify({ packs })],
-    });
-    const existing = Array.isArray(result) ? (result as unknown[]) : [];
+    const existing = await evaluate(this.ledger, as, SOURCE, call(CATALOG.crosschannel.GetHandOffs, [{ packs }]));
     const pending: PackRef[] = [];
     const done: PackRef[] = [];
     packs.forEach((pack, i) => {
-      const record = existing[i] as { holder?: unknown; toChannel?: unknown } | null | undefined;
+      const record = existing[i];
       if (record === null || record === undefined) pending.push(pack);
       else if (record.holder === as.mspId && record.toChannel === DOWNSTREAM) done.push(pack);
-      else throw new ConflictError(`packs[${i}]: already handed off by ${String(record.holder)} to ${String(record.toChannel)}`, { field: `packs[${i}]` });
+      else throw new ConflictError(`packs[${i}]: already handed off by ${record.holder} to ${record.toChannel}`, { field: `packs[${i}]` });
     });
 
     let handOff: HandOffStep | null = null;
     if (pending.length > 0) {
-      const committed = await this.ledger.submit(as, {
-        channel: SOURCE,
-        transaction: CATALOG.crosschannel.HandOff.qualified,
-        args: [JSON.stringify({ packs: pending, toChannel: DOWNSTREAM })],
-        endorsingOrganizations: [as.mspId],
-      });
+      const committed = await submit(this.ledger, as, SOURCE, call(CATALOG.crosschannel.HandOff, [{ packs: pending, toChannel: DOWNSTREAM }], { endorsingOrganizations: [as.mspId] }));
       handOff = step(committed, pending.length);
       await this.#awaitPropagation(as, pending);
     }
@@ -116,7 +99,7 @@ export class HandOffService {
     if (done.length > 0) {
       await Promise.all(
         done.map(async (p) => {
-          const found = await readEverywhere(this.ledger, as, [DOWNSTREAM], { transaction: CATALOG.packs.GetPack.qualified, args: [p.gtin, p.serial] });
+          const found = await readEverywhere(this.ledger, as, [DOWNSTREAM], call(CATALOG.packs.GetPack, [p.gtin, p.serial]));
           if (found.length > 0) alreadyImported.add(`${p.gtin}/${p.serial}`);
         }),
       );
@@ -127,12 +110,7 @@ export class HandOffService {
     if (toImport.length > 0) {
       try {
         const committed = await this.#lanes.run(importLanes(toImport.map((p) => p.gtin)), () =>
-          this.ledger.submit(as, {
-            channel: DOWNSTREAM,
-            transaction: CATALOG.crosschannel.ImportPacks.qualified,
-            args: [JSON.stringify({ packs: toImport, fromChannel: SOURCE })],
-            endorsingOrganizations: [as.mspId, "RegulatorMSP"],
-          }),
+          submit(this.ledger, as, DOWNSTREAM, call(CATALOG.crosschannel.ImportPacks, [{ packs: toImport, fromChannel: SOURCE }], { endorsingOrganizations: [as.mspId, "RegulatorMSP"] })),
         );
         imported = step(committed, toImport.length);
       } catch (err) {

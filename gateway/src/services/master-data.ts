@@ -17,11 +17,20 @@ import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient
 import type { EventSubject, LedgerEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
 import { orgs, readChannels, resolveChannel } from "./channels.js";
-import { asProduct, asShipment, readEverywhere, readFirst, type ChannelResult } from "./ledger-views.js";
+import { call, evaluate, readEverywhere, readFirst, submit, type ChannelResult, type Committed, type TypedCall } from "./ledger-calls.js";
 import { KeyLanes, laneKey, lotLanes } from "./key-lanes.js";
 import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-relay.js";
-import type { Committed } from "./packs.js";
-import { CATALOG, EVENTS, type QualifiedTransaction } from "@rxtrace/domain";
+import {
+  CATALOG,
+  EVENTS,
+  type CommissionInput,
+  type Lot,
+  type OrgRole,
+  type Partner,
+  type Product,
+  type ProductInput,
+  type ResultOf,
+} from "@rxtrace/domain";
 
 const SOURCE: ChannelName = SOURCE_CHANNEL;
 const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
@@ -51,20 +60,31 @@ interface SyncPayload {
   lot?: string;
 }
 
-function syncSpec(kind: RelayKind, payload: SyncPayload) {
+/** A stamp the relay looks for on a record: a recall on a lot, a withdrawal on a product. */
+type Stamped = { read: TypedCall<typeof CATALOG.packs.GetLot>; stamp: "recall" } | { read: TypedCall<typeof CATALOG.products.GetProduct>; stamp: "withdrawal" };
+
+interface RelaySpec {
+  /** The record on the source channel whose stamp is copied. */
+  source: Stamped;
+  /** The copy onto the mirror. */
+  sync: TypedCall<typeof CATALOG.crosschannel.SyncRecall | typeof CATALOG.crosschannel.SyncWithdrawal>;
+  lanes: string[];
+}
+
+function syncSpec(kind: RelayKind, payload: SyncPayload): RelaySpec {
   if (kind === RELAY_KINDS.recall) {
-    const args = [payload.gtin, payload.lot ?? ""];
+    const lot = payload.lot ?? "";
     return {
-      source: { transaction: CATALOG.packs.GetLot.qualified, args, stamp: "recall" },
-      sync: { transaction: CATALOG.crosschannel.SyncRecall.qualified, args },
-      lanes: lotLanes(MIRROR, payload.gtin, payload.lot ?? ""),
-    };
+      source: { read: call(CATALOG.packs.GetLot, [payload.gtin, lot]), stamp: "recall" },
+      sync: call(CATALOG.crosschannel.SyncRecall, [payload.gtin, lot]),
+      lanes: lotLanes(MIRROR, payload.gtin, lot),
+    } satisfies RelaySpec;
   }
   return {
-    source: { transaction: CATALOG.products.GetProduct.qualified, args: [payload.gtin], stamp: "withdrawal" },
-    sync: { transaction: CATALOG.crosschannel.SyncWithdrawal.qualified, args: [payload.gtin] },
+    source: { read: call(CATALOG.products.GetProduct, [payload.gtin]), stamp: "withdrawal" },
+    sync: call(CATALOG.crosschannel.SyncWithdrawal, [payload.gtin]),
     lanes: [laneKey.product(MIRROR, payload.gtin)],
-  };
+  } satisfies RelaySpec;
 }
 
 /**
@@ -116,7 +136,7 @@ export function relayPendingAlert(item: OutboxItem, now: number, relay: Principa
     subject = { shipmentId: decision.shipmentId };
   } else if (item.kind === RELAY_KINDS.recall || item.kind === RELAY_KINDS.withdrawal) {
     const sync = JSON.parse(item.payload) as SyncPayload;
-    transaction = syncSpec(item.kind, sync).sync.transaction;
+    transaction = syncSpec(item.kind, sync).sync.spec.qualified;
     payload = sync;
     subject = sync.lot === undefined ? { gtin: sync.gtin } : { gtin: sync.gtin, lot: sync.lot };
   } else {
@@ -187,54 +207,36 @@ export class MasterDataService {
     this.#outbox.handle(HOLD_DECISION_KIND, (item) => this.#syncHoldDecision(item));
   }
 
-  async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: string }): Promise<Committed> {
+  async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: OrgRole }): Promise<Committed<Partner>> {
     const ch = resolveChannel(as, channel, "register a partner");
-    const committed = await this.ledger.submit(as, {
-      channel: ch,
-      transaction: CATALOG.partners.RegisterPartner.qualified,
-      args: [JSON.stringify(partner)],
-      endorsingOrganizations: ["RegulatorMSP"],
-    });
-    return { ...committed, channel: ch };
+    return submit(this.ledger, as, ch, call(CATALOG.partners.RegisterPartner, [partner], { endorsingOrganizations: ["RegulatorMSP"] }));
   }
 
-  async listPartners(as: Principal, channel?: ChannelName): Promise<ChannelResult[]> {
-    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.partners.ListPartners.qualified });
+  async listPartners(as: Principal, channel?: ChannelName): Promise<ChannelResult<Partner[]>[]> {
+    return readEverywhere(this.ledger, as, readChannels(as, channel), call(CATALOG.partners.ListPartners, []));
   }
 
-  async registerProduct(as: Principal, product: object): Promise<Committed> {
-    const committed = await this.ledger.submit(as, {
-      channel: SOURCE,
-      transaction: CATALOG.products.RegisterProduct.qualified,
-      args: [JSON.stringify(product)],
-      endorsingOrganizations: [as.mspId],
-    });
-    return { ...committed, channel: SOURCE };
+  async registerProduct(as: Principal, product: ProductInput): Promise<Committed<Product>> {
+    return submit(this.ledger, as, SOURCE, call(CATALOG.products.RegisterProduct, [product], { endorsingOrganizations: [as.mspId] }));
   }
 
-  async getProduct(as: Principal, gtin: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.products.GetProduct.qualified, args: [gtin] }, `product ${gtin}`);
+  async getProduct(as: Principal, gtin: string, channel?: ChannelName): Promise<ChannelResult<Product>> {
+    return readFirst(this.ledger, as, readChannels(as, channel), call(CATALOG.products.GetProduct, [gtin]), `product ${gtin}`);
   }
 
   /** Commissions into one lot run one at a time: each rewrites the lot record. */
-  async commissionLot(as: Principal, input: { gtin: string; lot: string; expiry: string; serials: string[] }): Promise<Committed> {
-    const committed = await this.lanes.run(lotLanes(SOURCE, input.gtin, input.lot), () =>
-      this.ledger.submit(as, {
-        channel: SOURCE,
-        transaction: CATALOG.packs.CommissionLot.qualified,
-        args: [JSON.stringify(input)],
-        endorsingOrganizations: [as.mspId],
-      }),
+  async commissionLot(as: Principal, input: CommissionInput): Promise<Committed<ResultOf<typeof CATALOG.packs.CommissionLot>>> {
+    return this.lanes.run(lotLanes(SOURCE, input.gtin, input.lot), () =>
+      submit(this.ledger, as, SOURCE, call(CATALOG.packs.CommissionLot, [input], { endorsingOrganizations: [as.mspId] })),
     );
-    return { ...committed, channel: SOURCE };
   }
 
-  async getLot(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.packs.GetLot.qualified, args: [gtin, lot] }, `lot ${gtin}/${lot}`);
+  async getLot(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult<Lot>> {
+    return readFirst(this.ledger, as, readChannels(as, channel), call(CATALOG.packs.GetLot, [gtin, lot]), `lot ${gtin}/${lot}`);
   }
 
-  async listLotPacks(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult[]> {
-    return readEverywhere(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.packs.ListPacksByLot.qualified, args: [gtin, lot] });
+  async listLotPacks(as: Principal, gtin: string, lot: string, channel?: ChannelName): Promise<ChannelResult<ResultOf<typeof CATALOG.packs.ListPacksByLot>>[]> {
+    return readEverywhere(this.ledger, as, readChannels(as, channel), call(CATALOG.packs.ListPacksByLot, [gtin, lot]));
   }
 
   /**
@@ -243,9 +245,9 @@ export class MasterDataService {
    * until the relay's write commits there.
    */
   async recallLot(as: Principal, gtin: string, lot: string, reason: string): Promise<RelayedWrite> {
-    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: CATALOG.packs.GetLot.qualified, args: [gtin, lot] });
+    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), call(CATALOG.packs.GetLot, [gtin, lot]));
     const committed = await this.lanes.run(holders.flatMap((h) => lotLanes(h.channel, gtin, lot)), () =>
-      this.#applyEverywhere(as, holders, gtin, CATALOG.packs.RecallLot.qualified, [gtin, lot, reason]),
+      this.#applyEverywhere(as, holders, gtin, call(CATALOG.packs.RecallLot, [gtin, lot, reason])),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
     return this.#relayToMirror(committed, RELAY_KINDS.recall, laneKey.lot(MIRROR, gtin, lot), { gtin, lot });
@@ -253,9 +255,9 @@ export class MasterDataService {
 
   /** Withdraws the GTIN on every channel of the caller that holds it; the mirror as a recall's. */
   async withdrawProduct(as: Principal, gtin: string, reason: string): Promise<RelayedWrite> {
-    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), { transaction: CATALOG.products.GetProduct.qualified, args: [gtin] });
+    const holders = await readEverywhere(this.ledger, as, readChannels(as, undefined), call(CATALOG.products.GetProduct, [gtin]));
     const committed = await this.lanes.run(holders.map((h) => laneKey.product(h.channel, gtin)), () =>
-      this.#applyEverywhere(as, holders, gtin, CATALOG.products.WithdrawProduct.qualified, [gtin, reason]),
+      this.#applyEverywhere(as, holders, gtin, call(CATALOG.products.WithdrawProduct, [gtin, reason])),
     );
     if (readChannels(as, undefined).includes(MIRROR)) return { commits: committed, pending: [] };
     return this.#relayToMirror(committed, RELAY_KINDS.withdrawal, laneKey.product(MIRROR, gtin), { gtin });
@@ -272,17 +274,12 @@ export class MasterDataService {
   async decideDownstreamHold(as: Principal, shipmentId: string, decision: HoldDecisionPayload["decision"], reason: string): Promise<RelayedWrite> {
     // Only the relay's gateway holds an identity that reads dist-pharm; elsewhere the chaincode's own checks on dist-pharm decide when it is applied.
     if (this.#relayHere) await this.#requireDecidable(as, shipmentId);
-    const committed = await this.ledger.submit(as, {
-      channel: SOURCE,
-      transaction: CATALOG.coldchain.DecideDownstreamHold.qualified,
-      args: [JSON.stringify({ shipmentId, decision, reason })],
-      endorsingOrganizations: [as.mspId],
-    });
+    const committed = await submit(this.ledger, as, SOURCE, call(CATALOG.coldchain.DecideDownstreamHold, [{ shipmentId, decision, reason }], { endorsingOrganizations: [as.mspId] }));
     const payload: HoldDecisionPayload = { shipmentId, manufacturer: as.mspId, decision };
-    if (!this.#relayHere) return this.#owedByRelayGateway([{ ...committed, channel: SOURCE }], HOLD_SYNC);
+    if (!this.#relayHere) return this.#owedByRelayGateway([committed], HOLD_SYNC);
     const item = this.#outbox.enqueue(HOLD_DECISION_KIND, `${MIRROR}/holddecision/${shipmentId}/${as.mspId}`, payload);
     return this.#attemptNow(
-      [{ ...committed, channel: SOURCE }],
+      [committed],
       item,
       () => this.#hasDecision(SOURCE, payload),
       async () => ((await this.#hasDecision(MIRROR, payload)) ? HOLD_APPLY : HOLD_SYNC),
@@ -291,17 +288,16 @@ export class MasterDataService {
 
   /** Reads dist-pharm as the relay: the shipment exists, is held, and holds only the caller's GTINs. */
   async #requireDecidable(as: Principal, shipmentId: string): Promise<void> {
-    const read = (transaction: QualifiedTransaction, args: string[]) =>
-      this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction, args, endorsingOrganizations: [this.#relay.mspId] }).then((r) => r.result);
-    const shipment = asShipment(await read(CATALOG.shipments.GetShipment.qualified, [shipmentId]));
+    const asRelay = { endorsingOrganizations: [this.#relay.mspId] };
+    const shipment = await evaluate(this.ledger, this.#relay, MIRROR, call(CATALOG.shipments.GetShipment, [shipmentId], asRelay));
     for (const gtin of new Set(shipment.packs.map((p) => p.gtin))) {
-      const product = asProduct(await read(CATALOG.products.GetProduct.qualified, [gtin]));
+      const product = await evaluate(this.ledger, this.#relay, MIRROR, call(CATALOG.products.GetProduct, [gtin], asRelay));
       if (product.manufacturer !== as.mspId) throw new ForbiddenError(`GTIN ${gtin} of shipment ${shipmentId} belongs to ${product.manufacturer}`);
     }
-    const coldChain = (await read(CATALOG.coldchain.GetColdChain.qualified, [shipmentId]).catch((error: unknown) => {
+    const coldChain = await evaluate(this.ledger, this.#relay, MIRROR, call(CATALOG.coldchain.GetColdChain, [shipmentId], asRelay)).catch((error: unknown) => {
       if (error instanceof GatewayError && error.code === "NOT_FOUND") return undefined;
       throw error;
-    })) as { hold?: { status?: string } } | undefined;
+    });
     if (coldChain?.hold?.status !== "HELD") throw new ConflictError(`shipment ${shipmentId} is not on cold-chain hold on ${MIRROR}`, { field: "shipmentId" });
   }
 
@@ -322,31 +318,19 @@ export class MasterDataService {
           return { outcome: "retry", reason: `the hold decision is not yet on ${this.#relay.mspId}'s peer of ${SOURCE}` };
         }
         try {
-          const synced = await this.ledger.submit(this.#relay, {
-            channel: MIRROR,
-            transaction: HOLD_SYNC,
-            args: [shipmentId],
-            endorsingOrganizations: [this.#relay.mspId, "DistributorMSP"],
-          });
-          commits.push({ ...synced, channel: MIRROR });
+          const synced = await submit(this.ledger, this.#relay, MIRROR, call(CATALOG.crosschannel.SyncHoldDecision, [shipmentId], { endorsingOrganizations: [this.#relay.mspId, "DistributorMSP"] }));
+          commits.push(synced);
         } catch (error) {
           // "already on dist-pharm": another attempt (or gateway) mirrored it.
           if (!(error instanceof GatewayError && error.code === "CONFLICT" && (await this.#hasDecision(MIRROR, payload)))) throw error;
         }
       }
-      const shipment = asShipment(
-        (await this.ledger.evaluate(this.#relay, { channel: MIRROR, transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId], endorsingOrganizations: [this.#relay.mspId] })).result,
-      );
+      const shipment = await evaluate(this.ledger, this.#relay, MIRROR, call(CATALOG.shipments.GetShipment, [shipmentId], { endorsingOrganizations: [this.#relay.mspId] }));
       try {
         const applied = await this.lanes.run([laneKey.coldChain(MIRROR, shipmentId)], () =>
-          this.ledger.submit(this.#relay, {
-            channel: MIRROR,
-            transaction: HOLD_APPLY,
-            args: [shipmentId],
-            endorsingOrganizations: orgs(shipment.shipper, shipment.consignee),
-          }),
+          submit(this.ledger, this.#relay, MIRROR, call(CATALOG.coldchain.ApplyHoldDecision, [shipmentId], { endorsingOrganizations: orgs(shipment.shipper, shipment.consignee) })),
         );
-        commits.push({ ...applied, channel: MIRROR });
+        commits.push(applied);
       } catch (error) {
         if (!(error instanceof GatewayError) || error.code !== "CONFLICT") throw error;
         if (!(await this.#held(shipmentId))) return { outcome: "done", value: commits };
@@ -363,12 +347,7 @@ export class MasterDataService {
   /** Whether the relay's peer of `channel` has the manufacturer's decision on the shipment. */
   async #hasDecision(channel: ChannelName, payload: HoldDecisionPayload): Promise<boolean> {
     try {
-      await this.ledger.evaluate(this.#relay, {
-        channel,
-        transaction: CATALOG.coldchain.GetHoldDecision.qualified,
-        args: [payload.shipmentId, payload.manufacturer],
-        endorsingOrganizations: [this.#relay.mspId],
-      });
+      await evaluate(this.ledger, this.#relay, channel, call(CATALOG.coldchain.GetHoldDecision, [payload.shipmentId, payload.manufacturer], { endorsingOrganizations: [this.#relay.mspId] }));
       return true;
     } catch (error) {
       if (error instanceof GatewayError && (error.code === "NOT_FOUND" || error instanceof NotYetVisibleError)) return false;
@@ -378,13 +357,8 @@ export class MasterDataService {
 
   /** Whether the shipment's cold-chain record on dist-pharm is still HELD, as the relay's peer sees it. */
   async #held(shipmentId: string): Promise<boolean> {
-    const { result } = await this.ledger.evaluate(this.#relay, {
-      channel: MIRROR,
-      transaction: CATALOG.coldchain.GetColdChain.qualified,
-      args: [shipmentId],
-      endorsingOrganizations: [this.#relay.mspId],
-    });
-    return (result as { hold?: { status?: string } } | null)?.hold?.status === "HELD";
+    const coldChain = await evaluate(this.ledger, this.#relay, MIRROR, call(CATALOG.coldchain.GetColdChain, [shipmentId], { endorsingOrganizations: [this.#relay.mspId] }));
+    return coldChain.hold.status === "HELD";
   }
 
   /**
@@ -395,9 +369,9 @@ export class MasterDataService {
    */
   async #relayToMirror(committed: Committed[], kind: RelayKind, key: string, payload: SyncPayload): Promise<RelayedWrite> {
     const spec = syncSpec(kind, payload);
-    if (!this.#relayHere) return this.#owedByRelayGateway(committed, spec.sync.transaction);
+    if (!this.#relayHere) return this.#owedByRelayGateway(committed, spec.sync.spec.qualified);
     const item = this.#outbox.enqueue(kind, key, payload);
-    return this.#attemptNow(committed, item, () => this.#stamped(SOURCE, spec.source), async () => spec.sync.transaction);
+    return this.#attemptNow(committed, item, () => this.#stamped(SOURCE, spec.source), async () => spec.sync.spec.qualified);
   }
 
   /**
@@ -450,15 +424,8 @@ export class MasterDataService {
       return { outcome: "retry", reason: `the ${spec.source.stamp} is not yet on ${this.#relay.mspId}'s peer of ${SOURCE}` };
     }
     try {
-      const committed = await this.lanes.run(spec.lanes, () =>
-        this.ledger.submit(this.#relay, {
-          channel: MIRROR,
-          transaction: spec.sync.transaction,
-          args: spec.sync.args,
-          endorsingOrganizations: [this.#relay.mspId],
-        }),
-      );
-      return { outcome: "done", value: { ...committed, channel: MIRROR } satisfies Committed };
+      const committed = await this.lanes.run(spec.lanes, () => submit(this.ledger, this.#relay, MIRROR, { ...spec.sync, endorsingOrganizations: [this.#relay.mspId] }));
+      return { outcome: "done", value: committed satisfies Committed };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       if (error.code === "NOT_FOUND") return { outcome: "done" };
@@ -468,43 +435,30 @@ export class MasterDataService {
   }
 
   /** Whether the relay's peer shows the stamp (recall, withdrawal) on the record of `channel`. */
-  async #stamped(channel: ChannelName, read: { transaction: QualifiedTransaction; args: string[]; stamp: string }): Promise<boolean> {
-    const { result } = await this.ledger.evaluate(this.#relay, {
-      channel,
-      transaction: read.transaction,
-      args: read.args,
-      endorsingOrganizations: [this.#relay.mspId],
-    });
-    return typeof result === "object" && result !== null && (result as Record<string, unknown>)[read.stamp] !== undefined;
+  async #stamped(channel: ChannelName, source: Stamped): Promise<boolean> {
+    const asRelay = { endorsingOrganizations: [this.#relay.mspId] };
+    if (source.stamp === "recall") return (await evaluate(this.ledger, this.#relay, channel, { ...source.read, ...asRelay })).recall !== undefined;
+    return (await evaluate(this.ledger, this.#relay, channel, { ...source.read, ...asRelay })).withdrawal !== undefined;
   }
 
-  async #applyEverywhere(as: Principal, holders: ChannelResult[], gtin: string, transaction: QualifiedTransaction, args: string[]): Promise<Committed[]> {
+  /** A recall or withdrawal on every holder's channel; `holders` are the lot's or the product's records there. */
+  async #applyEverywhere(
+    as: Principal,
+    holders: ChannelResult<Lot | Product>[],
+    gtin: string,
+    write: TypedCall<typeof CATALOG.packs.RecallLot | typeof CATALOG.products.WithdrawProduct>,
+  ): Promise<Committed[]> {
     if (holders.length === 0) {
       // Let the chaincode answer NOT_FOUND with its own wording on the caller's first channel.
-      const channel = readChannels(as, undefined)[0] ?? SOURCE;
-      const committed = await this.ledger.submit(as, { channel, transaction, args });
-      return [{ ...committed, channel }];
+      return [await submit(this.ledger, as, readChannels(as, undefined)[0] ?? SOURCE, write)];
     }
-    let manufacturer: string | undefined;
-    const product = holders.find((h) => h.channel === SOURCE);
-    if (product) {
-      const record = product.result as { manufacturer?: unknown };
-      manufacturer = typeof record.manufacturer === "string" ? record.manufacturer : undefined;
-    }
-    if (manufacturer === undefined && holders.some((h) => h.channel === SOURCE)) {
-      manufacturer = asProduct((await this.getProduct(as, gtin, SOURCE)).result).manufacturer;
-    }
+    // Both records name their manufacturer, who endorses master data on the source channel.
+    const manufacturer = holders.find((h) => h.channel === SOURCE)?.result.manufacturer;
     const results: Committed[] = [];
     // The source channel first: a recall there must not wait on the mirror.
     for (const holder of [...holders].sort((a) => (a.channel === SOURCE ? -1 : 1))) {
       const endorser = holder.channel === SOURCE ? (manufacturer ?? as.mspId) : "RegulatorMSP";
-      const committed = await this.ledger.submit(as, {
-        channel: holder.channel,
-        transaction,
-        args,
-        endorsingOrganizations: [endorser as Principal["mspId"]],
-      });
-      results.push({ ...committed, channel: holder.channel });
+      results.push(await submit(this.ledger, as, holder.channel, { ...write, endorsingOrganizations: [endorser as Principal["mspId"]] }));
     }
     return results;
   }

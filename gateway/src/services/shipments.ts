@@ -7,10 +7,9 @@ import type { MspId, Principal } from "../auth/principal.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
-import { asShipment, readFirst, type ChannelResult, type ShipmentView } from "./ledger-views.js";
+import { call, evaluate, readFirst, submit, type ChannelResult, type Committed, type TypedCall } from "./ledger-calls.js";
 import { KeyLanes, laneKey } from "./key-lanes.js";
-import type { Committed } from "./packs.js";
-import { CATALOG, type QualifiedTransaction } from "@rxtrace/domain";
+import { CATALOG, TERMS_TRANSIENT_KEY, type AnyTransaction, type ColdChain, type ResultOf, type Shipment, type ShipInput as ShipBody, type TermsAnswer } from "@rxtrace/domain";
 
 export interface ShipInput {
   shipmentId: string;
@@ -34,74 +33,59 @@ export class ShipmentService {
     private readonly lanes: KeyLanes = new KeyLanes(),
   ) {}
 
-  async ship(as: Principal, input: ShipInput): Promise<Committed> {
+  async ship(as: Principal, input: ShipInput): Promise<Committed<Shipment>> {
     if (input.consignee === as.mspId) throw new InvalidArgumentError("consignee", "must be another organisation than the shipper");
     const channel = input.channel ? resolveChannel(as, input.channel, "ship") : channelBetween(as.mspId, input.consignee, "consignee");
-    const body: Record<string, unknown> = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs };
+    const body: ShipBody = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs };
     if (input.transactionInfoHash !== undefined) body.transactionInfoHash = input.transactionInfoHash;
     if (input.statementHash !== undefined) body.statementHash = input.statementHash;
-    const committed = await this.ledger.submit(as, {
+    return submit(
+      this.ledger,
+      as,
       channel,
-      transaction: CATALOG.shipments.Ship.qualified,
-      args: [JSON.stringify(body)],
-      ...(input.terms ? { transient: { terms: JSON.stringify(input.terms) } } : {}),
-      endorsingOrganizations: orgs(as.mspId, input.consignee),
-    });
-    return { ...committed, channel };
+      call(CATALOG.shipments.Ship, [body], {
+        ...(input.terms ? { transient: { [TERMS_TRANSIENT_KEY]: JSON.stringify(input.terms) } } : {}),
+        endorsingOrganizations: orgs(as.mspId, input.consignee),
+      }),
+    );
   }
 
   /** The shipment on the first of the caller's channels that has it. */
-  async find(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<ShipmentView>> {
-    const found = await readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] }, `shipment ${shipmentId}`);
-    return { channel: found.channel, result: asShipment(found.result) };
+  async find(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<Shipment>> {
+    return readFirst(this.ledger, as, readChannels(as, channel), call(CATALOG.shipments.GetShipment, [shipmentId]), `shipment ${shipmentId}`);
   }
 
-  async get(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.shipments.GetShipment.qualified, args: [shipmentId] }, `shipment ${shipmentId}`);
-  }
-
-  async terms(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
+  async terms(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<TermsAnswer>> {
     const shipment = await this.find(as, shipmentId, channel);
-    const { result } = await this.ledger.evaluate(as, {
-      channel: shipment.channel,
-      transaction: CATALOG.shipments.GetTerms.qualified,
-      args: [shipmentId],
-      endorsingOrganizations: [as.mspId],
-    });
+    const result = await evaluate(this.ledger, as, shipment.channel, call(CATALOG.shipments.GetTerms, [shipmentId], { endorsingOrganizations: [as.mspId] }));
     return { channel: shipment.channel, result };
   }
 
-  async receive(as: Principal, shipmentId: string, packs: { gtin: string; serial: string }[], channel?: ChannelName): Promise<Committed> {
+  async receive(as: Principal, shipmentId: string, packs: { gtin: string; serial: string }[], channel?: ChannelName): Promise<Committed<Shipment>> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.#submit(as, shipment, CATALOG.shipments.Receive.qualified, { shipmentId, packs });
+    return this.#submit(as, shipment, call(CATALOG.shipments.Receive, [{ shipmentId, packs }]));
   }
 
-  async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed> {
+  async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed<ColdChain>> {
     const shipment = await this.find(as, shipmentId, channel);
     // Batches of one shipment (several loggers) run one at a time: each rewrites the cold-chain record.
     return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
-      this.#submit(as, shipment, CATALOG.coldchain.RecordReadings.qualified, { shipmentId, ...input }),
+      this.#submit(as, shipment, call(CATALOG.coldchain.RecordReadings, [{ shipmentId, ...input }])),
     );
   }
 
-  async coldChain(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult> {
-    return readFirst(this.ledger, as, readChannels(as, channel), { transaction: CATALOG.coldchain.GetColdChain.qualified, args: [shipmentId] }, `cold-chain record of shipment ${shipmentId}`);
+  async coldChain(as: Principal, shipmentId: string, channel?: ChannelName): Promise<ChannelResult<ColdChain>> {
+    return readFirst(this.ledger, as, readChannels(as, channel), call(CATALOG.coldchain.GetColdChain, [shipmentId]), `cold-chain record of shipment ${shipmentId}`);
   }
 
-  async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed> {
+  async settleHold(as: Principal, shipmentId: string, decision: "release" | "destroy", reason: string, channel?: ChannelName): Promise<Committed<ColdChain>> {
     const shipment = await this.find(as, shipmentId, channel);
-    return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () =>
-      this.#submit(as, shipment, decision === "release" ? CATALOG.coldchain.ReleaseHold.qualified : CATALOG.coldchain.DestroyHeld.qualified, { shipmentId, reason }),
-    );
+    const spec = decision === "release" ? CATALOG.coldchain.ReleaseHold : CATALOG.coldchain.DestroyHeld;
+    return this.lanes.run([laneKey.coldChain(shipment.channel, shipmentId)], () => this.#submit(as, shipment, call(spec, [{ shipmentId, reason }])));
   }
 
-  async #submit(as: Principal, shipment: ChannelResult<ShipmentView>, transaction: QualifiedTransaction, body: object): Promise<Committed> {
-    const committed = await this.ledger.submit(as, {
-      channel: shipment.channel,
-      transaction,
-      args: [JSON.stringify(body)],
-      endorsingOrganizations: orgs(as.mspId, shipment.result.shipper, shipment.result.consignee),
-    });
-    return { ...committed, channel: shipment.channel };
+  /** A write on the shipment's channel, endorsed by the caller, the shipper and the consignee. */
+  async #submit<T extends AnyTransaction>(as: Principal, shipment: ChannelResult<Shipment>, typed: TypedCall<T>): Promise<Committed<ResultOf<T>>> {
+    return submit(this.ledger, as, shipment.channel, { ...typed, endorsingOrganizations: orgs(as.mspId, shipment.result.shipper, shipment.result.consignee) });
   }
 }

@@ -1,5 +1,6 @@
 export * from "./catalog";
 export * from "./errors";
+export * from "./events";
 export * from "./gs1";
 export * from "./input";
 export * from "./json";

@@ -1,4 +1,4 @@
-/** Pack lifecycle statuses (design section 3). */
+/** Pack lifecycle statuses (docs/chaincode-api.md). */
 export const PACK_STATUSES = {
   COMMISSIONED: "COMMISSIONED",
   IN_TRANSIT: "IN_TRANSIT",

@@ -2,7 +2,7 @@
  * The endpoint x role matrix on the real network: every /v1 route the gateway
  * publishes in its OpenAPI document, called by every org user's API key, with
  * no key and with a revoked key. The expectations are written here from the
- * domain rules (design section 1 and 3), not read from the gateway's policy
+ * domain rules (docs/security.md, docs/chaincode-api.md), not read from the gateway's policy
  * table, so a policy change that lets the wrong role in fails this test.
  * A refusal by the gateway's policy is a 403 whose details name the action; an
  * allowed caller may still be refused by the chaincode (ownership), but never

@@ -1,0 +1,59 @@
+import type { DecommissionAlert } from "./catalog";
+import type { HoldDecisionKind, Partner, PackRef, Subject } from "./records";
+import type { DecommissionReason, DocumentKind, EventEnvelope, EventName, PackStatus, SettableMark } from "./vocabulary";
+import { EVENTS } from "./vocabulary";
+
+/** Requires a key for every event name: an event without its payload type fails tsc. */
+type EveryEvent<T extends { [N in EventName]: object }> = T;
+
+/**
+ * The fields each chaincode event carries (ledger/state.ts adds the envelope:
+ * type, txId, at, by). The chaincode emits through this type and the gateway
+ * reads through it (events/subjects.ts, services/epcis.ts).
+ */
+export type EventFields = EveryEvent<{
+  [EVENTS.PARTNER_REGISTERED]: { partner: Partner };
+  [EVENTS.PRODUCT_REGISTERED]: { gtin: string };
+  /** `syncedFrom`: copied onto the mirror from the source channel. */
+  [EVENTS.PRODUCT_WITHDRAWN]: { gtin: string; reason: string; syncedFrom?: string };
+  [EVENTS.LOT_COMMISSIONED]: { gtin: string; lot: string; expiry: string; count: number };
+  [EVENTS.LOT_RECALLED]: { gtin: string; lot: string; reason: string; syncedFrom?: string };
+  [EVENTS.PACK_DISPENSED]: { gtin: string; serial: string };
+  [EVENTS.PACK_DECOMMISSIONED]: { gtin: string; serial: string; reason: DecommissionReason };
+  [EVENTS.DECOMMISSION_ALERT_RAISED]: { gtin: string; serial: string; alert: DecommissionAlert };
+  [EVENTS.DECOMMISSION_UNDONE]: { gtin: string; serial: string; status: PackStatus };
+  [EVENTS.PACK_MARKED]: { gtin: string; serial: string; mark: SettableMark; reason: string };
+  [EVENTS.PACK_MARK_CLEARED]: { gtin: string; serial: string; mark: SettableMark; reason: string };
+  [EVENTS.SHIPMENT_SHIPPED]: { shipmentId: string; shipper: string; consignee: string; count: number };
+  [EVENTS.SHIPMENT_RECEIVED]: { shipmentId: string; count: number; notReceived: (PackRef & { status: PackStatus; at: string; by: string })[] };
+  [EVENTS.SHIPMENT_EXCEPTION_RECORDED]: { shipmentId: string; missing: PackRef[]; unexpected: PackRef[] };
+  [EVENTS.PACKS_HANDED_OFF]: { toChannel: string; count: number; holder: string };
+  [EVENTS.PACKS_IMPORTED]: { fromChannel: string; count: number; holder: string };
+  [EVENTS.COLD_CHAIN_READINGS_RECORDED]: {
+    shipmentId: string;
+    count: number;
+    minCentiCelsius: number;
+    maxCentiCelsius: number;
+    minutesOutOfRange: number;
+    mktCentiCelsius: number;
+    holdSet: boolean;
+  };
+  [EVENTS.COLD_CHAIN_HOLD_RELEASED]: { shipmentId: string; count: number; reason: string; decidedBy: string };
+  [EVENTS.HELD_PACKS_DESTROYED]: { shipmentId: string; count: number; reason: string; decidedBy: string };
+  [EVENTS.HOLD_DECISION_RECORDED]: { shipmentId: string; decision: HoldDecisionKind; reason: string; channel: string };
+  [EVENTS.HOLD_DECISION_SYNCED]: { shipmentId: string; manufacturer: string; decision: HoldDecisionKind; reason: string; syncedFrom: string };
+  [EVENTS.DOCUMENT_ANCHORED]: { sha256: string; cid: string; kind: DocumentKind; subject: Subject };
+  [EVENTS.DOCUMENT_KEY_STORED]: { cid: string };
+  [EVENTS.DOCUMENT_KEY_PURGED]: { cid: string };
+}>;
+
+/** An event's payload as it is in the block: its fields and the envelope. */
+export type EventPayload<N extends EventName = EventName> = EventFields[N] & EventEnvelope;
+
+/** Every event name, in EVENTS order. */
+export const EVENT_NAMES: readonly EventName[] = Object.values(EVENTS);
+
+/** Whether `name` is an event the chaincode emits. */
+export function isEventName(name: string): name is EventName {
+  return (EVENT_NAMES as readonly string[]).includes(name);
+}
