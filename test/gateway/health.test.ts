@@ -134,6 +134,8 @@ describe("OpenAPI document", () => {
     const lot = at(ok("/v1/lots/{gtin}/{lot}/recall", "post"), "properties", "commits", "items", "properties", "result");
     expect(at(lot, "properties", "recall", "required")).to.include.members(["at", "by", "txId", "reason"]);
     expect(at(ok("/v1/partners", "get"), "properties", "channels", "items", "properties", "partners", "items", "required")).to.include("mspId");
+    const dispensed = at(ok("/v1/packs/{gtin}/{serial}/dispense", "post"), "properties", "result", "anyOf", "0", "properties", "verification");
+    expect(at(dispensed, "required")).to.include.members(["verified", "additionalInfo", "gtin", "serial", "checkedAt"]);
   });
 
   it("serves the browsable UI at /docs", async () => {

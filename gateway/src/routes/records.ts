@@ -7,6 +7,7 @@
 import type { FastifyInstance } from "fastify";
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import {
+  ADDITIONAL_INFO,
   DOCUMENT_KINDS,
   MARKS,
   ORG_ROLES,
@@ -26,6 +27,7 @@ import {
   type Shipment as ShipmentRecord,
   type TermsAnswer as TermsAnswerRecord,
   type Verification,
+  VERIFY_REASONS,
 } from "@rxtrace/domain";
 
 /**
@@ -131,14 +133,27 @@ export const DecommissionAnswer = describes<ResultOf<typeof CATALOG.packs.Decomm
   Type.Union([Type.Object({ pack: Pack }), Type.Object({ alert: DecommissionAlert, pack: Pack })]),
 );
 
-/**
- * packs:Dispense's answer: the verification and the pack, or (already inactive) the alert and the pack. The
- * verification's own schema belongs to the verify route; here it is described as an object and passed through whole.
- */
+/** The chaincode's verification of a pack (inside a dispense's answer; GET /v1/verify adds custody and blocks to it). */
+export const VerificationRecord = describes<Verification>()(
+  Type.Object({
+    verified: Type.Boolean(),
+    reason: Type.Optional(literals([...Object.values(VERIFY_REASONS), ...Object.values(ADDITIONAL_INFO)])),
+    additionalInfo: Type.Array(literals(Object.values(ADDITIONAL_INFO))),
+    status: Type.Optional(literals(Object.values(PACK_STATUSES))),
+    gtin: Type.String(),
+    serial: Type.String(),
+    lot: Type.Optional(Type.String()),
+    expiry: Type.Optional(Type.String()),
+    owner: Type.Optional(Type.String()),
+    checkedAt: Type.String(),
+  }),
+);
+
+/** packs:Dispense's answer: the verification and the pack, or (already inactive) the alert and the pack. */
 export const DispenseAnswer = describes<ResultOf<typeof CATALOG.packs.Dispense>>()(
   Type.Union([
     Type.Object({
-      verification: Type.Unsafe<Verification>({ type: "object", additionalProperties: true, description: "the verification, as GET /v1/verify answers it" }),
+      verification: VerificationRecord,
       pack: Pack,
     }),
     Type.Object({ alert: DecommissionAlert, pack: Pack }),

@@ -17,14 +17,13 @@ import {
   VERIFY_REASONS,
   type Gs1Form,
   type PackIdentifiers,
-  type PackVerification,
   type VerifyAnswer,
 } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import { SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
 import { readChannels } from "./channels.js";
-import { readEverywhere } from "./ledger-views.js";
+import { call, readEverywhere } from "./ledger-calls.js";
 import type { VerifyReadModel } from "./verify-read-model.js";
 
 export type CodeForm = Gs1Form;
@@ -53,20 +52,6 @@ export function parseScannedCode(code: string): { form: CodeForm; pack: PackIden
     }
     throw err;
   }
-}
-
-function asPackVerification(value: unknown): PackVerification {
-  const v = value as Partial<PackVerification> | null;
-  const verification = v?.verification as Partial<PackVerification["verification"]> | undefined;
-  const provenance = v?.provenance as Partial<NonNullable<PackVerification["provenance"]>> | null | undefined;
-  if (
-    typeof v !== "object" || v === null ||
-    typeof verification !== "object" || typeof verification.verified !== "boolean" || !Array.isArray(verification.additionalInfo) ||
-    (provenance !== null && (typeof provenance !== "object" || !Array.isArray(provenance.custody)))
-  ) {
-    throw new GatewayError("ENDORSEMENT_FAILED", "the chaincode returned a malformed verification");
-  }
-  return v as PackVerification;
 }
 
 export class VerifyService {
@@ -98,12 +83,10 @@ export class VerifyService {
       const block = this.readModel?.lastBlock(c);
       return block === undefined ? [] : [{ channel: c, block: block.toString() }];
     });
+    // Read on the caller's own org's peer, typed by the catalog (ledger-calls.ts says why it is not re-checked).
     const answers = (
-      await readEverywhere(this.ledger, as, channels, {
-        transaction: CATALOG.packs.VerifyWithProvenance.qualified,
-        args: [pack.gtin, pack.serial, pack.lot, pack.expiry],
-      })
-    ).map((a) => ({ channel: a.channel, ...asPackVerification(a.result) }));
+      await readEverywhere(this.ledger, as, channels, call(CATALOG.packs.VerifyWithProvenance, [pack.gtin, pack.serial, pack.lot, pack.expiry]))
+    ).map((a) => ({ channel: a.channel, ...a.result }));
     return { ...verifyAnswerOf(pack, answers, fallback, atIso), asOf: { source: "ledger", blocks } };
   }
 }
