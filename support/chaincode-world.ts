@@ -3,6 +3,7 @@
  * channels registered: shared by the chaincode unit tests and the benchmark
  * that measures the chaincode alone.
  */
+import { CATALOG } from "@rxtrace/domain";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL } from "../chaincode/src/index.js";
 import { Client, FakeNetwork } from "./fabric-double.js";
 
@@ -68,7 +69,7 @@ export async function partnersWorld(): Promise<World> {
     regulatorAdminDown: new Client(net, DOWNSTREAM, REG, {}, "admin"),
   };
   const register = async (regulator: Client, mspId: string, role: string): Promise<void> => {
-    await regulator.submit("partners:RegisterPartner", { mspId, name: mspId.replace("MSP", " Ltd"), role });
+    await regulator.submit(CATALOG.partners.RegisterPartner.qualified, { mspId, name: mspId.replace("MSP", " Ltd"), role });
   };
   await register(world.regulatorAdmin, REG, "Regulator");
   await register(world.regulatorAdmin, MFR, "Manufacturer");
@@ -82,8 +83,8 @@ export async function partnersWorld(): Promise<World> {
 /** Partners plus one registered product and a commissioned lot of `count` packs. */
 export async function lotWorld(count = 3): Promise<World> {
   const world = await partnersWorld();
-  await world.manufacturer.submit("products:RegisterProduct", productInput());
-  await world.manufacturer.submit("packs:CommissionLot", { gtin: GTIN, lot: LOT, expiry: EXPIRY, serials: serials(count) });
+  await world.manufacturer.submit(CATALOG.products.RegisterProduct.qualified, productInput());
+  await world.manufacturer.submit(CATALOG.packs.CommissionLot.qualified, { gtin: GTIN, lot: LOT, expiry: EXPIRY, serials: serials(count) });
   return world;
 }
 
@@ -93,15 +94,15 @@ export function refs(list: string[], gtin = GTIN): { gtin: string; serial: strin
 
 /** Ships the given packs from the manufacturer and has the distributor receive them on mfr-dist. */
 export async function deliverToDistributor(world: World, shipmentId: string, list: string[]): Promise<void> {
-  await world.manufacturer.submit("shipments:Ship", { shipmentId, consignee: DIST, packs: refs(list) });
-  await world.distributor.submit("shipments:Receive", { shipmentId, packs: refs(list) });
+  await world.manufacturer.submit(CATALOG.shipments.Ship.qualified, { shipmentId, consignee: DIST, packs: refs(list) });
+  await world.distributor.submit(CATALOG.shipments.Receive.qualified, { shipmentId, packs: refs(list) });
 }
 
 /** Moves packs all the way into the pharmacy on dist-pharm. */
 export async function deliverToPharmacy(world: World, list: string[], tag = "A"): Promise<void> {
   await deliverToDistributor(world, `SHIP-MD-${tag}`, list);
-  await world.distributor.submit("crosschannel:HandOff", { packs: refs(list), toChannel: DOWNSTREAM });
-  await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(list), fromChannel: SOURCE });
-  await world.distributorDown.submit("shipments:Ship", { shipmentId: `SHIP-DP-${tag}`, consignee: PHARM, packs: refs(list) });
-  await world.pharmacy.submit("shipments:Receive", { shipmentId: `SHIP-DP-${tag}`, packs: refs(list) });
+  await world.distributor.submit(CATALOG.crosschannel.HandOff.qualified, { packs: refs(list), toChannel: DOWNSTREAM });
+  await world.distributorDown.submit(CATALOG.crosschannel.ImportPacks.qualified, { packs: refs(list), fromChannel: SOURCE });
+  await world.distributorDown.submit(CATALOG.shipments.Ship.qualified, { shipmentId: `SHIP-DP-${tag}`, consignee: PHARM, packs: refs(list) });
+  await world.pharmacy.submit(CATALOG.shipments.Receive.qualified, { shipmentId: `SHIP-DP-${tag}`, packs: refs(list) });
 }
