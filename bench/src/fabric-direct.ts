@@ -25,12 +25,17 @@ function reasonOf(error: unknown): string {
   return grpc ? `${e.name ?? "Error"}/${grpc}` : (e.name ?? "Error");
 }
 
-/** A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...) or the chaincode's error code. */
+/**
+ * A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...)
+ * or the chaincode's error code; `atCommit` tells a transaction invalidated at
+ * commit from one refused before ordering (endorsement, submit).
+ */
 export class DirectCallError extends Error {
   override readonly name = "DirectCallError";
   constructor(
     readonly reason: string,
     message: string,
+    readonly atCommit = false,
   ) {
     super(message);
   }
@@ -55,7 +60,7 @@ export async function submitDirect(contract: Contract, name: string, call: Submi
   const status = await commit.getStatus();
   if (status.code !== StatusCode.VALID) {
     const reason = STATUS_NAMES.get(status.code) ?? `STATUS_${status.code}`;
-    throw new DirectCallError(reason, `${name} ${status.transactionId} committed ${reason}`);
+    throw new DirectCallError(reason, `${name} ${status.transactionId} committed ${reason}`, true);
   }
   return utf8.decode(commit.getResult());
 }

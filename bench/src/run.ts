@@ -5,7 +5,7 @@
  *
  *   tsx bench/src/run.ts [--quick] [--only id,id] [--no-gas] [--gateway URL] [--out DIR]
  *
- * Scenario ids: sequential-writes, write-throughput, batch-commissioning,
+ * Scenario ids: sequential-writes, write-throughput, write-ratio, batch-commissioning,
  * ship-receive, verify, rest-overhead, documents (gas runs scripts/bench/gas.ts).
  * RXTRACE_DATA locates network.json, the API keys and the pid files.
  */
@@ -20,12 +20,13 @@ import { ProcessSampler } from "./procstat.js";
 import { writeResults, type BenchResults, type ScenarioResult } from "./report.js";
 import { RestError, newRestClient } from "./rest.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
-import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyRest, writeThroughput } from "./scenarios.js";
+import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyRest, writeRatio, writeThroughput } from "./scenarios.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SCENARIOS: readonly [string, (ctx: BenchContext) => Promise<ScenarioResult>][] = [
   ["sequential-writes", sequentialWrites],
   ["write-throughput", writeThroughput],
+  ["write-ratio", writeRatio],
   ["batch-commissioning", batchCommissioning],
   ["ship-receive", shipReceive],
   ["verify", verifyRest],
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
     keys: readApiKeys(keysFile),
     sessions,
     rxtrace: { manufacturer: manufacturer.contract(SOURCE_CHANNEL), distributor: distributor.contract(SOURCE_CHANNEL) },
-    noop: manufacturer.network(SOURCE_CHANNEL).getContract("noop"),
+    noop: { manufacturer: manufacturer.network(SOURCE_CHANNEL).getContract("noop"), distributor: distributor.network(SOURCE_CHANNEL).getContract("noop") },
+    noopOneOrg: manufacturer.network(SOURCE_CHANNEL).getContract("noop-one-org"),
     sampler: new ProcessSampler(path.join(dataDir, "run"), 500, { "bench-client": process.pid }),
     sizes: args.quick ? QUICK : FULL,
     tag: `B${Date.now().toString(36).toUpperCase()}`,

@@ -4,14 +4,18 @@
  * so the benchmark can run again on the same ledger.
  */
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { createRequire } from "node:module";
 import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.js";
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
 import { RestError } from "./rest.js";
-import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
+import { findSustainedRate, type SearchResult } from "./search.js";
+import { SOURCE_CHANNEL, channelMembers } from "../../gateway/src/topology.js";
 
 const MFR_DIST = SOURCE_CHANNEL;
+/** The channel's members, passed to noop so its writes carry rxtrace's key-level policies. */
+const NOOP_MEMBERS = JSON.stringify(channelMembers(MFR_DIST));
 
 /** A one-pack commission body with a lot of its own (a shared lot would make its record a hot key). */
 function onePack(ctx: BenchContext, prefix: string, i: number): { gtin: string; lot: string; expiry: string; serials: string[] } {
@@ -35,7 +39,12 @@ const commissionDirect = (ctx: BenchContext, prefix: string) => async (i: number
   });
 };
 const noopPut = (ctx: BenchContext, prefix: string) => async (i: number) => {
-  await submitDirect(ctx.noop, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i })], endorsingOrganizations: WRITE_ENDORSERS });
+  await submitDirect(ctx.noop.manufacturer, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i }), NOOP_MEMBERS], endorsingOrganizations: WRITE_ENDORSERS });
+};
+/** noop under a single-org policy: one peer endorses, no key-level policy. */
+const noopOneOrgPut = (ctx: BenchContext, prefix: string) => async (i: number) => {
+  // No members: fabric-contract-api wants every parameter, so an empty one.
+  await submitDirect(ctx.noopOneOrg, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i }), ""], endorsingOrganizations: [MSP.manufacturer] });
 };
 
 const ratio = (a: number, b: number): string => (b === 0 ? "n/a" : (a / b).toFixed(2));
@@ -100,6 +109,192 @@ export async function writeThroughput(ctx: BenchContext): Promise<ScenarioResult
     notes: [
       "Open loop: calls are sent at the step's rate whatever the answers do; a step holds when nothing failed and throughput >= 90% of the rate. Stepping stops at the first step that does not hold or whose p50 climbs above 4x the first step's (and 1 s).",
       "The noop rounds give the ceiling of this topology (4 BFT orderers, 4 orgs, TLS everywhere) for a contract doing one putState and one event.",
+    ],
+  };
+}
+
+// ------------------------------------------------------------------ 2b
+/** A ship and its receive, both endorsed by shipper and consignee, as the gateway asks. */
+const PAIR_ENDORSERS = [MSP.manufacturer, MSP.distributor];
+const RECEIVE_ATTEMPTS = 30;
+
+/**
+ * Retries a call refused before ordering: the consignee's peer may not have
+ * committed the ship's block yet when the ship's commit status (from the
+ * shipper's peer) came back. A transaction invalid at commit is not retried.
+ */
+async function retryUntilOrdered(call: () => Promise<unknown>, retried: () => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (!(error instanceof DirectCallError) || error.atCommit || attempt >= RECEIVE_ATTEMPTS) throw error;
+      retried();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** A pool of keys written before the rounds that use them, topped up between rounds (outside the measurement). */
+class Pool<T> {
+  readonly #items: T[] = [];
+  #made = 0;
+  constructor(
+    private readonly batch: number,
+    private readonly make: (first: number, count: number) => Promise<T[]>,
+  ) {}
+  async ensure(count: number): Promise<void> {
+    while (this.#items.length < count) {
+      this.#items.push(...(await this.make(this.#made, this.batch)));
+      this.#made += this.batch;
+    }
+  }
+  take(): T {
+    const item = this.#items.pop();
+    if (item === undefined) throw new DirectCallError("POOL_EMPTY", "the round used more keys than were written before it");
+    return item;
+  }
+}
+
+interface SearchedWrite {
+  readonly what: string;
+  readonly client: RoundRecord["client"];
+  readonly chaincode: RoundRecord["chaincode"];
+  readonly itemsPerCall: number;
+  /** The call with names unique to `prefix`. */
+  readonly op: (prefix: string) => (i: number) => Promise<void>;
+  /** Writes what `calls` calls will use, before the round. */
+  readonly prepare?: (calls: number) => Promise<void>;
+}
+
+/** A round holds when nothing failed and throughput kept up with the offered rate. */
+function heldAt(r: RoundRecord, rate: number): boolean {
+  return r.failed === 0 && r.succeeded > 0 && r.throughput >= 0.9 * rate;
+}
+
+async function searchWrite(ctx: BenchContext, write: SearchedWrite, tag: string): Promise<{ rounds: RoundRecord[]; search: SearchResult; loadAverage: number }> {
+  const rounds: RoundRecord[] = [];
+  const seconds = ctx.sizes.searchSeconds;
+  const search = await findSustainedRate(
+    async (rate) => {
+      const count = Math.round(rate * seconds);
+      await write.prepare?.(count);
+      const r = await measureOpen(
+        ctx,
+        { label: `${write.what} at ${rate}/s`, client: write.client, chaincode: write.chaincode, itemsPerCall: write.itemsPerCall },
+        { ratePerSecond: rate, count, maxSeconds: seconds, maxInFlight: 4000 },
+        write.op(`${tag}${rounds.length}x`),
+      );
+      rounds.push(r);
+      return { held: heldAt(r, rate), throughput: r.throughput };
+    },
+    { start: ctx.sizes.searchStart, precision: 0.1, agreement: 0.1, maxProbes: ctx.sizes.searchProbes },
+  );
+  return { rounds, search, loadAverage: Number(loadavg()[0]?.toFixed(1)) };
+}
+
+const describeSearch = (name: string, s: SearchResult, load: number): string =>
+  `${name} ${s.throughput}/s at ${s.rate}/s offered (${s.confirmed ? "two rounds agreed" : "UNCONFIRMED"}, ${s.probes.length} rounds, load average ${load} after)`;
+
+/**
+ * Writes, rxtrace against noop under the same policies: one-pack commissions
+ * and ship + receive pairs, each at the highest rate it sustains with 0
+ * failures (findSustainedRate), all through fabric-gateway so the ratio
+ * measures the chaincode, not the REST layer. noop under a single-org policy
+ * shows what the policies cost.
+ */
+export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
+  let retries = 0;
+  const retried = (): void => {
+    retries++;
+  };
+  const packs = new Pool<{ gtin: string; serial: string }>(ctx.sizes.batchSize, async (first, count) => {
+    const lot = `${ctx.tag}WP${first}`;
+    const serials = Array.from({ length: count }, (_, k) => `${lot}-${k}`);
+    await submitDirect(ctx.rxtrace.manufacturer, "packs:CommissionLot", {
+      args: [JSON.stringify({ gtin: ctx.gtin, lot, expiry: ctx.expiry, serials })],
+      endorsingOrganizations: WRITE_ENDORSERS,
+    });
+    return serials.map((serial) => ({ gtin: ctx.gtin, serial }));
+  });
+  const noopKeys = new Pool<string>(ctx.sizes.batchSize, async (first, count) => {
+    const keys = Array.from({ length: count }, (_, k) => `${ctx.tag}WN${first + k}`);
+    await submitDirect(ctx.noop.manufacturer, "PutMany", { args: [JSON.stringify(keys), "COMMISSIONED", NOOP_MEMBERS], endorsingOrganizations: WRITE_ENDORSERS });
+    return keys;
+  });
+  const writes: Record<string, SearchedWrite> = {
+    noopPut: { what: "noop Put, same policies", client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1, op: (p) => noopPut(ctx, p) },
+    commission: { what: "one-pack commission", client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1, op: (p) => commissionDirect(ctx, p) },
+    noopOneOrg: { what: "noop Put, one peer endorses", client: "fabric-gateway", chaincode: "noop-one-org", itemsPerCall: 1, op: (p) => noopOneOrgPut(ctx, p) },
+    noopPair: {
+      what: "noop Ship + Receive pair, same policies",
+      client: "fabric-gateway",
+      chaincode: "noop",
+      itemsPerCall: 2,
+      prepare: (calls) => noopKeys.ensure(calls),
+      op: () => async () => {
+        const key = noopKeys.take();
+        await submitDirect(ctx.noop.manufacturer, "Ship", { args: [key, MSP.distributor, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS });
+        await retryUntilOrdered(() => submitDirect(ctx.noop.distributor, "Receive", { args: [key, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS }), retried);
+      },
+    },
+    pair: {
+      what: "ship + receive pair (one pack)",
+      client: "fabric-gateway",
+      chaincode: "rxtrace",
+      itemsPerCall: 2,
+      prepare: (calls) => packs.ensure(calls),
+      op: (prefix) => async (i) => {
+        const ref = packs.take();
+        const shipmentId = `${ctx.tag}-${prefix}${i}`;
+        await submitDirect(ctx.rxtrace.manufacturer, "shipments:Ship", {
+          args: [JSON.stringify({ shipmentId, consignee: MSP.distributor, packs: [ref] })],
+          endorsingOrganizations: PAIR_ENDORSERS,
+        });
+        await retryUntilOrdered(
+          () => submitDirect(ctx.rxtrace.distributor, "shipments:Receive", { args: [JSON.stringify({ shipmentId, packs: [ref] })], endorsingOrganizations: PAIR_ENDORSERS }),
+          retried,
+        );
+      },
+    },
+  };
+  // Each reference runs right before its rxtrace counterpart, so both see a similar host.
+  const found: Record<string, Awaited<ReturnType<typeof searchWrite>>> = {};
+  for (const [name, write] of Object.entries(writes)) {
+    process.stdout.write(`   search: ${write.what}\n`);
+    found[name] = await searchWrite(ctx, write, `WR${name.slice(0, 4).toUpperCase()}`);
+  }
+  const get = (name: string): Awaited<ReturnType<typeof searchWrite>> => found[name] as Awaited<ReturnType<typeof searchWrite>>;
+  const commission = get("commission");
+  const noop = get("noopPut");
+  const oneOrg = get("noopOneOrg");
+  const pair = get("pair");
+  const noopPair = get("noopPair");
+  const commissionRatio = noop.search.throughput === 0 ? 0 : commission.search.throughput / noop.search.throughput;
+  const pairRatio = noopPair.search.throughput === 0 ? 0 : pair.search.throughput / noopPair.search.throughput;
+  const allConfirmed = [commission, noop, oneOrg, pair, noopPair].every((f) => f.search.confirmed);
+  return {
+    id: "write-ratio",
+    title: "Writes against noop under the same endorsement policies, at the highest sustained rate",
+    target: ">= 0.85x noop for one-pack commissions and for ship + receive, 0 failures",
+    verdict: allConfirmed && commissionRatio >= 0.85 && pairRatio >= 0.85 ? "met" : "missed",
+    outcome:
+      `one-pack commissions rxtrace/noop ${ratio(commission.search.throughput, noop.search.throughput)}; ship + receive rxtrace/noop ${ratio(pair.search.throughput, noopPair.search.throughput)}; ` +
+      `rxtrace (new policies)/noop (one peer) ${ratio(commission.search.throughput, oneOrg.search.throughput)}; ` +
+      [
+        describeSearch("commission", commission.search, commission.loadAverage),
+        describeSearch("noop Put", noop.search, noop.loadAverage),
+        describeSearch("noop Put one peer", oneOrg.search, oneOrg.loadAverage),
+        describeSearch("ship+receive pairs", pair.search, pair.loadAverage),
+        describeSearch("noop Ship+Receive pairs", noopPair.search, noopPair.loadAverage),
+      ].join("; "),
+    rounds: [noop, commission, oneOrg, noopPair, pair].flatMap((f) => f.rounds),
+    notes: [
+      "Each write's rate is found by findSustainedRate (bench/src/search.ts): open-loop rounds whose offered rate doubles until one fails, bisects to within 10%, then repeats until two consecutive rounds at one rate hold and agree within 10%. A round holds with 0 failures and throughput >= 90% of the offered rate.",
+      "noop runs under rxtrace's chaincode-level policy (a majority of mfr-dist's peers) and, given the channel's members, sets on every key it writes the key-level policy rxtrace sets (chaincode/src/ledger/endorsement.ts: owners' peers, plus one other member's peer when one org owns the key). noop-one-org is the same code under a definition one peer of any member endorses, with no key-level policy.",
+      "Commissions are endorsed by the manufacturer's and the regulator's peers; every ship and receive (rxtrace and noop) by the manufacturer's and the distributor's. A pair's throughput counts pairs (2 transactions); its latency is the pair's.",
+      `A receive refused before ordering is retried every 100 ms (the distributor's peer may not have the ship's block yet), up to ${RECEIVE_ATTEMPTS} attempts; retries in this run: ${retries}. Packs and noop keys are written before each round (1,000 per transaction), outside its measurement.`,
     ],
   };
 }
@@ -278,7 +473,7 @@ export async function verifyRest(ctx: BenchContext): Promise<ScenarioResult> {
     await evaluateDirect(ctx.rxtrace.manufacturer, "packs:Verify", p.gtin, p.serial, p.lot, p.expiry);
   });
   const noop = await measureClosed(ctx, { label: `noop Get evaluate, ${c} clients`, client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1 }, opts, async (i) => {
-    await evaluateDirect(ctx.noop, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);
+    await evaluateDirect(ctx.noop.manufacturer, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);
   });
   const met = rest.failed === 0 && rest.throughput >= 500 && rest.latency.p99Ms <= 50;
   return {
