@@ -6,7 +6,7 @@
  *   tsx bench/src/run.ts [--quick] [--only id,id] [--no-gas] [--gateway URL] [--out DIR]
  *
  * Scenario ids: sequential-writes, write-throughput, write-ratio, batch-commissioning,
- * ship-receive, verify, rest-overhead, documents (gas runs scripts/bench/gas.ts).
+ * ship-receive, verify, rest-overhead, documents (gas runs bench/src/gas.ts).
  * RXTRACE_DATA locates network.json, the API keys and the pid files.
  */
 import { execFileSync } from "node:child_process";
@@ -87,10 +87,10 @@ function machine(): BenchResults["machine"] {
   };
 }
 
-/** Runs scripts/bench/gas.ts (SupplyChain.sol vs the baseline on Hardhat's in-process chain) and reads what it wrote. */
+/** Runs bench/src/gas.ts (SupplyChain.sol vs the baseline on Hardhat's in-process chain) and reads what it wrote. */
 function runGas(): { results: unknown; scenario: ScenarioResult } {
   const file = path.join(repoRoot, "bench", "results", "gas.json");
-  execFileSync("npx", ["hardhat", "run", "scripts/bench/gas.ts"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync("npx", ["hardhat", "run", "bench/src/gas.ts"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
   const results = JSON.parse(readFileSync(file, "utf8")) as { rows?: { operation: string; baseline: number | null; ours: number; ratio: number | null; target: string; met: boolean }[] };
   const rows = results.rows ?? [];
   return {
@@ -102,7 +102,7 @@ function runGas(): { results: unknown; scenario: ScenarioResult } {
       verdict: rows.length > 0 && rows.every((r) => r.met) ? "met" : "missed",
       outcome: rows.map((r) => `${r.operation}: ${r.ours} gas vs ${r.baseline ?? "-"} (${r.ratio ?? "-"}x, target ${r.target}${r.met ? "" : ", MISSED"})`).join("; "),
       rounds: [],
-      notes: ["Measured by scripts/bench/gas.ts (Solidity part) in the same run; details in bench/results/gas.json."],
+      notes: ["Measured by bench/src/gas.ts (Solidity part) in the same run; details in bench/results/gas.json."],
     },
   };
 }

@@ -3,7 +3,7 @@
 # time of each orderer process (utime + stime from /proc/<pid>/stat, as a
 # share of one core) and the SmartBFT forwards, complaints, syncs and view
 # changes logged meanwhile. Run it on an idle network, or beside a write load
-# (scripts/network/measure-latency.ts), to see what the failover timeouts in
+# (bench/src/submit-latency.ts), to see what the failover timeouts in
 # network/configtx.yaml cost (docs/reliability.md).
 #
 #   scripts/network/orderer-cost.sh [seconds]     (default 60)
