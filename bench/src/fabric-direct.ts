@@ -41,6 +41,17 @@ export class DirectCallError extends Error {
   }
 }
 
+/**
+ * Whether a call was refused at endorsement (the chaincode did not find the
+ * shipment or key), so it was never sent to the orderers. A submit error is
+ * not such a refusal: under load Fabric's gateway reports UNAVAILABLE when
+ * some BFT orderers answer "request already processed", and the transaction
+ * may still commit, so sending it again would conflict with itself.
+ */
+export function refusedAtEndorsement(error: unknown): boolean {
+  return error instanceof DirectCallError && !error.atCommit && (error.reason === "NOT_FOUND" || error.reason.startsWith("EndorseError"));
+}
+
 export interface SubmitCall {
   readonly args: readonly string[];
   readonly endorsingOrganizations?: readonly string[];

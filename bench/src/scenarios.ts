@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { createRequire } from "node:module";
-import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.js";
+import { evaluateDirect, refusedAtEndorsement, submitDirect, DirectCallError } from "./fabric-direct.js";
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
 import { RestError } from "./rest.js";
@@ -119,17 +119,17 @@ const PAIR_ENDORSERS = [MSP.manufacturer, MSP.distributor];
 const RECEIVE_ATTEMPTS = 30;
 
 /**
- * Retries a call refused before ordering: the consignee's peer may not have
+ * Retries a call refused at endorsement: the consignee's peer may not have
  * committed the ship's block yet when the ship's commit status (from the
- * shipper's peer) came back. A transaction invalid at commit is not retried.
+ * shipper's peer) came back.
  */
-async function retryUntilOrdered(call: () => Promise<unknown>, retried: () => void): Promise<void> {
+async function retryUntilEndorsed(call: () => Promise<unknown>, retried: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await call();
       return;
     } catch (error) {
-      if (!(error instanceof DirectCallError) || error.atCommit || attempt >= RECEIVE_ATTEMPTS) throw error;
+      if (!refusedAtEndorsement(error) || attempt >= RECEIVE_ATTEMPTS) throw error;
       retried();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -239,7 +239,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
       op: () => async () => {
         const key = noopKeys.take();
         await submitDirect(ctx.noop.manufacturer, "Ship", { args: [key, MSP.distributor, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS });
-        await retryUntilOrdered(() => submitDirect(ctx.noop.distributor, "Receive", { args: [key, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS }), retried);
+        await retryUntilEndorsed(() => submitDirect(ctx.noop.distributor, "Receive", { args: [key, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS }), retried);
       },
     },
     pair: {
@@ -255,7 +255,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
           args: [JSON.stringify({ shipmentId, consignee: MSP.distributor, packs: [ref] })],
           endorsingOrganizations: PAIR_ENDORSERS,
         });
-        await retryUntilOrdered(
+        await retryUntilEndorsed(
           () => submitDirect(ctx.rxtrace.distributor, "shipments:Receive", { args: [JSON.stringify({ shipmentId, packs: [ref] })], endorsingOrganizations: PAIR_ENDORSERS }),
           retried,
         );
@@ -297,7 +297,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
       "Each write's rate is found by findSustainedRate (bench/src/search.ts): open-loop rounds whose offered rate doubles until one fails, bisects to within 10%, then repeats until two consecutive rounds at one rate hold and agree within 10%. A round holds with 0 failures and throughput >= 90% of the offered rate.",
       "noop runs under rxtrace's chaincode-level policy (a majority of mfr-dist's peers) and, given the channel's members, sets on every key it writes the key-level policy rxtrace sets (chaincode/src/ledger/endorsement.ts: owners' peers, plus one other member's peer when one org owns the key). noop-one-org is the same code under a definition one peer of any member endorses, with no key-level policy.",
       "Commissions are endorsed by the manufacturer's and the regulator's peers; every ship and receive (rxtrace and noop) by the manufacturer's and the distributor's. A pair's throughput counts pairs (2 transactions); its latency is the pair's.",
-      `A receive refused before ordering is retried every 100 ms (the distributor's peer may not have the ship's block yet), up to ${RECEIVE_ATTEMPTS} attempts; retries in this run: ${retries}. Packs and noop keys are written before each round (1,000 per transaction), outside its measurement.`,
+      `A receive refused at endorsement is retried every 100 ms (the distributor's peer may not have the ship's block yet), up to ${RECEIVE_ATTEMPTS} attempts; retries in this run: ${retries}. Packs and noop keys are written before each round (1,000 per transaction), outside its measurement.`,
     ],
   };
 }
