@@ -187,7 +187,7 @@ async function searchWrite(ctx: BenchContext, write: SearchedWrite, tag: string)
         ctx,
         { label: `${write.what} at ${rate}/s`, client: write.client, chaincode: write.chaincode, itemsPerCall: write.itemsPerCall },
         { ratePerSecond: rate, count, maxSeconds: seconds, maxInFlight: 4000 },
-        write.op(`${tag}${rounds.length}x`),
+        write.op(`${tag}${rounds.length.toString(36).toUpperCase()}`),
       );
       rounds.push(r);
       return { held: heldAt(r, rate), throughput: r.throughput };
@@ -226,11 +226,12 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
     await submitDirect(ctx.noop.manufacturer, "PutMany", { args: [JSON.stringify(keys), "COMMISSIONED", NOOP_MEMBERS], endorsingOrganizations: WRITE_ENDORSERS });
     return keys;
   });
+  // Keys of this map are one letter: a write's names (its lots among them, at most 20 characters) are tag + "W" + letter + round + index.
   const writes: Record<string, SearchedWrite> = {
-    noopPut: { what: "noop Put, same policies", client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1, op: (p) => noopPut(ctx, p) },
-    commission: { what: "one-pack commission", client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1, op: (p) => commissionDirect(ctx, p) },
-    noopOneOrg: { what: "noop Put, one peer endorses", client: "fabric-gateway", chaincode: "noop-one-org", itemsPerCall: 1, op: (p) => noopOneOrgPut(ctx, p) },
-    noopPair: {
+    N: { what: "noop Put, same policies", client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1, op: (p) => noopPut(ctx, p) },
+    C: { what: "one-pack commission", client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1, op: (p) => commissionDirect(ctx, p) },
+    O: { what: "noop Put, one peer endorses", client: "fabric-gateway", chaincode: "noop-one-org", itemsPerCall: 1, op: (p) => noopOneOrgPut(ctx, p) },
+    S: {
       what: "noop Ship + Receive pair, same policies",
       client: "fabric-gateway",
       chaincode: "noop",
@@ -242,7 +243,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
         await retryUntilEndorsed(() => submitDirect(ctx.noop.distributor, "Receive", { args: [key, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS }), retried);
       },
     },
-    pair: {
+    P: {
       what: "ship + receive pair (one pack)",
       client: "fabric-gateway",
       chaincode: "rxtrace",
@@ -266,14 +267,14 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
   const found: Record<string, Awaited<ReturnType<typeof searchWrite>>> = {};
   for (const [name, write] of Object.entries(writes)) {
     process.stdout.write(`   search: ${write.what}\n`);
-    found[name] = await searchWrite(ctx, write, `WR${name.slice(0, 4).toUpperCase()}`);
+    found[name] = await searchWrite(ctx, write, `W${name}`);
   }
   const get = (name: string): Awaited<ReturnType<typeof searchWrite>> => found[name] as Awaited<ReturnType<typeof searchWrite>>;
-  const commission = get("commission");
-  const noop = get("noopPut");
-  const oneOrg = get("noopOneOrg");
-  const pair = get("pair");
-  const noopPair = get("noopPair");
+  const commission = get("C");
+  const noop = get("N");
+  const oneOrg = get("O");
+  const pair = get("P");
+  const noopPair = get("S");
   const commissionRatio = noop.search.throughput === 0 ? 0 : commission.search.throughput / noop.search.throughput;
   const pairRatio = noopPair.search.throughput === 0 ? 0 : pair.search.throughput / noopPair.search.throughput;
   const allConfirmed = [commission, noop, oneOrg, pair, noopPair].every((f) => f.search.confirmed);
