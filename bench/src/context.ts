@@ -63,6 +63,10 @@ export interface Sizes {
   readonly overheadConcurrency: number;
   readonly overheadWrites: number;
   readonly documents: readonly { readonly bytes: number; readonly count: number }[];
+  /** The write-ratio searches: first rate offered, seconds per round, rounds per search. */
+  readonly searchStart: number;
+  readonly searchSeconds: number;
+  readonly searchProbes: number;
 }
 
 export const FULL: Sizes = {
@@ -83,6 +87,9 @@ export const FULL: Sizes = {
     { bytes: 100 * 1024, count: 40 },
     { bytes: 1024 * 1024, count: 12 },
   ],
+  searchStart: 10,
+  searchSeconds: 15,
+  searchProbes: 10,
 };
 
 export const QUICK: Sizes = {
@@ -102,6 +109,9 @@ export const QUICK: Sizes = {
     { bytes: 10 * 1024, count: 4 },
     { bytes: 1024 * 1024, count: 2 },
   ],
+  searchStart: 10,
+  searchSeconds: 3,
+  searchProbes: 4,
 };
 
 export interface BenchContext {
@@ -110,8 +120,10 @@ export interface BenchContext {
   readonly sessions: FabricSessions;
   /** rxtrace on mfr-dist, per org. */
   readonly rxtrace: Record<"manufacturer" | "distributor", Contract>;
-  /** The reference chaincode on mfr-dist, as the manufacturer. */
-  readonly noop: Contract;
+  /** The reference chaincode on mfr-dist under rxtrace's chaincode-level policy, per org. */
+  readonly noop: Record<"manufacturer" | "distributor", Contract>;
+  /** The same reference chaincode under a definition one peer of any member endorses, as the manufacturer. */
+  readonly noopOneOrg: Contract;
   readonly sampler: ProcessSampler;
   readonly sizes: Sizes;
   /** A prefix unique to this run, so a rerun on the same ledger never collides (GS1 characters). */

@@ -25,15 +25,31 @@ function reasonOf(error: unknown): string {
   return grpc ? `${e.name ?? "Error"}/${grpc}` : (e.name ?? "Error");
 }
 
-/** A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...) or the chaincode's error code. */
+/**
+ * A failed direct call; `reason` is the commit status (MVCC_READ_CONFLICT, ...)
+ * or the chaincode's error code; `atCommit` tells a transaction invalidated at
+ * commit from one refused before ordering (endorsement, submit).
+ */
 export class DirectCallError extends Error {
   override readonly name = "DirectCallError";
   constructor(
     readonly reason: string,
     message: string,
+    readonly atCommit = false,
   ) {
     super(message);
   }
+}
+
+/**
+ * Whether a call was refused at endorsement (the chaincode did not find the
+ * shipment or key), so it was never sent to the orderers. A submit error is
+ * not such a refusal: under load Fabric's gateway reports UNAVAILABLE when
+ * some BFT orderers answer "request already processed", and the transaction
+ * may still commit, so sending it again would conflict with itself.
+ */
+export function refusedAtEndorsement(error: unknown): boolean {
+  return error instanceof DirectCallError && !error.atCommit && (error.reason === "NOT_FOUND" || error.reason.startsWith("EndorseError"));
 }
 
 export interface SubmitCall {
@@ -55,7 +71,7 @@ export async function submitDirect(contract: Contract, name: string, call: Submi
   const status = await commit.getStatus();
   if (status.code !== StatusCode.VALID) {
     const reason = STATUS_NAMES.get(status.code) ?? `STATUS_${status.code}`;
-    throw new DirectCallError(reason, `${name} ${status.transactionId} committed ${reason}`);
+    throw new DirectCallError(reason, `${name} ${status.transactionId} committed ${reason}`, true);
   }
   return utf8.decode(commit.getResult());
 }

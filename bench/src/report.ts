@@ -8,7 +8,7 @@ export interface RoundRecord extends RoundResult {
   /** What was measured, e.g. "REST commission, open loop 200/s". */
   readonly label: string;
   readonly client: "rest" | "fabric-gateway" | "in-process";
-  readonly chaincode: "rxtrace" | "noop" | "-";
+  readonly chaincode: "rxtrace" | "noop" | "noop-one-org" | "-";
   /** Items per call (packs per commission, bytes per document); throughput in items is throughput x this. */
   readonly itemsPerCall: number;
   readonly usage: UsageByKind;

@@ -5,8 +5,8 @@
  *
  *   tsx bench/src/run.ts [--quick] [--only id,id] [--no-gas] [--gateway URL] [--out DIR]
  *
- * Scenario ids: sequential-writes, write-throughput, batch-commissioning,
- * ship-receive, verify, rest-overhead, documents (gas runs scripts/bench/gas.ts).
+ * Scenario ids: sequential-writes, write-throughput, write-ratio, batch-commissioning,
+ * ship-receive, verify, rest-overhead, documents (gas runs bench/src/gas.ts).
  * RXTRACE_DATA locates network.json, the API keys and the pid files.
  */
 import { execFileSync } from "node:child_process";
@@ -20,12 +20,13 @@ import { ProcessSampler } from "./procstat.js";
 import { writeResults, type BenchResults, type ScenarioResult } from "./report.js";
 import { RestError, newRestClient } from "./rest.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
-import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyRest, writeThroughput } from "./scenarios.js";
+import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyRest, writeRatio, writeThroughput } from "./scenarios.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SCENARIOS: readonly [string, (ctx: BenchContext) => Promise<ScenarioResult>][] = [
   ["sequential-writes", sequentialWrites],
   ["write-throughput", writeThroughput],
+  ["write-ratio", writeRatio],
   ["batch-commissioning", batchCommissioning],
   ["ship-receive", shipReceive],
   ["verify", verifyRest],
@@ -86,10 +87,10 @@ function machine(): BenchResults["machine"] {
   };
 }
 
-/** Runs scripts/bench/gas.ts (SupplyChain.sol vs the baseline on Hardhat's in-process chain) and reads what it wrote. */
+/** Runs bench/src/gas.ts (SupplyChain.sol vs the baseline on Hardhat's in-process chain) and reads what it wrote. */
 function runGas(): { results: unknown; scenario: ScenarioResult } {
   const file = path.join(repoRoot, "bench", "results", "gas.json");
-  execFileSync("npx", ["hardhat", "run", "scripts/bench/gas.ts"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync("npx", ["hardhat", "run", "bench/src/gas.ts"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
   const results = JSON.parse(readFileSync(file, "utf8")) as { rows?: { operation: string; baseline: number | null; ours: number; ratio: number | null; target: string; met: boolean }[] };
   const rows = results.rows ?? [];
   return {
@@ -101,7 +102,7 @@ function runGas(): { results: unknown; scenario: ScenarioResult } {
       verdict: rows.length > 0 && rows.every((r) => r.met) ? "met" : "missed",
       outcome: rows.map((r) => `${r.operation}: ${r.ours} gas vs ${r.baseline ?? "-"} (${r.ratio ?? "-"}x, target ${r.target}${r.met ? "" : ", MISSED"})`).join("; "),
       rounds: [],
-      notes: ["Measured by scripts/bench/gas.ts (Solidity part) in the same run; details in bench/results/gas.json."],
+      notes: ["Measured by bench/src/gas.ts (Solidity part) in the same run; details in bench/results/gas.json."],
     },
   };
 }
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
     keys: readApiKeys(keysFile),
     sessions,
     rxtrace: { manufacturer: manufacturer.contract(SOURCE_CHANNEL), distributor: distributor.contract(SOURCE_CHANNEL) },
-    noop: manufacturer.network(SOURCE_CHANNEL).getContract("noop"),
+    noop: { manufacturer: manufacturer.network(SOURCE_CHANNEL).getContract("noop"), distributor: distributor.network(SOURCE_CHANNEL).getContract("noop") },
+    noopOneOrg: manufacturer.network(SOURCE_CHANNEL).getContract("noop-one-org"),
     sampler: new ProcessSampler(path.join(dataDir, "run"), 500, { "bench-client": process.pid }),
     sizes: args.quick ? QUICK : FULL,
     tag: `B${Date.now().toString(36).toUpperCase()}`,

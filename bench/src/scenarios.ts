@@ -4,14 +4,18 @@
  * so the benchmark can run again on the same ledger.
  */
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { createRequire } from "node:module";
-import { evaluateDirect, submitDirect, DirectCallError } from "./fabric-direct.js";
+import { evaluateDirect, refusedAtEndorsement, submitDirect, DirectCallError } from "./fabric-direct.js";
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
 import type { RoundRecord, ScenarioResult } from "./report.js";
 import { RestError } from "./rest.js";
-import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
+import { findSustainedRate, type SearchResult } from "./search.js";
+import { SOURCE_CHANNEL, channelMembers } from "../../gateway/src/topology.js";
 
 const MFR_DIST = SOURCE_CHANNEL;
+/** The channel's members, passed to noop so its writes carry rxtrace's key-level policies. */
+const NOOP_MEMBERS = JSON.stringify(channelMembers(MFR_DIST));
 
 /** A one-pack commission body with a lot of its own (a shared lot would make its record a hot key). */
 function onePack(ctx: BenchContext, prefix: string, i: number): { gtin: string; lot: string; expiry: string; serials: string[] } {
@@ -35,7 +39,12 @@ const commissionDirect = (ctx: BenchContext, prefix: string) => async (i: number
   });
 };
 const noopPut = (ctx: BenchContext, prefix: string) => async (i: number) => {
-  await submitDirect(ctx.noop, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i })], endorsingOrganizations: WRITE_ENDORSERS });
+  await submitDirect(ctx.noop.manufacturer, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i }), NOOP_MEMBERS], endorsingOrganizations: WRITE_ENDORSERS });
+};
+/** noop under a single-org policy: one peer endorses, no key-level policy. */
+const noopOneOrgPut = (ctx: BenchContext, prefix: string) => async (i: number) => {
+  // No members: fabric-contract-api wants every parameter, so an empty one.
+  await submitDirect(ctx.noopOneOrg, "Put", { args: [`${ctx.tag}${prefix}${i}`, JSON.stringify({ i }), ""], endorsingOrganizations: [MSP.manufacturer] });
 };
 
 const ratio = (a: number, b: number): string => (b === 0 ? "n/a" : (a / b).toFixed(2));
@@ -104,6 +113,196 @@ export async function writeThroughput(ctx: BenchContext): Promise<ScenarioResult
   };
 }
 
+// ------------------------------------------------------------------ 2b
+/** A ship and its receive, both endorsed by shipper and consignee, as the gateway asks. */
+const PAIR_ENDORSERS = [MSP.manufacturer, MSP.distributor];
+const RECEIVE_ATTEMPTS = 30;
+
+/**
+ * Retries a call refused at endorsement: the consignee's peer may not have
+ * committed the ship's block yet when the ship's commit status (from the
+ * shipper's peer) came back.
+ */
+async function retryUntilEndorsed(call: () => Promise<unknown>, retried: () => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (!refusedAtEndorsement(error) || attempt >= RECEIVE_ATTEMPTS) throw error;
+      retried();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** A pool of keys written before the rounds that use them, topped up between rounds (outside the measurement). */
+class Pool<T> {
+  readonly #items: T[] = [];
+  #made = 0;
+  constructor(
+    private readonly batch: number,
+    private readonly make: (first: number, count: number) => Promise<T[]>,
+  ) {}
+  async ensure(count: number): Promise<void> {
+    while (this.#items.length < count) {
+      this.#items.push(...(await this.make(this.#made, this.batch)));
+      this.#made += this.batch;
+    }
+  }
+  take(): T {
+    const item = this.#items.pop();
+    if (item === undefined) throw new DirectCallError("POOL_EMPTY", "the round used more keys than were written before it");
+    return item;
+  }
+}
+
+interface SearchedWrite {
+  readonly what: string;
+  readonly client: RoundRecord["client"];
+  readonly chaincode: RoundRecord["chaincode"];
+  readonly itemsPerCall: number;
+  /** The call with names unique to `prefix`. */
+  readonly op: (prefix: string) => (i: number) => Promise<void>;
+  /** Writes what `calls` calls will use, before the round. */
+  readonly prepare?: (calls: number) => Promise<void>;
+}
+
+/** A round holds when nothing failed and throughput kept up with the offered rate. */
+function heldAt(r: RoundRecord, rate: number): boolean {
+  return r.failed === 0 && r.succeeded > 0 && r.throughput >= 0.9 * rate;
+}
+
+async function searchWrite(ctx: BenchContext, write: SearchedWrite, tag: string): Promise<{ rounds: RoundRecord[]; search: SearchResult; loadAverage: number }> {
+  const rounds: RoundRecord[] = [];
+  const seconds = ctx.sizes.searchSeconds;
+  const search = await findSustainedRate(
+    async (rate) => {
+      const count = Math.round(rate * seconds);
+      await write.prepare?.(count);
+      // A round that overran leaves blocks the other peers are still validating: let them finish (its worst latency, up to 30 s).
+      const last = rounds.at(-1);
+      if (last && last.latency.maxMs > 2000) await new Promise((resolve) => setTimeout(resolve, Math.min(last.latency.maxMs, 30_000)));
+      const r = await measureOpen(
+        ctx,
+        { label: `${write.what} at ${rate}/s`, client: write.client, chaincode: write.chaincode, itemsPerCall: write.itemsPerCall },
+        { ratePerSecond: rate, count, maxSeconds: seconds, maxInFlight: 4000 },
+        write.op(`${tag}${rounds.length.toString(36).toUpperCase()}`),
+      );
+      rounds.push(r);
+      return { held: heldAt(r, rate), throughput: r.throughput };
+    },
+    { start: ctx.sizes.searchStart, precision: 0.1, agreement: 0.1, maxProbes: ctx.sizes.searchProbes },
+  );
+  return { rounds, search, loadAverage: Number(loadavg()[0]?.toFixed(1)) };
+}
+
+const describeSearch = (name: string, s: SearchResult, load: number): string =>
+  `${name} ${s.throughput}/s at ${s.rate}/s offered (${s.confirmed ? "two rounds agreed" : "UNCONFIRMED"}, ${s.probes.length} rounds, load average ${load} after)`;
+
+/**
+ * Writes, rxtrace against noop under the same policies: one-pack commissions
+ * and ship + receive pairs, each at the highest rate it sustains with 0
+ * failures (findSustainedRate), all through fabric-gateway so the ratio
+ * measures the chaincode, not the REST layer. noop under a single-org policy
+ * shows what the policies cost.
+ */
+export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
+  let retries = 0;
+  const retried = (): void => {
+    retries++;
+  };
+  const packs = new Pool<{ gtin: string; serial: string }>(ctx.sizes.batchSize, async (first, count) => {
+    const lot = `${ctx.tag}WP${first}`;
+    const serials = Array.from({ length: count }, (_, k) => `${lot}-${k}`);
+    await submitDirect(ctx.rxtrace.manufacturer, "packs:CommissionLot", {
+      args: [JSON.stringify({ gtin: ctx.gtin, lot, expiry: ctx.expiry, serials })],
+      endorsingOrganizations: WRITE_ENDORSERS,
+    });
+    return serials.map((serial) => ({ gtin: ctx.gtin, serial }));
+  });
+  const noopKeys = new Pool<string>(ctx.sizes.batchSize, async (first, count) => {
+    const keys = Array.from({ length: count }, (_, k) => `${ctx.tag}WN${first + k}`);
+    await submitDirect(ctx.noop.manufacturer, "PutMany", { args: [JSON.stringify(keys), "COMMISSIONED", NOOP_MEMBERS], endorsingOrganizations: WRITE_ENDORSERS });
+    return keys;
+  });
+  // Keys of this map are one letter: a write's names (its lots among them, at most 20 characters) are tag + "W" + letter + round + index.
+  const writes: Record<string, SearchedWrite> = {
+    N: { what: "noop Put, same policies", client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1, op: (p) => noopPut(ctx, p) },
+    C: { what: "one-pack commission", client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1, op: (p) => commissionDirect(ctx, p) },
+    O: { what: "noop Put, one peer endorses", client: "fabric-gateway", chaincode: "noop-one-org", itemsPerCall: 1, op: (p) => noopOneOrgPut(ctx, p) },
+    S: {
+      what: "noop Ship + Receive pair, same policies",
+      client: "fabric-gateway",
+      chaincode: "noop",
+      itemsPerCall: 2,
+      prepare: (calls) => noopKeys.ensure(calls),
+      op: () => async () => {
+        const key = noopKeys.take();
+        await submitDirect(ctx.noop.manufacturer, "Ship", { args: [key, MSP.distributor, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS });
+        await retryUntilEndorsed(() => submitDirect(ctx.noop.distributor, "Receive", { args: [key, NOOP_MEMBERS], endorsingOrganizations: PAIR_ENDORSERS }), retried);
+      },
+    },
+    P: {
+      what: "ship + receive pair (one pack)",
+      client: "fabric-gateway",
+      chaincode: "rxtrace",
+      itemsPerCall: 2,
+      prepare: (calls) => packs.ensure(calls),
+      op: (prefix) => async (i) => {
+        const ref = packs.take();
+        const shipmentId = `${ctx.tag}-${prefix}${i}`;
+        await submitDirect(ctx.rxtrace.manufacturer, "shipments:Ship", {
+          args: [JSON.stringify({ shipmentId, consignee: MSP.distributor, packs: [ref] })],
+          endorsingOrganizations: PAIR_ENDORSERS,
+        });
+        await retryUntilEndorsed(
+          () => submitDirect(ctx.rxtrace.distributor, "shipments:Receive", { args: [JSON.stringify({ shipmentId, packs: [ref] })], endorsingOrganizations: PAIR_ENDORSERS }),
+          retried,
+        );
+      },
+    },
+  };
+  // Each reference runs right before its rxtrace counterpart, so both see a similar host.
+  const found: Record<string, Awaited<ReturnType<typeof searchWrite>>> = {};
+  for (const [name, write] of Object.entries(writes)) {
+    process.stdout.write(`   search: ${write.what}\n`);
+    found[name] = await searchWrite(ctx, write, `W${name}`);
+  }
+  const get = (name: string): Awaited<ReturnType<typeof searchWrite>> => found[name] as Awaited<ReturnType<typeof searchWrite>>;
+  const commission = get("C");
+  const noop = get("N");
+  const oneOrg = get("O");
+  const pair = get("P");
+  const noopPair = get("S");
+  const commissionRatio = noop.search.throughput === 0 ? 0 : commission.search.throughput / noop.search.throughput;
+  const pairRatio = noopPair.search.throughput === 0 ? 0 : pair.search.throughput / noopPair.search.throughput;
+  const allConfirmed = [commission, noop, oneOrg, pair, noopPair].every((f) => f.search.confirmed);
+  return {
+    id: "write-ratio",
+    title: "Writes against noop under the same endorsement policies, at the highest sustained rate",
+    target: ">= 0.85x noop for one-pack commissions and for ship + receive, 0 failures",
+    verdict: allConfirmed && commissionRatio >= 0.85 && pairRatio >= 0.85 ? "met" : "missed",
+    outcome:
+      `one-pack commissions rxtrace/noop ${ratio(commission.search.throughput, noop.search.throughput)}; ship + receive rxtrace/noop ${ratio(pair.search.throughput, noopPair.search.throughput)}; ` +
+      `rxtrace (new policies)/noop (one peer) ${ratio(commission.search.throughput, oneOrg.search.throughput)}; ` +
+      [
+        describeSearch("commission", commission.search, commission.loadAverage),
+        describeSearch("noop Put", noop.search, noop.loadAverage),
+        describeSearch("noop Put one peer", oneOrg.search, oneOrg.loadAverage),
+        describeSearch("ship+receive pairs", pair.search, pair.loadAverage),
+        describeSearch("noop Ship+Receive pairs", noopPair.search, noopPair.loadAverage),
+      ].join("; "),
+    rounds: [noop, commission, oneOrg, noopPair, pair].flatMap((f) => f.rounds),
+    notes: [
+      "Each write's rate is found by findSustainedRate (bench/src/search.ts): open-loop rounds whose offered rate doubles until one fails, bisects to within 10%, then repeats until two consecutive rounds at one rate hold and agree within 10%. A round holds with 0 failures and throughput >= 90% of the offered rate.",
+      "noop runs under rxtrace's chaincode-level policy (a majority of mfr-dist's peers) and, given the channel's members, sets on every key it writes the key-level policy rxtrace sets (chaincode/src/ledger/endorsement.ts: owners' peers, plus one other member's peer when one org owns the key). noop-one-org is the same code under a definition one peer of any member endorses, with no key-level policy.",
+      "Commissions are endorsed by the manufacturer's and the regulator's peers; every ship and receive (rxtrace and noop) by the manufacturer's and the distributor's. A pair's throughput counts pairs (2 transactions); its latency is the pair's.",
+      `A receive refused at endorsement is retried every 100 ms (the distributor's peer may not have the ship's block yet), up to ${RECEIVE_ATTEMPTS} attempts; retries in this run: ${retries}. Packs and noop keys are written before each round (1,000 per transaction), outside its measurement.`,
+    ],
+  };
+}
+
 // ------------------------------------------------------------------ 3
 export async function batchCommissioning(ctx: BenchContext): Promise<ScenarioResult> {
   const { batchSize, batchCalls } = ctx.sizes;
@@ -121,16 +320,39 @@ export async function batchCommissioning(ctx: BenchContext): Promise<ScenarioRes
   );
   ctx.preloaded.push(...lots.flat());
   const alone = await chaincodeAlone(ctx);
-  const packsPerS = round.throughput * batchSize;
+  const noopMany = (contract: BenchContext["noopOneOrg"], members: string, endorsers: readonly string[], prefix: string) => async (i: number) => {
+    const keys = Array.from({ length: batchSize }, (_, k) => `${ctx.tag}${prefix}${i}-${k}`);
+    await submitDirect(contract, "PutMany", { args: [JSON.stringify(keys), "COMMISSIONED", members], endorsingOrganizations: [...endorsers] });
+  };
+  const batchOpts = { concurrency: 2, count: batchCalls, maxSeconds: 300 };
+  const noopSame = await measureClosed(
+    ctx,
+    { label: `noop PutMany ${batchSize} keys per call, same policies, 2 clients`, client: "fabric-gateway", chaincode: "noop", itemsPerCall: batchSize },
+    batchOpts,
+    noopMany(ctx.noop.manufacturer, NOOP_MEMBERS, WRITE_ENDORSERS, "BN"),
+  );
+  const noopOne = await measureClosed(
+    ctx,
+    { label: `noop PutMany ${batchSize} keys per call, one peer endorses, 2 clients`, client: "fabric-gateway", chaincode: "noop-one-org", itemsPerCall: batchSize },
+    batchOpts,
+    noopMany(ctx.noopOneOrg, "", [MSP.manufacturer], "BO"),
+  );
+  // Items per second from the counts: a round's throughput is rounded to 0.1 call/s, i.e. 100 packs/s here.
+  const perSecond = (r: RoundRecord): number => (r.durationS === 0 ? 0 : (r.succeeded * batchSize) / r.durationS);
+  const packsPerS = perSecond(round);
   return {
     id: "batch-commissioning",
     title: "Batch commissioning (many serials per transaction)",
     target: ">= 5,000 packs/s committed",
     verdict: round.failed === 0 && packsPerS >= 5000 ? "met" : "missed",
-    outcome: `${Math.round(packsPerS)} packs/s (${round.succeeded * batchSize} packs in ${round.durationS} s)`,
-    rounds: [round, alone],
+    outcome:
+      `${Math.round(packsPerS)} packs/s (${round.succeeded * batchSize} packs in ${round.durationS} s); ` +
+      `noop PutMany, same policies: ${Math.round(perSecond(noopSame))} keys/s (rxtrace/noop ${ratio(packsPerS, perSecond(noopSame))}); ` +
+      `noop PutMany, one peer: ${Math.round(perSecond(noopOne))} keys/s`,
+    rounds: [round, alone, noopSame, noopOne],
     notes: [
       "These packs are the preloaded set of the ship/receive and verify scenarios.",
+      "The noop rounds write as many keys per transaction with one putState (and, under the same policies, one setStateValidationParameter) each, through fabric-gateway: what the network and the policies cost a 1,000-key transaction.",
       "The in-process round runs the same CommissionLot code on the chaincode unit tests' in-memory Fabric double (one thread, no peer, no shim messages, no endorsement or validation): the chaincode's own cost per pack. On a real peer every putState and setStateValidationParameter is a message between chaincode and peer, and the peer validates each pack key's own endorsement policy at commit.",
     ],
   };
@@ -276,7 +498,7 @@ export async function verifyRest(ctx: BenchContext): Promise<ScenarioResult> {
     await evaluateDirect(ctx.rxtrace.manufacturer, "packs:Verify", p.gtin, p.serial, p.lot, p.expiry);
   });
   const noop = await measureClosed(ctx, { label: `noop Get evaluate, ${c} clients`, client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1 }, opts, async (i) => {
-    await evaluateDirect(ctx.noop, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);
+    await evaluateDirect(ctx.noop.manufacturer, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);
   });
   const met = rest.failed === 0 && rest.throughput >= 500 && rest.latency.p99Ms <= 50;
   return {

@@ -44,6 +44,14 @@ export function percentile(sorted: readonly number[], q: number): number {
   return sorted[rank - 1] as number;
 }
 
+/**
+ * The q-th percentile of values in any order (nearest rank, as `percentile`).
+ * @throws RangeError as `percentile`
+ */
+export function percentileOf(values: readonly number[], q: number): number {
+  return percentile([...values].sort((a, b) => a - b), q);
+}
+
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 /** min/avg/p50/p95/p99/max of latencies in ms; all zero when there are none. */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { percentile, summarizeLatency, summarizeRound } from "../src/stats.js";
+import { percentile, percentileOf, summarizeLatency, summarizeRound } from "../src/stats.js";
 
 describe("percentile", () => {
   it("takes the nearest rank: the smallest value with q% at or below it", () => {
@@ -19,6 +19,15 @@ describe("percentile", () => {
     expect(() => percentile([], 50)).to.throw(RangeError, "no values");
     expect(() => percentile([1], 0)).to.throw(RangeError, "q must be in (0, 100]");
     expect(() => percentile([1], 101)).to.throw(RangeError, "q must be in (0, 100]");
+  });
+});
+
+describe("percentileOf", () => {
+  it("sorts a copy first and leaves the values in their order", () => {
+    const values = [30, 10, 50, 20, 40];
+    expect(percentileOf(values, 50)).to.equal(30);
+    expect(percentileOf(values, 90)).to.equal(50);
+    expect(values).to.deep.equal([30, 10, 50, 20, 40]);
   });
 });
 

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The benchmarks' reference chaincode `noop` (bench/noop-chaincode: one
-# putState + one event) on channel mfr-dist of the running rxtrace network,
-# served as CCaaS by one process per member peer, like rxtrace itself.
+# The benchmarks' reference chaincode (bench/noop-chaincode: one putState +
+# one event) on channel mfr-dist of the running rxtrace network, served as
+# CCaaS by one process per member peer, like rxtrace itself, under two
+# definitions of the same package:
+#   noop          rxtrace's chaincode-level policy (a majority of the channel's
+#                 peers); the bench passes the channel's members, so writes
+#                 also carry rxtrace's key-level policies
+#   noop-one-org  one peer of any member (what a single-org policy costs)
 #
 #   scripts/bench/noop-chaincode.sh up     package, install, start servers, approve, commit (resumes)
 #   scripts/bench/noop-chaincode.sh down   stop the noop chaincode servers
@@ -25,6 +30,7 @@ source "$ROOT/scripts/network/lib/chaincode.sh"
 
 NOOP_CHANNEL=mfr-dist
 NOOP_DIR="$ROOT/bench/noop-chaincode"
+NOOP_ONE_ORG=noop-one-org
 use_chaincode noop 1.0 1 "$NET/chaincode-noop" noopCcaas
 
 noop_serve() {
@@ -51,6 +57,12 @@ noop_up() {
   for org in $(channel_orgs "$NOOP_CHANNEL"); do wait_until 60 "noop-chaincode-$org" port_open "$(cc_port "$org")" "$org"; done
   deploy_chaincode "$NOOP_CHANNEL"
   say "chaincode $CC_NAME committed on $NOOP_CHANNEL"
+  # The same installed package (package ids are kept in the same folder) under
+  # a second name whose definition needs one peer of any member.
+  use_chaincode "$NOOP_ONE_ORG" 1.0 1 "$NET/chaincode-noop" noopCcaas
+  CC_QUORUM=1
+  deploy_chaincode "$NOOP_CHANNEL"
+  say "chaincode $CC_NAME committed on $NOOP_CHANNEL (one peer endorses)"
 }
 
 noop_down() {

@@ -16,7 +16,7 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
 fi
-shellcheck -x --severity=warning scripts/*.sh scripts/*/*.sh .ci/run
+shellcheck -x --severity=warning scripts/*.sh scripts/*/*.sh bench/*.sh bench/caliper/*.sh .ci/run
 # The network modules in full: each is checked with the others it needs.
 shellcheck -x scripts/network/lib/*.sh
 echo "lint clean"

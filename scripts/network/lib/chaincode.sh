@@ -8,9 +8,11 @@
 # use_chaincode NAME VERSION SEQUENCE HOME PORT_KIND [COLLECTIONS_DIR]: the
 # chaincode the functions below act on. HOME holds one folder per org (package,
 # package id); PORT_KIND is the ports.perOrg key of its servers; the channel's
-# private data collections are COLLECTIONS_DIR/<channel>.json.
+# private data collections are COLLECTIONS_DIR/<channel>.json. Its definition's
+# endorsement quorum is the majority unless CC_QUORUM is set afterwards (only
+# the benchmarks' single-org reference does that).
 use_chaincode() {
-  CC_NAME=$1 CC_VERSION=$2 CC_SEQUENCE=$3 CC_HOME=$4 CC_PORT_KIND=$5 CC_COLLECTIONS=${6:-}
+  CC_NAME=$1 CC_VERSION=$2 CC_SEQUENCE=$3 CC_HOME=$4 CC_PORT_KIND=$5 CC_COLLECTIONS=${6:-} CC_QUORUM=""
 }
 cc_home() { echo "$CC_HOME/$1"; }
 cc_port() { org_port "$1" "$CC_PORT_KIND"; }
@@ -60,7 +62,7 @@ endorsement_quorum() { echo $(($1 / 2 + 1)); }
 signature_policy() {
   local ch=$1 org p="" n=0
   for org in $(channel_orgs "$ch"); do p+=",'$(msp_of "$org").peer'"; n=$((n + 1)); done
-  echo "OutOf($(endorsement_quorum "$n")$p)"
+  echo "OutOf(${CC_QUORUM:-$(endorsement_quorum "$n")}$p)"
 }
 
 definition_opts() {

@@ -16,14 +16,11 @@ import { EventHub } from "../../../gateway/src/events/hub.js";
 import { EventListener } from "../../../gateway/src/events/listener.js";
 import type { EventIndex } from "../../../gateway/src/ports/event-index.js";
 import { DocumentsService, newChaincodeDocumentLedger } from "../../../gateway/src/services/documents.js";
+import { percentileOf } from "../../../bench/src/stats.js";
 import { eventually, fabricLedger, gtinFor, KUBO_API, manufacturer, registerProduct } from "./support.js";
 
 const ROUNDS = 10;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 describe("event and document latency on the real parts", function () {
   this.timeout(300_000);
@@ -78,10 +75,10 @@ describe("event and document latency on the real parts", function () {
       toHub.push(seenAt - started);
     }
     console.log(
-      `      submit+commit p50 ${percentile(submit, 50).toFixed(0)} ms, p90 ${percentile(submit, 90).toFixed(0)} ms; ` +
-        `submit -> indexed and published p50 ${percentile(toHub, 50).toFixed(0)} ms, p90 ${percentile(toHub, 90).toFixed(0)} ms (n=${ROUNDS})`,
+      `      submit+commit p50 ${percentileOf(submit, 50).toFixed(0)} ms, p90 ${percentileOf(submit, 90).toFixed(0)} ms; ` +
+        `submit -> indexed and published p50 ${percentileOf(toHub, 50).toFixed(0)} ms, p90 ${percentileOf(toHub, 90).toFixed(0)} ms (n=${ROUNDS})`,
     );
-    expect(percentile(toHub, 50)).to.be.lessThan(10_000);
+    expect(percentileOf(toHub, 50)).to.be.lessThan(10_000);
   });
 
   it("uploads and anchors a 1 MiB document within seconds", async () => {
@@ -107,7 +104,7 @@ describe("event and document latency on the real parts", function () {
       });
       times.push(performance.now() - started);
     }
-    console.log(`      1 MiB upload (Kubo add + anchor, plain and encrypted) p50 ${percentile(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (n=5)`);
-    expect(percentile(times, 50)).to.be.lessThan(15_000);
+    console.log(`      1 MiB upload (Kubo add + anchor, plain and encrypted) p50 ${percentileOf(times, 50).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (n=5)`);
+    expect(percentileOf(times, 50)).to.be.lessThan(15_000);
   });
 });

@@ -3,19 +3,19 @@
 # time of each orderer process (utime + stime from /proc/<pid>/stat, as a
 # share of one core) and the SmartBFT forwards, complaints, syncs and view
 # changes logged meanwhile. Run it on an idle network, or beside a write load
-# (scripts/network/measure-latency.ts), to see what the failover timeouts in
+# (bench/src/submit-latency.ts), to see what the failover timeouts in
 # network/configtx.yaml cost (docs/reliability.md).
 #
-#   scripts/network/orderer-cost.sh [seconds]     (default 60)
+#   bench/orderer-cost.sh [seconds]     (default 60)
 #
 # View changes are only logged with the SmartBFT logger at info, so start the
 # network with
 #   RXTRACE_FABRIC_LOG=warn:orderer.common.broadcast=error:orderer.consensus.smartbft=info
 # Reads only this data folder's pid files and logs ($RXTRACE_DATA).
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR/../scripts/network
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=lib/topology.sh
 source "$ROOT/scripts/network/lib/topology.sh"
 # shellcheck source=lib/processes.sh

@@ -5,15 +5,12 @@
  * status at the client, plus an evaluate for comparison. With a concurrency,
  * then keeps that many submits in flight and reports the committed rate.
  *
- *   source scripts/lib/node.sh && npx tsx scripts/network/measure-latency.ts [count] [concurrency]
+ *   source scripts/lib/node.sh && npx tsx bench/src/submit-latency.ts [count] [concurrency]
  */
 import { FabricSessions, runId } from "../../support/fabric-client.js";
 import { gtinFor, productJson } from "../../support/fixtures.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
+import { percentile } from "./stats.js";
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? "30");

@@ -133,7 +133,7 @@ function compilerSummary(compiler: { version: string; settings?: unknown } | und
   return { solc: compiler?.version, optimizer: settings.optimizer, evmVersion: settings.evmVersion };
 }
 
-const resultsDir = path.resolve(import.meta.dirname, "../../bench/results");
+const resultsDir = path.resolve(import.meta.dirname, "../results");
 await mkdir(resultsDir, { recursive: true });
 const result = {
   measuredAt: new Date().toISOString(),

@@ -1,6 +1,13 @@
 'use strict';
 // The reference chaincode: Put (one putState + one event) or Get, by round argument `op`.
+// Put passes mfr-dist's members (network/topology.json), so noop sets
+// rxtrace's key-level policy on the key, as in npm run bench.
 const { WorkloadModuleBase } = require('@hyperledger/caliper-core');
+const topology = require('../../../network/topology.json');
+
+const MFR_DIST = 'mfr-dist';
+const mspOf = (name) => topology.orgs.find((org) => org.name === name).mspId;
+const MEMBERS = JSON.stringify(topology.channels.find((c) => c.name === MFR_DIST).orgs.map(mspOf));
 
 class Noop extends WorkloadModuleBase {
     async initializeWorkloadModule(workerIndex, totalWorkers, roundIndex, roundArguments, sutAdapter, sutContext) {
@@ -14,7 +21,7 @@ class Noop extends WorkloadModuleBase {
         const key = `${this.prefix}-${this.read ? this.next++ % 100 : this.next++}`;
         return this.sutAdapter.sendRequests({
             contractId: 'noop', contractFunction: this.read ? 'Get' : 'Put',
-            contractArguments: this.read ? [key] : [key, '{}'],
+            contractArguments: this.read ? [key] : [key, '{}', MEMBERS],
             invokerIdentity: 'operator', readOnly: this.read,
         });
     }

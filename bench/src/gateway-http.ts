@@ -4,15 +4,12 @@
  * verify (one evaluate per channel of the caller) and commission (one
  * endorse + order + commit).
  *
- *   RXTRACE_DATA=... npx tsx scripts/gateway/bench.ts [sequential=50] [concurrency=20] [total=400]
+ *   RXTRACE_DATA=... npx tsx bench/src/gateway-http.ts [sequential=50] [concurrency=20] [total=400]
  */
 import { call, freshGtin, futureExpiry, startGateway, type Answer, type Gateway } from "../../support/gateway-harness.js";
+import { percentile } from "./stats.js";
 
 const [sequential = 50, concurrency = 20, total = 400] = process.argv.slice(2).map(Number);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function timeOne(run: () => Promise<Answer>): Promise<number> {
   const started = performance.now();

@@ -7,14 +7,14 @@
 #
 #   RXTRACE_DATA=.rxtrace/caliper RXTRACE_MUTUAL_TLS=false bash scripts/network.sh up
 #   RXTRACE_DATA=.rxtrace/caliper bash scripts/bench/noop-chaincode.sh up
-#   RXTRACE_DATA=.rxtrace/caliper bash caliper/run.sh
+#   RXTRACE_DATA=.rxtrace/caliper bash bench/caliper/run.sh
 #
-# Caliper is installed here (caliper/package.json, its own node_modules and
+# Caliper is installed here (bench/caliper/package.json, its own node_modules and
 # lock), apart from the main workspaces: cd caliper && npm install.
-# Its report goes to caliper/report.html; docs/benchmarks.md explains it.
+# Its report goes to bench/caliper/report.html; docs/benchmarks.md explains it.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/.." && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
 DATA="${RXTRACE_DATA:-$ROOT/.rxtrace}"
 source "$ROOT/scripts/lib/node.sh"
 NETWORK_JSON="$DATA/network.json"
