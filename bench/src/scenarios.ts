@@ -3,6 +3,7 @@
  * against its target and notes. Writes use names unique to the run (ctx.tag),
  * so the benchmark can run again on the same ledger.
  */
+import { CATALOG } from "@rxtrace/domain";
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { createRequire } from "node:module";
@@ -33,7 +34,7 @@ const commissionRest = (ctx: BenchContext, prefix: string) => async (i: number) 
  */
 const WRITE_ENDORSERS = [MSP.manufacturer, MSP.regulator];
 const commissionDirect = (ctx: BenchContext, prefix: string) => async (i: number) => {
-  await submitDirect(ctx.rxtrace.manufacturer, "packs:CommissionLot", {
+  await submitDirect(ctx.rxtrace.manufacturer, CATALOG.packs.CommissionLot.qualified, {
     args: [JSON.stringify(onePack(ctx, prefix, i))],
     endorsingOrganizations: WRITE_ENDORSERS,
   });
@@ -215,7 +216,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
   const packs = new Pool<{ gtin: string; serial: string }>(ctx.sizes.batchSize, async (first, count) => {
     const lot = `${ctx.tag}WP${first}`;
     const serials = Array.from({ length: count }, (_, k) => `${lot}-${k}`);
-    await submitDirect(ctx.rxtrace.manufacturer, "packs:CommissionLot", {
+    await submitDirect(ctx.rxtrace.manufacturer, CATALOG.packs.CommissionLot.qualified, {
       args: [JSON.stringify({ gtin: ctx.gtin, lot, expiry: ctx.expiry, serials })],
       endorsingOrganizations: WRITE_ENDORSERS,
     });
@@ -252,12 +253,12 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
       op: (prefix) => async (i) => {
         const ref = packs.take();
         const shipmentId = `${ctx.tag}-${prefix}${i}`;
-        await submitDirect(ctx.rxtrace.manufacturer, "shipments:Ship", {
+        await submitDirect(ctx.rxtrace.manufacturer, CATALOG.shipments.Ship.qualified, {
           args: [JSON.stringify({ shipmentId, consignee: MSP.distributor, packs: [ref] })],
           endorsingOrganizations: PAIR_ENDORSERS,
         });
         await retryUntilEndorsed(
-          () => submitDirect(ctx.rxtrace.distributor, "shipments:Receive", { args: [JSON.stringify({ shipmentId, packs: [ref] })], endorsingOrganizations: PAIR_ENDORSERS }),
+          () => submitDirect(ctx.rxtrace.distributor, CATALOG.shipments.Receive.qualified, { args: [JSON.stringify({ shipmentId, packs: [ref] })], endorsingOrganizations: PAIR_ENDORSERS }),
           retried,
         );
       },
@@ -363,7 +364,7 @@ async function chaincodeAlone(ctx: BenchContext): Promise<RoundRecord> {
   // Through require: the chaincode package is CommonJS, and tsx then loads the doubles as the unit tests do.
   const { partnersWorld, productInput } = createRequire(import.meta.url)("../../support/chaincode-world.ts") as typeof import("../../support/chaincode-world.js");
   const world = await partnersWorld();
-  await world.manufacturer.submit("products:RegisterProduct", productInput(ctx.gtin));
+  await world.manufacturer.submit(CATALOG.products.RegisterProduct.qualified, productInput(ctx.gtin));
   const { batchSize, batchCalls } = ctx.sizes;
   return measureClosed(
     ctx,
@@ -371,7 +372,7 @@ async function chaincodeAlone(ctx: BenchContext): Promise<RoundRecord> {
     { concurrency: 1, count: batchCalls, maxSeconds: 120 },
     async (i) => {
       const serials = Array.from({ length: batchSize }, (_, k) => `L${i}-${k}`);
-      await world.manufacturer.submit("packs:CommissionLot", { gtin: ctx.gtin, lot: `L${i}`, expiry: ctx.expiry, serials });
+      await world.manufacturer.submit(CATALOG.packs.CommissionLot.qualified, { gtin: ctx.gtin, lot: `L${i}`, expiry: ctx.expiry, serials });
     },
   );
 }
@@ -437,14 +438,14 @@ export async function shipReceive(ctx: BenchContext): Promise<ScenarioResult> {
     async (i) => {
       const pack = hot[Math.floor(Math.random() * hot.length)] as PackRef;
       const ref = { gtin: pack.gtin, serial: pack.serial };
-      const view = JSON.parse(await evaluateDirect(ctx.rxtrace.manufacturer, "packs:GetPack", pack.gtin, pack.serial)) as PackView;
+      const view = JSON.parse(await evaluateDirect(ctx.rxtrace.manufacturer, CATALOG.packs.GetPack.qualified, pack.gtin, pack.serial)) as PackView;
       if (view.status === "IN_TRANSIT" && view.shipmentId && view.consignee) {
-        await submitDirect(contractOf(view.consignee), "shipments:Receive", {
+        await submitDirect(contractOf(view.consignee), CATALOG.shipments.Receive.qualified, {
           args: [JSON.stringify({ shipmentId: view.shipmentId, packs: [ref] })],
           endorsingOrganizations: [view.owner, view.consignee],
         });
       } else {
-        await submitDirect(contractOf(view.owner), "shipments:Ship", {
+        await submitDirect(contractOf(view.owner), CATALOG.shipments.Ship.qualified, {
           args: [JSON.stringify({ shipmentId: `${ctx.tag}-HK-${i}`, consignee: other(view.owner), packs: [ref] })],
           endorsingOrganizations: [view.owner, other(view.owner)],
         });
@@ -481,7 +482,7 @@ const verifyPath = (p: PackRef): string => `/verify?gtin=${p.gtin}&serial=${enco
 
 /** What GET /v1/verify?consistency=ledger asks the ledger on one channel: one evaluate, the verification and its provenance together. */
 async function verifyDirect(ctx: BenchContext, p: PackRef): Promise<void> {
-  const answer = JSON.parse(await evaluateDirect(ctx.rxtrace.manufacturer, "packs:VerifyWithProvenance", p.gtin, p.serial, p.lot, p.expiry)) as { verification?: { verified?: boolean } };
+  const answer = JSON.parse(await evaluateDirect(ctx.rxtrace.manufacturer, CATALOG.packs.VerifyWithProvenance.qualified, p.gtin, p.serial, p.lot, p.expiry)) as { verification?: { verified?: boolean } };
   if (answer.verification?.verified !== true) throw new DirectCallError("NOT_VERIFIED", `pack ${p.serial} did not verify`);
 }
 
@@ -495,7 +496,7 @@ export async function verifyRest(ctx: BenchContext): Promise<ScenarioResult> {
   });
   const single = await measureClosed(ctx, { label: `packs:Verify evaluate only, ${c} clients`, client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1 }, opts, async (i) => {
     const p = verifyPack(ctx, i);
-    await evaluateDirect(ctx.rxtrace.manufacturer, "packs:Verify", p.gtin, p.serial, p.lot, p.expiry);
+    await evaluateDirect(ctx.rxtrace.manufacturer, CATALOG.packs.Verify.qualified, p.gtin, p.serial, p.lot, p.expiry);
   });
   const noop = await measureClosed(ctx, { label: `noop Get evaluate, ${c} clients`, client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1 }, opts, async (i) => {
     await evaluateDirect(ctx.noop.manufacturer, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);

@@ -7,6 +7,7 @@
  *
  *   source scripts/lib/node.sh && npx tsx bench/src/submit-latency.ts [count] [concurrency]
  */
+import { CATALOG } from "@rxtrace/domain";
 import { FabricSessions, runId } from "../../support/fabric-client.js";
 import { gtinFor, productJson } from "../../support/fixtures.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
@@ -17,16 +18,16 @@ async function main(): Promise<void> {
   const sessions = new FabricSessions();
   try {
     const contract = sessions.as("ManufacturerMSP", "operator").contract(SOURCE_CHANNEL);
-    await contract.submitTransaction("products:RegisterProduct", productJson(gtinFor(`warm${runId()}`)));
+    await contract.submitTransaction(CATALOG.products.RegisterProduct.qualified, productJson(gtinFor(`warm${runId()}`)));
     const submits: number[] = [];
     const evaluates: number[] = [];
     for (let i = 0; i < count; i++) {
       const gtin = gtinFor(`lat${i}${runId()}`);
       let start = performance.now();
-      await contract.submitTransaction("products:RegisterProduct", productJson(gtin));
+      await contract.submitTransaction(CATALOG.products.RegisterProduct.qualified, productJson(gtin));
       submits.push(performance.now() - start);
       start = performance.now();
-      await contract.evaluateTransaction("products:GetProduct", gtin);
+      await contract.evaluateTransaction(CATALOG.products.GetProduct.qualified, gtin);
       evaluates.push(performance.now() - start);
     }
     for (const [name, values] of [["submit", submits], ["evaluate", evaluates]] as const) {
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
         while (next < total) {
           const gtin = gtinFor(`load${next++}${runId()}`);
           const start = performance.now();
-          await contract.submitTransaction("products:RegisterProduct", productJson(gtin));
+          await contract.submitTransaction(CATALOG.products.RegisterProduct.qualified, productJson(gtin));
           latencies.push(performance.now() - start);
         }
       };

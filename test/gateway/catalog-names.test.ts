@@ -4,8 +4,8 @@ import { expect } from "chai";
 import { CONTRACTS } from "@rxtrace/domain";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-/** The production sources that call transactions: both go through the catalog. */
-const SOURCES = ["gateway/src", "chaincode/src"].map((dir) => join(ROOT, dir));
+/** The TypeScript that calls transactions outside the tests: all of it goes through the catalog. */
+const SOURCES = ["gateway/src", "chaincode/src", "bench/src", "scripts", "support"].map((dir) => join(ROOT, dir));
 /** A quoted `contract:Transaction` name: the catalog's job, never a literal in the gateway or the chaincode. */
 const TRANSACTION_LITERAL = new RegExp(`["'\`](${CONTRACTS.join("|")}):[A-Z][A-Za-z]*["'\`]`, "g");
 
@@ -22,10 +22,11 @@ function literalsIn(file: string, text: string): string[] {
   return text.split("\n").flatMap((line, i) => [...line.matchAll(TRANSACTION_LITERAL)].map((m) => `${file}:${i + 1} ${m[0]}`));
 }
 
-describe("transaction names in the gateway and the chaincode", () => {
-  it("come from the catalog: no quoted contract:Transaction literal in gateway/src or chaincode/src", () => {
+describe("transaction names in the gateway, the chaincode, the benchmarks, the scripts and the test support", () => {
+  it("come from the catalog: no quoted contract:Transaction literal in gateway/src, chaincode/src, bench/src, scripts or support", () => {
     const files = SOURCES.flatMap(sourceFiles);
     expect(files.some((path) => path.includes("chaincode/src/contracts/"))).to.be.true;
+    expect(files.some((path) => path.endsWith("bench/src/scenarios.ts"))).to.be.true;
     const found = files.flatMap((path) => literalsIn(relative(ROOT, path), readFileSync(path, "utf8")));
     expect(found).to.deep.equal([]);
   });
