@@ -69,6 +69,14 @@ cmd_up() {
     ip -n "$ns" addr add "$addr/24" dev eth0
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up
+    # A cut link answers nothing, so TCP keeps retransmitting unacknowledged
+    # data to it for ~15 min (tcp_retries2=15) before it drops the connection.
+    # Meanwhile an orderer's stream to the cut consenter blocks (Fabric's
+    # cluster client pings only every 60 s) and, with it, the BFT leader's
+    # broadcasts to everyone: ordering stalled for a whole 25 s partition.
+    # Each org host drops a connection after ~3 s of silence instead (a
+    # setting of the host, not of Fabric; docs/network.md).
+    ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2="${RXTRACE_HOST_TCP_RETRIES2:-3}"
     ip link set "$veth" master "$br"
     ip link set "$veth" up
     echo "RXTRACE_HOST_$(echo "$org" | tr '[:lower:]' '[:upper:]')=$addr"
