@@ -49,8 +49,18 @@ for suite in "${suites[@]}"; do
   passed=$((passed + p)); failed=$((failed + f))
   if [ "$rc" -ne 0 ]; then broken+=("$suite"); [ "$f" -eq 0 ] && failed=$((failed + 1)); fi
 done
-rm -rf "$logdir"
 echo
+# What failed, again at the very end: a CI log is often read from its tail,
+# and a later suite's output would push a failure's details out of sight.
+for suite in "${broken[@]}"; do
+  echo "== what failed in $suite"
+  if grep -aqE '^[[:space:]]*[0-9]+ failing' "$logdir/$suite.log"; then
+    sed -n '/^[[:space:]]*[0-9]* failing/,$p' "$logdir/$suite.log" | head -n 80
+  else
+    tail -n 25 "$logdir/$suite.log"
+  fi
+done
+rm -rf "$logdir"
 if [ ${#broken[@]} -gt 0 ]; then echo "failed suites: ${broken[*]}"; fi
 echo "$passed passed, $failed failed"
 [ ${#broken[@]} -eq 0 ]
