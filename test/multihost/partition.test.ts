@@ -26,6 +26,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { common } from "@hyperledger/fabric-protos";
 import { FabricSessions, runId, type OrgSession } from "../../support/fabric-client.js";
+import { isAlive, killByPidFile, runScript, until } from "../faults/support/services.js";
 import { futureExpiry, gtinFor, productJson } from "../../support/fixtures.js";
 
 const tag = process.env.RXTRACE_NETNS ?? "";
@@ -95,7 +96,7 @@ function leaderSeenBy(org: string): string {
  * reporting its old leader until the next view change, so all four agreeing
  * is waited for but not required. What each said is kept for the log.
  */
-async function agreedLeader(deadlineMs: number): Promise<{ leader?: string; seen: string; waitedMs: number; all: boolean }> {
+async function agreedLeader(deadlineMs: number): Promise<{ leader?: string; seen: string; waitedMs: number; all: boolean; dissenters: string[] }> {
   const started = Date.now();
   const n = topology.orgs.length;
   const f = Math.floor((n - 1) / 3);
@@ -109,8 +110,10 @@ async function agreedLeader(deadlineMs: number): Promise<{ leader?: string; seen
     for (const x of named) if (x.leader !== "?") votes.set(x.leader, (votes.get(x.leader) ?? 0) + 1);
     const [top, count] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
     const waitedMs = Date.now() - started;
-    if (count === n) return { leader: top, seen, waitedMs, all: true };
-    if (waitedMs > deadlineMs) return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false };
+    if (count === n) return { leader: top, seen, waitedMs, all: true, dissenters: [] };
+    if (waitedMs > deadlineMs) {
+      return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false, dissenters: named.filter((x) => x.leader !== top).map((x) => x.org) };
+    }
     await sleep(500);
   }
 }
@@ -303,9 +306,26 @@ describe("a partition of one org's host under a steady write load", function () 
     it("resumes acknowledging writes within 5 s of the leader's host being cut", async () => {
       // The cluster should be whole again before its leader is cut: every
       // orderer in the same view, the one cut last included.
-      const agreed = await agreedLeader(30_000);
+      let agreed = await agreedLeader(30_000);
       console.log(`      ${agreed.all ? "every orderer" : "a quorum of the orderers"} named the leader ${(agreed.waitedMs / 1000).toFixed(1)} s after the last catch-up (${agreed.seen})`);
       if (agreed.leader === undefined) expect.fail(`no quorum of the orderers names one leader 30 s after the last cut healed (${agreed.seen})`);
+      if (!agreed.all) {
+        // Fabric 3.1.5's SmartBFT can leave an orderer that rejoins after a
+        // partition outside the view the others moved to: it refuses their
+        // NewView and syncs every 5 s at the same height without adopting
+        // it (docs/reliability.md). The others order without it, but with it
+        // out a cut leader leaves no quorum. The operator's remedy is a
+        // restart, which rejoins it through a sync on start; this test
+        // applies it and says so, since its claim is about a whole cluster.
+        const { dissenters } = agreed;
+        const restarted = Date.now();
+        for (const org of dissenters) killByPidFile(`orderer-${org}`);
+        await until(async () => dissenters.every((org) => !isAlive(`orderer-${org}`)), 10_000, "the dissenting orderers stopped");
+        await runScript("network.sh", "up");
+        agreed = await agreedLeader(30_000);
+        console.log(`      restarted the orderer of ${dissenters.join(" and ")}; ${agreed.all ? "every orderer" : "still only a quorum"} named the leader ${((Date.now() - restarted) / 1000).toFixed(1)} s later (${agreed.seen})`);
+        if (!agreed.all || agreed.leader === undefined) expect.fail(`the orderers still name different leaders after a restart of the dissenters (${agreed.seen})`);
+      }
       leader = agreed.leader;
       // The writes must not need the cut host: through a peer and with
       // endorsers of two orgs other than the leader's.
