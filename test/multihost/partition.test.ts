@@ -157,6 +157,8 @@ describe("a partition of one org's host under a steady write load", function () 
   let manufacturer: OrgSession;
   let viaDistributor: OrgSession;
   let highestRate = 0;
+  /** The org whose host the block-source scenario cut, once its orderer caught up. */
+  let rejoined: string | undefined;
   let n = 0;
   const linksCut = new Set<string>();
 
@@ -177,6 +179,15 @@ describe("a partition of one org's host under a steady write load", function () 
 
   const cut = (org: string): void => { hosts("cut", tag, org); linksCut.add(org); };
   const heal = (org: string): void => { hosts("heal", tag, org); linksCut.delete(org); };
+
+  /** Restarts the orderers of ORGS (SIGKILL, then network.sh up, which starts what is missing); resolves with the time taken. */
+  const restartOrderers = async (orgs: string[]): Promise<number> => {
+    const started = Date.now();
+    for (const org of orgs) killByPidFile(`orderer-${org}`);
+    await until(async () => orgs.every((org) => !isAlive(`orderer-${org}`)), 10_000, `the orderers of ${orgs.join(", ")} stopped`);
+    await runScript("network.sh", "up");
+    return Date.now() - started;
+  };
 
   /**
    * Offers `rate` writes a second, cuts ORG's link after 8 s, heals it after
@@ -292,6 +303,7 @@ describe("a partition of one org's host under a steady write load", function () 
 
     it("lets the cut org's peer and orderer catch up once the link is back", async () => {
       await caughtUp(cutOrg, run.healedAt);
+      rejoined = cutOrg;
     });
 
     it("has every acknowledged write on the ledger of every member of the channel", async () => {
@@ -304,26 +316,26 @@ describe("a partition of one org's host under a steady write load", function () 
     let leader = writerOrg;
 
     it("resumes acknowledging writes within 5 s of the leader's host being cut", async () => {
-      // The cluster should be whole again before its leader is cut: every
-      // orderer in the same view, the one cut last included.
+      // The cluster must be whole before its leader is cut. Fabric 3.1.5's
+      // SmartBFT (v1.0.1) can leave an orderer that rejoins after a partition
+      // outside the view the others moved to: it refuses their NewView, syncs
+      // every 5 s at the same height without adopting it, and takes no part
+      // in the next view change, so a cut leader then leaves no quorum
+      // (docs/reliability.md). The block-source scenario has already shown
+      // that orderer catching up; the operator's remedy, a restart (it
+      // rejoins through a sync on start), is applied here and said.
+      if (rejoined !== undefined) {
+        const ms = await restartOrderers([rejoined]);
+        console.log(`      restarted the ${rejoined}'s orderer, cut in the last scenario, in ${(ms / 1000).toFixed(1)} s`);
+      }
       let agreed = await agreedLeader(30_000);
-      console.log(`      ${agreed.all ? "every orderer" : "a quorum of the orderers"} named the leader ${(agreed.waitedMs / 1000).toFixed(1)} s after the last catch-up (${agreed.seen})`);
-      if (agreed.leader === undefined) expect.fail(`no quorum of the orderers names one leader 30 s after the last cut healed (${agreed.seen})`);
+      console.log(`      ${agreed.all ? "every orderer" : "a quorum of the orderers"} named the leader ${(agreed.waitedMs / 1000).toFixed(1)} s later (${agreed.seen})`);
+      if (agreed.leader === undefined) expect.fail(`no quorum of the orderers names one leader (${agreed.seen})`);
       if (!agreed.all) {
-        // Fabric 3.1.5's SmartBFT can leave an orderer that rejoins after a
-        // partition outside the view the others moved to: it refuses their
-        // NewView and syncs every 5 s at the same height without adopting
-        // it (docs/reliability.md). The others order without it, but with it
-        // out a cut leader leaves no quorum. The operator's remedy is a
-        // restart, which rejoins it through a sync on start; this test
-        // applies it and says so, since its claim is about a whole cluster.
         const { dissenters } = agreed;
-        const restarted = Date.now();
-        for (const org of dissenters) killByPidFile(`orderer-${org}`);
-        await until(async () => dissenters.every((org) => !isAlive(`orderer-${org}`)), 10_000, "the dissenting orderers stopped");
-        await runScript("network.sh", "up");
+        const ms = await restartOrderers(dissenters);
         agreed = await agreedLeader(30_000);
-        console.log(`      restarted the orderer of ${dissenters.join(" and ")}; ${agreed.all ? "every orderer" : "still only a quorum"} named the leader ${((Date.now() - restarted) / 1000).toFixed(1)} s later (${agreed.seen})`);
+        console.log(`      restarted the orderer of ${dissenters.join(" and ")} in ${(ms / 1000).toFixed(1)} s; ${agreed.all ? "every orderer" : "still only a quorum"} named the leader then (${agreed.seen})`);
         if (!agreed.all || agreed.leader === undefined) expect.fail(`the orderers still name different leaders after a restart of the dissenters (${agreed.seen})`);
       }
       leader = agreed.leader;
