@@ -26,8 +26,10 @@ describe("GS1 Lightweight Messaging verification on the real network", function 
   let minBlock: string | undefined;
 
   // A loaded host's orderers may miss a quorum once (503): the write is retried under one Idempotency-Key, so it commits once.
+  let writes = 0;
   const write = async (method: string, url: string, who: string, body: unknown) => {
-    const headers: Record<string, string> = { "idempotency-key": `${run}-${method}-${url}`, ...(minBlock ? { "x-min-block": minBlock } : {}) };
+    writes += 1;
+    const headers: Record<string, string> = { "idempotency-key": `${run}-${writes}`, ...(minBlock ? { "x-min-block": minBlock } : {}) };
     for (let attempt = 1; ; attempt += 1) {
       const res = await call(gw as Gateway, method, url, keyOf(gw, who), body, headers);
       if (res.status !== 503 || attempt === 4) {
