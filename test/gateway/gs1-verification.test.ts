@@ -163,6 +163,21 @@ describe("GS1 Lightweight Messaging verification (POST /v1/gs1/verification, GET
     });
   });
 
+  describe("checkConnectivity", () => {
+    it("answers the responder's GLN for a well-formed request, and 400 naming reqGLN for a bad GLN, asking the ledger nothing", async () => {
+      const ok = await t.app.inject({ method: "GET", url: `/v1/gs1/verification/checkConnectivity?gtin=${PACK.gtin}&reqGLN=${REQ_GLN}&context=dscsaSaleableReturn`, headers: { "x-api-key": KEYS.distributor } });
+      const bad = await t.app.inject({ method: "GET", url: `/v1/gs1/verification/checkConnectivity?gtin=${PACK.gtin}&reqGLN=9521234000038`, headers: { "x-api-key": KEYS.distributor } });
+      const anonymous = await t.app.inject({ method: "GET", url: `/v1/gs1/verification/checkConnectivity?gtin=${PACK.gtin}&reqGLN=${REQ_GLN}` });
+
+      expect(ok.statusCode).to.equal(200);
+      expect(ok.json()).to.deep.equal({ responderGLN: orgByMsp("DistributorMSP").gln });
+      expect(bad.statusCode).to.equal(400);
+      expect(bad.json()).to.include({ code: "INVALID_ARGUMENT", field: "reqGLN" });
+      expect(anonymous.statusCode).to.equal(401);
+      expect(t.ledger.calls).to.deep.equal([]);
+    });
+  });
+
   describe("who may ask", () => {
     it("answers every role that may call /v1/verify, and refuses a request without a valid key", async () => {
       for (const key of [KEYS.manufacturer, KEYS.quality, KEYS.distributor, KEYS.pharmacy, KEYS.regulator, KEYS.regulatorAdmin]) {

@@ -4,7 +4,8 @@
  * a GS1 Digital Link (GET /v1/gs1/verification/01/{gtin}/10/{lot}/21/{ser}?17=...)
  * or as JSON with the same names (POST /v1/gs1/verification), and where a GS1
  * Digital Link resolver sends a `gs1:verificationService` request for a GTIN
- * (GET /v1/gs1/resolver/01/{gtin}: a redirect, or an RFC 9264 linkset).
+ * (GET /v1/gs1/resolver/01/{gtin}: a redirect, or an RFC 9264 linkset), and
+ * the standard's connectivity check.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
@@ -95,6 +96,8 @@ const DigitalLinkQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const ConnectivityQuery = Type.Object({ gtin: Gtin, reqGLN: ReqGln, context: Type.Optional(Context) }, { additionalProperties: false });
+
 const ResolverParams = Type.Object({ gtin: Gtin, "*": Type.Optional(Type.String()) }, { additionalProperties: false });
 const ResolverQuery = Type.Object(
   { linkType: Type.Optional(Type.String({ maxLength: 128, description: "gs1:verificationService (redirect to it), linkset or all (the linkset)" })) },
@@ -135,6 +138,20 @@ export const gs1Routes: FastifyPluginAsync<{ gs1: Gs1VerificationService }> = as
       },
     },
     async (request, reply) => answer(request, reply, request.body),
+  );
+
+  app.get<{ Querystring: Static<typeof ConnectivityQuery> }>(
+    "/gs1/verification/checkConnectivity",
+    {
+      config: { action: "read" },
+      schema: {
+        tags: ["verify"],
+        summary: "The standard's checkConnectivity: may this requestor ask here, and who answers",
+        querystring: ConnectivityQuery,
+        response: { 200: Type.Object({ responderGLN: Type.String({ pattern: "^[0-9]{13}$" }) }, { examples: [{ responderGLN: "9521234000020" }] }), ...errorResponses() },
+      },
+    },
+    async (request) => gs1.checkConnectivity(principalOf(request), request.query),
   );
 
   app.get<{ Params: Static<typeof DigitalLinkParams>; Querystring: Static<typeof DigitalLinkQuery> }>(

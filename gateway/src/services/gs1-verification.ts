@@ -148,6 +148,18 @@ export class Gs1VerificationService {
   constructor(private readonly verifier: VerifyService) {}
 
   /**
+   * The standard's checkConnectivity: the responder's GLN when the requestor
+   * may ask about the GTIN here (any caller with a key may verify; the GTIN
+   * and reqGLN are checked as a verification checks them).
+   * @throws GatewayError INVALID_ARGUMENT naming `gtin` or `reqGLN`
+   */
+  checkConnectivity(as: Principal, request: { gtin: string; reqGLN: string }): { responderGLN: string } {
+    requireGtinCheckDigit(request.gtin);
+    requireValid("reqGLN", isValidGln(request.reqGLN), "must be a GLN of 13 digits with a valid GS1 check digit");
+    return { responderGLN: orgByMsp(as.mspId).gln };
+  }
+
+  /**
    * Verifies the request's pack as /v1/verify does for the caller and
    * answers in the standard's form, with the caller's org as responder.
    * @throws GatewayError INVALID_ARGUMENT naming the field: a GTIN or reqGLN check digit, or a linkType other than verificationService
