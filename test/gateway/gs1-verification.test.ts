@@ -275,6 +275,14 @@ describe("GS1 Digital Link resolution to the verification service (GET /v1/gs1/r
     expect(`${location.pathname}${location.search}`).to.equal(`/v1/gs1/verification/01/${PACK.gtin}/10/${PACK.lot}/21/${PACK.serial}?${query}`);
   });
 
+  it("sends a GTIN-only request to the service's GTIN link, which answers 400 naming what a verification still needs", async () => {
+    const redirected = await resolve(`/v1/gs1/resolver/01/${PACK.gtin}?linkType=gs1:verificationService`);
+    const landed = await resolve(new URL(String(redirected.headers.location)).pathname);
+
+    expect(landed.statusCode).to.equal(400);
+    expect(landed.json()).to.include({ code: "INVALID_ARGUMENT", field: "ser" });
+  });
+
   it("answers the RFC 9264 linkset naming the verification service, for linkType=linkset or an Accept of application/linkset+json", async () => {
     const byLinkType = await resolve(`/v1/gs1/resolver/01/${PACK.gtin}?linkType=linkset`);
     const byAccept = await resolve(`/v1/gs1/resolver/01/${PACK.gtin}`, { accept: "application/linkset+json" });

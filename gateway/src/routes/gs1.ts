@@ -10,6 +10,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { principalOf } from "../auth/hook.js";
+import { GatewayError } from "../errors.js";
 import { LEDGER_BLOCK_HEADER, ledgerBlockHeader } from "../services/block-visibility.js";
 import {
   LMS_ADDITIONAL_INFO,
@@ -96,6 +97,7 @@ const DigitalLinkQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const GtinOnlyParams = Type.Object({ gtin: Gtin }, { additionalProperties: false });
 const ConnectivityQuery = Type.Object({ gtin: Gtin, reqGLN: ReqGln, context: Type.Optional(Context) }, { additionalProperties: false });
 
 const ResolverParams = Type.Object({ gtin: Gtin, "*": Type.Optional(Type.String()) }, { additionalProperties: false });
@@ -169,6 +171,18 @@ export const gs1Routes: FastifyPluginAsync<{ gs1: Gs1VerificationService }> = as
     async (request, reply) => {
       const { 17: exp, ...rest } = request.query;
       return answer(request, reply, { ...request.params, exp, ...rest });
+    },
+  );
+
+  // A resolver's GTIN-level link lands here when the requestor sent no key qualifiers: say what a verification needs.
+  app.get<{ Params: Static<typeof GtinOnlyParams> }>(
+    "/gs1/verification/01/:gtin",
+    {
+      config: { action: "read" },
+      schema: { tags: ["verify"], summary: "The verification service's GTIN-level link: a verification needs /10/{lot}/21/{ser}", params: GtinOnlyParams, response: errorResponses() },
+    },
+    async () => {
+      throw new GatewayError("INVALID_ARGUMENT", "ser: a GS1 verification request names the pack: /10/{lot}/21/{ser}?17={exp} after the GTIN", { field: "ser" });
     },
   );
 
