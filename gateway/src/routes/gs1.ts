@@ -23,6 +23,7 @@ import {
   type Gs1VerificationService,
   type LmsRequest,
 } from "../services/gs1-verification.js";
+import { originOf } from "./origin.js";
 import { Expiry, Gtin, Lot, Serial, errorResponses } from "./schemas.js";
 
 const literals = <T extends string>(values: readonly T[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
@@ -113,11 +114,6 @@ const Linkset = Type.Object(
 
 /** The media type of an RFC 9264 linkset in JSON. */
 export const LINKSET_MEDIA_TYPE = "application/linkset+json";
-
-/** Origin the caller reached this gateway on, so the links it is given lead back here. */
-function originOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
-}
 
 export const gs1Routes: FastifyPluginAsync<{ gs1: Gs1VerificationService }> = async (app, { gs1 }) => {
   const answer = async (request: FastifyRequest, reply: FastifyReply, lms: LmsRequest) => {
