@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
+import { gtinCheckDigit } from "@rxtrace/domain";
 
 export const MSP_IDS = ["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP"] as const;
 export type MspId = (typeof MSP_IDS)[number];
@@ -38,6 +39,8 @@ export interface TopologyUser {
 
 export interface TopologyOrg {
   readonly name: string;
+  /** GS1 Global Location Number of the org. */
+  readonly gln: string;
   readonly mspId: MspId;
   readonly ordererMspId: string;
   readonly partner: { readonly name: string; readonly role: "Manufacturer" | "Distributor" | "Pharmacy" | "Regulator" };
@@ -102,6 +105,10 @@ export function parseTopology(content: unknown): Topology {
   sameNames(topology.orgs.map((o) => o.mspId), MSP_IDS, "/orgs/*/mspId");
   sameNames(topology.channels.map((c) => c.name), CHANNELS, "/channels/*/name");
   if (new Set(names).size !== names.length) refuse("/orgs/*/name", "must be unique");
+  topology.orgs.forEach((o, i) => {
+    if (gtinCheckDigit(o.gln.slice(0, 12)) !== Number(o.gln[12])) refuse(`/orgs/${i}/gln`, `check digit must be ${gtinCheckDigit(o.gln.slice(0, 12))}`);
+  });
+  if (new Set(topology.orgs.map((o) => o.gln)).size !== names.length) refuse("/orgs/*/gln", "must be unique");
   if (new Set(topology.orgs.map((o) => o.portBlock)).size !== names.length) refuse("/orgs/*/portBlock", "must be unique");
   known(topology.registrar, "/registrar");
   topology.channels.forEach((c, i) => {

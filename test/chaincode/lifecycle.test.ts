@@ -14,11 +14,11 @@ describe("packs:Verify", () => {
     expect(answer.reason).to.equal(undefined);
   });
 
-  it("answers NO_MATCH_GTIN_SERIAL, LOT_MISMATCH and EXPIRY_MISMATCH", async () => {
+  it("answers NO_MATCH_GTIN_SERIAL, LOT_MISMATCH, EXPIRY_MISMATCH and LOT_AND_EXPIRY_MISMATCH", async () => {
     const world = await lotWorld(1);
     expect((await world.distributor.submit("packs:Verify", GTIN, "FAKE1", LOT, EXPIRY)).reason).to.equal("NO_MATCH_GTIN_SERIAL");
     expect((await world.distributor.submit("packs:Verify", GTIN, "SN000000", "OTHER", EXPIRY)).reason).to.equal("LOT_MISMATCH");
-    expect((await world.distributor.submit("packs:Verify", GTIN, "SN000000", LOT, "281130")).reason).to.equal("EXPIRY_MISMATCH");
+    expect((await world.distributor.submit("packs:Verify", GTIN, "SN000000", LOT, "281130")).reason).to.equal("EXPIRY_MISMATCH");    expect((await world.distributor.submit("packs:Verify", GTIN, "SN000000", "OTHER", "281130")).reason).to.equal("LOT_AND_EXPIRY_MISMATCH");
   });
 
   it("treats day 00 and the explicit last day of the month as the same expiry", async () => {
@@ -142,6 +142,7 @@ describe("packs:Dispense", () => {
     await deliverToPharmacy(world, ["SN000000"]);
     await expectError(world.pharmacy.submit("packs:Dispense", scan("SN000000", { lot: "WRONG" })), "CONFLICT", "lot");
     await expectError(world.pharmacy.submit("packs:Dispense", scan("SN000000", { expiry: "281130" })), "CONFLICT", "expiry");
+    await expectError(world.pharmacy.submit("packs:Dispense", scan("SN000000", { lot: "WRONG", expiry: "281130" })), "CONFLICT", "lot");
     await expectError(world.pharmacy.submit("packs:Dispense", scan("NOPE")), "NOT_FOUND", "serial");
     await world.regulatorDown.submit("packs:RecallLot", GTIN, LOT, "recall");
     const error = await expectError(world.pharmacy.submit("packs:Dispense", scan("SN000000")), "CONFLICT", "serial");

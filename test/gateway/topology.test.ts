@@ -75,6 +75,14 @@ describe("the network topology", () => {
     expect(() => parseTopology(t)).to.throw("topology /channels/*/name: must be mfr-dist, dist-pharm");
   });
 
+  it("refuses an org GLN with a wrong check digit or one another org has, naming the field", () => {
+    const t = copy();
+    (t.orgs[1] as { gln: string }).gln = "9521234000021";
+    expect(() => parseTopology(t)).to.throw("topology /orgs/1/gln: check digit must be 0");
+    (t.orgs[1] as { gln: string }).gln = t.orgs[0]!.gln;
+    expect(() => parseTopology(t)).to.throw("topology /orgs/*/gln: must be unique");
+  });
+
   it("refuses two kinds of node on one port", () => {
     const t = copy();
     (t.ports.perOrg as Record<string, number>).gateway = 55;

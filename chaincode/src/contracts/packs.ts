@@ -146,8 +146,8 @@ export class PacksContract extends Contract {
     requireRole(partner, [ORG_ROLES.PHARMACY], "dispensing");
     const context = await new PackLoader(state).load(scan);
     const verification = await verifyPack(state, scan, tx.at);
-    if (verification.reason === "LOT_MISMATCH" || verification.reason === "EXPIRY_MISMATCH") {
-      throw conflict(`pack fails verification: ${verification.reason}`, verification.reason === "LOT_MISMATCH" ? "lot" : "expiry");
+    if (verification.reason === "LOT_MISMATCH" || verification.reason === "LOT_AND_EXPIRY_MISMATCH" || verification.reason === "EXPIRY_MISMATCH") {
+      throw conflict(`pack fails verification: ${verification.reason}`, verification.reason === "EXPIRY_MISMATCH" ? "expiry" : "lot");
     }
     if (isDecommissioned(context.pack.status)) return alreadyInactive(state, tx, partner, context);
     requireHolder(context.pack, tx, "dispense");

@@ -3,13 +3,14 @@
  * GS1 DataMatrix (AIs 01, 17, 10, 21) or a QR code of its GS1 Digital Link URL,
  * for printing or showing on screen to be scanned.
  */
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { ChaincodeError, validateGtin, validateSerial } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import { GatewayError } from "../errors.js";
 import type { LedgerClient } from "../ports/ledger.js";
 import { findPackIdentifiers, LABEL_IMAGE_FORMATS, LABEL_SYMBOLOGIES, renderLabel, type LabelImageFormat } from "../services/labels.js";
+import { originOf } from "./origin.js";
 
 export interface LabelRoutesOptions {
   ledger: LedgerClient;
@@ -35,11 +36,6 @@ function validated<T>(check: () => T): T {
     if (err instanceof ChaincodeError) throw new GatewayError("INVALID_ARGUMENT", err.detail, { field: err.field });
     throw err;
   }
-}
-
-/** Origin of the Digital Link: the address the caller reached this gateway on, so a phone scan lands on /scan. */
-function originOf(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 export const labelRoutes: FastifyPluginAsync<LabelRoutesOptions> = async (app, options) => {

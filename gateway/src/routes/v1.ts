@@ -10,8 +10,10 @@ import { MasterDataService } from "../services/master-data.js";
 import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
 import { ShipmentService } from "../services/shipments.js";
+import { Gs1VerificationService } from "../services/gs1-verification.js";
 import { VerifyService } from "../services/verify.js";
 import type { VerifyReadModel } from "../services/verify-read-model.js";
+import { gs1Routes } from "./gs1.js";
 import { handOffRoutes } from "./handoffs.js";
 import { labelRoutes } from "./labels.js";
 import { lotRoutes } from "./lots.js";
@@ -61,6 +63,9 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(packRoutes, { packs: new PackService(ledger) });
   await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes), masterData });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
-  await app.register(verifyRoutes, { verifier: new VerifyService(ledger, verifyReadModel) });
+  // One verifier for both forms of the answer: /v1/verify and the GS1 Lightweight Messaging form.
+  const verifier = new VerifyService(ledger, verifyReadModel);
+  await app.register(verifyRoutes, { verifier });
+  await app.register(gs1Routes, { gs1: new Gs1VerificationService(verifier) });
   await app.register(labelRoutes, { ledger });
 };

@@ -97,8 +97,11 @@ export function verificationOf(scan: PackIdentifiers, pack: Pack | undefined, lo
   if (!pack) return { ...base, verified: false, reason: VERIFY_REASONS.NO_MATCH_GTIN_SERIAL, additionalInfo: [] };
   const additionalInfo = additionalInfoOf(pack, lot, product, atIso);
   let reason: VerifyReason | undefined;
-  if (pack.lot !== scan.lot) reason = VERIFY_REASONS.LOT_MISMATCH;
-  else if (!sameExpiry(pack.expiry, scan.expiry, atIso)) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
+  const lotMatches = pack.lot === scan.lot;
+  const expiryMatches = sameExpiry(pack.expiry, scan.expiry, atIso);
+  if (!lotMatches && !expiryMatches) reason = VERIFY_REASONS.LOT_AND_EXPIRY_MISMATCH;
+  else if (!lotMatches) reason = VERIFY_REASONS.LOT_MISMATCH;
+  else if (!expiryMatches) reason = VERIFY_REASONS.EXPIRY_MISMATCH;
   else reason = additionalInfo[0];
   const answer: Verification = {
     ...base,

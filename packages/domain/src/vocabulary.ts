@@ -62,6 +62,8 @@ export const VERIFY_REASONS = {
   NO_MATCH_GTIN_SERIAL: "NO_MATCH_GTIN_SERIAL",
   LOT_MISMATCH: "LOT_MISMATCH",
   EXPIRY_MISMATCH: "EXPIRY_MISMATCH",
+  /** Both the lot and the expiry differ from the ledger's (GS1's No_match_GTIN_Serial_Lot_Expiry). */
+  LOT_AND_EXPIRY_MISMATCH: "LOT_AND_EXPIRY_MISMATCH",
 } as const;
 
 /** Additional information in a verification answer, in priority order. */

@@ -49,6 +49,7 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/packs/{gtin}/{serial}/marks": ALL, // quarantine by traders, suspect/illegitimate also by the regulator
   "POST /v1/packs/{gtin}/{serial}/marks/{mark}/clear": ALL,
   "POST /v1/verify/scan": ALL, // a scan is a read
+  "POST /v1/gs1/verification": ALL, // a verification in the GS1 form is the same read
 };
 
 function concretePath(template: string, gtin: string): string {

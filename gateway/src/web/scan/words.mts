@@ -11,6 +11,7 @@ export const REASON_WORDS: Readonly<Record<string, string>> = {
   NO_MATCH_GTIN_SERIAL: "Unknown pack: no pack with this product code and serial number is on record.",
   LOT_MISMATCH: "The batch (lot) printed on the pack does not match the batch on record.",
   EXPIRY_MISMATCH: "The expiry date printed on the pack does not match the date on record.",
+  LOT_AND_EXPIRY_MISMATCH: "Neither the batch (lot) nor the expiry date printed on the pack matches the record.",
   ILLEGITIMATE: "The pack has been declared illegitimate.",
   RECALLED: "The batch (lot) of this pack has been recalled.",
   WITHDRAWN: "The product has been withdrawn from the market.",
