@@ -27,7 +27,7 @@ import { v1Routes } from "./routes/v1.js";
 import { RECALL_RELAY } from "./services/master-data.js";
 import { orgByName } from "./topology.js";
 import { meteredLedger } from "./services/metered-ledger.js";
-import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
+import { createHttpMetrics, createMetricsRegistry } from "./services/metrics.js";
 import type { OutboxRelay } from "./services/outbox-relay.js";
 import type { VerifyReadModel } from "./services/verify-read-model.js";
 
@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.server.bodyLimitBytes,
   });
 
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   installValidation(app);
   installErrorHandling(app);
   installMetrics(app, createHttpMetrics(registry));
