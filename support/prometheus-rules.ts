@@ -1,9 +1,11 @@
 /**
- * Reads a Prometheus alert rules file (network/monitoring/alerts.yml) and the
- * metric names each alert's PromQL expression reads, so tests can check that
- * every alert watches a series some endpoint really serves.
+ * Reads a Prometheus alert rules file (network/monitoring/alerts.yml), checks
+ * each alert's PromQL against Prometheus's own grammar, and finds the metric
+ * names it reads, so tests can check that every alert parses and watches a
+ * series some endpoint really serves.
  */
 import { readFileSync } from "node:fs";
+import { parser } from "@prometheus-io/lezer-promql";
 import { parse } from "yaml";
 
 export interface AlertRule {
@@ -55,26 +57,30 @@ export function readAlertRules(file: string): AlertRule[] {
   });
 }
 
-/** PromQL words that are neither functions nor metrics. */
-const KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset", "inf", "nan"]);
-
 /**
- * The metric names an expression reads: identifiers outside label matchers,
- * ranges, strings and grouping clauses that are not called as functions.
+ * Where an expression does not parse under Prometheus's own PromQL grammar
+ * (@prometheus-io/lezer-promql, the grammar of Prometheus's web UI): one
+ * message per error, with the text at fault; empty when it parses.
  */
+export function promqlErrors(expr: string): string[] {
+  const errors: string[] = [];
+  parser.parse(expr).iterate({
+    enter(node) {
+      if (node.type.isError) errors.push(`at ${node.from}: "${expr.slice(Math.max(0, node.from - 10), node.to + 10)}"`);
+    },
+  });
+  return errors;
+}
+
+/** The metric names an expression selects (each vector or range selector's name), in order, once each. */
 export function metricNamesOf(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, " ")
-    .replace(/\{[^}]*\}/g, " ")
-    .replace(/\[[^\]]*\]/g, " ")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
   const names = new Set<string>();
-  for (const match of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)) {
-    const [, name, call] = match;
-    if (name === undefined || call !== undefined || KEYWORDS.has(name.toLowerCase())) continue;
-    // A number's exponent (1e3) is no name.
-    if (/^[eE]\d*$/.test(name)) continue;
-    names.add(name);
-  }
+  parser.parse(expr).iterate({
+    enter(node) {
+      if (node.name !== "VectorSelector") return;
+      const name = node.node.getChild("Identifier");
+      if (name) names.add(expr.slice(name.from, name.to));
+    },
+  });
   return [...names];
 }

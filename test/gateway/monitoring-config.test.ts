@@ -2,8 +2,9 @@
  * The shipped Prometheus files (network/monitoring/): the scrape
  * configuration is what scripts/monitoring.sh makes from topology.json and
  * points every job at a port of that file with the org's own TLS material;
- * every alert rule is complete, has its runbook section in
- * docs/operations.md, and reads series that exist: the gateway's (from its
+ * every alert rule is complete, parses under Prometheus's own PromQL
+ * grammar, has its runbook section in docs/operations.md, and reads series
+ * that exist: the gateway's (from its
  * real registry), Prometheus's own `up`, or Fabric's, which the integration
  * suite finds on the real peers and orderers.
  */
@@ -18,7 +19,7 @@ import { OutboxRelay } from "../../gateway/src/services/outbox-relay.js";
 import { committedOptions, ALERT_RULES, COMMITTED_CONFIG } from "../../scripts/monitoring/cli.js";
 import { NODE_KINDS, prometheusConfig } from "../../scripts/monitoring/prometheus-config.js";
 import { parseExposition } from "../../support/prometheus-text.js";
-import { metricNamesOf, readAlertRules } from "../../support/prometheus-rules.js";
+import { metricNamesOf, promqlErrors, readAlertRules } from "../../support/prometheus-rules.js";
 import { buildTestApp } from "./support/app.js";
 import { tempDir } from "./support/temp.js";
 
@@ -130,9 +131,14 @@ describe("monitoring configuration", () => {
       expect(new Set(names).size).to.equal(names.length);
     });
 
+    it("writes every expression in valid PromQL (Prometheus's own grammar)", () => {
+      for (const rule of rules) expect(promqlErrors(rule.expr), rule.alert).to.deep.equal([]);
+    });
+
     it("gives every alert a severity, a summary and a runbook section that docs/operations.md has", () => {
       for (const rule of rules) {
         expect(["page", "warning"], rule.alert).to.include(rule.labels.severity);
+        if (rule.for !== undefined) expect(rule.for, `${rule.alert} for`).to.match(/^(\d+(ms|[smhdwy]))+$/);
         expect(rule.annotations.summary, rule.alert).to.be.a("string");
         expect(rule.annotations.runbook, rule.alert).to.equal(`docs/operations.md#${rule.alert.toLowerCase()}`);
         expect(operations, `a "### ${rule.alert}" section`).to.match(new RegExp(`^### ${rule.alert}$`, "m"));
@@ -164,8 +170,14 @@ describe("monitoring configuration", () => {
     });
   });
 
-  describe("reading an expression's metric names", () => {
-    it("skips functions, aggregations, grouping clauses, label matchers, ranges and numbers", () => {
+  describe("reading an expression", () => {
+    it("finds where PromQL does not parse", () => {
+      expect(promqlErrors("rate(up[5m]")).to.not.be.empty;
+      expect(promqlErrors("max by channel (up)")).to.not.be.empty;
+      expect(promqlErrors("up == 0")).to.deep.equal([]);
+    });
+
+    it("names the selected metrics, not functions, aggregations, grouping clauses, label matchers, ranges or numbers", () => {
       expect(metricNamesOf('max by (channel) (changes(consensus_BFT_leader_id{job=~"fabric-.*"}[10m])) > 1e3')).to.deep.equal(["consensus_BFT_leader_id"]);
       expect(metricNamesOf('up{job="gateway"} == 1 unless on (instance) rxtrace_ledger_height')).to.deep.equal(["up", "rxtrace_ledger_height"]);
       expect(metricNamesOf("max by (channel) (a_total) - on (channel) group_right b_total > 10")).to.deep.equal(["a_total", "b_total"]);
