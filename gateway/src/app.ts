@@ -26,9 +26,11 @@ import { scanRoutes, type ScanRoutesOptions } from "./routes/scan.js";
 import { v1Routes } from "./routes/v1.js";
 import { RECALL_RELAY } from "./services/master-data.js";
 import { orgByName } from "./topology.js";
+import { installCertificateMetrics, type CertificateFile } from "./services/certificate-metrics.js";
 import { meteredLedger } from "./services/metered-ledger.js";
-import { createHttpMetrics, MetricsRegistry } from "./services/metrics.js";
+import { createHttpMetrics, createMetricsRegistry } from "./services/metrics.js";
 import type { OutboxRelay } from "./services/outbox-relay.js";
+import { installProgressMetrics, type ProgressSources } from "./services/progress-metrics.js";
 import type { VerifyReadModel } from "./services/verify-read-model.js";
 
 export interface AppDeps {
@@ -53,6 +55,10 @@ export interface AppDeps {
   readonly verifyReadModel?: VerifyReadModel;
   /** The durable outbox worker (recall relay, webhooks); its depth and oldest age go to /metrics. */
   readonly relay?: OutboxRelay;
+  /** The own peer's height and the off-chain indexes' last blocks per channel, for /metrics. */
+  readonly progress?: ProgressSources;
+  /** The certificate files the gateway holds, whose expiry goes to /metrics. */
+  readonly certificates?: () => readonly CertificateFile[];
   /** How long /readyz waits for each dependency (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
@@ -63,12 +69,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.server.bodyLimitBytes,
   });
 
-  const registry = new MetricsRegistry();
+  const registry = createMetricsRegistry();
   installValidation(app);
   installErrorHandling(app);
   installMetrics(app, createHttpMetrics(registry));
   const ledger = meteredLedger(deps.ledger, registry);
   deps.relay?.installMetrics(registry);
+  if (deps.progress) installProgressMetrics(registry, deps.progress);
+  if (deps.certificates) installCertificateMetrics(registry, deps.certificates);
 
   // Security headers on every answer, errors included (its hook runs before authentication's).
   // The scan page sends its own, stricter Content-Security-Policy, which replaces this one.

@@ -161,6 +161,16 @@ async function main(): Promise<void> {
     documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
     audit: { audit: new AuditService(ledger, index, { channelsOf: channelsOfOrg, maxEvents: 5_000 }), listener },
     events: { index, hub, channelsOf: channelsOfOrg, heartbeatMs: 15_000, replayLimit: 1_000 },
+    progress: {
+      channels: ownChannels,
+      peerHeight: (channel) => ledger.heights.peerHeight(ledger.observer(channel), channel as ChannelName),
+      indexes: {
+        events: (channel) => index.lastBlock(channel),
+        ...(verifyReadModel ? { verify: (channel: string) => verifyReadModel.lastBlock(channel) } : {}),
+      },
+      timeoutMs: 3_000,
+    },
+    certificates: () => ledger.heldCertificates(),
     logger: { level: config.server.logLevel },
   });
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { UnavailableError } from "../../gateway/src/errors.js";
 import { NotConfiguredError } from "../../gateway/src/routes/health.js";
+import { parseExposition, valueOf } from "../../support/prometheus-text.js";
 import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
 
 describe("health endpoints", () => {
@@ -68,9 +69,32 @@ describe("health endpoints", () => {
     const res = await t.app.inject({ method: "GET", url: "/metrics" });
     expect(res.statusCode).to.equal(200);
     expect(res.headers["content-type"]).to.match(/^text\/plain; version=0.0.4/);
-    expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/healthz",status="200"} 2');
-    expect(res.body).to.include('rxtrace_http_requests_total{method="GET",route="/v1/whoami",status="401"} 1');
-    expect(res.body).to.include('rxtrace_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 2');
+    const metrics = parseExposition(res.body);
+    expect(valueOf(metrics, "rxtrace_http_requests_total", { method: "GET", route: "/healthz", status: "200" })).to.equal(2);
+    expect(valueOf(metrics, "rxtrace_http_requests_total", { method: "GET", route: "/v1/whoami", status: "401" })).to.equal(1);
+    expect(valueOf(metrics, "rxtrace_http_request_duration_seconds_bucket", { method: "GET", route: "/healthz", status: "200", le: "+Inf" })).to.equal(2);
+  });
+
+  it("serves Node's process and event-loop metrics beside the gateway's own", async () => {
+    t = await buildTestApp();
+    const metrics = parseExposition((await t.app.inject({ method: "GET", url: "/metrics" })).body);
+    expect(valueOf(metrics, "process_cpu_seconds_total")).to.be.a("number");
+    expect(valueOf(metrics, "process_resident_memory_bytes")).to.be.above(0);
+    expect(valueOf(metrics, "nodejs_eventloop_lag_p99_seconds")).to.be.a("number");
+    expect(metrics.types.get("nodejs_heap_size_used_bytes")).to.equal("gauge");
+  });
+
+  it("serves the process metrics once per app, however many apps the process builds", async () => {
+    t = await buildTestApp();
+    const second = await buildTestApp();
+    try {
+      const first = parseExposition((await t.app.inject({ method: "GET", url: "/metrics" })).body);
+      const other = parseExposition((await second.app.inject({ method: "GET", url: "/metrics" })).body);
+      expect(first.samples.filter((s) => s.name === "process_cpu_seconds_total")).to.have.length(1);
+      expect(other.samples.filter((s) => s.name === "process_cpu_seconds_total")).to.have.length(1);
+    } finally {
+      await second.close();
+    }
   });
 });
 
@@ -86,9 +110,11 @@ describe("ledger metrics", () => {
     t.ledger.down(new UnavailableError("fabric", "down"));
     await t.app.inject({ method: "GET", url, headers: { "x-api-key": KEYS.pharmacy } });
     const res = await t.app.inject({ method: "GET", url: "/metrics" });
-    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:VerifyWithProvenance"} 1');
-    expect(res.body).to.include('rxtrace_ledger_calls_total{channel="dist-pharm",kind="evaluate",outcome="UNAVAILABLE",transaction="packs:VerifyWithProvenance"} 1');
-    expect(res.body).to.match(/rxtrace_ledger_call_duration_seconds_count\{channel="dist-pharm",kind="evaluate",outcome="ok",transaction="packs:VerifyWithProvenance"\} 1/);
+    const metrics = parseExposition(res.body);
+    const call = { channel: "dist-pharm", kind: "evaluate", transaction: "packs:VerifyWithProvenance" };
+    expect(valueOf(metrics, "rxtrace_ledger_calls_total", { ...call, outcome: "ok" })).to.equal(1);
+    expect(valueOf(metrics, "rxtrace_ledger_calls_total", { ...call, outcome: "UNAVAILABLE" })).to.equal(1);
+    expect(valueOf(metrics, "rxtrace_ledger_call_duration_seconds_count", { ...call, outcome: "ok" })).to.equal(1);
     await t.close();
   });
 });

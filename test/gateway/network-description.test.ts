@@ -3,7 +3,7 @@
  * and a wrong one is refused with the field and the rule in the message.
  */
 import { expect } from "chai";
-import { findUser, parseNetworkDescription } from "../../gateway/src/adapters/fabric-network.js";
+import { findUser, heldCertificates, parseNetworkDescription } from "../../gateway/src/adapters/fabric-network.js";
 
 function validDescription(): Record<string, unknown> {
   const files = (dir: string) => ({ certPath: `/d/${dir}/cert.pem`, keyPath: `/d/${dir}/key.pem`, tlsCertPath: `/d/${dir}/tls.crt`, tlsKeyPath: `/d/${dir}/tls.key` });
@@ -55,5 +55,20 @@ describe("parseNetworkDescription", () => {
   it("finds no user the org does not have", () => {
     const org = parseNetworkDescription(validDescription()).orgs[0]!;
     expect(findUser(org, "pharmacist")).to.equal(undefined);
+  });
+});
+
+describe("heldCertificates", () => {
+  it("lists each user's and the admin's enrolment and TLS certificates, the application TLS certificate and each trusted TLS CA once", () => {
+    const held = heldCertificates(parseNetworkDescription(validDescription()));
+    expect(held).to.deep.equal([
+      { kind: "enrolment", owner: "ManufacturerMSP/quality", path: "/d/quality/cert.pem" },
+      { kind: "tls-client", owner: "ManufacturerMSP/quality", path: "/d/quality/tls.crt" },
+      { kind: "enrolment", owner: "ManufacturerMSP/admin", path: "/d/admin/cert.pem" },
+      { kind: "tls-client", owner: "ManufacturerMSP/admin", path: "/d/admin/tls.crt" },
+      { kind: "tls-client", owner: "ManufacturerMSP/applications", path: "/d/apptls.crt" },
+      // The orderer's CA is the peer's CA file: listed once, under the peer's org.
+      { kind: "tls-ca", owner: "ManufacturerMSP", path: "/d/ca.pem" },
+    ]);
   });
 });

@@ -13,7 +13,7 @@ import type { Principal } from "../../gateway/src/auth/principal.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import { KeyLanes } from "../../gateway/src/services/key-lanes.js";
 import { HOLD_DECISION_KIND, MasterDataService, RELAY_KINDS, RELAY_PENDING_EVENT, relayPendingAlert } from "../../gateway/src/services/master-data.js";
-import { MetricsRegistry } from "../../gateway/src/services/metrics.js";
+import { createMetricsRegistry } from "../../gateway/src/services/metrics.js";
 import { OutboxRelay, type HandlerOutcome } from "../../gateway/src/services/outbox-relay.js";
 import { FakeLedger } from "./support/fake-ledger.js";
 import { tempDir } from "./support/temp.js";
@@ -101,17 +101,17 @@ describe("OutboxRelay", () => {
     expect(alerts).to.deep.equal(["late"]);
   });
 
-  it("shows the depth and the oldest item's age by kind in /metrics", () => {
+  it("shows the depth and the oldest item's age by kind in /metrics", async () => {
     const clock = { now: 10_000 };
     const relay = relayOver(new SqliteOutbox(":memory:"), clock);
-    const registry = new MetricsRegistry();
+    const registry = createMetricsRegistry();
     relay.installMetrics(registry);
     relay.enqueue("recall-sync", "a", {});
     clock.now = 12_000;
     relay.enqueue("recall-sync", "b", {});
     clock.now = 13_500;
 
-    const text = registry.render();
+    const text = await registry.metrics();
     expect(text).to.include('rxtrace_outbox_depth{kind="recall-sync"} 2');
     expect(text).to.include('rxtrace_outbox_oldest_age_seconds{kind="recall-sync"} 3.5');
   });

@@ -94,3 +94,32 @@ export function scopeToOrg(network: NetworkDescription, mspId: string): NetworkD
   if (!org) throw new Error(`network.json has no org ${mspId}`);
   return { ...network, orgs: [org] };
 }
+
+/** A certificate a client of network.json holds: what it is, whose it is, where it is. */
+export interface HeldCertificate {
+  /** enrolment: a user's signing certificate; tls-client: a TLS client certificate; tls-ca: a CA certificate trusted for TLS. */
+  readonly kind: "enrolment" | "tls-client" | "tls-ca";
+  /** `<MSP id>/<user>` for a user's, `<MSP id>/applications` for the org's application TLS pair, the MSP id for a CA. */
+  readonly owner: string;
+  readonly path: string;
+}
+
+/**
+ * Every certificate the description names, once per file: each org's users'
+ * and admin's enrolment and TLS certificates, the application TLS client
+ * certificate, and the TLS CA certificates of its peer and of the orderers.
+ */
+export function heldCertificates(network: NetworkDescription): HeldCertificate[] {
+  const held: HeldCertificate[] = [];
+  for (const org of network.orgs) {
+    for (const user of [...org.users, org.admin]) {
+      held.push({ kind: "enrolment", owner: `${org.mspId}/${user.name}`, path: user.certPath });
+      held.push({ kind: "tls-client", owner: `${org.mspId}/${user.name}`, path: user.tlsCertPath });
+    }
+    held.push({ kind: "tls-client", owner: `${org.mspId}/applications`, path: org.clientTls.certPath });
+    held.push({ kind: "tls-ca", owner: org.mspId, path: org.peer.tlsCaCertPath });
+  }
+  for (const orderer of network.orderers) held.push({ kind: "tls-ca", owner: orderer.mspId, path: orderer.tlsCaCertPath });
+  const seen = new Set<string>();
+  return held.filter((c) => !seen.has(c.path) && seen.add(c.path));
+}

@@ -29,8 +29,10 @@ import {
   channelMembers,
   findOrg,
   findUser,
+  heldCertificates,
   readNetworkDescription,
   scopeToOrg,
+  type HeldCertificate,
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
@@ -193,6 +195,11 @@ export class FabricLedgerClient implements LedgerClient {
   /** The Fabric identities (MSP id/user) this client can sign as. */
   identities(): string[] {
     return this.#network().orgs.flatMap((o) => [...o.users, o.admin].map((u) => `${o.mspId}/${u.name}`));
+  }
+
+  /** The certificates this client holds (its org's alone when it serves one org), for their expiry in /metrics. */
+  heldCertificates(): HeldCertificate[] {
+    return heldCertificates(this.#network());
   }
 
   async ready(): Promise<void> {

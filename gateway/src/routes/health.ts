@@ -94,6 +94,6 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   app.get(
     "/metrics",
     { schema: { tags: ["health"], summary: "Prometheus metrics (text format 0.0.4); needs an API key when exposure.metrics is apiKey", hide: false } },
-    async (_request, reply) => reply.type("text/plain; version=0.0.4; charset=utf-8").send(options.registry.render()),
+    async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()),
   );
 };

@@ -2,13 +2,24 @@
 import type { Principal } from "../auth/principal.js";
 import { GatewayError } from "../errors.js";
 import type { EvaluateResult, LedgerCall, LedgerClient, SubmitResult } from "../ports/ledger.js";
+import { Counter, Histogram } from "prom-client";
 import type { MetricsRegistry } from "./metrics.js";
 
 export function meteredLedger(inner: LedgerClient, registry: MetricsRegistry): LedgerClient {
-  const calls = registry.counter("rxtrace_ledger_calls_total", "Ledger calls by kind, channel, transaction and outcome (ok or error code).");
-  const duration = registry.histogram("rxtrace_ledger_call_duration_seconds", "Ledger call latency (submit includes the wait for commit).", [
-    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-  ]);
+  const labelNames = ["kind", "channel", "transaction", "outcome"] as const;
+  const calls = new Counter({
+    name: "rxtrace_ledger_calls_total",
+    help: "Ledger calls by kind, channel, transaction and outcome (ok or error code).",
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "rxtrace_ledger_call_duration_seconds",
+    help: "Ledger call latency (submit includes the wait for commit).",
+    labelNames,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
 
   async function timed<T>(kind: "evaluate" | "submit", call: LedgerCall, run: () => Promise<T>): Promise<T> {
     const started = process.hrtime.bigint();

@@ -5,7 +5,7 @@
  * live in the outbox, so a restarted gateway carries on where it stopped.
  */
 import type { Outbox, OutboxItem } from "../ports/outbox.js";
-import type { MetricsRegistry } from "./metrics.js";
+import { readGauge, type MetricsRegistry } from "./metrics.js";
 
 export type HandlerOutcome =
   /** The work is done (or turned out to be needed no more): the item goes. */
@@ -115,12 +115,18 @@ export class OutboxRelay {
   /** Waiting items by kind, for /metrics. */
   installMetrics(registry: MetricsRegistry): void {
     const stats = () => this.outbox.stats();
-    registry.gauge("rxtrace_outbox_depth", "Outbox items waiting, by kind (recall-sync, withdrawal-sync, webhook).", () =>
-      stats().map((s) => ({ labels: { kind: s.kind }, value: s.depth })),
-    );
-    registry.gauge("rxtrace_outbox_oldest_age_seconds", "Age of the oldest waiting outbox item, by kind.", () =>
-      stats().map((s) => ({ labels: { kind: s.kind }, value: Math.max(0, (this.#now() - s.oldestCreatedAt) / 1000) })),
-    );
+    readGauge(registry, {
+      name: "rxtrace_outbox_depth",
+      help: "Outbox items waiting, by kind (recall-sync, withdrawal-sync, webhook).",
+      labelNames: ["kind"],
+      read: () => stats().map((s) => ({ labels: { kind: s.kind }, value: s.depth })),
+    });
+    readGauge(registry, {
+      name: "rxtrace_outbox_oldest_age_seconds",
+      help: "Age of the oldest waiting outbox item, by kind.",
+      labelNames: ["kind"],
+      read: () => stats().map((s) => ({ labels: { kind: s.kind }, value: Math.max(0, (this.#now() - s.oldestCreatedAt) / 1000) })),
+    });
   }
 
   async #run(handler: OutboxHandler, item: OutboxItem): Promise<HandlerOutcome> {

@@ -60,7 +60,7 @@ export type TestAppOptions = {
   /** The org whose gateway this is (RXTRACE_GATEWAY_ORG); absent: the multi-org test mode. */
   org?: string;
   keys?: ApiKeyStore;
-} & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel">>;
+} & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel" | "relay" | "progress" | "certificates">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
@@ -85,6 +85,9 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.events ? { events: options.events } : {}),
     ...(options.evm ? { evm: options.evm } : {}),
     ...(options.verifyReadModel ? { verifyReadModel: options.verifyReadModel } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.certificates ? { certificates: options.certificates } : {}),
   });
   await app.ready();
   return {
