@@ -37,8 +37,9 @@ committed_sequence() {
   as_admin "$2" peer lifecycle chaincode querycommitted --channelID "$1" --name "$CHAINCODE_NAME" --output json 2>/dev/null | jq -r '.sequence // 0'
 }
 first_org_of() { local first; read -r first _ <<<"$(channel_orgs "$1")"; echo "$first"; }
-# upgraded CHANNEL: the target definition is committed on the channel.
-upgraded() { [ "$(committed_sequence "$1" "$(first_org_of "$1")")" -ge "$CC_SEQUENCE" ]; }
+# upgraded CHANNEL [ORG]: the target definition is committed on the channel,
+# as ORG's peer (default: the channel's first member's) sees it.
+upgraded() { [ "$(committed_sequence "$1" "${2:-$(first_org_of "$1")}")" -ge "$CC_SEQUENCE" ]; }
 orgs_of_channels() { local ch; for ch in "${CHANNELS[@]}"; do channel_orgs "$ch" | tr ' ' '\n'; done | awk '!seen[$0]++'; }
 
 # install_next ORG: the org's package of the target generation, installed on its peer.
@@ -51,12 +52,12 @@ start_next() {
 }
 
 # approve_org ORG: ORG's admin approves the target definition on each of its
-# channels where it is not committed yet.
+# channels where it is not committed yet, asking only its own peer.
 approve_org() {
   local org=$1 ch
   for ch in "${CHANNELS[@]}"; do
     [[ " $(channel_orgs "$ch") " == *" $org "* ]] || continue
-    upgraded "$ch" || approve_on_channel_as "$ch:$org"
+    upgraded "$ch" "$org" || approve_on_channel_as "$ch:$org"
   done
 }
 
