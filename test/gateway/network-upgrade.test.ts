@@ -52,6 +52,16 @@ describe("network.sh upgrade without a network", () => {
     ]);
   });
 
+  it("serves a generation from the folder its upgrade named, unless RXTRACE_CHAINCODE_DIR names another", () => {
+    mkdirSync(path.join(data, "fabric/chaincode/generation-1"), { recursive: true });
+    writeFileSync(path.join(data, "fabric/chaincode/generation-1/module"), "/srv/build-2\n");
+    expect(shell("use_rxtrace_generation 0; echo $CHAINCODE_DIR; use_rxtrace_generation 1; echo $CHAINCODE_DIR").split("\n")).to.deep.equal([
+      path.join(repo, "chaincode"),
+      "/srv/build-2",
+    ]);
+    expect(shell("RXTRACE_CHAINCODE_DIR=/srv/test-build; use_rxtrace_generation 1; echo $CHAINCODE_DIR")).to.equal("/srv/test-build");
+  });
+
   for (const [args, says] of [
     [["approve"], "upgrade approve: name the org (one of manufacturer distributor pharmacy regulator)"],
     [["approve", "nosuch"], "org 'nosuch' is not in"],

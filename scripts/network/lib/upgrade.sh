@@ -23,11 +23,9 @@ begin_upgrade() {
       die "an upgrade to sequence $((target + 1)) serving $(generation_module "$target") is under way; finish it (scripts/network.sh upgrade) before upgrading from $from"
     return 0
   fi
+  [ -z "$from" ] || check_chaincode_module "$from"
   mkdir -p "$(generation_home "$target")"
-  if [ -n "$from" ]; then
-    check_chaincode_module "$from"
-    (cd "$from" && pwd) >"$(generation_home "$target")/module"
-  fi
+  [ -z "$from" ] || (cd "$from" && pwd) >"$(generation_home "$target")/module"
   echo "$target" >"$UPGRADE_FILE"
   say "upgrading $CHAINCODE_NAME to sequence $((target + 1)) (version 1.$target, servers on $(generation_port_kind "$target"))"
 }
