@@ -5,6 +5,9 @@
 #   scripts/network.sh down    stop every process, keep ledgers and identities
 #   scripts/network.sh reset   down, then wipe all network state
 #   scripts/network.sh status  which processes run, and their health
+#   scripts/network.sh upgrade [--from DIR]   the chaincode's next version,
+#       approved by every org, committed, servers rolled over (docs/operations.md);
+#       its steps: upgrade approve ORG [--from DIR] | upgrade commit | upgrade status
 #
 # The layout (orgs, MSP ids, users, channels, ports) is network/topology.json;
 # each org runs a Fabric CA, a peer, a BFT orderer and a chaincode server
@@ -30,6 +33,8 @@ source "$ROOT/scripts/network/lib/channels.sh"
 source "$ROOT/scripts/network/lib/chaincode.sh"
 # shellcheck source=network/lib/publish.sh
 source "$ROOT/scripts/network/lib/publish.sh"
+# shellcheck source=network/lib/upgrade.sh
+source "$ROOT/scripts/network/lib/upgrade.sh"
 
 # ---------------------------------------------------------------- commands
 require_tools() {
@@ -80,6 +85,7 @@ cmd_up() {
   fi
   for org in "${ORGS[@]}"; do start_chaincode_server "$org"; done
   for org in "${ORGS[@]}"; do wait_until 60 "chaincode-$org" port_open "$(cc_port "$org")" "$org"; done
+  resume_upgrade_servers
   deploy_chaincode "${CHANNELS[@]}"
   write_network_json
   say "waiting for the peers to find each other (gossip)"
@@ -121,11 +127,54 @@ cmd_status() {
   health
 }
 
+# upgrade [approve ORG | commit | status] [--from DIR]: without a step, every
+# step for every org (one host runs them all); an org's operator runs
+# `approve ORG` on its own host, and any org's operator `commit` after.
+cmd_upgrade() {
+  local step="" org="" from=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --from) [ $# -ge 2 ] || die "upgrade: --from needs a folder (a built chaincode package)"; from=$2; shift 2 ;;
+      approve) step=approve; [ $# -ge 2 ] || die "upgrade approve: name the org (one of ${ORGS[*]})"; org=$2; msp_of "$org" >/dev/null; shift 2 ;;
+      commit | status) step=$1; shift ;;
+      *) die "upgrade: unknown argument '$1' (usage: scripts/network.sh upgrade [approve ORG | commit | status] [--from DIR])" ;;
+    esac
+  done
+  [ -f "$NET/port-offset" ] && [ -f "$DATA/network.json" ] || die "upgrade: no network in $DATA (scripts/network.sh up first)"
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  # shellcheck source=lib/node.sh
+  source "$ROOT/scripts/lib/node.sh" >/dev/null
+  case $step in
+    status) upgrade_status; return ;;
+    commit)
+      upgrade_pending || die "upgrade commit: no upgrade under way (start one with scripts/network.sh upgrade approve ORG)"
+      use_rxtrace_generation "$(upgrade_target)"
+      upgrade_commit ;;
+    approve)
+      begin_upgrade "$from"
+      use_rxtrace_generation "$(upgrade_target)"
+      install_next "$org"
+      start_next "$org"
+      approve_org "$org" ;;
+    "")
+      begin_upgrade "$from"
+      use_rxtrace_generation "$(upgrade_target)"
+      # shellcheck disable=SC2046
+      in_parallel install_next $(orgs_of_channels)
+      for org in $(orgs_of_channels); do start_next "$org"; done
+      # shellcheck disable=SC2046
+      in_parallel approve_org $(orgs_of_channels)
+      upgrade_commit ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   reset) cmd_reset ;;
   status) cmd_status ;;
-  *) echo "usage: scripts/network.sh up|down|reset|status" >&2; exit 2 ;;
+  upgrade) shift; cmd_upgrade "$@" ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade" >&2; exit 2 ;;
 esac
 

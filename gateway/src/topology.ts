@@ -29,7 +29,7 @@ export const DOWNSTREAM_CHANNEL = CHANNELS[1];
 export const ROLES = ["operator", "quality", "pharmacist", "auditor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-export type OrgPortKind = "ca" | "caOps" | "orderer" | "ordererAdmin" | "ordererOps" | "peer" | "peerChaincode" | "peerOps" | "ccaas" | "noopCcaas" | "gateway";
+export type OrgPortKind = "ca" | "caOps" | "orderer" | "ordererAdmin" | "ordererOps" | "peer" | "peerChaincode" | "peerOps" | "ccaas" | "ccaasNext" | "noopCcaas" | "gateway";
 export type ServicePortKind = "kuboApi" | "kuboGateway" | "evm" | "gateway";
 
 export interface TopologyUser {

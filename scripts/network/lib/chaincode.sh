@@ -12,7 +12,7 @@
 # endorsement quorum is the majority unless CC_QUORUM is set afterwards (only
 # the benchmarks' single-org reference does that).
 use_chaincode() {
-  CC_NAME=$1 CC_VERSION=$2 CC_SEQUENCE=$3 CC_HOME=$4 CC_PORT_KIND=$5 CC_COLLECTIONS=${6:-} CC_QUORUM=""
+  CC_NAME=$1 CC_VERSION=$2 CC_SEQUENCE=$3 CC_HOME=$4 CC_PORT_KIND=$5 CC_COLLECTIONS=${6:-} CC_QUORUM="" CC_LABEL=$1
 }
 cc_home() { echo "$CC_HOME/$1"; }
 cc_port() { org_port "$1" "$CC_PORT_KIND"; }
@@ -28,7 +28,7 @@ package_chaincode() {
     --rawfile root "$(ca_cert "$org")" --rawfile cert "$od/peer/tls/server.crt" --rawfile key "$od/peer/tls/server.key" \
     '{address: $address, dial_timeout: "10s", tls_required: true, client_auth_required: true,
       root_cert: $root, client_cert: $cert, client_key: $key}' >"$dir/build/src/connection.json"
-  jq -n --arg l "$CC_NAME" '{"type": "ccaas", "label": $l}' >"$dir/build/metadata.json"
+  jq -n --arg l "$CC_LABEL" '{"type": "ccaas", "label": $l}' >"$dir/build/metadata.json"
   tar -C "$dir/build/src" -czf "$dir/build/code.tar.gz" connection.json
   tar -C "$dir/build" -czf "$dir/$CC_NAME.tar.gz.tmp" metadata.json code.tar.gz
   mv "$dir/$CC_NAME.tar.gz.tmp" "$dir/$CC_NAME.tar.gz"
@@ -90,6 +90,17 @@ approve_on_channel_as() {
   fi
 }
 
+# commit_definition CHANNEL ORG: ORG's admin commits the definition on the
+# channel, endorsed by every member's peer, and waits for it to be committed.
+commit_definition() {
+  local ch=$1 by=$2 org peers=()
+  for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "$(host_of "$org"):$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
+  # shellcheck disable=SC2046
+  as_admin "$by" peer lifecycle chaincode commit $(definition_opts "$ch") $(orderer_opts "$by") \
+    "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 || die "commit of $CC_NAME sequence $CC_SEQUENCE on $ch failed (see $LOGS/peer-cli.log)"
+  say "$CC_NAME sequence $CC_SEQUENCE committed on $ch"
+}
+
 # deploy_chaincode CHANNEL...: every member approves, the first commits; skips channels where it is committed.
 deploy_chaincode() {
   local ch org first
@@ -98,48 +109,73 @@ deploy_chaincode() {
     committed "$ch" "$first" && continue
     # shellcheck disable=SC2046
     in_parallel approve_on_channel_as $(for org in $(channel_orgs "$ch"); do echo "$ch:$org"; done)
-    local peers=()
-    for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "$(host_of "$org"):$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
-    # shellcheck disable=SC2046
-    as_admin "$first" peer lifecycle chaincode commit $(definition_opts "$ch") $(orderer_opts "$first") \
-      "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 || die "commit of $CC_NAME on $ch failed (see $LOGS/peer-cli.log)"
-    say "$CC_NAME committed on $ch"
+    commit_definition "$ch" "$first"
   done
 }
 
 # ---------------------------------------------------------------- rxtrace
-# The rxtrace chaincode (CHAINCODE_NAME from the topology) on every channel,
-# served from CHAINCODE_DIR (RXTRACE_CHAINCODE_DIR: another build, for tests).
-CHAINCODE_VERSION=1.0
-CHAINCODE_SEQUENCE=1
-CHAINCODE_DIR="${RXTRACE_CHAINCODE_DIR:-$ROOT/chaincode}"
-use_rxtrace_chaincode() {
-  use_chaincode "$CHAINCODE_NAME" "$CHAINCODE_VERSION" "$CHAINCODE_SEQUENCE" "$NET/chaincode" ccaas "$ROOT/network/collections"
+# The rxtrace chaincode (CHAINCODE_NAME from the topology) on every channel.
+# Each upgrade (scripts/network/lib/upgrade.sh) makes a new generation: N is
+# the definition at sequence N+1, version 1.N, packaged under the label
+# rxtrace (N=0) or rxtrace_N, its servers on the port slot ccaas (N even) or
+# ccaasNext (N odd), so that the next generation's servers start beside the
+# running ones. The committed generation is kept in chaincode/generation.
+CHAINCODE_HOME="$NET/chaincode"
+current_generation() { cat "$CHAINCODE_HOME/generation" 2>/dev/null || echo 0; }
+generation_home() { if [ "$1" = 0 ]; then echo "$CHAINCODE_HOME"; else echo "$CHAINCODE_HOME/generation-$1"; fi; }
+generation_port_kind() { if [ $(($1 % 2)) = 0 ]; then echo ccaas; else echo ccaasNext; fi; }
+# The folder a generation's servers serve: RXTRACE_CHAINCODE_DIR (another
+# build, for tests), else the one its upgrade named (--from), else chaincode/.
+generation_module() {
+  local recorded
+  recorded=$(cat "$(generation_home "$1")/module" 2>/dev/null || true)
+  echo "${RXTRACE_CHAINCODE_DIR:-${recorded:-$ROOT/chaincode}}"
 }
 
-# The rxtrace chaincode server of one org, restarted by its supervisor if it dies.
+# use_rxtrace_generation N: the functions above act on generation N.
+use_rxtrace_generation() {
+  # shellcheck disable=SC2153 # CHAINCODE_NAME comes from topology.sh
+  use_chaincode "$CHAINCODE_NAME" "1.$1" "$(($1 + 1))" "$(generation_home "$1")" "$(generation_port_kind "$1")" "$ROOT/network/collections"
+  [ "$1" = 0 ] || CC_LABEL="${CHAINCODE_NAME}_$1"
+  # shellcheck disable=SC2034 # read by upgrade.sh
+  CC_GENERATION=$1
+  CHAINCODE_DIR=$(generation_module "$1")
+}
+use_rxtrace_chaincode() { use_rxtrace_generation "$(current_generation)"; }
+CHAINCODE_DIR=$(generation_module "$(current_generation)")
+
+# start_chaincode_server ORG [NAME]: the rxtrace chaincode server of one org
+# for the generation in use, restarted by its supervisor if it dies. NAME is
+# its process name (chaincode-ORG; chaincode-next-ORG during an upgrade).
 start_chaincode_server() {
-  local org=$1 od
+  local org=$1 name=${2:-chaincode-$1} od
   od=$(org_dir "$org")
-  start_process "chaincode-$org" env CHAINCODE_ID="$(installed_package_id "$org")" \
+  start_process "$name" env CHAINCODE_ID="$(installed_package_id "$org")" \
     CHAINCODE_ADDRESS="127.0.0.1:$(cc_port "$org")" CHAINCODE_MODULE="$CHAINCODE_DIR" \
     CHAINCODE_TLS_CERT="$od/chaincode/tls/server.crt" CHAINCODE_TLS_KEY="$od/chaincode/tls/server.key" \
     CHAINCODE_TLS_CLIENT_CA="$(ca_cert "$org")" \
     CORE_CHAINCODE_LOGGING_LEVEL="${RXTRACE_CHAINCODE_LOG:-warning}" CORE_CHAINCODE_LOGGING_SHIM="${RXTRACE_CHAINCODE_LOG:-warning}" \
-    "$ROOT/scripts/network/supervise.sh" "chaincode-$org" node "$ROOT/scripts/network/chaincode-server.cjs"
+    "$ROOT/scripts/network/supervise.sh" "$name" node "$ROOT/scripts/network/chaincode-server.cjs"
 }
 
 ensure_chaincode_built() {
-  # Build only when a source file is newer than the build (a build costs ~8 s).
-  if [ -z "${RXTRACE_CHAINCODE_DIR:-}" ] && { [ ! -f "$CHAINCODE_DIR/dist/index.js" ] ||
+  # Build only when a source file is newer than the build (a build costs ~8 s);
+  # another folder (RXTRACE_CHAINCODE_DIR, an upgrade's --from) comes built.
+  if [ "$CHAINCODE_DIR" = "$ROOT/chaincode" ] && { [ ! -f "$CHAINCODE_DIR/dist/index.js" ] ||
     [ -n "$(find "$CHAINCODE_DIR/src" "$CHAINCODE_DIR/package.json" "$CHAINCODE_DIR/tsconfig.json" -newer "$CHAINCODE_DIR/dist/index.js" -print -quit)" ]; }; then
     say "building the chaincode (npm run build -w chaincode)"
     # shellcheck disable=SC2034 # read by network.sh's up
     CHAINCODE_REBUILT=1
     (cd "$ROOT" && npm run build -w chaincode >>"$LOGS/chaincode-build.log" 2>&1) || die "the chaincode does not build (see $LOGS/chaincode-build.log)"
   fi
+  check_chaincode_module "$CHAINCODE_DIR"
+}
+
+# check_chaincode_module DIR: DIR is a built chaincode package a server can serve.
+check_chaincode_module() {
   local main
-  main=$(jq -r '.main // "index.js"' "$CHAINCODE_DIR/package.json")
-  [ -f "$CHAINCODE_DIR/$main" ] || die "the chaincode has no $CHAINCODE_DIR/$main to serve"
+  [ -f "$1/package.json" ] || die "$1 is not a chaincode package (no package.json)"
+  main=$(jq -r '.main // "index.js"' "$1/package.json")
+  [ -f "$1/$main" ] || die "the chaincode has no $1/$main to serve"
 }
 

@@ -151,7 +151,7 @@ health() {
   local org bad=0 line
   for org in "${ORGS[@]}"; do
     for line in "ca-$org:$(ca_ops_port "$org"):healthz" "orderer-$org:$(orderer_ops_port "$org"):healthz" \
-      "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(ccaas_port "$org"):port"; do
+      "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(org_port "$org" "$(generation_port_kind "$(current_generation)")"):port"; do
       IFS=: read -r name port kind <<<"$line"
       [ "${name%%-*}" = orderer ] && ! runs_orderer "$org" && continue
       local state="down"

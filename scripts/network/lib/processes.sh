@@ -58,7 +58,11 @@ ports_of() {
     ca) echo "$(ca_port "$org") $(ca_ops_port "$org")" ;;
     orderer) echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")" ;;
     peer) echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")" ;;
-    chaincode) ccaas_port "$org" ;;
+    # The slot of the committed chaincode generation (chaincode.sh); next-ORG
+    # is the next generation's server during an upgrade.
+    chaincode)
+      if [ "${org#next-}" != "$org" ]; then org_port "${org#next-}" "$(generation_port_kind $(($(current_generation) + 1)))"
+      else org_port "$org" "$(generation_port_kind "$(current_generation)")"; fi ;;
     noop) org_port "${org#chaincode-}" noopCcaas ;;
   esac
 }

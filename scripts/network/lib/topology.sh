@@ -130,7 +130,7 @@ all_org_ports() {
     echo "$(ca_port "$org") a Fabric CA"; echo "$(ca_ops_port "$org") a Fabric CA"
     echo "$(orderer_port "$org") a Fabric orderer"; echo "$(orderer_admin_port "$org") a Fabric orderer"; echo "$(orderer_ops_port "$org") a Fabric orderer"
     echo "$(peer_port "$org") a Fabric peer"; echo "$(peer_cc_port "$org") a Fabric peer"; echo "$(peer_ops_port "$org") a Fabric peer"
-    echo "$(ccaas_port "$org") a chaincode server"
+    echo "$(ccaas_port "$org") a chaincode server"; echo "$(org_port "$org" ccaasNext) a chaincode server"
   done
 }
 
