@@ -106,6 +106,25 @@ describe("block numbers of writes and X-Min-Block", () => {
     expect(t.ledger.membersHeightQueries).to.deep.equal(["dist-pharm"]);
   });
 
+  it("reads once more when its peer caught up between the miss and the height query, and answers what it finds", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 11n);
+    t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);
+    let reads = 0;
+    t.ledger.on("shipments:GetShipment", () => {
+      reads += 1;
+      if (reads > 1) return { shipmentId: "S1", shipper: "DistributorMSP", consignee: "PharmacyMSP", status: "IN_TRANSIT", packs: PACKS };
+      // The miss happens at height 11; the peer commits block 11 before the gateway asks its height.
+      t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 12n);
+      throw new GatewayError("NOT_FOUND", "shipment S1 not found", { field: "shipmentId" });
+    });
+
+    const res = await t.app.inject({ method: "GET", url: "/v1/shipments/S1", headers: { "x-api-key": KEYS.pharmacy } });
+
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(res.body).to.contain('"shipmentId":"S1"');
+    expect(reads).to.equal(2);
+  });
+
   it("falls back to the blocks it saw itself when no other member's peer answers", async () => {
     t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 11n);
     t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);

@@ -97,8 +97,10 @@ export async function waitForBlocks(ledger: LedgerClient, as: Principal, refs: r
  * A LedgerClient whose NOT_FOUND becomes NotYetVisibleError when the caller's
  * peer is behind the channel: behind the highest block the gateway has seen
  * committed, or else behind the height the channel's other members' peers
- * report (asked only on this path). A peer at or past both answers NOT_FOUND
- * unchanged: the record does not exist. When no other peer answers, only
+ * report (asked only on this path). On a peer at or past both, the call is
+ * made once more (the peer may have committed the block between the miss and
+ * the height query) and its NOT_FOUND stands: the record does not exist.
+ * When no other peer answers, only
  * what the gateway saw itself counts. A dishonest member's peer reporting a
  * height it does not have can turn a 404 into a 503 (retry), never change an
  * answer.
@@ -119,7 +121,9 @@ export function visibilityAwareLedger(inner: LedgerClient): LedgerClient {
       if (committed !== undefined && height <= committed) throw new NotYetVisibleError(call.channel, height, committed, error);
       const members = await known.membersHeight(as, call.channel).catch(() => undefined);
       if (members !== undefined && height < members) throw new NotYetVisibleError(call.channel, height, members - 1n, error);
-      throw error;
+      // The height is learnt after the miss: the peer may have committed the record's block in between.
+      // Now that it holds every block known committed, one more call answers; its miss means "does not exist".
+      return await run();
     }
   }
 
