@@ -91,6 +91,8 @@ export const ConfigSchema = Type.Object(
         mvccRetries: Type.Integer({ minimum: 0, maximum: 10 }),
         /** Longest wait for the caller's peer to reach the block an `X-Min-Block` header names; then 503. */
         minBlockWaitMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+        /** Deadline of asking the other members' peers for the channel's height after a NOT_FOUND. */
+        membersHeightTimeoutMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
       },
       { additionalProperties: false },
     ),
@@ -194,6 +196,7 @@ function defaults(dataDir: string, org: string | undefined, env: Env): Static<ty
       deadlinesMs: { evaluate: 5_000, endorse: 15_000, submit: 5_000, commitStatus: 60_000 },
       mvccRetries: 3,
       minBlockWaitMs: 3_000,
+      membersHeightTimeoutMs: 1_000,
     },
     ipfs: {
       apiUrl: `http://127.0.0.1:${TOPOLOGY.ports.services.kuboApi}`,

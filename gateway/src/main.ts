@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     chaincode: config.fabric.chaincode,
     deadlinesMs: config.fabric.deadlinesMs,
     mvccRetries: config.fabric.mvccRetries,
+    membersHeightTimeoutMs: config.fabric.membersHeightTimeoutMs,
   });
   const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, "idempotency.db"));
   const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });

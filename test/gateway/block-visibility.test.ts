@@ -79,6 +79,72 @@ describe("block numbers of writes and X-Min-Block", () => {
     expect(res.statusCode).to.equal(404);
   });
 
+  it("answers 503, not 404, to a miss while another member's peer is ahead of the caller's, though this gateway saw no such block", async () => {
+    // Shipped through another org's gateway: this one noted no commit, its listener has not seen the block.
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 11n);
+    t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);
+    shipmentVisible = false;
+
+    const res = await receive();
+
+    expect(res.statusCode, res.body).to.equal(503);
+    expect(res.headers["retry-after"]).to.equal("1");
+    expect(res.json()).to.include({ code: "UNAVAILABLE" });
+    expect(res.json().message).to.match(/has 11 blocks of dist-pharm while block 11 is committed/);
+    expect(t.ledger.submitted()).to.have.length(0);
+  });
+
+  it("keeps 404 for a miss when every other member's peer is at the caller's height", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 12n);
+    t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);
+    t.ledger.peerHeights.set("RegulatorMSP/dist-pharm", 11n);
+    shipmentVisible = false;
+
+    const res = await receive();
+
+    expect(res.statusCode, res.body).to.equal(404);
+    expect(t.ledger.membersHeightQueries).to.deep.equal(["dist-pharm"]);
+  });
+
+  it("reads once more when its peer caught up between the miss and the height query, and answers what it finds", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 11n);
+    t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);
+    let reads = 0;
+    t.ledger.on("shipments:GetShipment", () => {
+      reads += 1;
+      if (reads > 1) return { shipmentId: "S1", shipper: "DistributorMSP", consignee: "PharmacyMSP", status: "IN_TRANSIT", packs: PACKS };
+      // The miss happens at height 11; the peer commits block 11 before the gateway asks its height.
+      t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 12n);
+      throw new GatewayError("NOT_FOUND", "shipment S1 not found", { field: "shipmentId" });
+    });
+
+    const res = await t.app.inject({ method: "GET", url: "/v1/shipments/S1", headers: { "x-api-key": KEYS.pharmacy } });
+
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(res.body).to.contain('"shipmentId":"S1"');
+    expect(reads).to.equal(2);
+  });
+
+  it("falls back to the blocks it saw itself when no other member's peer answers", async () => {
+    t.ledger.peerHeights.set("PharmacyMSP/dist-pharm", 11n);
+    t.ledger.peerHeights.set("DistributorMSP/dist-pharm", 12n);
+    t.ledger.silentMembers.add("DistributorMSP").add("RegulatorMSP");
+    shipmentVisible = false;
+
+    const res = await receive();
+
+    expect(res.statusCode, res.body).to.equal(404);
+    expect(t.ledger.membersHeightQueries).to.deep.equal(["dist-pharm"]);
+  });
+
+  it("asks the other members' peers nothing on a read that finds its record", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/v1/shipments/S1", headers: { "x-api-key": KEYS.pharmacy } });
+
+    expect(res.statusCode, res.body).to.equal(200);
+    expect(t.ledger.membersHeightQueries).to.deep.equal([]);
+    expect(t.ledger.heightQueries).to.deep.equal([]);
+  });
+
   it("refuses a malformed X-Min-Block or a channel the caller is not on with 400 naming the header", async () => {
     const bad = await receive({ "x-min-block": "dist-pharm" });
     expect(bad.statusCode).to.equal(400);

@@ -11,7 +11,8 @@ import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-in
 import { EventHub } from "../../gateway/src/events/hub.js";
 import { decodeEvent, EventListener } from "../../gateway/src/events/listener.js";
 import { SUBJECTS, subjectsOf } from "../../gateway/src/events/subjects.js";
-import { signDelivery, WebhookDispatcher, webhookUrlProblem, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
+import { WebhookDispatcher, webhookUrlProblem, type DeliveryOutcome } from "../../gateway/src/events/webhooks.js";
+import { signDelivery } from "../../gateway/src/events/webhook-signature.js";
 import { SqliteOutbox } from "../../gateway/src/adapters/outbox-sqlite.js";
 import { OutboxRelay } from "../../gateway/src/services/outbox-relay.js";
 import type { EventIndex, IndexedEvent } from "../../gateway/src/ports/event-index.js";

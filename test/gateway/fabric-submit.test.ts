@@ -1,6 +1,7 @@
 import { generateKeyPairSync, verify, type KeyObject } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { common } from "@hyperledger/fabric-protos";
 import { EndorseError, type ConnectOptions, type Gateway } from "@hyperledger/fabric-gateway";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
@@ -58,7 +59,7 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}', endorseFailur
 /** The public key of the user in the last network file written, to check what the adapter signs. */
 let userPublicKey: KeyObject | undefined;
 
-function networkFile(): string {
+function networkFile(mfrDistMembers: readonly string[] = ["ManufacturerMSP"]): string {
   const dir = tempDir("rxtrace-fab-");
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   userPublicKey = publicKey;
@@ -70,7 +71,7 @@ function networkFile(): string {
   writeFileSync(
     file,
     JSON.stringify({
-      channels: [{ name: "mfr-dist", orgs: ["ManufacturerMSP"] }, { name: "dist-pharm", orgs: [] }],
+      channels: [{ name: "mfr-dist", orgs: mfrDistMembers }, { name: "dist-pharm", orgs: [] }],
       orgs: [
         {
           name: "manufacturer",
@@ -233,5 +234,55 @@ describe("Fabric ledger client submit", () => {
     await client.evaluate(as, { channel: "mfr-dist", transaction: "t" });
     expect(double.opened).to.have.length(1);
     client.close();
+  });
+});
+
+/** A Gateway double answering qscc GetChainInfo per target org: a height, or a failure (an unreachable peer). */
+function chainInfoDouble(answers: Record<string, bigint | Error>) {
+  const asked: { name: string; args: string[]; endorsingOrganizations?: string[]; deadline?: number }[] = [];
+  const connectFn = (): Gateway => {
+    const contract = {
+      newProposal: (name: string, opts: { arguments: string[]; endorsingOrganizations?: string[] }) => ({
+        evaluate: async (call?: { deadline?: number }) => {
+          asked.push({ name, args: opts.arguments, ...(opts.endorsingOrganizations ? { endorsingOrganizations: opts.endorsingOrganizations } : {}), ...(call?.deadline ? { deadline: call.deadline } : {}) });
+          const answer = answers[opts.endorsingOrganizations?.[0] ?? ""];
+          if (answer === undefined || answer instanceof Error) throw answer ?? new Error("no such org");
+          const info = new common.BlockchainInfo();
+          info.setHeight(Number(answer));
+          return info.serializeBinary();
+        },
+      }),
+    };
+    return { getNetwork: () => ({ getContract: () => contract }), close: () => {} } as unknown as Gateway;
+  };
+  return { connectFn, asked };
+}
+
+describe("Fabric ledger client: the channel's height on the other members' peers", () => {
+  const members = ["ManufacturerMSP", "DistributorMSP", "RegulatorMSP"];
+
+  it("asks each other member's peer for qscc GetChainInfo through the caller's Gateway, with a deadline, and takes the highest", async () => {
+    const double = chainInfoDouble({ DistributorMSP: 12n, RegulatorMSP: 14n });
+    const client = new FabricLedgerClient({ networkFile: networkFile(members), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, membersHeightTimeoutMs: 700, connect: double.connectFn });
+    const before = Date.now();
+
+    const height = await client.heights.membersHeight(as, "mfr-dist");
+
+    expect(height).to.equal(14n);
+    expect(double.asked.map((a) => [a.name, a.args, a.endorsingOrganizations])).to.have.deep.members([
+      ["GetChainInfo", ["mfr-dist"], ["DistributorMSP"]],
+      ["GetChainInfo", ["mfr-dist"], ["RegulatorMSP"]],
+    ]);
+    for (const a of double.asked) expect(a.deadline).to.be.within(before + 700, Date.now() + 700);
+  });
+
+  it("ignores a peer that does not answer, and says undefined when none does", async () => {
+    const some = chainInfoDouble({ DistributorMSP: new Error("UNAVAILABLE"), RegulatorMSP: 9n });
+    const client = new FabricLedgerClient({ networkFile: networkFile(members), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, connect: some.connectFn });
+    expect(await client.heights.membersHeight(as, "mfr-dist")).to.equal(9n);
+
+    const none = chainInfoDouble({ DistributorMSP: new Error("UNAVAILABLE"), RegulatorMSP: new Error("DEADLINE_EXCEEDED") });
+    const silent = new FabricLedgerClient({ networkFile: networkFile(members), chaincode: "rxtrace", deadlinesMs, mvccRetries: 0, connect: none.connectFn });
+    expect(await silent.heights.membersHeight(as, "mfr-dist")).to.equal(undefined);
   });
 });

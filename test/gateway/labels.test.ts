@@ -79,6 +79,8 @@ describe("GET /v1/packs/{gtin}/{serial}/label.(png|svg)", () => {
     await t?.close();
     t = undefined;
   });
+  /** The channels the label read asked, each once (a miss is read again once the peer is known not to be behind). */
+  const channelsRead = (): string[] => [...new Set((t?.ledger.calls ?? []).map((c) => c.call.channel))];
 
   it("answers a DataMatrix PNG of the pack as the ledger records it", async () => {
     t = await buildTestApp({ ledger: ledgerWithPackOn("dist-pharm") });
@@ -105,14 +107,14 @@ describe("GET /v1/packs/{gtin}/{serial}/label.(png|svg)", () => {
     const res = await t.app.inject({ method: "GET", url: `/v1/packs/${PACK.gtin}/${PACK.serial}/label.png`, headers: { "x-api-key": KEYS.distributor } });
     expect(res.statusCode).to.equal(200);
     expect(scanPng(res.rawPayload)).to.equal(ELEMENT_STRING);
-    expect(t.ledger.calls.map((c) => c.call.channel)).to.have.members(["dist-pharm", "mfr-dist"]);
+    expect(channelsRead()).to.have.members(["dist-pharm", "mfr-dist"]);
   });
 
   it("reads only the manufacturer's own channel for a manufacturer", async () => {
     t = await buildTestApp({ ledger: ledgerWithPackOn("dist-pharm") });
     const res = await t.app.inject({ method: "GET", url: `/v1/packs/${PACK.gtin}/${PACK.serial}/label.png`, headers: { "x-api-key": KEYS.manufacturer } });
     expect(res.statusCode).to.equal(404);
-    expect(t.ledger.calls.map((c) => c.call.channel)).to.deep.equal(["mfr-dist"]);
+    expect(channelsRead()).to.deep.equal(["mfr-dist"]);
   });
 
   it("answers 404 naming the pack when no readable channel knows the serial", async () => {
@@ -121,7 +123,7 @@ describe("GET /v1/packs/{gtin}/{serial}/label.(png|svg)", () => {
     expect(res.statusCode).to.equal(404);
     expect(res.json()).to.include({ code: "NOT_FOUND", field: "serial" });
     expect(res.json().message).to.contain(`${PACK.gtin}/UNKNOWN1`);
-    expect(t.ledger.calls.map((c) => c.call.channel)).to.have.members(["dist-pharm", "mfr-dist"]);
+    expect(channelsRead()).to.have.members(["dist-pharm", "mfr-dist"]);
   });
 
   it("refuses a GTIN with a wrong check digit, naming the field and the rule, without asking the ledger", async () => {

@@ -72,6 +72,8 @@ export interface FabricLedgerOptions {
   mvccRetries: number;
   /** The MSP id of the org this client serves alone; absent: every org of network.json (test mode). */
   org?: string;
+  /** Deadline of asking another member's peer for the channel's height after a miss (default 1000). */
+  membersHeightTimeoutMs?: number;
   /** Opens a Gateway; fabric-gateway's `connect` unless a test passes a double. */
   connect?: (options: ConnectOptions) => Gateway;
 }
@@ -107,6 +109,7 @@ export class FabricLedgerClient implements LedgerClient {
       noteCommitted: (channel, blockNumber) => {
         if (blockNumber > (this.#highest.get(channel) ?? -1n)) this.#highest.set(channel, blockNumber);
       },
+      membersHeight: (as, channel) => this.#membersHeight(as, channel),
     };
   }
 
@@ -119,6 +122,28 @@ export class FabricLedgerClient implements LedgerClient {
     } catch (err) {
       throw toGatewayError(err, peer);
     }
+  }
+
+  /**
+   * The channel's height on the other member orgs' peers: qscc GetChainInfo
+   * through the caller's own Gateway with `endorsingOrganizations: [org]`,
+   * so the caller's peer forwards it (this gateway knows no other org's
+   * peer). All asked at once under one short deadline; the highest answer,
+   * or undefined when none answered.
+   */
+  async #membersHeight(as: Principal, channel: ChannelName): Promise<bigint | undefined> {
+    const { gateway } = this.#gatewayFor(as, { channel });
+    const others = (channelMembers(this.#network(), channel) ?? []).filter((m) => m !== as.mspId);
+    const qscc = gateway.getNetwork(channel).getContract("qscc");
+    const deadline = Date.now() + (this.#options.membersHeightTimeoutMs ?? 1_000);
+    const answers = await Promise.allSettled(
+      others.map(async (org) => {
+        const bytes = await qscc.newProposal("GetChainInfo", { arguments: [channel], endorsingOrganizations: [org] }).evaluate({ deadline });
+        return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+      }),
+    );
+    const heights = answers.flatMap((a) => (a.status === "fulfilled" ? [a.value] : []));
+    return heights.length === 0 ? undefined : heights.reduce((a, b) => (a > b ? a : b));
   }
 
   async evaluate(as: Principal, call: LedgerCall): Promise<EvaluateResult> {

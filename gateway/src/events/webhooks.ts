@@ -2,22 +2,21 @@
  * Webhook delivery of indexed events, through the durable outbox: each
  * delivery is recorded before its first attempt, so one still being retried
  * when the gateway stops is carried on after the restart. Each POST carries
- * the event as JSON and `x-rxtrace-signature: sha256=<hex>`, the HMAC-SHA256
- * under the subscriber's secret of `<x-rxtrace-timestamp>.<body>`: the
- * receiver recomputes it and refuses a timestamp outside its window (see
- * docs/gateway-documents-events.md), which stops replays. Network errors, 408,
+ * the event as JSON, signed afresh at each attempt with that attempt's time
+ * (webhook-signature.ts: the format, and `verifyWebhook`, the receiver's
+ * check with the timestamp window that stops replays). Network errors, 408,
  * 429 and 5xx are retried with exponential backoff; other answers end the
  * delivery. Redirects are never followed (a 307 keeps the POST and could
  * point at a loopback service such as the Kubo API), and a target must be
  * https:// (http:// only to a loopback address in development mode).
  */
-import { createHmac } from "node:crypto";
 import { isIP } from "node:net";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
 import type { IndexedEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
 import { OutboxRelay, type HandlerOutcome } from "../services/outbox-relay.js";
 import type { EventHub } from "./hub.js";
+import { ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, signDelivery, TIMESTAMP_HEADER } from "./webhook-signature.js";
 
 export interface WebhookTarget {
   readonly url: string;
@@ -52,16 +51,8 @@ export interface DeliveryOutcome {
   readonly lastError: string | undefined;
 }
 
-export const SIGNATURE_HEADER = "x-rxtrace-signature";
-export const TIMESTAMP_HEADER = "x-rxtrace-timestamp";
-export const EVENT_ID_HEADER = "x-rxtrace-event-id";
 /** The outbox kind of a webhook delivery. */
 export const WEBHOOK_KIND = "webhook";
-
-/** The signature a subscriber recomputes to authenticate a delivery. */
-export function signDelivery(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
-}
 
 /** The JSON a subscriber receives for one event. */
 export function deliveryBody(event: IndexedEvent): string {
@@ -214,7 +205,7 @@ export class WebhookDispatcher {
           [SIGNATURE_HEADER]: signDelivery(target.secret, timestamp, body),
           [TIMESTAMP_HEADER]: timestamp,
           [EVENT_ID_HEADER]: `${event.channel}:${event.txId}`,
-          "x-rxtrace-delivery-attempt": String(attempts),
+          [ATTEMPT_HEADER]: String(attempts),
         },
         body,
         signal: AbortSignal.timeout(this.#options.timeoutMs),

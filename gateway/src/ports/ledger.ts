@@ -46,6 +46,12 @@ export interface LedgerHeights {
   highestCommitted(channel: ChannelName): bigint | undefined;
   /** Records a block known to be committed on the channel (a commit status, an event). */
   noteCommitted(channel: ChannelName, blockNumber: bigint): void;
+  /**
+   * The channel's height as the peers of its other member orgs report it, asked
+   * in parallel with a short deadline: the highest answer, or undefined when none
+   * answered. Asked only after a miss, so ordinary reads cost nothing extra.
+   */
+  membersHeight(as: Principal, channel: ChannelName): Promise<bigint | undefined>;
 }
 
 export interface LedgerClient {

@@ -3,8 +3,10 @@
  * (`X-Ledger-Block: <channel>:<block>`), a later request may name the blocks
  * it must see (`X-Min-Block: <channel>:<block>[, ...]`) and the gateway
  * waits, bounded, for the caller's own peer to reach them. Without the
- * header, a NOT_FOUND from a peer that is behind a block the gateway has seen
- * committed is "not yet here": 503 with Retry-After, not 404.
+ * header, a NOT_FOUND from a peer that is behind the channel is "not yet
+ * here": 503 with Retry-After, not 404. Behind what the gateway has seen
+ * committed itself, or, since a write made through another org's gateway is
+ * unknown to this one, behind the height the other members' peers report.
  */
 import type { Principal } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError, NotYetVisibleError, UnavailableError } from "../errors.js";
@@ -93,23 +95,35 @@ export async function waitForBlocks(ledger: LedgerClient, as: Principal, refs: r
 
 /**
  * A LedgerClient whose NOT_FOUND becomes NotYetVisibleError when the caller's
- * peer is behind the highest block the gateway has seen committed on that
- * channel. A peer at or past it answers NOT_FOUND unchanged: the record does not exist.
+ * peer is behind the channel: behind the highest block the gateway has seen
+ * committed, or else behind the height the channel's other members' peers
+ * report (asked only on this path). On a peer at or past both, the call is
+ * made once more (the peer may have committed the block between the miss and
+ * the height query) and its NOT_FOUND stands: the record does not exist.
+ * When no other peer answers, only
+ * what the gateway saw itself counts. A dishonest member's peer reporting a
+ * height it does not have can turn a 404 into a 503 (retry), never change an
+ * answer.
  */
 export function visibilityAwareLedger(inner: LedgerClient): LedgerClient {
   const heights = inner.heights;
   if (!heights) return inner;
+  const known = heights;
 
   async function checked<T>(as: Principal, call: LedgerCall, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (!(error instanceof GatewayError) || error.code !== "NOT_FOUND") throw error;
-      const committed = heights?.highestCommitted(call.channel);
-      if (committed === undefined) throw error;
-      const height = await heights?.peerHeight(as, call.channel).catch(() => undefined);
-      if (height === undefined || height > committed) throw error;
-      throw new NotYetVisibleError(call.channel, height, committed, error);
+      const height = await known.peerHeight(as, call.channel).catch(() => undefined);
+      if (height === undefined) throw error;
+      const committed = known.highestCommitted(call.channel);
+      if (committed !== undefined && height <= committed) throw new NotYetVisibleError(call.channel, height, committed, error);
+      const members = await known.membersHeight(as, call.channel).catch(() => undefined);
+      if (members !== undefined && height < members) throw new NotYetVisibleError(call.channel, height, members - 1n, error);
+      // The height is learnt after the miss: the peer may have committed the record's block in between.
+      // Now that it holds every block known committed, one more call answers; its miss means "does not exist".
+      return await run();
     }
   }
 

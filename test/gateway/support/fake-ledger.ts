@@ -1,5 +1,6 @@
 /** An in-memory LedgerClient that records calls and answers from a script. */
 import type { Principal } from "../../../gateway/src/auth/principal.js";
+import { channelMembers } from "../../../gateway/src/topology.js";
 import type { ChannelName, EvaluateResult, LedgerCall, LedgerClient, LedgerHeights, SubmitResult } from "../../../gateway/src/ports/ledger.js";
 
 export interface RecordedCall {
@@ -19,6 +20,10 @@ export class FakeLedger implements LedgerClient {
   /** Each org's peer height by channel, as `peerHeights.set("PharmacyMSP/dist-pharm", 5n)`; 0 when unset. */
   readonly peerHeights = new Map<string, bigint>();
   readonly heightQueries: string[] = [];
+  /** Member orgs whose peers do not answer a height query (as an unreachable or failing peer). */
+  readonly silentMembers = new Set<string>();
+  /** The channels on which another member's height was asked, in order. */
+  readonly membersHeightQueries: string[] = [];
   readonly heights: LedgerHeights = {
     peerHeight: async (as, channel: ChannelName) => {
       this.heightQueries.push(`${as.mspId}/${channel}`);
@@ -27,6 +32,13 @@ export class FakeLedger implements LedgerClient {
     highestCommitted: (channel) => this.#highest.get(channel),
     noteCommitted: (channel, blockNumber) => {
       if (blockNumber > (this.#highest.get(channel) ?? -1n)) this.#highest.set(channel, blockNumber);
+    },
+    membersHeight: async (as, channel: ChannelName) => {
+      this.membersHeightQueries.push(channel);
+      const answers = channelMembers(channel)
+        .filter((m) => m !== as.mspId && !this.silentMembers.has(m))
+        .map((m) => this.peerHeights.get(`${m}/${channel}`) ?? 0n);
+      return answers.length === 0 ? undefined : answers.reduce((a, b) => (a > b ? a : b));
     },
   };
 
