@@ -1,5 +1,6 @@
 /** Endpoints of the real services for the gateway integration tests (the defaults are the conventions' ports). */
 import path from "node:path";
+import type { QualifiedTransaction } from "@rxtrace/domain";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
@@ -66,7 +67,7 @@ export async function runJourney(ledger: LedgerClient, tag: string): Promise<Jou
   const packs = serials.map((serial) => ({ gtin, serial }));
   const expiry = expiryAhead();
   const steps: Journey["steps"] = [];
-  const step = async (name: string, as: Principal, channel: ChannelName, transaction: string, body: unknown, endorsers: Principal["mspId"][]) => {
+  const step = async (name: string, as: Principal, channel: ChannelName, transaction: QualifiedTransaction, body: unknown, endorsers: Principal["mspId"][]) => {
     const out = await ledger.submit(as, { channel, transaction, args: [JSON.stringify(body)], endorsingOrganizations: endorsers });
     steps.push({ channel, name, txId: out.transactionId, blockNumber: out.blockNumber });
   };
