@@ -1,6 +1,6 @@
 /**
  * One org's own gateway as its own process, the way a per-org deployment
- * runs it (scripts/start.sh): `node gateway/dist/main.js` with
+ * runs it (scripts/start.sh): `node <gateway/node-flags.txt> gateway/dist/main.js` with
  * RXTRACE_GATEWAY_ORG, the org's state folder under $RXTRACE_DATA/gateway/<org>
  * (its keys, its read model, its checkpoints, kept between runs) and the
  * org's port of the topology. Its pid file lies in $RXTRACE_DATA/run as
@@ -66,6 +66,14 @@ function orgKey(options: OrgGatewayOptions, org: string, env: NodeJS.ProcessEnv)
   return rotated;
 }
 
+/** The Node flags of every org gateway process (gateway/node-flags.txt, one per line, # comments). */
+export function gatewayNodeFlags(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
 /** Starts the org's gateway and waits until it answers /healthz (up to `timeoutMs`). */
 export async function startOrgGateway(org: string, options: OrgGatewayOptions, timeoutMs = 120_000): Promise<OrgGatewayProcess> {
   const env: NodeJS.ProcessEnv = {
@@ -84,7 +92,8 @@ export async function startOrgGateway(org: string, options: OrgGatewayOptions, t
   const key = orgKey(options, org, env);
   const main = path.join(options.repoRoot, "gateway", "dist", "main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: npm run build -w gateway (scripts/bench.sh builds it)`);
-  const flags = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=gateway-${org}.cpuprofile`] : [];
+  const flags = gatewayNodeFlags(readFileSync(path.join(options.repoRoot, "gateway", "node-flags.txt"), "utf8"));
+  if (options.profileDir) flags.push("--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=gateway-${org}.cpuprofile`);
   const logs = path.join(options.dataDir, "logs");
   const run = path.join(options.dataDir, "run");
   mkdirSync(logs, { recursive: true });

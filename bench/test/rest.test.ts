@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { keyOfUser } from "../src/org-gateway.js";
 import { blockOn } from "../src/rest.js";
 
 describe("blockOn", () => {
@@ -13,25 +12,5 @@ describe("blockOn", () => {
     expect(blockOn("mfr-dist:7", "dist-pharm")).to.equal(undefined);
     expect(blockOn(undefined, "dist-pharm")).to.equal(undefined);
     expect(blockOn("dist-pharm:x", "dist-pharm")).to.equal(undefined);
-  });
-});
-
-describe("keyOfUser", () => {
-  const file = [
-    "# mspId\tuser\trole\tkeyId\tkey: shown once",
-    "PharmacyMSP\tpharmacist\tpharmacist\tpharmacy-pharmacist-aa\tfirst",
-    "PharmacyMSP\tadmin\tadmin\tpharmacy-admin-bb\tadminkey",
-    "PharmacyMSP\tpharmacist\tpharmacist\tpharmacy-pharmacist-cc\tnewest",
-    "",
-  ].join("\n");
-
-  it("answers the newest plain key of the user", () => {
-    expect(keyOfUser(file, "PharmacyMSP", "pharmacist")).to.equal("newest");
-    expect(keyOfUser(file, "PharmacyMSP", "admin")).to.equal("adminkey");
-  });
-
-  it("answers undefined for a user with no key in the file", () => {
-    expect(keyOfUser(file, "PharmacyMSP", "auditor")).to.equal(undefined);
-    expect(keyOfUser(file, "DistributorMSP", "pharmacist")).to.equal(undefined);
   });
 });
