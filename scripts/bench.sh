@@ -8,8 +8,8 @@
 #   npm run bench -- --quick          small counts, to check that everything works (2-3 minutes)
 #   npm run bench -- --only verify    one or more scenarios (comma-separated ids, see bench/src/run.ts)
 #   npm run bench -- --keep           leave the services running afterwards
-#   BENCH_CPU_PROFILE=1 npm run bench run the gateway under node --cpu-prof
-#                                     (profile and its top functions in bench/results/profiles/)
+#   BENCH_CPU_PROFILE=1 npm run bench run the gateways under node --cpu-prof
+#                                     (profiles and their top functions in bench/results/profiles/)
 # Data folder: ${RXTRACE_DATA:-<repo>/.rxtrace/bench}. Results: docs/benchmarks.md explains them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -54,6 +54,13 @@ cleanup() {
     kill -KILL "$gateway_pid" 2>/dev/null || true
   fi
   rm -f "$RUN/gateway.pid"
+  # An org gateway a scenario started (bench/src/org-gateway.ts) and left behind when the harness failed.
+  local f
+  for f in "$RUN"/gateway-*.pid; do
+    [ -f "$f" ] || continue
+    kill -INT "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
   if [ "$keep" = 0 ]; then
     local i
     for ((i = ${#started[@]} - 1; i >= 0; i--)); do
@@ -120,4 +127,10 @@ if [ "${BENCH_CPU_PROFILE:-0}" = 1 ]; then
   kill -INT "$gateway_pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
   npx tsx bench/src/profile-summary.ts "$PROFILES/gateway.cpuprofile" >"$PROFILES/gateway-top.md" && say "gateway profile summary: $PROFILES/gateway-top.md"
+  # The pharmacy's own gateway of the verify-read-model scenario writes its profile when the scenario stops it.
+  for profile in "$PROFILES"/gateway-*.cpuprofile; do
+    [ -f "$profile" ] || continue
+    top="${profile%.cpuprofile}-top.md"
+    npx tsx bench/src/profile-summary.ts "$profile" >"$top" && say "profile summary: $top"
+  done
 fi

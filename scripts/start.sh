@@ -198,8 +198,10 @@ if gateway_build_needed; then
   npm run build -w gateway --silent
 fi
 # Each gateway takes its port from the topology; a single RXTRACE_GATEWAY_PORT would give all four the same one.
+# Each runs with the Node flags of gateway/node-flags.txt (why: that file).
+mapfile -t gateway_node_flags < <(grep -v -e '^#' -e '^[[:space:]]*$' gateway/node-flags.txt)
 for org in "${GATEWAY_ORGS[@]}"; do
-  env -u RXTRACE_GATEWAY_PORT RXTRACE_GATEWAY_ORG="$org" node gateway/dist/main.js >>"$LOGS/gateway-$org.log" 2>&1 </dev/null &
+  env -u RXTRACE_GATEWAY_PORT RXTRACE_GATEWAY_ORG="$org" node "${gateway_node_flags[@]}" gateway/dist/main.js >>"$LOGS/gateway-$org.log" 2>&1 </dev/null &
   gateway_pids[$org]=$!
   echo "${gateway_pids[$org]}" >"$RUN/gateway-$org.pid"
 done

@@ -60,6 +60,9 @@ export interface Sizes {
   readonly hotAttempts: number;
   readonly verifyConcurrency: number;
   readonly verifySeconds: number;
+  /** The read-model verify scenario: packs brought to the pharmacy, and its clients (the target's 32 in both modes). */
+  readonly readModelPacks: number;
+  readonly readModelClients: number;
   readonly overheadConcurrency: number;
   readonly overheadWrites: number;
   readonly documents: readonly { readonly bytes: number; readonly count: number }[];
@@ -80,6 +83,8 @@ export const FULL: Sizes = {
   hotAttempts: 300,
   verifyConcurrency: 32,
   verifySeconds: 15,
+  readModelPacks: 500,
+  readModelClients: 32,
   overheadConcurrency: 50,
   overheadWrites: 1500,
   documents: [
@@ -103,6 +108,8 @@ export const QUICK: Sizes = {
   hotAttempts: 20,
   verifyConcurrency: 8,
   verifySeconds: 3,
+  readModelPacks: 100,
+  readModelClients: 32,
   overheadConcurrency: 10,
   overheadWrites: 40,
   documents: [

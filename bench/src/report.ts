@@ -23,8 +23,53 @@ export interface ScenarioResult {
   readonly verdict: Verdict;
   /** The figure compared with the target, in words. */
   readonly outcome: string;
+  /** The target's parts, each with its figure (a table of its own in the report). */
+  readonly checks?: readonly TargetCheck[];
   readonly rounds: readonly RoundRecord[];
   readonly notes: readonly string[];
+}
+
+const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+/** One part of a target: what is measured, the figure, the bound, and whether the figure keeps it. */
+export interface TargetCheck {
+  readonly what: string;
+  readonly figure: string;
+  readonly bound: string;
+  readonly met: boolean;
+}
+
+/** A scenario's verdict and outcome from its checks: met only when every part is. */
+export function judge(checks: readonly TargetCheck[]): { verdict: Verdict; outcome: string } {
+  return {
+    verdict: checks.length > 0 && checks.every((c) => c.met) ? "met" : "missed",
+    outcome: checks.map((c) => `${c.what} ${c.figure} (${c.bound}: ${c.met ? "met" : "MISSED"})`).join("; "),
+  };
+}
+
+/** The read-model verify target: 1,000 req/s, p99 50 ms, no failure, and the answering gateway under 200 MB resident. */
+export const VERIFY_TARGET = { requestsPerSecond: 1000, p99Ms: 50, gatewayRssMB: 200 } as const;
+const MB_PER_MIB = 2 ** 20 / 1e6;
+
+/**
+ * The parts of the verify target for one round of scans: its throughput,
+ * p99, failures, and the peak RSS of the process kind `gatewayKind` sampled
+ * during it (missed when that process was not sampled).
+ */
+export function verifyTargetChecks(round: RoundRecord, gatewayKind: string): TargetCheck[] {
+  const rss = round.usage[gatewayKind];
+  const rssMB = rss === undefined ? undefined : rss.rssMiBMax * MB_PER_MIB;
+  return [
+    { what: "throughput", figure: `${fmt(round.throughput)} req/s`, bound: `>= ${VERIFY_TARGET.requestsPerSecond} req/s`, met: round.throughput >= VERIFY_TARGET.requestsPerSecond },
+    { what: "p99", figure: `${fmt(round.latency.p99Ms)} ms`, bound: `<= ${VERIFY_TARGET.p99Ms} ms`, met: round.succeeded > 0 && round.latency.p99Ms <= VERIFY_TARGET.p99Ms },
+    { what: "failures", figure: `${round.failed} of ${round.succeeded + round.failed}`, bound: "0", met: round.failed === 0 && round.succeeded > 0 },
+    {
+      what: `${gatewayKind} peak RSS`,
+      figure: rssMB === undefined ? "not sampled" : `${rssMB.toFixed(1)} MB`,
+      bound: `< ${VERIFY_TARGET.gatewayRssMB} MB`,
+      met: rssMB !== undefined && rssMB < VERIFY_TARGET.gatewayRssMB,
+    },
+  ];
 }
 
 export interface Machine {
@@ -47,7 +92,6 @@ export interface BenchResults {
   readonly gas?: unknown;
 }
 
-const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 function roundsTable(rounds: readonly RoundRecord[]): string[] {
   const lines = [
@@ -104,7 +148,11 @@ export function toMarkdown(results: BenchResults): string {
     ...results.scenarios.map((s) => `| ${s.title} | ${s.target} | ${s.outcome} | ${s.verdict} |`),
   ];
   for (const s of results.scenarios) {
-    out.push("", `## ${s.title}`, "", ...roundsTable(s.rounds));
+    out.push("", `## ${s.title}`, "");
+    if (s.checks && s.checks.length > 0) {
+      out.push("| target part | measured | bound | verdict |", "|---|---|---|---|", ...s.checks.map((c) => `| ${c.what} | ${c.figure} | ${c.bound} | ${c.met ? "met" : "missed"} |`), "");
+    }
+    out.push(...roundsTable(s.rounds));
     const usage = usageTable(s.rounds);
     if (usage.length > 0) out.push("", ...usage);
     const failures = failureLines(s.rounds);

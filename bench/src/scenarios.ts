@@ -7,14 +7,20 @@ import { CATALOG } from "@rxtrace/domain";
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { evaluateDirect, refusedAtEndorsement, submitDirect, DirectCallError } from "./fabric-direct.js";
 import { MSP, measureClosed, measureOpen, type BenchContext, type PackRef } from "./context.js";
-import type { RoundRecord, ScenarioResult } from "./report.js";
-import { RestError } from "./rest.js";
+import { startOrgGateway, type OrgGatewayProcess } from "./org-gateway.js";
+import { judge, verifyTargetChecks, type RoundRecord, type ScenarioResult } from "./report.js";
+import { RestError, blockOn, newRestClient, type RestAnswer, type RestClient } from "./rest.js";
+import { closedLoop } from "./load.js";
 import { findSustainedRate, type SearchResult } from "./search.js";
-import { SOURCE_CHANNEL, channelMembers } from "../../gateway/src/topology.js";
+import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, channelMembers } from "../../gateway/src/topology.js";
 
 const MFR_DIST = SOURCE_CHANNEL;
+const DIST_PHARM = DOWNSTREAM_CHANNEL;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The channel's members, passed to noop so its writes carry rxtrace's key-level policies. */
 const NOOP_MEMBERS = JSON.stringify(channelMembers(MFR_DIST));
 
@@ -514,6 +520,145 @@ export async function verifyRest(ctx: BenchContext): Promise<ScenarioResult> {
       "Closed loop for a fixed time: the clients send as fast as answers come back.",
     ],
   };
+}
+
+// ------------------------------------------------------------------ 5b
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A write through the multi-org gateway, sent again under one Idempotency-Key
+ * (so it commits once) while the peer of the org it needs has not committed
+ * the previous step's block yet (404, or 503 "not yet here"), up to 30 s.
+ */
+async function writeWhenVisible(ctx: BenchContext, step: string, url: string, key: string, body: unknown): Promise<RestAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.rest.exchange("POST", url, key, body, { "idempotency-key": `${ctx.tag}-${step}` });
+    } catch (error) {
+      if (!(error instanceof RestError && (error.status === 404 || error.status === 503)) || attempt >= 120) throw error;
+      await sleep(250);
+    }
+  }
+}
+
+/**
+ * Commissions `count` packs and brings them to the pharmacy, whose peer is on
+ * dist-pharm only, as the demo does: ship to the distributor, receive, hand
+ * off onto dist-pharm, ship to the pharmacy, receive. Answers the packs and
+ * the dist-pharm block of the pharmacy's receipt.
+ */
+async function packsAtPharmacy(ctx: BenchContext, count: number): Promise<{ packs: PackRef[]; block: bigint }> {
+  const lot = `${ctx.tag}RM`;
+  const serials = Array.from({ length: count }, (_, k) => `${lot}-${k}`);
+  const refs = serials.map((serial) => ({ gtin: ctx.gtin, serial }));
+  const inbound = `${ctx.tag}-RM-IN`;
+  const outbound = `${ctx.tag}-RM-OUT`;
+  await writeWhenVisible(ctx, "RM-lot", "/lots", ctx.keys.manufacturer, { gtin: ctx.gtin, lot, expiry: ctx.expiry, serials });
+  await writeWhenVisible(ctx, "RM-ship-in", "/shipments", ctx.keys.manufacturer, { shipmentId: inbound, consignee: MSP.distributor, packs: refs });
+  await writeWhenVisible(ctx, "RM-receive-in", `/shipments/${inbound}/receive`, ctx.keys.distributor, { packs: refs });
+  await writeWhenVisible(ctx, "RM-handoff", "/handoffs", ctx.keys.distributor, { packs: refs });
+  await writeWhenVisible(ctx, "RM-ship-out", "/shipments", ctx.keys.distributor, { shipmentId: outbound, consignee: MSP.pharmacy, packs: refs });
+  const received = await writeWhenVisible(ctx, "RM-receive-out", `/shipments/${outbound}/receive`, ctx.keys.pharmacy, { packs: refs });
+  const block = blockOn(received.headers["x-ledger-block"], DIST_PHARM);
+  if (block === undefined) throw new Error(`the pharmacy's receipt names no ${DIST_PHARM} block (X-Ledger-Block: ${String(received.headers["x-ledger-block"])})`);
+  return { packs: serials.map((serial) => ({ gtin: ctx.gtin, serial, lot, expiry: ctx.expiry })), block };
+}
+
+/** Unmeasured calls on each path of a freshly started gateway before its rounds. */
+const WARM_UP_SECONDS = 2;
+
+/** A scan as a pharmacist's scanner sends it: no channel (the pharmacy reads dist-pharm only). */
+const scanPath = (p: PackRef, consistency: "read-model" | "ledger"): string =>
+  `/verify?gtin=${p.gtin}&serial=${encodeURIComponent(p.serial)}&lot=${encodeURIComponent(p.lot)}&expiry=${p.expiry}${consistency === "ledger" ? "&consistency=ledger" : ""}`;
+
+interface StatedAnswer {
+  verified?: boolean;
+  reason?: string;
+  asOf?: { source?: string; blocks?: { channel: string; block: string }[] };
+}
+
+/** Waits until the gateway's read model answers for `pack` from a dist-pharm block at or above `block` (up to `timeoutMs`). */
+async function readModelCaughtUp(rest: RestClient, key: string, pack: PackRef, block: bigint, timeoutMs: number): Promise<{ block: bigint; waitedMs: number }> {
+  const started = Date.now();
+  let last = "no answer";
+  while (Date.now() - started < timeoutMs) {
+    const answer = (await rest.get(scanPath(pack, "read-model"), key)) as StatedAnswer;
+    const stated = answer.asOf?.blocks?.find((b) => b.channel === DIST_PHARM);
+    const at = stated === undefined ? undefined : BigInt(stated.block);
+    if (answer.asOf?.source === "read-model" && at !== undefined && at >= block) return { block: at, waitedMs: Date.now() - started };
+    last = `${answer.asOf?.source ?? "?"} at ${stated?.block ?? "no block"}`;
+    await sleep(200);
+  }
+  throw new Error(`the pharmacy gateway's read model did not reach ${DIST_PHARM} block ${block} in ${timeoutMs / 1000} s (last answer: ${last})`);
+}
+
+/** One scan; a failure unless the pack verifies and the answer comes from where it was asked. */
+const scanOp = (rest: RestClient, key: string, packs: readonly PackRef[], consistency: "read-model" | "ledger") => async (i: number) => {
+  const p = packs[(i * 7919) % packs.length] as PackRef;
+  const answer = (await rest.get(scanPath(p, consistency), key)) as StatedAnswer;
+  if (answer.verified !== true) throw new DirectCallError("NOT_VERIFIED", `pack ${p.serial} did not verify (${answer.reason ?? "no reason"})`);
+  if (answer.asOf?.source !== consistency) throw new DirectCallError("WRONG_SOURCE", `asked ${consistency}, answered from ${answer.asOf?.source ?? "?"}`);
+};
+
+/**
+ * The pharmacy's scans through its own gateway process (RXTRACE_GATEWAY_ORG=
+ * pharmacy, as npm start runs it), answered from the read model it keeps from
+ * its peer's committed dist-pharm blocks; beside it, the same gateway's
+ * ledger path (?consistency=ledger: one packs:VerifyWithProvenance evaluate)
+ * and the noop Get evaluate, for the ratio.
+ */
+export async function verifyReadModel(ctx: BenchContext): Promise<ScenarioResult> {
+  const { packs, block } = await packsAtPharmacy(ctx, ctx.sizes.readModelPacks);
+  const gateway: OrgGatewayProcess = await startOrgGateway("pharmacy", {
+    repoRoot,
+    dataDir: path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace")),
+    ...(process.env.BENCH_CPU_PROFILE === "1" ? { profileDir: path.join(repoRoot, "bench", "results", "profiles") } : {}),
+  });
+  const rest = newRestClient(gateway.url);
+  try {
+    const caughtUp = await readModelCaughtUp(rest, gateway.key, packs[packs.length - 1] as PackRef, block, 120_000);
+    const c = ctx.sizes.readModelClients;
+    const opts = { concurrency: c, count: 1_000_000, maxSeconds: ctx.sizes.verifySeconds };
+    const kind = `gateway-${gateway.org}`;
+    // A fresh process compiles its hot paths during its first thousand calls: warm each path up, unmeasured.
+    const warmUp = { concurrency: c, count: 1_000_000, maxSeconds: WARM_UP_SECONDS };
+    await closedLoop(warmUp, scanOp(rest, gateway.key, packs, "read-model"));
+    await closedLoop(warmUp, scanOp(rest, gateway.key, packs, "ledger"));
+    const model = await measureClosed(ctx, { label: `GET /v1/verify from the read model, pharmacy key, ${c} clients`, client: "rest", chaincode: "-", itemsPerCall: 1 }, opts, scanOp(rest, gateway.key, packs, "read-model"));
+    const ledger = await measureClosed(
+      ctx,
+      { label: `GET /v1/verify?consistency=ledger (one evaluate), pharmacy key, ${c} clients`, client: "rest", chaincode: "rxtrace", itemsPerCall: 1 },
+      opts,
+      scanOp(rest, gateway.key, packs, "ledger"),
+    );
+    const noop = await measureClosed(ctx, { label: `noop Get evaluate, ${c} clients`, client: "fabric-gateway", chaincode: "noop", itemsPerCall: 1 }, opts, async (i) => {
+      await evaluateDirect(ctx.noop.manufacturer, "Get", `${ctx.tag}N${i % Math.max(ctx.sizes.sequentialCount, 1)}`);
+    });
+    const checks = verifyTargetChecks(model, kind);
+    const { verdict, outcome } = judge(checks);
+    return {
+      id: "verify-read-model",
+      title: "Verify via the pharmacy's own gateway, from its read model",
+      target: `>= 1,000 req/s, p99 <= 50 ms, 0 failures (pharmacy key, ${c} clients); that gateway under 200 MB RSS`,
+      verdict,
+      outcome:
+        `${outcome}; ledger path through the same gateway: ${ledger.throughput} req/s, p99 ${ledger.latency.p99Ms} ms (read model/ledger ${ratio(model.throughput, ledger.throughput)}x); ` +
+        `noop Get evaluate: ${noop.throughput}/s (read model/noop ${ratio(model.throughput, noop.throughput)}x)`,
+      checks,
+      rounds: [model, ledger, noop],
+      notes: [
+        `The pharmacy's gateway runs as its own process (node gateway/dist/main.js, RXTRACE_GATEWAY_ORG=pharmacy, log level warn, no per-key rate limit: one bench key stands for many pharmacists), its state in $RXTRACE_DATA/gateway/pharmacy; the process kind ${kind} is that process.`,
+        `${packs.length} packs commissioned, shipped, received, handed off onto ${DIST_PHARM} and received by the pharmacy through the multi-org gateway before the rounds; the read model reached ${DIST_PHARM} block ${caughtUp.block} (the receipt's block ${block}) ${(caughtUp.waitedMs / 1000).toFixed(1)} s after the gateway answered.`,
+        `Before the rounds, ${WARM_UP_SECONDS} s of unmeasured scans on each path (the freshly started gateway compiles its hot paths).`,
+        "Every answer counts only if it says verified: true and comes from the source asked (asOf.source), so a fall-back to the ledger is a failure of the read-model round.",
+        "The noop Get evaluates run as the manufacturer on mfr-dist through fabric-gateway (noop is deployed there only): the cheapest evaluate this network answers.",
+        "Closed loop for a fixed time: the clients send as fast as answers come back.",
+      ],
+    };
+  } finally {
+    rest.close();
+    await gateway.stop();
+  }
 }
 
 export async function restOverhead(ctx: BenchContext): Promise<ScenarioResult> {

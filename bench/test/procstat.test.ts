@@ -14,6 +14,8 @@ describe("kindOfPidFile", () => {
     expect(kindOfPidFile("ca-distributor.pid")).to.equal("ca");
     expect(kindOfPidFile("kubo.pid")).to.equal("kubo");
     expect(kindOfPidFile("gateway.pid")).to.equal("gateway");
+    // An org's own gateway (bench/src/org-gateway.ts) is a kind apart from the multi-org one.
+    expect(kindOfPidFile("gateway-pharmacy.pid")).to.equal("gateway-pharmacy");
   });
 });
 

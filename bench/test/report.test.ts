@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { toMarkdown, type BenchResults } from "../src/report.js";
+import { judge, toMarkdown, verifyTargetChecks, type BenchResults, type RoundRecord, type ScenarioResult } from "../src/report.js";
 
 const results: BenchResults = {
   startedAt: "2026-11-27T07:00:00Z",
@@ -87,5 +87,63 @@ describe("packageOf", () => {
     expect(packageOf("node:internal/crypto/hash:98")).to.equal("node internals");
     expect(packageOf("gateway/dist/app.js:1")).to.equal("gateway");
     expect(packageOf("")).to.equal("(vm)");
+  });
+});
+
+describe("verifyTargetChecks and judge", () => {
+  const round = (over: Partial<RoundRecord> = {}): RoundRecord => ({
+    label: "GET /v1/verify from the read model",
+    client: "rest",
+    chaincode: "-",
+    itemsPerCall: 1,
+    succeeded: 15_000,
+    failed: 0,
+    sendRate: 1010,
+    throughput: 1000,
+    durationS: 15,
+    latency: { minMs: 1, avgMs: 10, p50Ms: 9, p95Ms: 30, p99Ms: 50, maxMs: 80 },
+    failureReasons: {},
+    usage: { "gateway-pharmacy": { cpuPercent: 90, rssMiBAvg: 150, rssMiBMax: 190, processes: 1 } },
+    ...over,
+  });
+
+  it("meets the target at exactly 1,000 req/s and 50 ms p99 with no failure and the gateway under 200 MB", () => {
+    const checks = verifyTargetChecks(round(), "gateway-pharmacy");
+    expect(checks.map((c) => [c.what, c.met])).to.deep.equal([
+      ["throughput", true],
+      ["p99", true],
+      ["failures", true],
+      ["gateway-pharmacy peak RSS", true],
+    ]);
+    expect(judge(checks)).to.deep.equal({
+      verdict: "met",
+      outcome: "throughput 1000 req/s (>= 1000 req/s: met); p99 50 ms (<= 50 ms: met); failures 0 of 15000 (0: met); gateway-pharmacy peak RSS 199.2 MB (< 200 MB: met)",
+    });
+  });
+
+  it("misses the target on the part that misses it, naming the figure", () => {
+    const slow = judge(verifyTargetChecks(round({ throughput: 999.9, latency: { minMs: 1, avgMs: 10, p50Ms: 9, p95Ms: 30, p99Ms: 50.1, maxMs: 80 } }), "gateway-pharmacy"));
+    expect(slow.verdict).to.equal("missed");
+    expect(slow.outcome).to.contain("throughput 999.9 req/s (>= 1000 req/s: MISSED)");
+    expect(slow.outcome).to.contain("p99 50.1 ms (<= 50 ms: MISSED)");
+    // 191 MiB is 200.3 MB.
+    const heavy = verifyTargetChecks(round({ usage: { "gateway-pharmacy": { cpuPercent: 90, rssMiBAvg: 150, rssMiBMax: 191, processes: 1 } } }), "gateway-pharmacy");
+    expect(heavy.find((c) => c.what === "gateway-pharmacy peak RSS")).to.deep.include({ figure: "200.3 MB", met: false });
+    const failing = verifyTargetChecks(round({ failed: 1, failureReasons: { NOT_VERIFIED: 1 } }), "gateway-pharmacy");
+    expect(failing.find((c) => c.what === "failures")).to.deep.include({ figure: "1 of 15001", met: false });
+  });
+
+  it("misses the memory part when the gateway was not sampled, and everything when no call succeeded", () => {
+    const unsampled = verifyTargetChecks(round({ usage: {} }), "gateway-pharmacy");
+    expect(unsampled.find((c) => c.what === "gateway-pharmacy peak RSS")).to.deep.include({ figure: "not sampled", met: false });
+    expect(judge(verifyTargetChecks(round({ succeeded: 0, throughput: 0, latency: { minMs: 0, avgMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 } }), "gateway-pharmacy")).verdict).to.equal("missed");
+    expect(judge([]).verdict).to.equal("missed");
+  });
+
+  it("writes a scenario's checks as a table of their own", () => {
+    const checks = verifyTargetChecks(round(), "gateway-pharmacy");
+    const md = toMarkdown({ ...results, scenarios: [{ ...(results.scenarios[0] as ScenarioResult), checks }] });
+    expect(md).to.contain("| target part | measured | bound | verdict |");
+    expect(md).to.contain("| p99 | 50 ms | <= 50 ms | met |");
   });
 });
