@@ -33,6 +33,7 @@ trap teardown EXIT
 export RXTRACE_FABRIC_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error:orderer.consensus.smartbft=info}"
 
 set -e
+npx tsc -p test/faults   # the specs type-check before any service starts (tsx only strips types)
 started=$(date +%s)
 bash scripts/network.sh up
 bash scripts/kubo.sh start

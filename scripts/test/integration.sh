@@ -10,6 +10,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
 export RXTRACE_DATA="${RXTRACE_TEST_DATA:-$root/.rxtrace/test}"
+# The specs type-check before any service starts (tsx only strips types).
+for project in test/integration/*/tsconfig.json; do npx tsc -p "$(dirname "$project")" || exit 1; done
 # A Hardhat node by default: it mines each transaction at once, where geth in dev mode
 # seals a block a second; the geth node of npm start has the evm suite (RXTRACE_EVM_NODE=geth
 # runs these specs on it).

@@ -31,6 +31,7 @@ teardown() {
 }
 trap teardown EXIT
 
+npx tsc -p test/multihost || exit 1   # the specs type-check too (tsx only strips types)
 npx mocha --import=tsx --timeout 60000 test/multihost/hosts.test.ts || exit 1
 
 started=$(date +%s)
