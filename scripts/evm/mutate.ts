@@ -6,7 +6,9 @@
 // test (killed) or passing them all. A mutant that passes them all is compiled once more with the
 // optimizer as deployed: equal to the original's optimised bytecode it is equivalent, else survived.
 // Run: npm run mutate [-- --limit N --seed S --operator NAME --json FILE]
-//   --limit N     test a sample of N mutants (drawn with --seed, default 1) instead of all
+//   --limit N     test only the first N mutants of the run order
+//   --seed S      the run order: a shuffle by seed S (default 1), so a run cut short or limited
+//                 has tested a uniform sample; the report is rewritten after every mutant
 //   --operator    only this operator (repeatable)
 //   --ids 3,17    only these mutants (ids as a full run numbers them)
 //   --json FILE   where the report goes (default .rxtrace/mutation/report.json)
@@ -115,8 +117,8 @@ function compile(source: string, optimize: boolean): Bytecodes | undefined {
   return { bytecode: `0x${evm.bytecode.object}`, deployedBytecode: `0x${evm.deployedBytecode.object}` };
 }
 
-/** A deterministic sample (mulberry32 shuffle), so a --seed names the same mutants every time. */
-function sample<T>(items: T[], count: number, seed: number): T[] {
+/** A deterministic shuffle (mulberry32), so a --seed gives the same order every time. */
+function shuffle<T>(items: T[], seed: number): T[] {
   let state = seed >>> 0;
   const random = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -130,7 +132,7 @@ function sample<T>(items: T[], count: number, seed: number): T[] {
     const j = Math.floor(random() * (i + 1));
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
-  return copy.slice(0, count).sort((a, b) => (a as Mutant).id - (b as Mutant).id);
+  return copy;
 }
 
 const original = readFileSync(path.join(repoRoot, CONTRACT), "utf8");
@@ -139,7 +141,7 @@ const limit = args.limit === undefined ? undefined : Number(args.limit);
 if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error(`--limit: expected a positive integer, got "${args.limit}"`);
 const ids = args.ids === undefined ? undefined : new Set(args.ids.split(",").map(Number));
 const chosen = ids === undefined ? all : all.filter((m) => ids.has(m.id));
-const mutants = limit === undefined ? chosen : sample(chosen, limit, Number(args.seed));
+const mutants = shuffle(chosen, Number(args.seed)).slice(0, limit);
 
 const reference = compile(original, false);
 const optimisedReference = compile(original, true);
@@ -152,6 +154,12 @@ cpSync(path.join(repoRoot, "artifacts"), artifactsDir, { recursive: true });
 const artifactPath = path.join(artifactsDir, ARTIFACT);
 const artifact = JSON.parse(readFileSync(artifactPath, "utf8")) as Record<string, unknown>;
 const testEnv = { ...process.env, RXTRACE_ARTIFACTS_DIR: artifactsDir };
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    rmSync(artifactsDir, { recursive: true, force: true });
+    process.exit(1);
+  });
+}
 
 /** Mocha's title of the first failure: "1) describe" and its indented lines up to the colon. */
 function firstFailure(output: string): string {
@@ -180,6 +188,19 @@ async function test(mutant: Mutant, bytecodes: Bytecodes): Promise<MutantResult>
 
 const started = Date.now();
 const results: MutantResult[] = [];
+
+function writeReport() {
+  const report = {
+    ...summarise(CONTRACT, operators, all.length, results),
+    seed: Number(args.seed),
+    tested: `${results.length} of ${mutants.length} in the run, ${chosen.length} chosen`,
+    seconds: Math.round((Date.now() - started) / 1000),
+    results,
+  };
+  mkdirSync(path.dirname(args.json), { recursive: true });
+  writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
 console.log(`mutate: ${mutants.length} of ${all.length} mutants of ${CONTRACT} (${operators.join(", ")})`);
 try {
   // Compiling the next mutant overlaps the current one's test run (the tests run in a child process).
@@ -199,20 +220,14 @@ try {
     results.push(result);
     const shown = `${mutant.original.replace(/\s+/g, " ").slice(0, 50)} -> ${mutant.replacement.replace(/\s+/g, " ").slice(0, 30) || "(removed)"}`;
     const elapsed = Math.round((Date.now() - started) / 1000);
+    writeReport();
     console.log(`[${i + 1}/${mutants.length} ${elapsed}s] #${mutant.id} ${CONTRACT}:${mutant.line} ${mutant.operator} ${shown}: ${result.outcome}${result.killedBy ? ` (${result.killedBy})` : ""}`);
   }
 } finally {
   rmSync(artifactsDir, { recursive: true, force: true });
 }
 
-const report = {
-  ...summarise(CONTRACT, operators, all.length, results),
-  sampled: limit === undefined ? null : { limit, seed: Number(args.seed) },
-  seconds: Math.round((Date.now() - started) / 1000),
-  results,
-};
-mkdirSync(path.dirname(args.json), { recursive: true });
-writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+const report = writeReport();
 console.log(
   `mutate: killed ${report.killed}, survived ${report.survived}, total ${report.total} ` +
     `(kill rate ${(report.killRate * 100).toFixed(1)}%); ${report.equivalent} equivalent by bytecode, ` +

@@ -1230,6 +1230,29 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Recalled);
     });
 
+    it("keeps every remaining partner on the recall list through swap-and-pop revocations", async function () {
+      // Partner list after the fixture: manufacturer, otherManufacturer, distributor, pharmacy, otherPharmacy.
+      const { chain, admin, manufacturer, otherManufacturer, distributor, pharmacy, otherPharmacy, stranger, lotId, packId } =
+        await networkHelpers.loadFixture(withPack);
+      // otherPharmacy moves into the distributor's place; the stranger joins at the end; then
+      // otherPharmacy leaves from its new place, and the stranger must take it.
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), stranger.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), otherPharmacy.address)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+
+      for (const consignee of [otherManufacturer, pharmacy, stranger]) {
+        await expect(chain.connect(manufacturer).ship(packId, consignee.address))
+          .to.be.revertedWithCustomError(chain, "PackBlocked")
+          .withArgs(packId, Reason.Recalled);
+      }
+      for (const gone of [distributor, otherPharmacy]) {
+        await expect(chain.connect(manufacturer).ship(packId, gone.address))
+          .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+          .withArgs(gone.address);
+      }
+    });
+
     it("refuses a role for the zero address", async function () {
       const { chain } = await networkHelpers.loadFixture(deployWithRoles);
       await expect(chain.grantRole(await chain.DISTRIBUTOR_ROLE(), ethers.ZeroAddress)).to.be.revertedWithCustomError(
