@@ -11,6 +11,9 @@
 //                 has tested a uniform sample; the report is rewritten after every mutant
 //   --operator    only this operator (repeatable)
 //   --ids 3,17    only these mutants (ids as a full run numbers them)
+//   --lines A-B   only mutants on these lines of the contract
+//   --reverse     walk the run order from its end: a second process (on the other core) started
+//                 with --reverse meets the first in the middle; each tested part is a uniform sample
 //   --json FILE   where the report goes (default .rxtrace/mutation/report.json)
 // The full run is not part of `npm test` (about half an hour on two cores).
 import { spawn } from "node:child_process";
@@ -43,6 +46,8 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1" },
     operator: { type: "string", multiple: true },
     ids: { type: "string" },
+    lines: { type: "string" },
+    reverse: { type: "boolean", default: false },
     json: { type: "string", default: path.join(repoRoot, ".rxtrace", "mutation", "report.json") },
   },
 });
@@ -140,8 +145,11 @@ const all = generateMutants(original, operators);
 const limit = args.limit === undefined ? undefined : Number(args.limit);
 if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error(`--limit: expected a positive integer, got "${args.limit}"`);
 const ids = args.ids === undefined ? undefined : new Set(args.ids.split(",").map(Number));
-const chosen = ids === undefined ? all : all.filter((m) => ids.has(m.id));
-const mutants = shuffle(chosen, Number(args.seed)).slice(0, limit);
+const [fromLine, toLine] = (args.lines ?? "1-999999").split("-").map(Number);
+if (fromLine === undefined || toLine === undefined || !(fromLine <= toLine)) throw new Error(`--lines: expected FROM-TO, got "${args.lines}"`);
+const chosen = all.filter((m) => (ids === undefined || ids.has(m.id)) && m.line >= fromLine && m.line <= toLine);
+const order = shuffle(chosen, Number(args.seed));
+const mutants = (args.reverse ? order.reverse() : order).slice(0, limit);
 
 const reference = compile(original, false);
 const optimisedReference = compile(original, true);

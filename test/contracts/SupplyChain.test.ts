@@ -239,6 +239,20 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(chain, "InvalidCharacter")
         .withArgs(Field.ProductName, 7);
     });
+
+    it("takes printable ASCII from space to tilde and up to 64 characters, nothing else", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      for (const [name, at] of [["Aspirin\x7f", 7], ["Aspirin\x1f", 7], ["Asp\u00e9", 3]] as const) {
+        await expect(chain.connect(manufacturer).registerGtin(GTIN, name))
+          .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+          .withArgs(Field.ProductName, at);
+      }
+      const name = ` ~${"x".repeat(62)}`;
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, name))
+        .to.emit(chain, "GtinRegistered")
+        .withArgs(GTIN, manufacturer.address, name);
+    });
   });
 
   describe("registerLot", function () {
@@ -304,6 +318,40 @@ describe("SupplyChain", function () {
       // 2028 is a leap year, so 29 February exists.
       await expect(chain.connect(manufacturer).registerLot(GTIN, lk("LEAP"), 280229)).to.emit(chain, "LotRegistered");
       await expect(chain.connect(manufacturer).registerLot(GTIN, lk("APRIL"), 300430)).to.emit(chain, "LotRegistered");
+    });
+
+    it("stores each expiry as its day since 1970: month ends, leap days, day 00, the century's last day", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      const dates: [number, number, number, number][] = [
+        // [YYMMDD, year, month, day it stands for]
+        [270228, 2027, 2, 28], [270301, 2027, 3, 1], [280229, 2028, 2, 29], [280301, 2028, 3, 1],
+        [300131, 2030, 1, 31], [300228, 2030, 2, 28], [300331, 2030, 3, 31], [300430, 2030, 4, 30],
+        [300531, 2030, 5, 31], [300630, 2030, 6, 30], [300731, 2030, 7, 31], [300831, 2030, 8, 31],
+        [300930, 2030, 9, 30], [301031, 2030, 10, 31], [301130, 2030, 11, 30], [301231, 2030, 12, 31],
+        [280200, 2028, 2, 29], [300200, 2030, 2, 28], [300400, 2030, 4, 30], [301100, 2030, 11, 30],
+        [960229, 2096, 2, 29], [991231, 2099, 12, 31],
+      ];
+      for (const [expiry, year, month, day] of dates) {
+        const lotKey = lk(`D${expiry}`);
+        await (await chain.connect(manufacturer).registerLot(GTIN, lotKey, expiry)).wait();
+        const lot = await chain.lotOf(await chain.lotIdOf(lotKey));
+        expect(lot.expiryDay, `expiry ${expiry}`).to.equal(BigInt(Date.UTC(year, month - 1, day) / 86_400_000));
+      }
+      // A 30-day month has no 31st; only leap years have 29 February.
+      for (const bad of [300431, 300631, 300931, 301131, 270229, 320230]) {
+        await expect(chain.connect(manufacturer).registerLot(GTIN, lk(`B${bad}`), bad))
+          .to.be.revertedWithCustomError(chain, "InvalidExpiry")
+          .withArgs(bad);
+      }
+      // 2000 and 2004 were leap years: their 29 February is a date, only a past one.
+      for (const past of [229, 40229]) {
+        await expect(chain.connect(manufacturer).registerLot(GTIN, lk(`P${past}`), past))
+          .to.be.revertedWithCustomError(chain, "LotExpired")
+          .withArgs(GTIN, past);
+      }
+      await expect(chain.connect(manufacturer).registerLot(GTIN, lk("P230"), 230))
+        .to.be.revertedWithCustomError(chain, "InvalidExpiry")
+        .withArgs(230);
     });
 
     it("rejects an expiry already in the past", async function () {
@@ -959,6 +1007,20 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).anchorDocument(packId, digest, ""))
         .to.be.revertedWithCustomError(chain, "InvalidLength")
         .withArgs(Field.Cid, 0, 128);
+    });
+
+    it("takes a CID of 0-9, A-Z and a-z only, up to 128 characters", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      for (const [i, c] of ["/", ":", "@", "[", "`", "{"].entries()) {
+        await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id(`d${i}`), `Qm${c}`))
+          .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+          .withArgs(Field.Cid, 2);
+      }
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("long"), "b".repeat(129)))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Cid, 129, 128);
+      const cid = `09AZaz${"b".repeat(122)}`;
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("ok"), cid)).to.emit(chain, "DocumentAnchored");
     });
   });
 
