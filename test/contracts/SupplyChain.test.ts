@@ -481,6 +481,19 @@ describe("SupplyChain", function () {
   });
 
   describe("ship and receive", function () {
+    it("hands custody to exactly the consignee, whatever bits the shipper's address has", async function () {
+      // Addresses of both parities on each side: a ship keeps the pack's other fields, never the old holder's bits.
+      const { chain, manufacturer, distributor, pharmacy, otherPharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      const route = [manufacturer, distributor, otherPharmacy, pharmacy, otherPharmacy];
+      for (let i = 1; i < route.length; ++i) {
+        await (await chain.connect(route[i - 1]).ship(packId, route[i].address)).wait();
+        expect((await chain.packOf(packId)).holder).to.equal(route[i].address);
+        await (await chain.connect(route[i]).receivePack(packId)).wait();
+        const pack = await chain.packOf(packId);
+        expect([pack.holder, pack.status, pack.lotId, pack.expiryDay]).to.deep.equal([route[i].address, BigInt(Status.Received), 1n, BigInt(EXPIRY_DAY)]);
+      }
+    });
+
     it("ships to the named consignee, who alone receives it", async function () {
       const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
       await expect(chain.connect(manufacturer).ship(packId, distributor.address))
