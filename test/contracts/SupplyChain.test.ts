@@ -607,11 +607,15 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Withdrawn);
     });
 
-    it("refuses to ship an expired pack", async function () {
+    it("ships and verifies a pack on its expiry day, and refuses to ship it the day after", async function () {
       const fresh = await onFreshChain();
       const { chain, manufacturer, distributor, packId } = await fresh.withPack();
+      await fresh.time.increaseTo(Date.UTC(2030, 11, 31, 23, 59) / 1000);
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([true, BigInt(Reason.None)]);
       await fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
-      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
         .to.be.revertedWithCustomError(chain, "PackBlocked")
         .withArgs(packId, Reason.Expired);
     });
