@@ -1276,6 +1276,14 @@ describe("SupplyChain", function () {
       await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
     });
 
+    it("keeps a manufacturer that was also a pharmacy a partner and a manufacturer when its pharmacy role goes", async function () {
+      const { chain, admin, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), manufacturer.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), manufacturer.address)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await expect(chain.connect(manufacturer).recallLot(lotId)).to.emit(chain, "LotRecalled");
+    });
+
     it("stops a revoked manufacturer recalling, withdrawing, releasing holds and placing holds", async function () {
       const { chain, admin, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(regulator).placeColdChainHold([packId], ethers.id("logger"))).wait();
