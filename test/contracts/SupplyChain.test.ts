@@ -1276,6 +1276,29 @@ describe("SupplyChain", function () {
       await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
     });
 
+    it("stops a revoked holder shipping after many revocations and recalls before its own", async function () {
+      // Every revocation and every recall must move its half of the epoch, however many came before.
+      const { chain, admin, manufacturer, distributor, otherPharmacy, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      const pharmacyRole = await chain.PHARMACY_ROLE();
+      for (let i = 0; i < 20; ++i) {
+        await (await chain.connect(admin).revokeRole(pharmacyRole, otherPharmacy.address)).wait();
+        await (await chain.connect(admin).grantRole(pharmacyRole, otherPharmacy.address)).wait();
+        await (await chain.connect(manufacturer).registerLot(GTIN, lk(`R${i}`), EXPIRY)).wait();
+        await (await chain.connect(manufacturer).recallLot(lotId + 1n + BigInt(i))).wait();
+      }
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+
     it("keeps a manufacturer that was also a pharmacy a partner and a manufacturer when its pharmacy role goes", async function () {
       const { chain, admin, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), manufacturer.address)).wait();
