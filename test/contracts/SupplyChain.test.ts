@@ -225,6 +225,10 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).registerGtin(100000000000000n, "X"))
         .to.be.revertedWithCustomError(chain, "GtinOutOfRange")
         .withArgs(100000000000000n);
+      // The largest 14-digit number is in range; only its check digit (7, not 9) is wrong.
+      await expect(chain.connect(manufacturer).registerGtin(99_999_999_999_999n, "X"))
+        .to.be.revertedWithCustomError(chain, "GtinCheckDigitInvalid")
+        .withArgs(99_999_999_999_999n, 7);
     });
 
     it("rejects an empty, an overlong and a non-printable product name", async function () {
