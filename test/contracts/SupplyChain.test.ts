@@ -426,6 +426,9 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).commissionPack(lotId, pk("SN1")))
         .to.be.revertedWithCustomError(chain, "LotNotActive")
         .withArgs(lotId, LotState.Recalled);
+      // The lot's expiry day (30 Nov) still takes packs; the day after does not.
+      await fresh.time.increaseTo(Date.UTC(2030, 10, 30, 23, 59) / 1000);
+      await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, pk("SN0", "SHORT", 301130))).to.emit(chain, "PackCommissioned");
       await fresh.time.increaseTo(Date.UTC(2030, 11, 1) / 1000);
       await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, pk("SN1")))
         .to.be.revertedWithCustomError(chain, "LotExpired")
@@ -1301,6 +1304,22 @@ describe("SupplyChain", function () {
       await expect(chain.connect(distributor).ship(packId, manufacturer.address))
         .to.be.revertedWithCustomError(chain, "PackBlocked")
         .withArgs(packId, Reason.Recalled);
+    });
+
+    it("blocks a pack whose lot is recalled after it moved, whatever epoch it moved in", async function () {
+      // The pack moves at an even recall epoch after being commissioned at an odd one: the stored
+      // epoch must be exactly the consignee's, or a later recall could find it equal and pass.
+      const { chain, manufacturer, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      for (const lot of ["R1", "R2"]) await (await chain.connect(manufacturer).registerLot(GTIN, lk(lot), EXPIRY)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId + 1n)).wait();
+      await (await chain.connect(manufacturer).commissionPack(lotId, pk("ODD"))).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId + 2n)).wait();
+      await (await chain.connect(manufacturer).ship(pk("ODD"), distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(pk("ODD"))).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(distributor).ship(pk("ODD"), manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(pk("ODD"), Reason.Recalled);
     });
 
     it("keeps a manufacturer that was also a pharmacy a partner and a manufacturer when its pharmacy role goes", async function () {
