@@ -1079,6 +1079,7 @@ describe("SupplyChain", function () {
       const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
       const ledger = ethers.id("fabric:mfr-dist");
       const step = await chain.MAX_ANCHOR_STEP();
+      expect(step).to.equal(1_000_000n); // the documented bound
       await (await chain.connect(anchorer).anchor(ledger, 7, ethers.id("h"))).wait();
       await expect(chain.connect(anchorer).anchor(ledger, 7n + step + 1n, ethers.id("h")))
         .to.be.revertedWithCustomError(chain, "AnchorStepTooLarge")
@@ -1136,7 +1137,13 @@ describe("SupplyChain", function () {
         chain,
         "AccessControlEnforcedDefaultAdminDelay",
       );
-      await networkHelpers.time.increase(Number(await chain.ADMIN_TRANSFER_DELAY()) + 1);
+      // Two days, as documented: not yet a minute before, possible a second after.
+      await networkHelpers.time.increase(2 * 86_400 - 60);
+      await expect(chain.connect(stranger).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
+      await networkHelpers.time.increase(61);
       await (await chain.connect(stranger).acceptDefaultAdminTransfer()).wait();
       expect(await chain.defaultAdmin()).to.equal(stranger.address);
       expect(await chain.hasRole(adminRole, admin.address)).to.equal(false);
@@ -1455,6 +1462,16 @@ describe("SupplyChain", function () {
       await expect(chain.transferGtin(GTIN, distributor.address))
         .to.be.revertedWithCustomError(chain, "NotManufacturer")
         .withArgs(distributor.address);
+    });
+
+    it("stops a new key whose manufacturer role was revoked from taking over packs", async function () {
+      const { chain, admin, otherManufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      const role = await chain.MANUFACTURER_ROLE();
+      await (await chain.connect(admin).revokeRole(role, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(otherManufacturer.address, role);
     });
 
     it("rejects taking over packs of a key not transferred to the caller, in transit, or on an empty list", async function () {
