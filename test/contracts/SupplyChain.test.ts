@@ -217,6 +217,11 @@ describe("SupplyChain", function () {
       }
     });
 
+    it("takes a GTIN whose check digit is 0", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(9521234543220n, manufacturer.address)).to.emit(chain, "GtinAssigned");
+    });
+
     it("rejects a zero GTIN and one longer than 14 digits", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
       await expect(chain.connect(manufacturer).registerGtin(0n, "X"))
@@ -247,7 +252,7 @@ describe("SupplyChain", function () {
     it("takes printable ASCII from space to tilde and up to 64 characters, nothing else", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
       await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
-      for (const [name, at] of [["Aspirin\x7f", 7], ["Aspirin\x1f", 7], ["Asp\u00e9", 3]] as const) {
+      for (const [name, at] of [["Aspirin\x7f", 7], ["Aspirin\x1f", 7], ["Asp\u00e9", 3], ["\tAspirin", 0]] as const) {
         await expect(chain.connect(manufacturer).registerGtin(GTIN, name))
           .to.be.revertedWithCustomError(chain, "InvalidCharacter")
           .withArgs(Field.ProductName, at);
@@ -1178,6 +1183,15 @@ describe("SupplyChain", function () {
         anchor: () => chain.connect(anchorer).anchor(ethers.id("mfr-dist"), 1n, ethers.id("block")),
       };
     }
+
+    it("pauses every partner, the first on the list too", async function () {
+      // The manufacturer was the first partner granted: the pause must reach its record as well.
+      const { chain, manufacturer, distributor, regulator, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(regulator).pause()).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.be.revertedWithCustomError(chain, "EnforcedPause");
+    });
 
     it("stops every state-changing function while paused, and only those", async function () {
       const f = await networkHelpers.loadFixture(atPharmacy);
