@@ -346,8 +346,8 @@ describe("SupplyChain", function () {
         const lot = await chain.lotOf(await chain.lotIdOf(lotKey));
         expect(lot.expiryDay, `expiry ${expiry}`).to.equal(BigInt(Date.UTC(year, month - 1, day) / 86_400_000));
       }
-      // A 30-day month has no 31st; only leap years have 29 February.
-      for (const bad of [300431, 300631, 300931, 301131, 270229, 320230]) {
+      // A 31-day month has no 32nd, a 30-day month no 31st; only leap years have 29 February.
+      for (const bad of [300132, 300431, 300631, 300931, 301131, 270229, 320230]) {
         await expect(chain.connect(manufacturer).registerLot(GTIN, lk(`B${bad}`), bad))
           .to.be.revertedWithCustomError(chain, "InvalidExpiry")
           .withArgs(bad);
