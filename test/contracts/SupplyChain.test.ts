@@ -1343,12 +1343,15 @@ describe("SupplyChain", function () {
         .withArgs(pk("ODD"), Reason.Recalled);
     });
 
-    it("keeps a manufacturer that was also a pharmacy a partner and a manufacturer when its pharmacy role goes", async function () {
-      const { chain, admin, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
-      await (await chain.connect(admin).grantRole(await chain.PHARMACY_ROLE(), manufacturer.address)).wait();
-      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), manufacturer.address)).wait();
-      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
-      await expect(chain.connect(manufacturer).recallLot(lotId)).to.emit(chain, "LotRecalled");
+    it("keeps a manufacturer that was also a distributor or a pharmacy a partner and a manufacturer when that role goes", async function () {
+      for (const roleName of ["DISTRIBUTOR_ROLE", "PHARMACY_ROLE"] as const) {
+        const { chain, admin, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
+        const role = await chain[roleName]();
+        await (await chain.connect(admin).grantRole(role, manufacturer.address)).wait();
+        await (await chain.connect(admin).revokeRole(role, manufacturer.address)).wait();
+        await expect(chain.connect(manufacturer).ship(packId, distributor.address), roleName).to.emit(chain, "PackShipped");
+        await expect(chain.connect(manufacturer).recallLot(lotId), roleName).to.emit(chain, "LotRecalled");
+      }
     });
 
     it("stops a revoked manufacturer recalling, withdrawing, releasing holds and placing holds", async function () {
