@@ -1440,6 +1440,9 @@ describe("SupplyChain", function () {
       await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
       expect(await chain.gtinAssigneeOf(GTIN)).to.equal(otherManufacturer.address);
       expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(otherManufacturer.address);
+      // Only the GTIN's own lots move: no record appears for a lot that does not exist.
+      expect((await chain.lotOf(lotId + 1n)).manufacturer).to.equal(ethers.ZeroAddress);
+      expect((await chain.lotOf(0n)).manufacturer).to.equal(ethers.ZeroAddress);
       expect((await chain.lotOf(lotId)).manufacturer).to.equal(otherManufacturer.address);
 
       await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
