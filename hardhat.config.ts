@@ -35,6 +35,8 @@ export default defineConfig({
     // The baseline is compiled beside ours so the gas bench measures both in one run.
     sources: { solidity: ["contracts", "bench/baseline"] },
     tests: { mocha: "test/contracts", solidity: "test/contracts" },
+    // scripts/evm/mutate.ts points the test runs at a private copy holding a mutant's artifact.
+    ...(process.env.RXTRACE_ARTIFACTS_DIR ? { artifacts: process.env.RXTRACE_ARTIFACTS_DIR } : {}),
   },
   // typechain-types/ is git-ignored; tests import the generated contract types from there.
   typechain: { outDir: "typechain-types" },
@@ -46,6 +48,10 @@ export default defineConfig({
     },
   },
   networks: {
+    // Mutants are tested unoptimised (a sixth of the compile time), which is over 24 KB.
+    ...(process.env.RXTRACE_ARTIFACTS_DIR
+      ? { default: { type: "edr-simulated", chainType: "l1", allowUnlimitedContractSize: true } }
+      : {}),
     // The Hardhat node of `npm run evm:node` (conventions: 127.0.0.1:8545); RXTRACE_EVM_RPC_URL
     // points deploys elsewhere (the deployment test uses a node of its own on a free port).
     localhost: { type: "http", chainType: "l1", url: process.env.RXTRACE_EVM_RPC_URL ?? "http://127.0.0.1:8545" },

@@ -623,9 +623,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         uint32 changed = uint32(word >> EPOCH_SHIFT) ^ recallEpoch;
         if (changed >> 16 != 0 && _partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
         if (uint16(changed) != 0) lotState = _lots[uint32(word >> LOT_SHIFT)].state;
-        VerifyReason reason =
-            _blockingReason(uint8(word >> FLAGS_SHIFT), uint16(word >> EXPIRY_DAY_SHIFT), lotState, false);
-        if (reason != VerifyReason.None) revert PackBlocked(packId, reason);
+        // The usual pack (no flag, active lot, not expired) skips the ordered walk over every reason.
+        uint8 flags = uint8(word >> FLAGS_SHIFT);
+        uint16 expiryDay = uint16(word >> EXPIRY_DAY_SHIFT);
+        if (flags != 0 || lotState != LotState.Active || _today() > expiryDay) {
+            revert PackBlocked(packId, _blockingReason(flags, expiryDay, lotState, false));
+        }
 
         _packs[packId] = uint256(uint160(consignee)) | (word & LOT_FLAGS_EXPIRY_MASK)
             | (uint256(uint8(PackStatus.InTransit)) << STATUS_SHIFT) | (uint256(recallEpoch) << EPOCH_SHIFT);

@@ -217,6 +217,11 @@ describe("SupplyChain", function () {
       }
     });
 
+    it("takes a GTIN whose check digit is 0", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await expect(chain.assignGtin(9521234543220n, manufacturer.address)).to.emit(chain, "GtinAssigned");
+    });
+
     it("rejects a zero GTIN and one longer than 14 digits", async function () {
       const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
       await expect(chain.connect(manufacturer).registerGtin(0n, "X"))
@@ -225,6 +230,10 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).registerGtin(100000000000000n, "X"))
         .to.be.revertedWithCustomError(chain, "GtinOutOfRange")
         .withArgs(100000000000000n);
+      // The largest 14-digit number is in range; only its check digit (7, not 9) is wrong.
+      await expect(chain.connect(manufacturer).registerGtin(99_999_999_999_999n, "X"))
+        .to.be.revertedWithCustomError(chain, "GtinCheckDigitInvalid")
+        .withArgs(99_999_999_999_999n, 7);
     });
 
     it("rejects an empty, an overlong and a non-printable product name", async function () {
@@ -238,6 +247,20 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).registerGtin(GTIN, "Aspirin\n"))
         .to.be.revertedWithCustomError(chain, "InvalidCharacter")
         .withArgs(Field.ProductName, 7);
+    });
+
+    it("takes printable ASCII from space to tilde and up to 64 characters, nothing else", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(deployWithRoles);
+      await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
+      for (const [name, at] of [["Aspirin\x7f", 7], ["Aspirin\x1f", 7], ["Asp\u00e9", 3], ["\tAspirin", 0]] as const) {
+        await expect(chain.connect(manufacturer).registerGtin(GTIN, name))
+          .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+          .withArgs(Field.ProductName, at);
+      }
+      const name = ` ~${"x".repeat(62)}`;
+      await expect(chain.connect(manufacturer).registerGtin(GTIN, name))
+        .to.emit(chain, "GtinRegistered")
+        .withArgs(GTIN, manufacturer.address, name);
     });
   });
 
@@ -304,6 +327,40 @@ describe("SupplyChain", function () {
       // 2028 is a leap year, so 29 February exists.
       await expect(chain.connect(manufacturer).registerLot(GTIN, lk("LEAP"), 280229)).to.emit(chain, "LotRegistered");
       await expect(chain.connect(manufacturer).registerLot(GTIN, lk("APRIL"), 300430)).to.emit(chain, "LotRegistered");
+    });
+
+    it("stores each expiry as its day since 1970: month ends, leap days, day 00, the century's last day", async function () {
+      const { chain, manufacturer } = await networkHelpers.loadFixture(withLot);
+      const dates: [number, number, number, number][] = [
+        // [YYMMDD, year, month, day it stands for]
+        [270228, 2027, 2, 28], [270301, 2027, 3, 1], [280229, 2028, 2, 29], [280301, 2028, 3, 1],
+        [300131, 2030, 1, 31], [300228, 2030, 2, 28], [300331, 2030, 3, 31], [300430, 2030, 4, 30],
+        [300531, 2030, 5, 31], [300630, 2030, 6, 30], [300731, 2030, 7, 31], [300831, 2030, 8, 31],
+        [300930, 2030, 9, 30], [301031, 2030, 10, 31], [301130, 2030, 11, 30], [301231, 2030, 12, 31],
+        [280200, 2028, 2, 29], [300200, 2030, 2, 28], [300400, 2030, 4, 30], [301100, 2030, 11, 30],
+        [960229, 2096, 2, 29], [991231, 2099, 12, 31],
+      ];
+      for (const [expiry, year, month, day] of dates) {
+        const lotKey = lk(`D${expiry}`);
+        await (await chain.connect(manufacturer).registerLot(GTIN, lotKey, expiry)).wait();
+        const lot = await chain.lotOf(await chain.lotIdOf(lotKey));
+        expect(lot.expiryDay, `expiry ${expiry}`).to.equal(BigInt(Date.UTC(year, month - 1, day) / 86_400_000));
+      }
+      // A 31-day month has no 32nd, a 30-day month no 31st; only leap years have 29 February.
+      for (const bad of [300132, 300431, 300631, 300931, 301131, 270229, 320230]) {
+        await expect(chain.connect(manufacturer).registerLot(GTIN, lk(`B${bad}`), bad))
+          .to.be.revertedWithCustomError(chain, "InvalidExpiry")
+          .withArgs(bad);
+      }
+      // 2000, 2004 and 2020 were leap years: their 29 February is a date, only a past one.
+      for (const past of [229, 40229, 200229]) {
+        await expect(chain.connect(manufacturer).registerLot(GTIN, lk(`P${past}`), past))
+          .to.be.revertedWithCustomError(chain, "LotExpired")
+          .withArgs(GTIN, past);
+      }
+      await expect(chain.connect(manufacturer).registerLot(GTIN, lk("P230"), 230))
+        .to.be.revertedWithCustomError(chain, "InvalidExpiry")
+        .withArgs(230);
     });
 
     it("rejects an expiry already in the past", async function () {
@@ -374,6 +431,9 @@ describe("SupplyChain", function () {
       await expect(chain.connect(manufacturer).commissionPack(lotId, pk("SN1")))
         .to.be.revertedWithCustomError(chain, "LotNotActive")
         .withArgs(lotId, LotState.Recalled);
+      // The lot's expiry day (30 Nov) still takes packs; the day after does not.
+      await fresh.time.increaseTo(Date.UTC(2030, 10, 30, 23, 59) / 1000);
+      await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, pk("SN0", "SHORT", 301130))).to.emit(chain, "PackCommissioned");
       await fresh.time.increaseTo(Date.UTC(2030, 11, 1) / 1000);
       await expect(chain.connect(manufacturer).commissionPack(lotId + 1n, pk("SN1")))
         .to.be.revertedWithCustomError(chain, "LotExpired")
@@ -433,6 +493,19 @@ describe("SupplyChain", function () {
   });
 
   describe("ship and receive", function () {
+    it("hands custody to exactly the consignee, whatever bits the shipper's address has", async function () {
+      // Addresses of both parities on each side: a ship keeps the pack's other fields, never the old holder's bits.
+      const { chain, manufacturer, distributor, pharmacy, otherPharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      const route = [manufacturer, distributor, otherPharmacy, pharmacy, otherPharmacy];
+      for (let i = 1; i < route.length; ++i) {
+        await (await chain.connect(route[i - 1]).ship(packId, route[i].address)).wait();
+        expect((await chain.packOf(packId)).holder).to.equal(route[i].address);
+        await (await chain.connect(route[i]).receivePack(packId)).wait();
+        const pack = await chain.packOf(packId);
+        expect([pack.holder, pack.status, pack.lotId, pack.expiryDay]).to.deep.equal([route[i].address, BigInt(Status.Received), 1n, BigInt(EXPIRY_DAY)]);
+      }
+    });
+
     it("ships to the named consignee, who alone receives it", async function () {
       const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
       await expect(chain.connect(manufacturer).ship(packId, distributor.address))
@@ -546,11 +619,15 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Withdrawn);
     });
 
-    it("refuses to ship an expired pack", async function () {
+    it("ships and verifies a pack on its expiry day, and refuses to ship it the day after", async function () {
       const fresh = await onFreshChain();
       const { chain, manufacturer, distributor, packId } = await fresh.withPack();
+      await fresh.time.increaseTo(Date.UTC(2030, 11, 31, 23, 59) / 1000);
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([true, BigInt(Reason.None)]);
       await fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
-      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
         .to.be.revertedWithCustomError(chain, "PackBlocked")
         .withArgs(packId, Reason.Expired);
     });
@@ -960,6 +1037,20 @@ describe("SupplyChain", function () {
         .to.be.revertedWithCustomError(chain, "InvalidLength")
         .withArgs(Field.Cid, 0, 128);
     });
+
+    it("takes a CID of 0-9, A-Z and a-z only, up to 128 characters", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      for (const [i, c] of ["/", ":", "@", "[", "`", "{"].entries()) {
+        await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id(`d${i}`), `Qm${c}`))
+          .to.be.revertedWithCustomError(chain, "InvalidCharacter")
+          .withArgs(Field.Cid, 2);
+      }
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("long"), "b".repeat(129)))
+        .to.be.revertedWithCustomError(chain, "InvalidLength")
+        .withArgs(Field.Cid, 129, 128);
+      const cid = `09AZaz${"b".repeat(122)}`;
+      await expect(chain.connect(manufacturer).anchorDocument(packId, ethers.id("ok"), cid)).to.emit(chain, "DocumentAnchored");
+    });
   });
 
   describe("anchor", function () {
@@ -993,6 +1084,7 @@ describe("SupplyChain", function () {
       const { chain, anchorer } = await networkHelpers.loadFixture(deployWithRoles);
       const ledger = ethers.id("fabric:mfr-dist");
       const step = await chain.MAX_ANCHOR_STEP();
+      expect(step).to.equal(1_000_000n); // the documented bound
       await (await chain.connect(anchorer).anchor(ledger, 7, ethers.id("h"))).wait();
       await expect(chain.connect(anchorer).anchor(ledger, 7n + step + 1n, ethers.id("h")))
         .to.be.revertedWithCustomError(chain, "AnchorStepTooLarge")
@@ -1050,7 +1142,13 @@ describe("SupplyChain", function () {
         chain,
         "AccessControlEnforcedDefaultAdminDelay",
       );
-      await networkHelpers.time.increase(Number(await chain.ADMIN_TRANSFER_DELAY()) + 1);
+      // Two days, as documented: not yet a minute before, possible a second after.
+      await networkHelpers.time.increase(2 * 86_400 - 60);
+      await expect(chain.connect(stranger).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        chain,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
+      await networkHelpers.time.increase(61);
       await (await chain.connect(stranger).acceptDefaultAdminTransfer()).wait();
       expect(await chain.defaultAdmin()).to.equal(stranger.address);
       expect(await chain.hasRole(adminRole, admin.address)).to.equal(false);
@@ -1085,6 +1183,15 @@ describe("SupplyChain", function () {
         anchor: () => chain.connect(anchorer).anchor(ethers.id("mfr-dist"), 1n, ethers.id("block")),
       };
     }
+
+    it("pauses every partner, the first on the list too", async function () {
+      // The manufacturer was the first partner granted: the pause must reach its record as well.
+      const { chain, manufacturer, distributor, regulator, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(regulator).pause()).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.be.revertedWithCustomError(chain, "EnforcedPause");
+    });
 
     it("stops every state-changing function while paused, and only those", async function () {
       const f = await networkHelpers.loadFixture(atPharmacy);
@@ -1197,6 +1304,56 @@ describe("SupplyChain", function () {
       await expect(chain.connect(distributor).ship(packId, manufacturer.address)).to.emit(chain, "PackShipped");
     });
 
+    it("stops a revoked holder shipping after many revocations and recalls before its own", async function () {
+      // Every revocation and every recall must move its half of the epoch, however many came before.
+      const { chain, admin, manufacturer, distributor, otherPharmacy, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      const pharmacyRole = await chain.PHARMACY_ROLE();
+      for (let i = 0; i < 20; ++i) {
+        await (await chain.connect(admin).revokeRole(pharmacyRole, otherPharmacy.address)).wait();
+        await (await chain.connect(admin).grantRole(pharmacyRole, otherPharmacy.address)).wait();
+        await (await chain.connect(manufacturer).registerLot(GTIN, lk(`R${i}`), EXPIRY)).wait();
+        await (await chain.connect(manufacturer).recallLot(lotId + 1n + BigInt(i))).wait();
+      }
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(distributor.address);
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(distributor).ship(packId, manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+
+    it("blocks a pack whose lot is recalled after it moved, whatever epoch it moved in", async function () {
+      // The pack moves at an even recall epoch after being commissioned at an odd one: the stored
+      // epoch must be exactly the consignee's, or a later recall could find it equal and pass.
+      const { chain, manufacturer, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      for (const lot of ["R1", "R2"]) await (await chain.connect(manufacturer).registerLot(GTIN, lk(lot), EXPIRY)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId + 1n)).wait();
+      await (await chain.connect(manufacturer).commissionPack(lotId, pk("ODD"))).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId + 2n)).wait();
+      await (await chain.connect(manufacturer).ship(pk("ODD"), distributor.address)).wait();
+      await (await chain.connect(distributor).receivePack(pk("ODD"))).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(distributor).ship(pk("ODD"), manufacturer.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(pk("ODD"), Reason.Recalled);
+    });
+
+    it("keeps a manufacturer that was also a distributor or a pharmacy a partner and a manufacturer when that role goes", async function () {
+      for (const roleName of ["DISTRIBUTOR_ROLE", "PHARMACY_ROLE"] as const) {
+        const { chain, admin, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
+        const role = await chain[roleName]();
+        await (await chain.connect(admin).grantRole(role, manufacturer.address)).wait();
+        await (await chain.connect(admin).revokeRole(role, manufacturer.address)).wait();
+        await expect(chain.connect(manufacturer).ship(packId, distributor.address), roleName).to.emit(chain, "PackShipped");
+        await expect(chain.connect(manufacturer).recallLot(lotId), roleName).to.emit(chain, "LotRecalled");
+      }
+    });
+
     it("stops a revoked manufacturer recalling, withdrawing, releasing holds and placing holds", async function () {
       const { chain, admin, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
       await (await chain.connect(regulator).placeColdChainHold([packId], ethers.id("logger"))).wait();
@@ -1230,6 +1387,29 @@ describe("SupplyChain", function () {
         .withArgs(packId, Reason.Recalled);
     });
 
+    it("keeps every remaining partner on the recall list through swap-and-pop revocations", async function () {
+      // Partner list after the fixture: manufacturer, otherManufacturer, distributor, pharmacy, otherPharmacy.
+      const { chain, admin, manufacturer, otherManufacturer, distributor, pharmacy, otherPharmacy, stranger, lotId, packId } =
+        await networkHelpers.loadFixture(withPack);
+      // otherPharmacy moves into the distributor's place; the stranger joins at the end; then
+      // otherPharmacy leaves from its new place, and the stranger must take it.
+      await (await chain.connect(admin).revokeRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
+      await (await chain.connect(admin).grantRole(await chain.DISTRIBUTOR_ROLE(), stranger.address)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), otherPharmacy.address)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+
+      for (const consignee of [otherManufacturer, pharmacy, stranger]) {
+        await expect(chain.connect(manufacturer).ship(packId, consignee.address))
+          .to.be.revertedWithCustomError(chain, "PackBlocked")
+          .withArgs(packId, Reason.Recalled);
+      }
+      for (const gone of [distributor, otherPharmacy]) {
+        await expect(chain.connect(manufacturer).ship(packId, gone.address))
+          .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+          .withArgs(gone.address);
+      }
+    });
+
     it("refuses a role for the zero address", async function () {
       const { chain } = await networkHelpers.loadFixture(deployWithRoles);
       await expect(chain.grantRole(await chain.DISTRIBUTOR_ROLE(), ethers.ZeroAddress)).to.be.revertedWithCustomError(
@@ -1260,6 +1440,9 @@ describe("SupplyChain", function () {
       await (await chain.connect(admin).revokeRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
       expect(await chain.gtinAssigneeOf(GTIN)).to.equal(otherManufacturer.address);
       expect((await chain.gtinOf(GTIN)).manufacturer).to.equal(otherManufacturer.address);
+      // Only the GTIN's own lots move: no record appears for a lot that does not exist.
+      expect((await chain.lotOf(lotId + 1n)).manufacturer).to.equal(ethers.ZeroAddress);
+      expect((await chain.lotOf(0n)).manufacturer).to.equal(ethers.ZeroAddress);
       expect((await chain.lotOf(lotId)).manufacturer).to.equal(otherManufacturer.address);
 
       await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
@@ -1299,6 +1482,16 @@ describe("SupplyChain", function () {
       await expect(chain.transferGtin(GTIN, distributor.address))
         .to.be.revertedWithCustomError(chain, "NotManufacturer")
         .withArgs(distributor.address);
+    });
+
+    it("stops a new key whose manufacturer role was revoked from taking over packs", async function () {
+      const { chain, admin, otherManufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.transferGtin(GTIN, otherManufacturer.address)).wait();
+      const role = await chain.MANUFACTURER_ROLE();
+      await (await chain.connect(admin).revokeRole(role, otherManufacturer.address)).wait();
+      await expect(chain.connect(otherManufacturer).takeOverPacks([packId]))
+        .to.be.revertedWithCustomError(chain, "AccessControlUnauthorizedAccount")
+        .withArgs(otherManufacturer.address, role);
     });
 
     it("rejects taking over packs of a key not transferred to the caller, in transit, or on an empty list", async function () {

@@ -22,7 +22,7 @@ async function gasOf(sent: Promise<{ wait: () => Promise<{ gasUsed: bigint } | n
 describe("SupplyChain at its list and batch limits", function () {
   this.timeout(300_000);
 
-  it("fits a full batch, a recall and a withdrawal at the limits in one transaction each", async function () {
+  it("fits a full batch, a recall and a withdrawal at the limits in one transaction each, and refuses one more lot, partner or pack", async function () {
     const [admin, manufacturer, regulator] = await ethers.getSigners();
     const chain = await ethers.deployContract("SupplyChain", [admin.address]);
     await (await chain.grantRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
@@ -38,6 +38,9 @@ describe("SupplyChain at its list and batch limits", function () {
     await (await asManufacturer.registerGtin(GTIN, "Aspirin 100mg")).wait();
     const lotLimit = Number(await chain.MAX_LOTS_PER_GTIN());
     for (let i = 0; i < lotLimit; ++i) await asManufacturer.registerLot(GTIN, ethers.id(`L${i}`), EXPIRY);
+    await expect(asManufacturer.registerLot(GTIN, ethers.id(`L${lotLimit}`), EXPIRY))
+      .to.be.revertedWithCustomError(chain, "GtinLotLimitReached")
+      .withArgs(GTIN, lotLimit);
     const maxBatch = Number(await chain.MAX_BATCH());
     const serials = Array.from({ length: maxBatch }, (_, i) => ethers.id(`SERIAL${String(i).padStart(14, "0")}`));
 
@@ -47,6 +50,14 @@ describe("SupplyChain at its list and batch limits", function () {
 
     expect((await chain.gtinOf(GTIN)).lotCount).to.equal(BigInt(lotLimit));
     expect((await chain.lotOf(BigInt(lotLimit))).state).to.equal(3n); // Withdrawn
+    // The limits are the documented ones, and one more is refused.
+    expect([lotLimit, partnerLimit, maxBatch]).to.deep.equal([1000, 500, 500]);
+    await expect(chain.grantRole(pharmacyRole, ethers.getAddress(`0x${(0x20000).toString(16).padStart(40, "0")}`)))
+      .to.be.revertedWithCustomError(chain, "TradingPartnerLimitReached")
+      .withArgs(partnerLimit);
+    await expect(asManufacturer.commissionPacks(1n, [...serials, ethers.id("ONE MORE")]))
+      .to.be.revertedWithCustomError(chain, "InvalidBatchSize")
+      .withArgs(maxBatch + 1, maxBatch);
     if (measuringGas) {
       console.log(`      gas at the limits: batch of ${maxBatch} ${batch}, recall ${recall}, withdrawal ${withdrawal}`);
       expect(batch).to.be.lessThan(TRANSACTION_GAS_CAP);
