@@ -4,6 +4,7 @@ import type { QualifiedTransaction } from "@rxtrace/domain";
 import { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import type { Principal } from "../../../gateway/src/auth/principal.js";
 import type { ChannelName, LedgerClient, SubmitResult } from "../../../gateway/src/ports/ledger.js";
+import { channelsOf } from "../../../gateway/src/topology.js";
 import { futureExpiry, gtinFor as gtinFromSeed, productJson } from "../../../support/fixtures.js";
 
 export const KUBO_API = process.env.RXTRACE_KUBO_API ?? "http://127.0.0.1:5001";
@@ -67,12 +68,33 @@ export async function runJourney(ledger: LedgerClient, tag: string): Promise<Jou
   const packs = serials.map((serial) => ({ gtin, serial }));
   const expiry = expiryAhead();
   const steps: Journey["steps"] = [];
+  // Each step reads what the steps before it wrote, on its own channel and,
+  // for an import, on the other: its endorsers' peers must have committed
+  // those blocks first, or they answer "not found" (a submit returns once the
+  // caller's own peer has committed, not every peer).
+  const lastBlock = new Map<ChannelName, bigint>();
+  const principals = [manufacturer, distributor, pharmacy, regulator];
+  const seenBy = async (endorsers: readonly Principal["mspId"][]) => {
+    const heights = ledger.heights;
+    if (heights === undefined) return;
+    for (const msp of endorsers) {
+      const as = principals.find((p) => p.mspId === msp);
+      if (as === undefined) continue;
+      for (const [channel, block] of lastBlock) {
+        if (!channelsOf(msp).includes(channel)) continue;
+        await eventually(async () => (await heights.peerHeight(as, channel)) > block, 30_000, `${msp}'s peer past block ${block} of ${channel}`);
+      }
+    }
+  };
   const step = async (name: string, as: Principal, channel: ChannelName, transaction: QualifiedTransaction, body: unknown, endorsers: Principal["mspId"][]) => {
+    await seenBy(endorsers);
     const out = await ledger.submit(as, { channel, transaction, args: [JSON.stringify(body)], endorsingOrganizations: endorsers });
     steps.push({ channel, name, txId: out.transactionId, blockNumber: out.blockNumber });
+    lastBlock.set(channel, BigInt(out.blockNumber));
   };
   const registered = await registerProduct(ledger, gtin);
   steps.push({ channel: "mfr-dist", name: "register", txId: registered.transactionId, blockNumber: registered.blockNumber });
+  lastBlock.set("mfr-dist", BigInt(registered.blockNumber));
   await step("commission", manufacturer, "mfr-dist", "packs:CommissionLot", { gtin, lot, expiry, serials }, ["ManufacturerMSP"]);
   const s1 = `S1-${RUN}`;
   await step("ship", manufacturer, "mfr-dist", "shipments:Ship", { shipmentId: s1, consignee: "DistributorMSP", packs }, ["ManufacturerMSP", "DistributorMSP"]);
