@@ -4,10 +4,8 @@
 // Run: npx hardhat run bench/src/gas-breakdown.ts
 import { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
+import { EXPIRY, GTIN, supplyChainWithLot } from "./gas-setup.js";
 
-const GTIN = 9521234543213n;
-const EXPIRY = 991231;
-const LOT = "LOT2026A";
 const INTRINSIC = 21_000;
 
 interface Trace {
@@ -19,18 +17,9 @@ const [admin, manufacturer, distributor] = await ethers.getSigners();
 if (admin === undefined || manufacturer === undefined || distributor === undefined) {
   throw new Error("the breakdown needs three funded accounts");
 }
-const chain = await ethers.deployContract("SupplyChain", [admin.address]);
-await (await chain.grantRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
-await (await chain.grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
-await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait();
-await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
-const asManufacturer = chain.connect(manufacturer);
+const { chain, asManufacturer, lotId, commitment } = await supplyChainWithLot(ethers, admin, manufacturer, distributor, "Amoxicillin 500mg caps x 20 EU");
 const asDistributor = chain.connect(distributor);
-await (await asManufacturer.registerGtin(GTIN, "Amoxicillin 500mg caps x 20 EU")).wait();
-await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, LOT), EXPIRY)).wait();
 await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, "LOTRECALL"), EXPIRY)).wait();
-const lotId = await chain.lotIdOf(await chain.lotKeyOf(GTIN, LOT));
-const commitment = (serial: string) => chain.packIdOf(GTIN, serial, LOT, EXPIRY);
 for (const serial of ["WARM", "BEST", "OLD"]) await (await asManufacturer.commissionPack(lotId, await commitment(serial))).wait();
 
 async function breakdown(label: string, sent: Promise<ContractTransactionResponse>): Promise<void> {

@@ -5,10 +5,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import hre, { network } from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
+import { EXPIRY, GTIN, supplyChainWithLot } from "./gas-setup.js";
 
-const GTIN = 9521234543213n;
 const OTHER_GTIN = 14567815983469n; // withdrawn in the worst-case runs
-const EXPIRY = 991231; // 31 Dec 2099, far from any test clock
 const PRODUCT_NAME_30 = "Amoxicillin 500mg caps x 20 EU"; // the 30-character name of the baseline figure
 const BATCH = 100;
 
@@ -37,18 +36,7 @@ const baseline = await ethers.deployContract("SeedSupplyChain");
 const baselineCreate = await gasOf(baseline.createProduct(1n, PRODUCT_NAME_30));
 const baselineTransfer = await gasOf(baseline.transferProduct(1n, distributor.address));
 
-const chain = await ethers.deployContract("SupplyChain", [admin.address]);
-await (await chain.grantRole(await chain.MANUFACTURER_ROLE(), manufacturer.address)).wait();
-await (await chain.grantRole(await chain.DISTRIBUTOR_ROLE(), distributor.address)).wait();
-await (await chain.grantRole(await chain.REGISTRY_ROLE(), admin.address)).wait();
-await (await chain.assignGtin(GTIN, manufacturer.address)).wait();
-const asManufacturer = chain.connect(manufacturer);
-await (await asManufacturer.registerGtin(GTIN, PRODUCT_NAME_30)).wait();
-const LOT = "LOT2026A";
-await (await asManufacturer.registerLot(GTIN, await chain.lotKeyOf(GTIN, LOT), EXPIRY)).wait();
-const lotId = await chain.lotIdOf(await chain.lotKeyOf(GTIN, LOT));
-// Packs are commissioned by their commitments, computed off chain (here by a local call).
-const commitment = (serial: string) => chain.packIdOf(GTIN, serial, LOT, EXPIRY);
+const { chain, asManufacturer, lotId, commitment } = await supplyChainWithLot(ethers, admin, manufacturer, distributor, PRODUCT_NAME_30);
 
 // Warm-up pack so the measured one pays only what every later pack pays.
 await (await asManufacturer.commissionPack(lotId, await commitment("SN0000000000"))).wait();

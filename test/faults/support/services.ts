@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from "node:path";
 import { TOPOLOGY, hostOf, orgPort, portOffset } from "../../../gateway/src/topology.js";
 import { keysScript, repoRoot } from "../../../support/gateway-harness.js";
+import { processAlive } from "../../../support/processes.js";
 
 export const DATA = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace", "faults"));
 export const GATEWAY_PORT = Number(process.env.RXTRACE_FAULTS_GATEWAY_PORT ?? process.env.RXTRACE_GATEWAY_PORT ?? 3000);
@@ -31,13 +32,7 @@ export function killByPidFile(name: string): number {
 
 export function isAlive(name: string): boolean {
   const file = path.join(DATA, "run", `${name}.pid`);
-  if (!existsSync(file)) return false;
-  try {
-    process.kill(Number(readFileSync(file, "utf8").trim()), 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(file) && processAlive(Number(readFileSync(file, "utf8").trim()));
 }
 
 /** Runs one of the repository's service scripts on this data folder; resolves with its duration in ms. */

@@ -15,6 +15,7 @@ import { peer } from "@hyperledger/fabric-protos";
 import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
 import { futureExpiry, gtinFor, productJson } from "../../../support/fixtures.js";
 import { networkFile } from "../../../support/network-description.js";
+import { processAlive } from "../../../support/processes.js";
 import { CHANNELS, channelsOf, orgPort, portOffset } from "../../../gateway/src/topology.js";
 import { commissionLot, packOf, type PackRef } from "./scenario.js";
 
@@ -30,15 +31,6 @@ function upgrade(...args: string[]): Promise<{ stdout: string; stderr: string }>
 
 function pidOf(org: OrgName): number {
   return Number(readFileSync(path.join(runDir, `chaincode-${org}.pid`), "utf8").trim());
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The environment a live process was started with. */
@@ -162,7 +154,7 @@ describe("a chaincode upgrade under a light write load", function () {
     const generation = sequenceBefore["mfr-dist"]!; // the new definition's sequence - 1
     const slot = generation % 2 === 0 ? "ccaas" : "ccaasNext";
     for (const [org, oldPid] of oldServers) {
-      expect(alive(oldPid), `old chaincode-${org} (pid ${oldPid})`).to.equal(false);
+      expect(processAlive(oldPid), `old chaincode-${org} (pid ${oldPid})`).to.equal(false);
       const env = environmentOf(pidOf(org));
       expect(env.CHAINCODE_ID, org).to.match(new RegExp(`^${sessions.description.chaincode}_${generation}:`));
       expect(env.CHAINCODE_ADDRESS, org).to.equal(`127.0.0.1:${orgPort(org, slot, portOffset())}`);

@@ -12,6 +12,7 @@ import { closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from "
 import { connect } from "node:net";
 import path from "node:path";
 import { networkFile } from "../../../support/network-description.js";
+import { processAlive } from "../../../support/processes.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 export const ROGUE_CHAINCODE_DIR = path.join(import.meta.dirname, "rogue-chaincode");
@@ -20,15 +21,6 @@ interface ProcessImage {
   readonly argv: string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -81,7 +73,7 @@ export class ChaincodeServerSlot {
     } catch {
       return undefined;
     }
-    return Number.isInteger(pid) && pid > 1 && alive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 1 && processAlive(pid) ? pid : undefined;
   }
 
   #address(image: ProcessImage): { host: string; port: number } {
@@ -97,7 +89,7 @@ export class ChaincodeServerSlot {
     if (pid !== undefined) {
       process.kill(-pid, "SIGTERM");
       try {
-        await until(`chaincode-${this.org} (pid ${pid}) did not stop`, () => !alive(pid), 10_000);
+        await until(`chaincode-${this.org} (pid ${pid}) did not stop`, () => !processAlive(pid), 10_000);
       } catch {
         process.kill(-pid, "SIGKILL");
       }
