@@ -72,7 +72,11 @@ describe("a dist-pharm hold decided by the manufacturer on mfr-dist", function (
       submitJson(regulator.contract("dist-pharm"), "coldchain:ApplyHoldDecision", { arguments: [shipmentId], endorsingOrganizations: downstreamPeers }),
     )) as { hold: { status: string; by: string } };
     expect(record.hold).to.include({ status: "DESTROYED", by: "ManufacturerMSP" });
-    await eventually(async () => expect(await packOf(pharmacy, "dist-pharm", lot.packs[0]!)).to.include({ status: "DESTROYED" }));
+    // The next receipt is endorsed by both downstream peers: each must have committed the decision,
+    // or their answers differ ("ProposalResponsePayloads do not match").
+    for (const peerOf of [distributor, pharmacy]) {
+      await eventually(async () => expect(await packOf(peerOf, "dist-pharm", lot.packs[0]!)).to.include({ status: "DESTROYED" }));
+    }
   });
 
   it("lets the pharmacy receive the shipment without the pack, and never dispense it", async () => {
