@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     deadlinesMs: config.fabric.deadlinesMs,
     mvccRetries: config.fabric.mvccRetries,
     membersHeightTimeoutMs: config.fabric.membersHeightTimeoutMs,
+    onOrderRecovered: (what, transactionId, detail) => app.log.warn({ transactionId, detail }, `orderers' answer not taken at its word: ${what}`),
   });
   const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, "idempotency.db"));
   const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });

@@ -39,6 +39,7 @@ function gatewayDouble(statuses: number[], result = '{"ok":true}', endorseFailur
             const failure = endorseFailures.shift();
             if (failure) throw failure;
             return {
+            getTransactionId: () => id,
             getResult: () => new TextEncoder().encode(result),
             submit: async () => ({
               getStatus: async () => {

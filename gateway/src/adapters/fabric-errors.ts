@@ -74,7 +74,7 @@ export function toGatewayError(err: unknown, peer: string): GatewayError {
 
   if (err.code === Number(GrpcStatus.UNAVAILABLE)) {
     const what = isSubmitError(err) ? "orderer" : peer;
-    return new UnavailableError("fabric", `${what} unreachable: ${err.message}`, { transactionId, cause: err });
+    return new UnavailableError("fabric", `${what} unreachable: ${describe(err)}`, { transactionId, cause: err });
   }
   if (err.code === Number(GrpcStatus.DEADLINE_EXCEEDED)) {
     const stage = err instanceof CommitStatusError ? "commit status" : isSubmitError(err) ? "ordering" : "endorsement";

@@ -16,7 +16,7 @@ import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { common } from "@hyperledger/fabric-protos";
-import { connect, EndorseError, StatusCode, type ConnectOptions, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { connect, EndorseError, StatusCode, type ConnectOptions, type Gateway, type Identity, type Network } from "@hyperledger/fabric-gateway";
 import { isRole, type Principal } from "../auth/principal.js";
 import type { Config } from "../config.js";
 import { CommitError, ConflictError, ForbiddenError, GatewayError, UnavailableError } from "../errors.js";
@@ -25,6 +25,7 @@ import { CHANNELS } from "../ports/ledger.js";
 import { endorsersFor } from "./endorsers.js";
 import { fabricSigning } from "./fabric-signer.js";
 import { toGatewayError } from "./fabric-errors.js";
+import { order, type OrderOptions } from "./fabric-order.js";
 import {
   channelMembers,
   findOrg,
@@ -76,6 +77,10 @@ export interface FabricLedgerOptions {
   membersHeightTimeoutMs?: number;
   /** Opens a Gateway; fabric-gateway's `connect` unless a test passes a double. */
   connect?: (options: ConnectOptions) => Gateway;
+  /** Told when the orderers' answer to a submit was not taken at its word (fabric-order.ts): for the log. */
+  onOrderRecovered?: OrderOptions["onRecovered"];
+  /** Waits between sends of a transaction the orderers did not take (a test passes a fast one). */
+  sleep?: OrderOptions["sleep"];
 }
 
 interface Loaded {
@@ -97,7 +102,7 @@ export class FabricLedgerClient implements LedgerClient {
   readonly #options: FabricLedgerOptions;
   #loaded: Loaded | undefined;
   readonly #clients = new Map<string, grpc.Client>();
-  readonly #gateways = new Map<string, Gateway>();
+  readonly #gateways = new Map<string, { gateway: Gateway; identity: Identity }>();
   readonly #highest = new Map<string, bigint>();
   readonly heights: LedgerHeights;
 
@@ -162,7 +167,7 @@ export class FabricLedgerClient implements LedgerClient {
   }
 
   async submit(as: Principal, named: LedgerCall): Promise<SubmitResult> {
-    const { gateway, peer } = this.#gatewayFor(as, named);
+    const { gateway, peer, identity } = this.#gatewayFor(as, named);
     // Every write needs a second org's peer (adapters/endorsers.ts).
     const call: LedgerCall = { ...named, endorsingOrganizations: endorsersFor(this.#network(), named, as.mspId) as Principal["mspId"][] };
     const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
@@ -177,7 +182,12 @@ export class FabricLedgerClient implements LedgerClient {
         });
         transactionId = proposal.getTransactionId();
         const transaction = await proposal.endorse();
-        const commit = await transaction.submit();
+        const commit = await order(gateway, transaction, {
+          channel: call.channel,
+          identity,
+          ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
+          ...(this.#options.onOrderRecovered ? { onRecovered: this.#options.onOrderRecovered } : {}),
+        });
         const status = await commit.getStatus();
         if (status.successful) {
           this.heights.noteCommitted(call.channel, status.blockNumber);
@@ -271,7 +281,7 @@ export class FabricLedgerClient implements LedgerClient {
   }
 
   close(): void {
-    for (const gateway of this.#gateways.values()) gateway.close();
+    for (const { gateway } of this.#gateways.values()) gateway.close();
     this.#gateways.clear();
     for (const client of this.#clients.values()) client.close();
     this.#clients.clear();
@@ -316,7 +326,7 @@ export class FabricLedgerClient implements LedgerClient {
     return client;
   }
 
-  #gatewayFor(as: Principal, call: Pick<LedgerCall, "channel">): { gateway: Gateway; peer: string } {
+  #gatewayFor(as: Principal, call: Pick<LedgerCall, "channel">): { gateway: Gateway; peer: string; identity: Identity } {
     const own = this.#options.org;
     if (own !== undefined && as.mspId !== own) {
       throw new ForbiddenError(`this gateway serves ${own} only; ${as.mspId} calls go through its own gateway`, { field: "mspId" });
@@ -332,22 +342,24 @@ export class FabricLedgerClient implements LedgerClient {
       throw new ForbiddenError(`no Fabric identity for user ${as.user} of ${as.mspId} in network.json`);
     }
     const key = `${org.mspId}/${user.name}`;
-    let gateway = this.#gateways.get(key);
-    if (!gateway) {
+    let entry = this.#gateways.get(key);
+    if (!entry) {
+      const identity: Identity = { mspId: org.mspId, credentials: readFileSync(user.certPath) };
       const deadlines = this.#options.deadlinesMs;
-      gateway = (this.#options.connect ?? connect)({
+      const gateway = (this.#options.connect ?? connect)({
         client: this.#client(org),
         // A peer under mutual TLS binds block event requests to the client's TLS certificate.
         ...(network.mutualTls ? { tlsClientCertificateHash: createHash("sha256").update(new X509Certificate(readFileSync(org.clientTls.certPath)).raw).digest() } : {}),
-        identity: { mspId: org.mspId, credentials: readFileSync(user.certPath) },
+        identity,
         ...fabricSigning(createPrivateKey(readFileSync(user.keyPath))),
         evaluateOptions: () => ({ deadline: Date.now() + deadlines.evaluate }),
         endorseOptions: () => ({ deadline: Date.now() + deadlines.endorse }),
         submitOptions: () => ({ deadline: Date.now() + deadlines.submit }),
         commitStatusOptions: () => ({ deadline: Date.now() + deadlines.commitStatus }),
       });
-      this.#gateways.set(key, gateway);
+      entry = { gateway, identity };
+      this.#gateways.set(key, entry);
     }
-    return { gateway, peer: `${org.mspId} peer ${org.peer.endpoint}` };
+    return { ...entry, peer: `${org.mspId} peer ${org.peer.endpoint}` };
   }
 }
