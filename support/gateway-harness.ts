@@ -9,7 +9,7 @@
  *   npm start runs them), each with only its own org's identities and keys.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gtinCheckDigit } from "@rxtrace/chaincode";
@@ -122,13 +122,19 @@ export interface OrgGateway extends Gateway {
  * port (RXTRACE_PORT_OFFSET applies) with its state and keys in a temporary
  * folder of its own. Keys are by "MSPID/user", each in its own org's gateway.
  */
-export async function startOrgGateways(orgs: readonly string[] = TOPOLOGY.orgs.map((o) => o.name)): Promise<Record<string, OrgGateway>> {
+export async function startOrgGateways(
+  orgs: readonly string[] = TOPOLOGY.orgs.map((o) => o.name),
+  options: { readonly stateDirOf?: (org: string) => string } = {},
+): Promise<Record<string, OrgGateway>> {
   const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
   if (!existsSync(path.join(dataDir, "network.json"))) throw new Error(`no network.json under ${dataDir}: start the network first`);
   const started: Record<string, OrgGateway> = {};
   try {
     for (const org of orgs) {
-      const stateDir = mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
+      // A state folder the caller names outlives the process (a restart on it resumes); a temporary one goes with it.
+      const given = options.stateDirOf?.(org);
+      if (given !== undefined) mkdirSync(given, { recursive: true, mode: 0o700 });
+      const stateDir = given ?? mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
       const configFile = path.join(stateDir, "gateway.json");
       writeFileSync(configFile, JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 } }));
       const env: NodeJS.ProcessEnv = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, RXTRACE_GATEWAY_ORG: org, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
@@ -148,7 +154,8 @@ export async function startOrgGateways(orgs: readonly string[] = TOPOLOGY.orgs.m
         keysFile: config.keysFile,
         log,
         child,
-        keys: readPlainKeys(path.join(stateDir, "api-keys.txt")),
+        // Keys issued by this start; a restart on a kept state folder issues none.
+        keys: existsSync(path.join(stateDir, "api-keys.txt")) ? readPlainKeys(path.join(stateDir, "api-keys.txt")) : {},
         async close() {
           if (child.exitCode === null) {
             const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -156,7 +163,7 @@ export async function startOrgGateways(orgs: readonly string[] = TOPOLOGY.orgs.m
             await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
             if (child.exitCode === null) child.kill("SIGKILL");
           }
-          rmSync(stateDir, { recursive: true, force: true });
+          if (given === undefined) rmSync(stateDir, { recursive: true, force: true });
         },
       };
     }

@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { STATE_FILES } from "./adapters/state-backup.js";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
 import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   // The relay identity is the regulator's: only its gateway can sign the copies onto dist-pharm.
   const isRelay = mspId === RECALL_RELAY.mspId;
   privateDir(config.stateDir);
-  privateDir(path.join(config.stateDir, "checkpoints"));
+  privateDir(path.join(config.stateDir, STATE_FILES.checkpoints));
 
   const ledger = new FabricLedgerClient({
     ...(mspId === undefined ? {} : { org: mspId }),
@@ -61,22 +62,22 @@ async function main(): Promise<void> {
     membersHeightTimeoutMs: config.fabric.membersHeightTimeoutMs,
     onOrderRecovered: (what, transactionId, detail) => app.log.warn({ transactionId, detail }, `orderers' answer not taken at its word: ${what}`),
   });
-  const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, "idempotency.db"));
+  const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, STATE_FILES.idempotency));
   const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });
   const documentPolicy = { uploadLimitBytes: config.ipfs.uploadLimitBytes, allowedContentTypes: config.ipfs.allowedContentTypes };
 
-  const index = openSqliteEventIndex(path.join(config.stateDir, "index.db"));
+  const index = openSqliteEventIndex(path.join(config.stateDir, STATE_FILES.index));
   const hub = new EventHub();
   const listener = new EventListener(newFabricEventSource((channel) => ledger.observerNetwork(channel), config.fabric.chaincode), index, hub, {
     channels: ownChannels,
-    checkpointDir: path.join(config.stateDir, "checkpoints"),
+    checkpointDir: path.join(config.stateDir, STATE_FILES.checkpoints),
     retryInitialMs: 1_000,
     retryMaxMs: 30_000,
     enrich: (event) => shipmentEnricher(ledger, ledger.observer(event.channel))(event),
     onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
   });
   // Scans are answered from the org's own peer's committed blocks; the multi-org test mode has no own peer, so it evaluates.
-  const readModelStore = mspId === undefined ? undefined : openSqliteReadModel(path.join(config.stateDir, "verify-read-model.db"));
+  const readModelStore = mspId === undefined ? undefined : openSqliteReadModel(path.join(config.stateDir, STATE_FILES.readModel));
   const verifyReadModel =
     readModelStore === undefined
       ? undefined
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
             onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
           },
         );
-  const outbox = new SqliteOutbox(path.join(config.stateDir, "outbox.db"));
+  const outbox = new SqliteOutbox(path.join(config.stateDir, STATE_FILES.outbox));
   const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {
     initialDelayMs: config.relay.retryInitialMs,
