@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import { connect, type Contract, type Gateway, type Network } from "@hyperledger/fabric-gateway";
+import { CommitError, connect, StatusCode, type Contract, type Gateway, type Identity, type Network, type ProposalOptions, type SubmittedTransaction } from "@hyperledger/fabric-gateway";
+import { order } from "../gateway/src/adapters/fabric-order.js";
 import { createPrivateKey } from "node:crypto";
 import { fabricSigning } from "../gateway/src/adapters/fabric-signer.js";
 import { orgByMsp, readNetworkDescription, userOf, type NetworkDescription, type NetworkOrg } from "./network-description.js";
@@ -71,11 +72,12 @@ export class FabricSessions {
     });
     this.#gateways.push(gateway);
     const chaincode = this.description.chaincode;
+    const identity = { mspId: org.mspId, credentials: readFileSync(identityFiles.certPath) };
     return {
       org,
       gateway,
       network: (channel) => gateway.getNetwork(channel),
-      contract: (channel) => gateway.getNetwork(channel).getContract(chaincode),
+      contract: (channel) => ordering(gateway.getNetwork(channel).getContract(chaincode), gateway, channel, identity),
     };
   }
 
@@ -84,6 +86,45 @@ export class FabricSessions {
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
   }
+}
+
+const statusName = (code: number): string => Object.entries(StatusCode).find(([, value]) => value === code)?.[0] ?? String(code);
+
+/**
+ * The contract with its submits ordered as the gateway orders them
+ * (gateway/src/adapters/fabric-order.ts): an orderer's "request already
+ * processed" read as ordered, another UNAVAILABLE sent again. Fabric's peer
+ * answers UNAVAILABLE for a transaction two of four orderers had already put
+ * in a block, which on a loaded host would fail a spec whose write committed.
+ */
+function ordering(contract: Contract, gateway: Gateway, channel: string, identity: Identity): Contract {
+  const submitAsync = async (name: string, options?: ProposalOptions): Promise<SubmittedTransaction> => {
+    const transaction = await contract.newProposal(name, options).endorse();
+    const commit = await order(gateway, transaction, { channel, identity });
+    return {
+      getResult: () => transaction.getResult(),
+      getTransactionId: () => commit.getTransactionId(),
+      getStatus: (callOptions) => commit.getStatus(callOptions),
+      getBytes: () => commit.getBytes(),
+      getDigest: () => commit.getDigest(),
+    };
+  };
+  const submit = async (name: string, options?: ProposalOptions): Promise<Uint8Array> => {
+    const submitted = await submitAsync(name, options);
+    const status = await submitted.getStatus();
+    if (!status.successful) throw new CommitError({ code: status.code, transactionId: status.transactionId, message: `Transaction ${status.transactionId} failed to commit with status code ${status.code} (${statusName(status.code)})` });
+    return submitted.getResult();
+  };
+  return Object.assign(Object.create(contract) as Contract, {
+    submitAsync,
+    submit,
+    submitTransaction: (name: string, ...args: (string | Uint8Array)[]) => submit(name, { arguments: args }),
+    evaluate: (name: string, options?: ProposalOptions) => contract.evaluate(name, options),
+    evaluateTransaction: (name: string, ...args: (string | Uint8Array)[]) => contract.evaluateTransaction(name, ...args),
+    newProposal: (name: string, options?: ProposalOptions) => contract.newProposal(name, options),
+    getChaincodeName: () => contract.getChaincodeName(),
+    getContractName: () => contract.getContractName(),
+  });
 }
 
 const utf8 = new TextDecoder();

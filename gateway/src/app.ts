@@ -27,7 +27,7 @@ import { v1Routes } from "./routes/v1.js";
 import { RECALL_RELAY } from "./services/master-data.js";
 import { orgByName } from "./topology.js";
 import { installCertificateMetrics, type CertificateFile } from "./services/certificate-metrics.js";
-import { meteredLedger } from "./services/metered-ledger.js";
+import { installOrderingMetrics, meteredLedger } from "./services/metered-ledger.js";
 import { createHttpMetrics, createMetricsRegistry } from "./services/metrics.js";
 import type { OutboxRelay } from "./services/outbox-relay.js";
 import { installProgressMetrics, type ProgressSources } from "./services/progress-metrics.js";
@@ -59,6 +59,8 @@ export interface AppDeps {
   readonly progress?: ProgressSources;
   /** The certificate files the gateway holds, whose expiry goes to /metrics. */
   readonly certificates?: () => readonly CertificateFile[];
+  /** Counts of submits whose orderers' answer was not taken at its word, by recovery, for /metrics. */
+  readonly ordering?: () => Readonly<Record<string, number>>;
   /** How long /readyz waits for each dependency (default 3 s). */
   readonly probeTimeoutMs?: number;
 }
@@ -77,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   deps.relay?.installMetrics(registry);
   if (deps.progress) installProgressMetrics(registry, deps.progress);
   if (deps.certificates) installCertificateMetrics(registry, deps.certificates);
+  if (deps.ordering) installOrderingMetrics(registry, deps.ordering);
 
   // Security headers on every answer, errors included (its hook runs before authentication's).
   // The scan page sends its own, stricter Content-Security-Policy, which replaces this one.

@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { OrderRecovery } from "./adapters/fabric-order.js";
 import { STATE_FILES } from "./adapters/state-backup.js";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
 import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   privateDir(config.stateDir);
   privateDir(path.join(config.stateDir, STATE_FILES.checkpoints));
 
+  const orderRecoveries: Record<OrderRecovery, number> = { resubmitted: 0, "ordered-despite-unavailable": 0 };
   const ledger = new FabricLedgerClient({
     ...(mspId === undefined ? {} : { org: mspId }),
     networkFile: config.networkFile,
@@ -60,7 +62,10 @@ async function main(): Promise<void> {
     deadlinesMs: config.fabric.deadlinesMs,
     mvccRetries: config.fabric.mvccRetries,
     membersHeightTimeoutMs: config.fabric.membersHeightTimeoutMs,
-    onOrderRecovered: (what, transactionId, detail) => app.log.warn({ transactionId, detail }, `orderers' answer not taken at its word: ${what}`),
+    onOrderRecovered: (what, transactionId, detail) => {
+      orderRecoveries[what] += 1;
+      app.log.warn({ transactionId, detail }, `orderers' answer not taken at its word: ${what}`);
+    },
   });
   const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, STATE_FILES.idempotency));
   const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });
@@ -174,6 +179,7 @@ async function main(): Promise<void> {
       timeoutMs: 3_000,
     },
     certificates: () => ledger.heldCertificates(),
+    ordering: () => orderRecoveries,
     logger: { level: config.server.logLevel },
   });
 

@@ -54,6 +54,7 @@ async function gatewayFamilies(): Promise<Set<string>> {
       { kind: "enrolment", owner: "ManufacturerMSP/operator", path: cert },
       { kind: "tls-ca", owner: "ManufacturerMSP", path: path.join(dir, "no-such-file.pem") },
     ],
+    ordering: () => ({ resubmitted: 0, "ordered-despite-unavailable": 0 }),
   });
   try {
     const text = (await t.app.inject({ method: "GET", url: "/metrics" })).body;

@@ -33,6 +33,9 @@ export const ALREADY_PROCESSED = "request already processed";
 export const RESUBMITS = 2;
 export const RESUBMIT_PAUSE_MS = 400;
 
+/** What the gateway did with an orderers' answer it did not take at its word. */
+export type OrderRecovery = "resubmitted" | "ordered-despite-unavailable";
+
 export interface OrderOptions {
   /** The channel the transaction was endorsed on. */
   readonly channel: string;
@@ -41,7 +44,7 @@ export interface OrderOptions {
   /** Waits between sends (a test passes a fast one). */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Told each time an answer is not taken at its word, for the log. */
-  readonly onRecovered?: (what: "resubmitted" | "ordered-despite-unavailable", transactionId: string, detail: string) => void;
+  readonly onRecovered?: (what: OrderRecovery, transactionId: string, detail: string) => void;
 }
 
 function submitErrorOf(err: unknown): FabricGatewayError | undefined {

@@ -44,3 +44,23 @@ export function meteredLedger(inner: LedgerClient, registry: MetricsRegistry): L
     close: () => inner.close(),
   };
 }
+
+/**
+ * How often the orderers' answer to a submit was not taken at its word
+ * (adapters/fabric-order.ts): `resubmitted` (sent again after UNAVAILABLE) and
+ * `ordered-despite-unavailable` (an orderer had already ordered it). A rising
+ * rate says orderers are slow to take transactions: look at their CPU and
+ * their view (docs/reliability.md).
+ */
+export function installOrderingMetrics(registry: MetricsRegistry, read: () => Readonly<Record<string, number>>): void {
+  new Counter({
+    name: "rxtrace_orderer_answers_recovered_total",
+    help: "Submits whose orderers' answer was not taken at its word, by what the gateway did: resubmitted, ordered-despite-unavailable.",
+    labelNames: ["recovery"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [recovery, count] of Object.entries(read())) this.inc({ recovery }, count);
+    },
+  });
+}

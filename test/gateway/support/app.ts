@@ -60,7 +60,7 @@ export type TestAppOptions = {
   /** The org whose gateway this is (RXTRACE_GATEWAY_ORG); absent: the multi-org test mode. */
   org?: string;
   keys?: ApiKeyStore;
-} & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel" | "relay" | "progress" | "certificates">>;
+} & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel" | "relay" | "progress" | "certificates" | "ordering">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = tempDir("rxtrace-gw-");
@@ -88,6 +88,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.relay ? { relay: options.relay } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
     ...(options.certificates ? { certificates: options.certificates } : {}),
+    ...(options.ordering ? { ordering: options.ordering } : {}),
   });
   await app.ready();
   return {
