@@ -166,7 +166,7 @@ describe("packs:Dispense", () => {
 });
 
 describe("packs:Decommission", () => {
-  for (const reason of ["EXPORTED", "SAMPLE", "LOCKED", "DESTROYED", "STOLEN"]) {
+  for (const reason of ["EXPORTED", "CHECKED_OUT", "SAMPLE", "FREE_SAMPLE", "LOCKED", "DESTROYED", "STOLEN"]) {
     it(`decommissions a held pack as ${reason}`, async () => {
       const world = await lotWorld(1);
       const answer = await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason });
@@ -182,6 +182,23 @@ describe("packs:Decommission", () => {
     expect(again.alert).to.include({ code: "ALREADY_INACTIVE", firstBy: MFR });
     expect(again.pack).to.include({ status: "LOCKED" });
     expect(again.pack.marks).to.deep.equal([]);
+  });
+
+  it("lets a distributor check out the pack it holds", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    const answer = await world.distributor.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "CHECKED_OUT" });
+    expect(answer.pack).to.include({ status: "CHECKED_OUT", owner: DIST });
+    expect(answer.pack.decommission).to.include({ reason: "CHECKED_OUT", by: DIST, previousStatus: "RECEIVED" });
+  });
+
+  it("lets only a manufacturer hand out a free sample, refusing the distributor holding the pack and changing nothing", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    const before = world.net.ledger(SOURCE).snapshot();
+    const error = await expectError(world.distributor.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "FREE_SAMPLE" }), "FORBIDDEN");
+    expect(error.detail).to.match(/FREE_SAMPLE requires role Manufacturer/);
+    expect(world.net.ledger(SOURCE).snapshot()).to.equal(before);
   });
 
   it("rejects a decommission by an org that does not hold the pack", async () => {
@@ -229,6 +246,45 @@ describe("packs:UndoDecommission", () => {
     expect(error.detail).to.match(/10 days/);
   });
 
+  for (const reason of ["CHECKED_OUT", "FREE_SAMPLE", "SAMPLE", "EXPORTED", "LOCKED"]) {
+    it(`reactivates a ${reason} pack by the same org up to exactly 10 days after, from the transaction's timestamp`, async () => {
+      const world = await lotWorld(1);
+      await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason });
+      // Each transaction is one second after the previous: the undo lands exactly 864,000 s after the decommission.
+      world.net.advance(10 * DAY - 1);
+      const pack = await world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000");
+      expect(pack).to.include({ status: "COMMISSIONED", owner: MFR });
+      expect(pack.decommission).to.equal(undefined);
+    });
+  }
+
+  it("rejects an undo one second after the 10 days, changing nothing", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "FREE_SAMPLE" });
+    world.net.advance(10 * DAY);
+    const before = world.net.ledger(SOURCE).snapshot();
+    const error = await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT", "serial");
+    expect(error.detail).to.match(/10 days/);
+    expect(world.net.ledger(SOURCE).snapshot()).to.equal(before);
+  });
+
+  it("rejects an undo of a checked-out pack by another org, even the pack's manufacturer", async () => {
+    const world = await lotWorld(1);
+    await deliverToDistributor(world, "S", ["SN000000"]);
+    await world.distributor.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "CHECKED_OUT" });
+    await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "FORBIDDEN");
+    expect((await world.distributor.submit("packs:UndoDecommission", GTIN, "SN000000")).status).to.equal("RECEIVED");
+  });
+
+  it("applies the same rules to a dispense (supplied): another org and a late undo are refused", async () => {
+    const world = await lotWorld(2);
+    await deliverToPharmacy(world, ["SN000000", "SN000001"]);
+    await world.pharmacy.submit("packs:Dispense", scan("SN000000"));
+    await expectError(world.distributorDown.submit("packs:UndoDecommission", GTIN, "SN000000"), "FORBIDDEN");
+    world.net.advance(10 * DAY);
+    expect((await expectError(world.pharmacy.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT")).detail).to.match(/10 days/);
+  });
+
   it("rejects an undo by another org", async () => {
     const world = await lotWorld(1);
     await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "LOCKED" });
@@ -252,6 +308,22 @@ describe("packs:UndoDecommission", () => {
     await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "SAMPLE" });
     await world.manufacturer.submit("packs:RecallLot", GTIN, LOT, "r");
     expect((await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT")).detail).to.match(/RECALLED/);
+  });
+
+  it("rejects undoing a pack that expired after its decommission", async () => {
+    const world = await lotWorld(1);
+    // The lot expires at the end of December 2028: decommission on its last day, undo the day after.
+    world.net.seconds = Date.UTC(2028, 11, 31, 12, 0, 0) / 1000;
+    await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "FREE_SAMPLE" });
+    world.net.advance(DAY);
+    expect((await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT", "serial")).detail).to.match(/EXPIRED/);
+  });
+
+  it("rejects undoing a pack of a withdrawn GTIN", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submit("packs:Decommission", { gtin: GTIN, serial: "SN000000", reason: "CHECKED_OUT" });
+    await world.manufacturer.submit("products:WithdrawProduct", GTIN, "marketing authorisation withdrawn");
+    expect((await expectError(world.manufacturer.submit("packs:UndoDecommission", GTIN, "SN000000"), "CONFLICT", "serial")).detail).to.match(/WITHDRAWN/);
   });
 });
 

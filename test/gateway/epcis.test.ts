@@ -82,4 +82,26 @@ describe("EPCIS 2.0 export", () => {
     expect(doc.epcisBody.eventList[0]?.quantityList).to.deep.equal([{ epcClass: lotClassUri(GTIN, "LOT/1") }]);
     expect(lotClassUri(GTIN, "LOT/1")).to.equal(`https://id.gs1.org/01/${GTIN}/10/LOT%2F1`);
   });
+
+  it("exports each EU decommission reason with its CBV disposition and the reason itself", () => {
+    const decommissioned = (txId: string, reason: string) => ({
+      channel: "mfr-dist" as const,
+      txId,
+      blockNumber: 4,
+      timestamp: "2026-03-02T10:00:00.000Z",
+      org: "ManufacturerMSP",
+      event: "PackDecommissioned",
+      subjects: [{ gtin: GTIN, serial: "SN1" }],
+      payload: { gtin: GTIN, serial: "SN1", reason },
+    });
+    const doc = epcisDocument([decommissioned("t1", "FREE_SAMPLE"), decommissioned("t2", "CHECKED_OUT"), decommissioned("t3", "STOLEN")], { type: "pack", gtin: GTIN, serial: "SN1" }, new Date()) as {
+      epcisBody: { eventList: Record<string, unknown>[] };
+    };
+
+    expect(doc.epcisBody.eventList.map((e) => [e.action, e.disposition, e["rxtrace:reason"]])).to.deep.equal([
+      ["DELETE", "inactive", "FREE_SAMPLE"],
+      ["DELETE", "inactive", "CHECKED_OUT"],
+      ["DELETE", "stolen", "STOLEN"],
+    ]);
+  });
 });

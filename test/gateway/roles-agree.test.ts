@@ -17,7 +17,7 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "coldchain.release": ["coldchain:ReleaseHold", "coldchain:DestroyHeld"],
   "coldchain.decideDownstream": ["coldchain:DecideDownstreamHold"],
   "pack.dispense": ["packs:Dispense"],
-  "pack.undoDispense": ["packs:UndoDecommission"],
+  "pack.undoDecommission": ["packs:UndoDecommission"],
   "pack.decommission": ["packs:Decommission"],
   "lot.recall": ["packs:RecallLot"],
   "gtin.withdraw": ["products:WithdrawProduct"],

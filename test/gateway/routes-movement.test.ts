@@ -388,6 +388,45 @@ describe("pack routes", () => {
     expect(t.ledger.submitted("packs:UndoDecommission")[0]?.call.args).to.deep.equal([GTIN, "SN1"]);
   });
 
+  for (const reason of ["FREE_SAMPLE", "CHECKED_OUT"]) {
+    it(`decommissions a pack as ${reason} on its live channel, endorsed by its holder`, async () => {
+      t.ledger.on("packs:Decommission", (call) => ({ pack: { status: (JSON.parse(call.args?.[0] ?? "") as { reason: string }).reason } }));
+      const res = await t.app.inject({ method: "POST", url: `/v1/packs/${GTIN}/SN1/decommission`, headers: json(KEYS.pharmacy), payload: { reason } });
+      expect(res.statusCode).to.equal(200);
+      const [s] = t.ledger.submitted("packs:Decommission");
+      expect(s?.call.channel).to.equal("dist-pharm");
+      expect(JSON.parse(s?.call.args?.[0] ?? "")).to.deep.equal({ gtin: GTIN, serial: "SN1", reason });
+    });
+  }
+
+  it("refuses a decommission reason outside the EU set (SUPPLIED is a dispense) naming the field, submitting nothing", async () => {
+    for (const reason of ["SUPPLIED", "DISPENSED", "free_sample"]) {
+      const res = await t.app.inject({ method: "POST", url: `/v1/packs/${GTIN}/SN1/decommission`, headers: json(KEYS.pharmacy), payload: { reason } });
+      expect(res.statusCode).to.equal(400);
+      expect(res.json().field).to.equal("reason");
+    }
+    expect(t.ledger.submitted()).to.have.length(0);
+  });
+
+  it("passes the chaincode's refusal of a free sample by a pharmacy through as 403", async () => {
+    t.ledger.on("packs:Decommission", () => {
+      throw new GatewayError("FORBIDDEN", "decommissioning as FREE_SAMPLE requires role Manufacturer; PharmacyMSP is Pharmacy");
+    });
+    const res = await t.app.inject({ method: "POST", url: `/v1/packs/${GTIN}/SN1/decommission`, headers: json(KEYS.pharmacy), payload: { reason: "FREE_SAMPLE" } });
+    expect(res.statusCode).to.equal(403);
+  });
+
+  it("lets the manufacturer and the distributor undo their own decommissions, and not the regulator", async () => {
+    for (const key of [KEYS.manufacturer, KEYS.distributor]) {
+      const res = await t.app.inject({ method: "POST", url: `/v1/packs/${GTIN}/SN1/undo-decommission`, headers: json(key), payload: {} });
+      expect(res.statusCode).to.equal(200);
+    }
+    expect(t.ledger.submitted("packs:UndoDecommission")).to.have.length(2);
+    const res = await t.app.inject({ method: "POST", url: `/v1/packs/${GTIN}/SN1/undo-decommission`, headers: json(KEYS.regulator), payload: {} });
+    expect(res.statusCode).to.equal(403);
+    expect(t.ledger.submitted("packs:UndoDecommission")).to.have.length(2);
+  });
+
   it("merges the pack's history of both channels oldest first", async () => {
     t.ledger.on("packs:GetPackHistory", (call) =>
       call.channel === "mfr-dist"

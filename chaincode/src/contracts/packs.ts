@@ -3,6 +3,7 @@ import {
   ALERT_ALREADY_INACTIVE,
   alreadyExists,
   conflict,
+  DECOMMISSION_REASON_ROLES,
   EVENTS,
   forbidden,
   invalidArgument,
@@ -169,6 +170,8 @@ export class PacksContract extends Contract {
     const reason = parseDecommissionReason(fields.reason);
     const { tx, state } = begin(ctx);
     const partner = await requirePartner(state, tx);
+    const roles = DECOMMISSION_REASON_ROLES[reason];
+    if (roles) requireRole(partner, roles, `decommissioning as ${reason}`);
     const current = await loadPack(state, ref);
     if (isDecommissioned(current.status)) return alreadyInactive(state, tx, partner, { pack: current, product: await loadProduct(state, current.gtin) });
     requireHolder(current, tx, "decommission");

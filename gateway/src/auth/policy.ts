@@ -20,7 +20,7 @@ export const ACTIONS = [
   "coldchain.release",
   "coldchain.decideDownstream",
   "pack.dispense",
-  "pack.undoDispense",
+  "pack.undoDecommission",
   "pack.decommission",
   "lot.recall",
   "gtin.withdraw",
@@ -59,7 +59,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   // The manufacturer's decision on a dist-pharm hold, relayed there; the regulator decides on dist-pharm itself.
   "coldchain.decideDownstream": { ManufacturerMSP: ["quality"] },
   "pack.dispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
-  "pack.undoDispense": { PharmacyMSP: ["pharmacist", "operator", "admin"] },
+  // Any trading org undoes its own dispense or decommission; the chaincode checks it is the org that made it.
+  "pack.undoDecommission": ANY_TRADER,
   "pack.decommission": ANY_TRADER,
   "lot.recall": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },
   "gtin.withdraw": { ManufacturerMSP: ["quality", "operator", "admin"], RegulatorMSP: REGULATOR },

@@ -96,7 +96,7 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
       config: { action: "pack.decommission" },
       schema: {
         tags: ["packs"],
-        summary: "Decommission for another reason (exported, sample, locked, destroyed, stolen)",
+        summary: "Decommission for another reason than supplied (EU FMD: exported, checked-out, sample, free sample, locked, destroyed, stolen)",
         params: PackParams,
         body: DecommissionBody,
         response: { 200: writeAnswer(records.DecommissionAnswer), ...errorResponses(404, 409) },
@@ -109,10 +109,10 @@ export const packRoutes: FastifyPluginAsync<{ packs: PackService }> = async (app
   app.post<{ Params: PackParams; Body: Static<typeof UndoBody> }>(
     "/packs/:gtin/:serial/undo-decommission",
     {
-      config: { action: "pack.undoDispense" },
+      config: { action: "pack.undoDecommission" },
       schema: {
         tags: ["packs"],
-        summary: "Undo a dispense or decommission (same org, within 10 days, not handed to a patient)",
+        summary: "Undo a dispense or decommission (the org that made it, within 10 days; not recalled, withdrawn, expired, destroyed, stolen or handed to a patient)",
         params: PackParams,
         body: UndoBody,
         response: { 200: writeAnswer(records.Pack), ...errorResponses(404, 409) },

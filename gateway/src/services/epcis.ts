@@ -6,7 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
-import { EVENTS, type EventName } from "@rxtrace/domain";
+import { DECOMMISSION_REASONS, EVENTS, type DecommissionReason, type EventName } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 
@@ -55,11 +55,19 @@ const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.DOCUMENT_KEY_PURGED]: undefined,
 };
 
-const DECOMMISSION_DISPOSITIONS: Readonly<Record<string, string>> = {
+/**
+ * CBV 2.0 disposition per decommission reason, keyed by every reason so a new
+ * one without a decision here fails tsc. CBV has no sample, free-sample,
+ * checked-out or export disposition: those are `inactive`, and the event
+ * carries the reason as `rxtrace:reason`.
+ */
+const DECOMMISSION_DISPOSITIONS: Readonly<Record<DecommissionReason, string>> = {
   DESTROYED: "destroyed",
   STOLEN: "stolen",
   EXPORTED: "inactive",
+  CHECKED_OUT: "inactive",
   SAMPLE: "inactive",
+  FREE_SAMPLE: "inactive",
   LOCKED: "inactive",
 };
 
@@ -84,6 +92,10 @@ function partyUri(mspId: string): string {
 
 function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function decommissionReason(value: unknown): DecommissionReason | undefined {
+  return DECOMMISSION_REASONS.find((reason) => reason === value);
 }
 
 function celsius(centi: unknown): number | undefined {
@@ -132,7 +144,8 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (mapping === undefined) return undefined;
   const payload = record(entry.payload);
   let disposition = mapping.disposition;
-  if (entry.event === EVENTS.PACK_DECOMMISSIONED && typeof payload.reason === "string") disposition = DECOMMISSION_DISPOSITIONS[payload.reason] ?? disposition;
+  const reason = entry.event === EVENTS.PACK_DECOMMISSIONED ? decommissionReason(payload.reason) : undefined;
+  if (reason !== undefined) disposition = DECOMMISSION_DISPOSITIONS[reason];
   if (entry.event === EVENTS.PACK_MARKED && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
   if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED && payload.holdSet === true) disposition = "sellable_not_accessible";
   const { epcList, quantityList } = objects(entry, target);
@@ -152,6 +165,7 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
     "rxtrace:event": entry.event,
     "rxtrace:channel": entry.channel,
     "rxtrace:txId": entry.txId,
+    ...(reason === undefined ? {} : { "rxtrace:reason": reason }),
     ...(entry.blockNumber === null ? {} : { "rxtrace:blockNumber": entry.blockNumber }),
   };
   if (typeof payload.consignee === "string") event.destinationList = [{ type: "owning_party", destination: partyUri(payload.consignee) }];

@@ -186,7 +186,8 @@ export const CATALOG = {
     }),
     UndoDecommission: transaction<[gtin: string, serial: string], Pack>()("packs", "UndoDecommission", "submit", {
       events: [EVENTS.DECOMMISSION_UNDONE],
-      roles: [PHARMACIST, OPERATOR, ADMIN],
+      // Whoever may decommission may undo it; the chaincode requires the org that decommissioned.
+      roles: TRADERS,
     }),
     RecallLot: transaction<[gtin: string, lot: string, reason: string], Lot>()("packs", "RecallLot", "submit", {
       events: [EVENTS.LOT_RECALLED],

@@ -6,15 +6,22 @@ export const PACK_STATUSES = {
   HANDED_OFF: "HANDED_OFF",
   DISPENSED: "DISPENSED",
   EXPORTED: "EXPORTED",
+  CHECKED_OUT: "CHECKED_OUT",
   SAMPLE: "SAMPLE",
+  FREE_SAMPLE: "FREE_SAMPLE",
   LOCKED: "LOCKED",
   DESTROYED: "DESTROYED",
   STOLEN: "STOLEN",
 } as const;
 export type PackStatus = (typeof PACK_STATUSES)[keyof typeof PACK_STATUSES];
 
-/** Reasons accepted by packs:Decommission (dispensing has its own transaction). */
-export const DECOMMISSION_REASONS = ["EXPORTED", "SAMPLE", "LOCKED", "DESTROYED", "STOLEN"] as const;
+/**
+ * Reasons accepted by packs:Decommission, the EU FMD pack statuses other than
+ * supplied (dispensing has its own transaction): exported out of the EU, checked
+ * out of the verified supply (to a hospital or another party outside the
+ * system), a sample for the authorities, a free sample, locked, destroyed, stolen.
+ */
+export const DECOMMISSION_REASONS = ["EXPORTED", "CHECKED_OUT", "SAMPLE", "FREE_SAMPLE", "LOCKED", "DESTROYED", "STOLEN"] as const;
 export type DecommissionReason = (typeof DECOMMISSION_REASONS)[number];
 
 export const DECOMMISSIONED_STATUSES: readonly PackStatus[] = ["DISPENSED", ...DECOMMISSION_REASONS];
@@ -47,6 +54,15 @@ export const ORG_ROLES = {
   REGULATOR: "Regulator",
 } as const;
 export type OrgRole = (typeof ORG_ROLES)[keyof typeof ORG_ROLES];
+
+/**
+ * Decommission reasons only some org roles may set; any holder sets the others.
+ * Free samples are handed out by the manufacturer (Delegated Regulation (EU)
+ * 2016/161, Art. 41), never by a wholesaler or a pharmacy.
+ */
+export const DECOMMISSION_REASON_ROLES: Readonly<Partial<Record<DecommissionReason, readonly OrgRole[]>>> = {
+  FREE_SAMPLE: [ORG_ROLES.MANUFACTURER],
+};
 
 /** Certificate attribute naming the user's function within its org. */
 export const ROLE_ATTRIBUTE = "rxtrace.role";

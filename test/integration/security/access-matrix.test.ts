@@ -44,7 +44,7 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/shipments/{shipmentId}/cold-chain/downstream-decision": ["ManufacturerMSP/quality"], // rule 9 on dist-pharm: the manufacturer decides on mfr-dist, the relay applies
   "POST /v1/handoffs": ["DistributorMSP/operator", "DistributorMSP/admin"], // the distributor crosses channels
   "POST /v1/packs/{gtin}/{serial}/dispense": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 5
-  "POST /v1/packs/{gtin}/{serial}/undo-decommission": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // rule 6 (dispense undo)
+  "POST /v1/packs/{gtin}/{serial}/undo-decommission": TRADERS, // the org that dispensed or decommissioned, whoever it is
   "POST /v1/packs/{gtin}/{serial}/decommission": TRADERS, // the holding org, whoever it is
   "POST /v1/packs/{gtin}/{serial}/marks": ALL, // quarantine by traders, suspect/illegitimate also by the regulator
   "POST /v1/packs/{gtin}/{serial}/marks/{mark}/clear": ALL,
