@@ -81,7 +81,11 @@ start() {
   # it across restarts; a new Hardhat node never has it).
   # The deployment goes to the node just checked, on EVM_PORT, not to the
   # default 8545 of hardhat.config.ts (another network's node, or none).
-  if deployed; then say "SupplyChain already deployed at $(deployed_address)"; else RXTRACE_EVM_RPC_URL="http://127.0.0.1:$EVM_PORT" npm run --silent evm:deploy; fi
+  if deployed; then
+    say "SupplyChain already deployed at $(deployed_address)"
+    # Each role account's key in a file of its own (a deployment made before they were).
+    npx --no-install tsx scripts/evm/actor-keys.ts
+  else RXTRACE_EVM_RPC_URL="http://127.0.0.1:$EVM_PORT" npm run --silent evm:deploy; fi
 }
 
 deployed_address() {

@@ -141,7 +141,8 @@ async function main(): Promise<void> {
   let evmConnection: EvmConnection | undefined;
   let anchoring: AnchoringService | undefined;
   try {
-    const connection = new EvmConnection(readEvmDeployment(config.evm.deploymentFile));
+    // An org's gateway reads its own org's EVM key only (and the anchorer's, on the gateway that anchors).
+    const connection = new EvmConnection(readEvmDeployment(config.evm.deploymentFile, mspId === undefined ? undefined : { mspId, anchors: isRelay }));
     const blocks = newFabricBlockSource((channel) => ledger.observerNetwork(channel));
     anchoring = new AnchoringService(blocks, newEvmAnchorRegistry(connection), {
       channels: ownChannels,

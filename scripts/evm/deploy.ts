@@ -3,14 +3,16 @@
 // $RXTRACE_DATA/evm/deployment.json for the gateway.
 // The roles go to the node's first six accounts. A node with fewer (geth in dev mode
 // unlocks only its dev account, the admin here) gets the others from
-// $RXTRACE_DATA/evm/keys.json (created once, owner-only; the gateway signs with
-// these keys), funded by the admin.
+// $RXTRACE_DATA/evm/keys.json (the deployer's store: created once, owner-only,
+// reused on a redeploy), funded by the admin; each role account's key is also
+// written to a file of its own, $RXTRACE_DATA/evm/keys/<actor>.json, which is all
+// that actor's gateway reads (an org's gateway never holds another org's key).
 // Run: npm run evm:deploy   (RXTRACE_DATA defaults to <repo>/.rxtrace; RXTRACE_EVM_RPC_URL
 // defaults to http://127.0.0.1:8545)
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
-import { readEvmKeys } from "../../gateway/src/adapters/evm.js";
+import { evmKeyFile, readEvmKeys, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
@@ -21,10 +23,17 @@ const signers = await ethers.getSigners();
 const admin = signers[0];
 if (admin === undefined) throw new Error("the node exposes no account to deploy from");
 
+const deploymentFile = path.join(dataDir, "evm", "deployment.json");
+const keyStore = path.join(dataDir, "evm", "keys.json");
+
 /** The five role accounts: the node's next accounts, or keys of our own funded by the admin. */
 async function roleAccounts(admin: (typeof signers)[number]): Promise<{ address: string }[]> {
-  if (signers.length >= 6) return signers.slice(1, 6);
-  const keyFile = path.join(dataDir, "evm", "keys.json");
+  if (signers.length >= 6) {
+    // The node signs for these: no key files (one left by an earlier geth deployment would name other accounts).
+    await rm(path.dirname(evmKeyFile(deploymentFile, "anchorer")), { recursive: true, force: true });
+    return signers.slice(1, 6);
+  }
+  const keyFile = keyStore;
   const keys = readEvmKeys(keyFile);
   const wallets = Object.values(keys).map((key) => new ethers.Wallet(key));
   while (wallets.length < 5) wallets.push(new ethers.Wallet(ethers.Wallet.createRandom().privateKey));
@@ -82,7 +91,8 @@ const out = {
   },
   abi: artifact.abi,
 };
-const file = path.join(dataDir, "evm", "deployment.json");
-await mkdir(path.dirname(file), { recursive: true });
-await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
-console.log(`SupplyChain at ${out.address} (chain ${out.chainId}, block ${out.deployBlock}); wrote ${file}`);
+await mkdir(path.dirname(deploymentFile), { recursive: true });
+await writeFile(deploymentFile, `${JSON.stringify(out, null, 2)}\n`);
+// Each role account's key in a file of its own, the only one its gateway reads (none where the node signs).
+if (signers.length < 6) writeEvmActorKeys(deploymentFile, readEvmKeys(keyStore));
+console.log(`SupplyChain at ${out.address} (chain ${out.chainId}, block ${out.deployBlock}); wrote ${deploymentFile}`);

@@ -8,10 +8,10 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "../../gateway/src/adapters/evm.js";
+import { EvmConnection, evmKeyFile, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "../../gateway/src/adapters/evm.js";
 import { futureExpiry, gtinFor } from "../../support/fixtures.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -58,6 +58,8 @@ describe("the local EVM chain across a restart (geth in dev mode)", function () 
       connection.destroy();
     }
     await evmScript("stop");
+    // A deployment made before each role account's key had a file of its own: the restart writes them.
+    rmSync(path.join(DATA, "evm", "keys"), { recursive: true, force: true });
     restart = await evmScript("start");
     console.log(`      evm.sh start after a stop took ${restart.ms} ms`);
   });
@@ -94,20 +96,35 @@ describe("the local EVM chain across a restart (geth in dev mode)", function () 
     }
   });
 
-  it("goes on from there: the distributor receives the pack and the anchors move forward", async () => {
-    const connection = new EvmConnection(readEvmDeployment(deploymentFile));
+  it("gives each role account's key a file of its own again on the restart, owner-only, one key each", () => {
+    const { accounts } = readEvmDeployment(deploymentFile);
+    for (const actor of ["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP", "anchorer"]) {
+      const file = evmKeyFile(deploymentFile, actor);
+      expect(Object.keys(JSON.parse(readFileSync(file, "utf8")) as object), actor).to.deep.equal([accounts[actor]]);
+      expect(statSync(file).mode & 0o777, actor).to.equal(0o600);
+    }
+  });
+
+  it("goes on from there through the distributor's and the regulator's own keys: the pack is received, the anchors move forward", async () => {
+    // What each org's gateway holds: its own key (and the anchorer's on the regulator's, which anchors).
+    const distributor = new EvmConnection(readEvmDeployment(deploymentFile, { mspId: "DistributorMSP", anchors: false }));
+    const regulator = new EvmConnection(readEvmDeployment(deploymentFile, { mspId: "RegulatorMSP", anchors: true }));
     try {
-      const chain = newEvmSupplyChain(connection);
+      expect(Object.keys(distributor.deployment.keys ?? {})).to.deep.equal([distributor.deployment.accounts.DistributorMSP!.toLowerCase()]);
+      const chain = newEvmSupplyChain(distributor);
+      const refused = (await chain.ship("ManufacturerMSP", [pack], "PharmacyMSP").catch((e: unknown) => e)) as Error;
+      expect(refused.message).to.include("not for ManufacturerMSP");
       await chain.receive("DistributorMSP", [pack]);
       // Two anchors from the same locally signed account at once: each gets its own nonce.
       const other = `${ledger}-b`;
-      await Promise.all([newEvmAnchorRegistry(connection).anchor(ledger, 8n, randomBytes(32)), newEvmAnchorRegistry(connection).anchor(other, 1n, randomBytes(32))]);
+      await Promise.all([newEvmAnchorRegistry(regulator).anchor(ledger, 8n, randomBytes(32)), newEvmAnchorRegistry(regulator).anchor(other, 1n, randomBytes(32))]);
 
       expect((await chain.pack(pack)).status).to.equal("RECEIVED");
-      expect(await newEvmAnchorRegistry(connection).latest(ledger)).to.equal(8n);
-      expect(await newEvmAnchorRegistry(connection).latest(other)).to.equal(1n);
+      expect(await newEvmAnchorRegistry(regulator).latest(ledger)).to.equal(8n);
+      expect(await newEvmAnchorRegistry(regulator).latest(other)).to.equal(1n);
     } finally {
-      connection.destroy();
+      distributor.destroy();
+      regulator.destroy();
     }
   });
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, keccak256, makeError, Wallet } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { ledgerIdOf, lotKeyOf, packIdOf, readEvmDeployment, toEvmError } from "../../gateway/src/adapters/evm.js";
+import { EvmConnection, evmKeyFile, ledgerIdOf, lotKeyOf, packIdOf, readEvmDeployment, toEvmError, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
 import { blockDataHash, blockHeaderBytes, blockHeaderHash } from "../../gateway/src/crypto/block-hash.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import type { AnchorRegistry } from "../../gateway/src/ports/anchor-registry.js";
@@ -266,10 +266,31 @@ describe("EVM error mapping", () => {
 
 describe("EVM deployment and keys", () => {
   const anchorer = Wallet.createRandom();
+  const manufacturer = Wallet.createRandom();
+  const distributor = Wallet.createRandom();
+  const admin = Wallet.createRandom();
   const other = Wallet.createRandom();
   let dir: string;
-  const write = (name: string, value: unknown) => writeFileSync(path.join(dir, name), JSON.stringify(value));
-  const deployment = { address: `0x${"11".repeat(20)}`, abi: [], chainId: 1337, rpcUrl: "http://127.0.0.1:9", accounts: { ANCHORER_ROLE: anchorer.address } };
+  const write = (name: string, value: unknown) => {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), JSON.stringify(value));
+  };
+  const accounts = {
+    admin: admin.address,
+    ANCHORER_ROLE: anchorer.address,
+    MANUFACTURER_ROLE: manufacturer.address,
+    DISTRIBUTOR_ROLE: distributor.address,
+    REGISTRY_ROLE: admin.address,
+  };
+  const deployment = { address: `0x${"11".repeat(20)}`, abi: [], chainId: 1337, rpcUrl: "http://127.0.0.1:9", accounts };
+  const file = () => path.join(dir, "deployment.json");
+  /** The deployer's key store split into one file per actor, as scripts/evm/deploy.ts leaves it on geth. */
+  const splitKeys = () =>
+    writeEvmActorKeys(file(), {
+      [anchorer.address]: anchorer.privateKey,
+      [manufacturer.address]: manufacturer.privateKey,
+      [distributor.address]: distributor.privateKey,
+    });
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "rxtrace-evm-"));
@@ -277,29 +298,68 @@ describe("EVM deployment and keys", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("reads no keys when the node signs for every account (no keys.json beside the deployment)", () => {
-    const read = readEvmDeployment(path.join(dir, "deployment.json"));
+  it("reads no keys when the node signs for every account (no key files beside the deployment)", () => {
+    const read = readEvmDeployment(file());
 
-    expect(read.accounts).to.deep.equal({ anchorer: anchorer.address });
+    expect(read.accounts).to.include({ anchorer: anchorer.address, ManufacturerMSP: manufacturer.address });
     expect(read.keys).to.deep.equal({});
   });
 
-  it("reads the private keys of keys.json by lower-case address", () => {
-    write("keys.json", { [anchorer.address]: anchorer.privateKey });
+  it("writes each actor's key to a file of its own, owner-only, holding that key alone", () => {
+    expect(splitKeys().sort()).to.deep.equal(["DistributorMSP", "ManufacturerMSP", "anchorer"]);
+    const own = evmKeyFile(file(), "DistributorMSP");
+    expect(JSON.parse(readFileSync(own, "utf8"))).to.deep.equal({ [distributor.address]: distributor.privateKey });
+    expect(statSync(own).mode & 0o777).to.equal(0o600);
+    expect(statSync(path.dirname(own)).mode & 0o777).to.equal(0o700);
+  });
 
-    expect(readEvmDeployment(path.join(dir, "deployment.json")).keys).to.deep.equal({ [anchorer.address.toLowerCase()]: anchorer.privateKey });
+  it("gives an org's gateway its own org's key only, and the anchorer's only on the anchoring gateway", () => {
+    splitKeys();
+
+    const distributorGateway = readEvmDeployment(file(), { mspId: "DistributorMSP", anchors: false });
+    expect(distributorGateway.keys).to.deep.equal({ [distributor.address.toLowerCase()]: distributor.privateKey });
+    expect(distributorGateway.actors).to.deep.equal(["DistributorMSP", "registry"]);
+
+    const regulatorGateway = readEvmDeployment(file(), { mspId: "RegulatorMSP", anchors: true });
+    expect(regulatorGateway.keys).to.deep.equal({ [anchorer.address.toLowerCase()]: anchorer.privateKey });
+  });
+
+  it("refuses to sign for another org's account, before any call to the node", async () => {
+    splitKeys();
+    const connection = new EvmConnection(readEvmDeployment(file(), { mspId: "DistributorMSP", anchors: false }));
+    try {
+      const error = (await connection.send("ManufacturerMSP", "registerGtin", [1n, "x"]).catch((e: unknown) => e)) as GatewayError;
+      expect(error).to.be.instanceOf(GatewayError);
+      expect(error.status).to.equal(403);
+      expect(error.message).to.equal("this gateway signs on the public chain for DistributorMSP, registry only, not for ManufacturerMSP");
+      expect(connection.mayActAs("anchorer")).to.equal(false);
+    } finally {
+      connection.destroy();
+    }
+  });
+
+  it("signs for the registry only where the node's own admin account is the registry (a development node)", () => {
+    const distinct = { ...deployment, accounts: { ...accounts, REGISTRY_ROLE: other.address } };
+    write("deployment.json", distinct);
+    expect(readEvmDeployment(file(), { mspId: "ManufacturerMSP", anchors: false }).actors).to.deep.equal(["ManufacturerMSP"]);
+  });
+
+  it("refuses a key file holding another account's key, naming the file and the actor", () => {
+    write("keys/ManufacturerMSP.json", { [other.address]: other.privateKey });
+
+    expect(() => readEvmDeployment(file(), { mspId: "ManufacturerMSP", anchors: false })).to.throw(`keys/ManufacturerMSP.json: holds the key of ${other.address.toLowerCase()}, not of ManufacturerMSP's account`);
   });
 
   it("refuses a key that belongs to another address, naming the address", () => {
-    write("keys.json", { [anchorer.address]: other.privateKey });
+    write("keys/anchorer.json", { [anchorer.address]: other.privateKey });
 
-    expect(() => readEvmDeployment(path.join(dir, "deployment.json"))).to.throw(`the key of ${anchorer.address} belongs to another address`);
+    expect(() => readEvmDeployment(file())).to.throw(`the key of ${anchorer.address} belongs to another address`);
   });
 
   it("refuses a key that is not 32 bytes of hex, naming the address", () => {
-    write("keys.json", { [anchorer.address]: "0x1234" });
+    write("keys/anchorer.json", { [anchorer.address]: "0x1234" });
 
-    expect(() => readEvmDeployment(path.join(dir, "deployment.json"))).to.throw(`the key of ${anchorer.address} must be a 0x-prefixed 32-byte hex private key`);
+    expect(() => readEvmDeployment(file())).to.throw(`the key of ${anchorer.address} must be a 0x-prefixed 32-byte hex private key`);
   });
 });
 

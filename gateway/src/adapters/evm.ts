@@ -3,11 +3,14 @@
  * `$RXTRACE_DATA/evm/deployment.json` describes, as an AnchorRegistry and as
  * the public-chain variant of the pack lifecycle. The deployment names which
  * account acts for which org and which one anchors. An account is signed for by
- * the node (a Hardhat node unlocks its own) unless `keys.json` beside the
- * deployment holds its private key (geth in dev mode unlocks only its dev
- * account, so scripts/evm/deploy.ts keeps the others' keys there).
+ * the node (a Hardhat node unlocks its own) unless `keys/<actor>.json` beside
+ * the deployment holds its private key (geth in dev mode unlocks only its dev
+ * account, so scripts/evm/deploy.ts writes each role account's key to a file
+ * of its own). An org's gateway reads its own org's key file only (and the
+ * anchorer's on the anchoring gateway) and refuses to sign for any other
+ * account, so no gateway process holds another member's key.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   AbiCoder,
@@ -40,6 +43,33 @@ export interface EvmDeployment {
   readonly accounts: Readonly<Record<string, string>>;
   /** Private keys by lower-case address, for accounts the node does not sign for. */
   readonly keys?: Readonly<Record<string, string>>;
+  /** The actors (MSP ids, "anchorer", "registry") this gateway signs for; undefined: every account (the multi-org test mode). */
+  readonly actors?: readonly string[];
+}
+
+/** Whom an org's gateway signs for on the public chain. */
+export interface EvmSigner {
+  /** The org's MSP id. */
+  readonly mspId: string;
+  /** Whether this gateway anchors Fabric blocks (one gateway does: the EVM anchorer account is one). */
+  readonly anchors: boolean;
+}
+
+/** The file holding one actor's private key, beside the deployment: `keys/<actor>.json`, `{ "<address>": "<key>" }`. */
+export function evmKeyFile(deploymentFile: string, actor: string): string {
+  return path.join(path.dirname(deploymentFile), "keys", `${actor}.json`);
+}
+
+/**
+ * The actors an org's gateway signs for: its org, the anchorer on the anchoring
+ * gateway, and the registry only where the deployment made the node's own
+ * admin account the registry (a development node, scripts/evm/deploy.ts):
+ * there the gateway has it assign an unassigned GTIN at registration. On a
+ * chain where the registry holds a key of its own, no gateway signs for it.
+ */
+export function evmActorsOf(signer: EvmSigner, accounts: Readonly<Record<string, string>>): string[] {
+  const devRegistry = accounts.registry !== undefined && accounts.registry === accounts.admin;
+  return [signer.mspId, ...(signer.anchors ? ["anchorer"] : []), ...(devRegistry ? ["registry"] : [])];
 }
 
 const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
@@ -51,8 +81,11 @@ const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
   REGISTRY_ROLE: "registry",
 };
 
-/** Reads and checks deployment.json, naming the field that is wrong. */
-export function readEvmDeployment(file: string): EvmDeployment {
+/**
+ * Reads and checks deployment.json, naming the field that is wrong, and the key
+ * files of the actors `signer` signs for (every actor's without one).
+ */
+export function readEvmDeployment(file: string, signer?: EvmSigner): EvmDeployment {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
@@ -72,10 +105,43 @@ export function readEvmDeployment(file: string): EvmDeployment {
     // scripts/evm/deploy.ts names accounts by contract role; the gateway acts by org.
     if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[ROLE_ACCOUNTS[name] ?? name] = address;
   }
-  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts, keys: readEvmKeys(path.join(path.dirname(file), "keys.json")) };
+  const actors = signer === undefined ? undefined : evmActorsOf(signer, accounts);
+  const keys: Record<string, string> = {};
+  for (const actor of actors ?? Object.keys(accounts)) {
+    const address = accounts[actor];
+    if (address === undefined) continue;
+    const keyFile = evmKeyFile(file, actor);
+    for (const [held, key] of Object.entries(readEvmKeys(keyFile))) {
+      if (held !== address.toLowerCase()) throw new Error(`${keyFile}: holds the key of ${held}, not of ${actor}'s account ${address}`);
+      keys[held] = key;
+    }
+  }
+  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts, keys, ...(actors === undefined ? {} : { actors }) };
 }
 
-/** The key file scripts/evm/deploy.ts writes beside the deployment: `{ "<address>": "<private key>" }`; none when absent. */
+/**
+ * Writes each actor's key to its own file (`keys/<actor>.json`, owner-only)
+ * from the deployer's key store, for the actors of the deployment whose
+ * account it holds a key of. Idempotent.
+ * @returns the actors written
+ */
+export function writeEvmActorKeys(deploymentFile: string, keysByAddress: Readonly<Record<string, string>>): string[] {
+  const { accounts } = readEvmDeployment(deploymentFile);
+  const byAddress = new Map(Object.entries(keysByAddress).map(([address, key]) => [address.toLowerCase(), key]));
+  const written: string[] = [];
+  for (const [actor, address] of Object.entries(accounts)) {
+    const key = byAddress.get(address.toLowerCase());
+    if (key === undefined) continue;
+    const file = evmKeyFile(deploymentFile, actor);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify({ [address]: key }, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    written.push(actor);
+  }
+  return written;
+}
+
+/** A key file scripts/evm/deploy.ts writes: `{ "<address>": "<private key>" }`; none when absent. */
 export function readEvmKeys(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
   let raw: unknown;
@@ -153,9 +219,17 @@ export class EvmConnection {
     this.provider.pollingInterval = 1000;
   }
 
+  /** Whether this gateway signs for `actor` (its org, the anchorer on the anchoring gateway, a development registry). */
+  mayActAs(actor: string): boolean {
+    return this.deployment.actors === undefined || this.deployment.actors.includes(actor);
+  }
+
   /** The contract read-only, or connected to the account acting for `actor` (MSP id or "anchorer"). */
   async contract(actor?: string): Promise<Contract> {
     if (actor === undefined) return new Contract(this.deployment.address, this.deployment.abi, this.provider);
+    if (!this.mayActAs(actor)) {
+      throw new ForbiddenError(`this gateway signs on the public chain for ${(this.deployment.actors ?? []).join(", ")} only, not for ${actor}`);
+    }
     const address = this.deployment.accounts[actor];
     if (address === undefined) throw new ForbiddenError(`no EVM account is configured for ${actor} in the deployment`);
     const key = this.deployment.keys?.[address.toLowerCase()];
@@ -326,7 +400,7 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
       // (the admin on a development node) assigns an unassigned GTIN to the registering org.
       const gtinValue = gtinNumber(gtin);
       const manufacturer = connection.deployment.accounts[as];
-      if (manufacturer !== undefined && (await connection.call("gtinAssigneeOf", [gtinValue])) === ZERO_ADDRESS) {
+      if (manufacturer !== undefined && connection.mayActAs("registry") && (await connection.call("gtinAssigneeOf", [gtinValue])) === ZERO_ADDRESS) {
         await connection.send("registry", "assignGtin", [gtinValue, manufacturer]);
       }
       return result(await connection.send(as, "registerGtin", [gtinValue, name]));
