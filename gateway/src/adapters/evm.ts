@@ -7,8 +7,6 @@
  * deployment holds its private key (geth in dev mode unlocks only its dev
  * account, so scripts/evm/deploy.ts keeps the others' keys there).
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import {
   AbiCoder,
   Contract,
@@ -20,7 +18,6 @@ import {
   Interface,
   JsonRpcProvider,
   keccak256,
-  type InterfaceAbi,
   Wallet,
   type Signer,
   type TransactionReceipt,
@@ -30,70 +27,9 @@ import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js"
 import type { VerifyReason } from "@rxtrace/domain";
 import type { MspId } from "../auth/principal.js";
 import type { PackRef, PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
+import type { EvmDeployment } from "./evm-deployment.js";
 
-export interface EvmDeployment {
-  readonly address: string;
-  readonly abi: InterfaceAbi;
-  readonly chainId: number;
-  readonly rpcUrl: string;
-  /** Account address per org MSP id and for the anchorer (`anchorer`); the file may name them by contract role. */
-  readonly accounts: Readonly<Record<string, string>>;
-  /** Private keys by lower-case address, for accounts the node does not sign for. */
-  readonly keys?: Readonly<Record<string, string>>;
-}
-
-const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
-  MANUFACTURER_ROLE: "ManufacturerMSP",
-  DISTRIBUTOR_ROLE: "DistributorMSP",
-  PHARMACY_ROLE: "PharmacyMSP",
-  REGULATOR_ROLE: "RegulatorMSP",
-  ANCHORER_ROLE: "anchorer",
-  REGISTRY_ROLE: "registry",
-};
-
-/** Reads and checks deployment.json, naming the field that is wrong. */
-export function readEvmDeployment(file: string): EvmDeployment {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UnavailableError("evm", `cannot read the deployment ${file}: ${(error as Error).message}`);
-  }
-  const d = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof d.address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(d.address)) throw new Error(`${file}: address must be a 0x-prefixed 20-byte hex address`);
-  if (!Array.isArray(d.abi)) throw new Error(`${file}: abi must be an array`);
-  if (typeof d.rpcUrl !== "string") throw new Error(`${file}: rpcUrl must be a URL`);
-  const chainId = typeof d.chainId === "string" ? Number(d.chainId) : d.chainId;
-  if (typeof chainId !== "number" || !Number.isInteger(chainId)) throw new Error(`${file}: chainId must be an integer`);
-  const accounts: Record<string, string> = {};
-  const source = (typeof d.accounts === "object" && d.accounts !== null ? d.accounts : {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(source)) {
-    const address = typeof value === "string" ? value : (value as { address?: unknown } | null)?.address;
-    // scripts/evm/deploy.ts names accounts by contract role; the gateway acts by org.
-    if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[ROLE_ACCOUNTS[name] ?? name] = address;
-  }
-  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts, keys: readEvmKeys(path.join(path.dirname(file), "keys.json")) };
-}
-
-/** The key file scripts/evm/deploy.ts writes beside the deployment: `{ "<address>": "<private key>" }`; none when absent. */
-export function readEvmKeys(file: string): Record<string, string> {
-  if (!existsSync(file)) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UnavailableError("evm", `cannot read the key file ${file}: ${(error as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: must be an object of address to private key`);
-  const keys: Record<string, string> = {};
-  for (const [address, key] of Object.entries(raw as Record<string, unknown>)) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`${file}: ${address} must be a 0x-prefixed 20-byte hex address`);
-    if (typeof key !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${file}: the key of ${address} must be a 0x-prefixed 32-byte hex private key`);
-    if (new Wallet(key).address.toLowerCase() !== address.toLowerCase()) throw new Error(`${file}: the key of ${address} belongs to another address`);
-    keys[address.toLowerCase()] = key;
-  }
-  return keys;
-}
+export { readEvmDeployment, readEvmKeys, type EvmDeployment } from "./evm-deployment.js";
 
 /** The bytes32 of a ledger id (at most 31 bytes of UTF-8, kept readable on the chain). */
 export function ledgerIdOf(ledgerId: string): string {
