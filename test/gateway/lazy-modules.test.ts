@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { addressOfKey, pingJsonRpc } from "../../gateway/src/adapters/evm-deployment.js";
 import { newLazyEvm } from "../../gateway/src/adapters/evm-lazy.js";
+import { newKuboContentStore } from "../../gateway/src/adapters/ipfs.js";
 import type * as EvmAdapter from "../../gateway/src/adapters/evm.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import { tempDir } from "./support/temp.js";
@@ -44,17 +45,17 @@ function writeDeployment(rpcUrl: string): string {
   return file;
 }
 
-/** How many ethers modules the child resolved while doing `args` (test/gateway/support/ethers-loads.ts). */
-async function ethersModulesAfter(...args: string[]): Promise<number> {
+/** How many modules of each lazily loaded package the child resolved while doing `args` (test/gateway/support/module-loads.ts). */
+async function modulesAfter(...args: string[]): Promise<{ ethers: number; "kubo-rpc-client": number }> {
   const env = { ...process.env };
   delete env.RXTRACE_GATEWAY_ORG;
   delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;
-  const child = await run(process.execPath, ["--import=tsx", path.join(repoRoot, "test/gateway/support/ethers-loads.ts"), ...args], { cwd: repoRoot, env }).catch(
+  const child = await run(process.execPath, ["--import=tsx", path.join(repoRoot, "test/gateway/support/module-loads.ts"), ...args], { cwd: repoRoot, env }).catch(
     (error: { stdout?: string }) => ({ stdout: error.stdout ?? "" }),
   );
   const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
   if (line === undefined) throw new Error(`the child printed no count: ${child.stdout}`);
-  return (JSON.parse(line) as { ethersModules: number }).ethersModules;
+  return JSON.parse(line) as { ethers: number; "kubo-rpc-client": number };
 }
 
 /** A stand-in for adapters/evm.ts whose registry answers `latest` with 7 and counts the loads. */
@@ -82,19 +83,19 @@ describe("The EVM side loads ethers on first use", function () {
   before(async () => (node = await fakeNode()));
   after(() => node.server.close());
 
-  it("a gateway's start-up graph (gateway/src/main.ts and all it imports) loads no ethers module", async () => {
-    expect(await ethersModulesAfter("main")).to.equal(0);
+  it("a gateway's start-up graph (gateway/src/main.ts and all it imports) loads neither ethers nor the Kubo client", async () => {
+    expect(await modulesAfter("main")).to.deep.equal({ ethers: 0, "kubo-rpc-client": 0 });
   });
 
   it("a gateway without an EVM deployment never loads ethers, and its readiness names the missing file", async () => {
     const missing = path.join(tempDir("rxtrace-evm-lazy-"), "deployment.json");
 
     expect(() => newLazyEvm(missing, { pingTimeoutMs: 1_000 })).to.throw(GatewayError, `cannot read the deployment ${missing}`);
-    expect(await ethersModulesAfter("lazy", missing)).to.equal(0);
+    expect((await modulesAfter("evm", missing)).ethers).to.equal(0);
   });
 
   it("with a deployment, readiness asks the node over JSON-RPC without loading ethers", async () => {
-    expect(await ethersModulesAfter("lazy", writeDeployment(node.url))).to.equal(0);
+    expect((await modulesAfter("evm", writeDeployment(node.url))).ethers).to.equal(0);
   });
 
   it("the first EVM call after start loads ethers and is answered by the node", async () => {
@@ -105,7 +106,7 @@ describe("The EVM side loads ethers on first use", function () {
     expect(evm.connected).to.equal(true);
     expect(node.methods).to.include("eth_call");
     evm.destroy();
-    expect(await ethersModulesAfter("call", writeDeployment(node.url))).to.be.greaterThan(0);
+    expect((await modulesAfter("evm-call", writeDeployment(node.url))).ethers).to.be.greaterThan(0);
   });
 
   it("connects once for concurrent first calls and serves every later call from that connection", async () => {
@@ -136,6 +137,64 @@ describe("The EVM side loads ethers on first use", function () {
     expect((error as Error).message).to.equal("cannot load");
     expect(await evm.anchorRegistry.latest("a")).to.equal(7n);
     expect(evm.connected).to.equal(true);
+  });
+});
+
+/** A Kubo RPC API that knows its id and holds one file, "hello". */
+async function fakeKubo(): Promise<{ url: string; paths: string[]; server: Server }> {
+  const paths: string[] = [];
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://kubo");
+    paths.push(url.pathname);
+    request.resume();
+    if (request.method !== "POST") {
+      response.statusCode = 405;
+      response.end();
+    } else if (url.pathname === "/api/v0/id") {
+      response.setHeader("content-type", "application/json");
+      response.end(JSON.stringify({ ID: "12D3KooWfake" }));
+    } else if (url.pathname === "/api/v0/cat") {
+      response.end("hello");
+    } else {
+      response.statusCode = 404;
+      response.end("404 page not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths, server };
+}
+
+describe("The Kubo client loads on the first document call", function () {
+  this.timeout(60_000);
+  let kubo: Awaited<ReturnType<typeof fakeKubo>>;
+  before(async () => (kubo = await fakeKubo()));
+  after(() => kubo.server.close());
+  const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+
+  it("readiness asks the daemon for its id without loading the client", async () => {
+    const store = newKuboContentStore({ url: kubo.url, timeoutMs: 5_000 });
+
+    await store.ping();
+
+    expect(kubo.paths.at(-1)).to.equal("/api/v0/id");
+    expect((await modulesAfter("ipfs", kubo.url))["kubo-rpc-client"]).to.equal(0);
+  });
+
+  it("refuses the readiness ping of an unreachable daemon as unavailable, naming the call", async () => {
+    let error: unknown;
+    await newKuboContentStore({ url: "http://127.0.0.1:9", timeoutMs: 5_000 })
+      .ping()
+      .catch((e: unknown) => (error = e));
+
+    expect((error as Error).message).to.match(/^ipfs unavailable: IPFS id failed/);
+  });
+
+  it("the first document call after start loads the client and is answered by the daemon", async () => {
+    const store = newKuboContentStore({ url: kubo.url, timeoutMs: 5_000 });
+
+    expect(Buffer.from(await store.get(cid, { maxBytes: 1024 })).toString()).to.equal("hello");
+    expect(kubo.paths.at(-1)).to.equal("/api/v0/cat");
+    expect((await modulesAfter("ipfs-call", kubo.url))["kubo-rpc-client"]).to.be.greaterThan(0);
   });
 });
 
