@@ -45,8 +45,10 @@ function writeDeployment(rpcUrl: string): string {
   return file;
 }
 
+type Loads = Readonly<Record<"ethers" | "kubo-rpc-client" | "bwip-js" | "esbuild", number>>;
+
 /** How many modules of each lazily loaded package the child resolved while doing `args` (test/gateway/support/module-loads.ts). */
-async function modulesAfter(...args: string[]): Promise<{ ethers: number; "kubo-rpc-client": number }> {
+async function modulesAfter(...args: string[]): Promise<Loads> {
   const env = { ...process.env };
   delete env.RXTRACE_GATEWAY_ORG;
   delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;
@@ -55,7 +57,7 @@ async function modulesAfter(...args: string[]): Promise<{ ethers: number; "kubo-
   );
   const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
   if (line === undefined) throw new Error(`the child printed no count: ${child.stdout}`);
-  return JSON.parse(line) as { ethers: number; "kubo-rpc-client": number };
+  return JSON.parse(line) as Loads;
 }
 
 /** A stand-in for adapters/evm.ts whose registry answers `latest` with 7 and counts the loads. */
@@ -83,8 +85,8 @@ describe("The EVM side loads ethers on first use", function () {
   before(async () => (node = await fakeNode()));
   after(() => node.server.close());
 
-  it("a gateway's start-up graph (gateway/src/main.ts and all it imports) loads neither ethers nor the Kubo client", async () => {
-    expect(await modulesAfter("main")).to.deep.equal({ ethers: 0, "kubo-rpc-client": 0 });
+  it("a gateway's start-up graph (gateway/src/main.ts and all it imports) loads none of ethers, the Kubo client, bwip-js and esbuild", async () => {
+    expect(await modulesAfter("main")).to.deep.equal({ ethers: 0, "kubo-rpc-client": 0, "bwip-js": 0, esbuild: 0 });
   });
 
   it("a gateway without an EVM deployment never loads ethers, and its readiness names the missing file", async () => {

@@ -1,7 +1,7 @@
 /**
  * Child process of lazy-modules.test.ts: runs one step of a gateway's start
  * and prints, as it exits, how many modules of each lazily loaded package
- * (ethers, kubo-rpc-client) were resolved meanwhile.
+ * (ethers, kubo-rpc-client, bwip-js, esbuild) were resolved meanwhile.
  *
  *   main                 imports gateway/src/main.ts (its whole static graph; main() then stops on the missing org)
  *   evm <deployment>     builds the lazy EVM side over the file and answers a readiness ping
@@ -11,7 +11,7 @@
  */
 import { registerHooks } from "node:module";
 
-const PACKAGES = ["ethers", "kubo-rpc-client"] as const;
+const PACKAGES = ["ethers", "kubo-rpc-client", "bwip-js", "esbuild"] as const;
 const resolved = Object.fromEntries(PACKAGES.map((p) => [p, 0])) as Record<(typeof PACKAGES)[number], number>;
 registerHooks({
   resolve(specifier, context, nextResolve) {
