@@ -1,8 +1,8 @@
 /**
- * The EVM side of a gateway, connected on first use. Most calls a gateway
- * serves never touch the public chain (a pharmacy's scans, every org gateway
- * but the regulator's, which anchors), while ethers costs the process about
- * 8 MB resident and 5 MB of heap: so the deployment is read and checked at
+ * The EVM side of a gateway, connected on first use. Most gateways never call
+ * the public chain (only the regulator's anchors blocks; a pharmacy's scans
+ * never reach it), while ethers adds 3-8 MiB resident and 4-5 MiB of heap to
+ * the process: so the deployment is read and checked at
  * start without it, readiness asks the node over plain JSON-RPC, and ethers
  * (adapters/evm.ts) is loaded when the first anchor or public-chain call is
  * made. A gateway whose deployment is missing never loads it.

@@ -1,6 +1,6 @@
 /**
  * ContentStore over a Kubo daemon's RPC API (kubo-rpc-client). The client
- * (about 12 MB resident with its multiformats and HTTP stack) is loaded on the
+ * (9-13 MiB resident with its multiformats and HTTP stack) is loaded on the
  * first document call: a gateway that stores or reads no document, such as a
  * pharmacy's answering scans, never loads it. Readiness asks the daemon with a
  * plain RPC call.
