@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OrderRecovery } from "./adapters/fabric-order.js";
 import { STATE_FILES } from "./adapters/state-backup.js";
-import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "./adapters/evm.js";
+import { newLazyEvm, type LazyEvm } from "./adapters/evm-lazy.js";
 import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
@@ -136,21 +136,22 @@ async function main(): Promise<void> {
   });
 
   // The EVM side needs evm/deployment.json; without it the gateway runs, /readyz names what is missing.
+  // ethers is loaded on the first EVM call (adapters/evm-lazy.ts): most gateways never make one.
   const probes: ReadinessProbe[] = [{ name: "ipfs", check: () => contentStore.ping() }];
   let evm: EvmRoutesOptions | undefined;
-  let evmConnection: EvmConnection | undefined;
+  let evmConnection: LazyEvm | undefined;
   let anchoring: AnchoringService | undefined;
   try {
     // An org's gateway reads its own org's EVM key only (and the anchorer's, on the gateway that anchors).
-    const connection = new EvmConnection(readEvmDeployment(config.evm.deploymentFile, mspId === undefined ? undefined : { mspId, anchors: isRelay }));
+    const connection = newLazyEvm(config.evm.deploymentFile, { pingTimeoutMs: 10_000, ...(mspId === undefined ? {} : { signer: { mspId, anchors: isRelay } }) });
     const blocks = newFabricBlockSource((channel) => ledger.observerNetwork(channel));
-    anchoring = new AnchoringService(blocks, newEvmAnchorRegistry(connection), {
+    anchoring = new AnchoringService(blocks, connection.anchorRegistry, {
       channels: ownChannels,
       intervalMs: config.evm.anchorIntervalMs,
       maxWalk: 10_000,
       onError: (channel, error) => app.log.warn({ channel, err: error }, "block anchoring"),
     });
-    evm = { anchoring, blocks, channelsOf: channelsOfOrg, publicChain: newEvmSupplyChain(connection) };
+    evm = { anchoring, blocks, channelsOf: channelsOfOrg, publicChain: connection.publicChain };
     evmConnection = connection;
     probes.push({ name: "evm", check: () => connection.ping() });
   } catch (error) {

@@ -6,8 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { readEvmKeys, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
+import { evmKeyStore, readEvmKeys, writeEvmActorKeys } from "../../gateway/src/adapters/evm-deployment.js";
 
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(import.meta.dirname, "../..", ".rxtrace"));
-const store = path.join(dataDir, "evm", "keys.json");
-if (existsSync(store)) writeEvmActorKeys(path.join(dataDir, "evm", "deployment.json"), readEvmKeys(store));
+const deploymentFile = path.join(dataDir, "evm", "deployment.json");
+const store = evmKeyStore(deploymentFile);
+if (existsSync(store)) writeEvmActorKeys(deploymentFile, readEvmKeys(store));

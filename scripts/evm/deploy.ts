@@ -12,7 +12,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
-import { evmKeyFile, readEvmKeys, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
+import { evmKeyFile, evmKeyStore, readEvmKeys, writeEvmActorKeys } from "../../gateway/src/adapters/evm-deployment.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const dataDir = path.resolve(process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace"));
@@ -24,7 +24,7 @@ const admin = signers[0];
 if (admin === undefined) throw new Error("the node exposes no account to deploy from");
 
 const deploymentFile = path.join(dataDir, "evm", "deployment.json");
-const keyStore = path.join(dataDir, "evm", "keys.json");
+const keyStore = evmKeyStore(deploymentFile);
 
 /** The five role accounts: the node's next accounts, or keys of our own funded by the admin. */
 async function roleAccounts(admin: (typeof signers)[number]): Promise<{ address: string }[]> {

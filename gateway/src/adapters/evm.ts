@@ -10,8 +10,6 @@
  * anchorer's on the anchoring gateway) and refuses to sign for any other
  * account, so no gateway process holds another member's key.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import {
   AbiCoder,
   Contract,
@@ -23,7 +21,6 @@ import {
   Interface,
   JsonRpcProvider,
   keccak256,
-  type InterfaceAbi,
   Wallet,
   type Signer,
   type TransactionReceipt,
@@ -33,133 +30,17 @@ import type { AnchorReceipt, AnchorRegistry } from "../ports/anchor-registry.js"
 import type { VerifyReason } from "@rxtrace/domain";
 import type { MspId } from "../auth/principal.js";
 import type { PackRef, PublicSupplyChain, PublicTxResult } from "../ports/public-chain.js";
+import type { EvmDeployment } from "./evm-deployment.js";
 
-export interface EvmDeployment {
-  readonly address: string;
-  readonly abi: InterfaceAbi;
-  readonly chainId: number;
-  readonly rpcUrl: string;
-  /** Account address per org MSP id and for the anchorer (`anchorer`); the file may name them by contract role. */
-  readonly accounts: Readonly<Record<string, string>>;
-  /** Private keys by lower-case address, for accounts the node does not sign for. */
-  readonly keys?: Readonly<Record<string, string>>;
-  /** The actors (MSP ids, "anchorer", "registry") this gateway signs for; undefined: every account (the multi-org test mode). */
-  readonly actors?: readonly string[];
-}
-
-/** Whom an org's gateway signs for on the public chain. */
-export interface EvmSigner {
-  /** The org's MSP id. */
-  readonly mspId: string;
-  /** Whether this gateway anchors Fabric blocks (one gateway does: the EVM anchorer account is one). */
-  readonly anchors: boolean;
-}
-
-/** The file holding one actor's private key, beside the deployment: `keys/<actor>.json`, `{ "<address>": "<key>" }`. */
-export function evmKeyFile(deploymentFile: string, actor: string): string {
-  return path.join(path.dirname(deploymentFile), "keys", `${actor}.json`);
-}
-
-/**
- * The actors an org's gateway signs for: its org, the anchorer on the anchoring
- * gateway, and the registry only where the deployment made the node's own
- * admin account the registry (a development node, scripts/evm/deploy.ts):
- * there the gateway has it assign an unassigned GTIN at registration. On a
- * chain where the registry holds a key of its own, no gateway signs for it.
- */
-export function evmActorsOf(signer: EvmSigner, accounts: Readonly<Record<string, string>>): string[] {
-  const devRegistry = accounts.registry !== undefined && accounts.registry === accounts.admin;
-  return [signer.mspId, ...(signer.anchors ? ["anchorer"] : []), ...(devRegistry ? ["registry"] : [])];
-}
-
-const ROLE_ACCOUNTS: Readonly<Record<string, string>> = {
-  MANUFACTURER_ROLE: "ManufacturerMSP",
-  DISTRIBUTOR_ROLE: "DistributorMSP",
-  PHARMACY_ROLE: "PharmacyMSP",
-  REGULATOR_ROLE: "RegulatorMSP",
-  ANCHORER_ROLE: "anchorer",
-  REGISTRY_ROLE: "registry",
-};
-
-/**
- * Reads and checks deployment.json, naming the field that is wrong, and the key
- * files of the actors `signer` signs for (every actor's without one).
- */
-export function readEvmDeployment(file: string, signer?: EvmSigner): EvmDeployment {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UnavailableError("evm", `cannot read the deployment ${file}: ${(error as Error).message}`);
-  }
-  const d = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (typeof d.address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(d.address)) throw new Error(`${file}: address must be a 0x-prefixed 20-byte hex address`);
-  if (!Array.isArray(d.abi)) throw new Error(`${file}: abi must be an array`);
-  if (typeof d.rpcUrl !== "string") throw new Error(`${file}: rpcUrl must be a URL`);
-  const chainId = typeof d.chainId === "string" ? Number(d.chainId) : d.chainId;
-  if (typeof chainId !== "number" || !Number.isInteger(chainId)) throw new Error(`${file}: chainId must be an integer`);
-  const accounts: Record<string, string> = {};
-  const source = (typeof d.accounts === "object" && d.accounts !== null ? d.accounts : {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(source)) {
-    const address = typeof value === "string" ? value : (value as { address?: unknown } | null)?.address;
-    // scripts/evm/deploy.ts names accounts by contract role; the gateway acts by org.
-    if (typeof address === "string" && /^0x[0-9a-fA-F]{40}$/.test(address)) accounts[ROLE_ACCOUNTS[name] ?? name] = address;
-  }
-  const actors = signer === undefined ? undefined : evmActorsOf(signer, accounts);
-  const keys: Record<string, string> = {};
-  for (const actor of actors ?? Object.keys(accounts)) {
-    const address = accounts[actor];
-    if (address === undefined) continue;
-    const keyFile = evmKeyFile(file, actor);
-    for (const [held, key] of Object.entries(readEvmKeys(keyFile))) {
-      if (held !== address.toLowerCase()) throw new Error(`${keyFile}: holds the key of ${held}, not of ${actor}'s account ${address}`);
-      keys[held] = key;
-    }
-  }
-  return { address: d.address, abi: d.abi as InterfaceAbi, chainId, rpcUrl: d.rpcUrl, accounts, keys, ...(actors === undefined ? {} : { actors }) };
-}
-
-/**
- * Writes each actor's key to its own file (`keys/<actor>.json`, owner-only)
- * from the deployer's key store, for the actors of the deployment whose
- * account it holds a key of. Idempotent.
- * @returns the actors written
- */
-export function writeEvmActorKeys(deploymentFile: string, keysByAddress: Readonly<Record<string, string>>): string[] {
-  const { accounts } = readEvmDeployment(deploymentFile);
-  const byAddress = new Map(Object.entries(keysByAddress).map(([address, key]) => [address.toLowerCase(), key]));
-  const written: string[] = [];
-  for (const [actor, address] of Object.entries(accounts)) {
-    const key = byAddress.get(address.toLowerCase());
-    if (key === undefined) continue;
-    const file = evmKeyFile(deploymentFile, actor);
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${JSON.stringify({ [address]: key }, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(file, 0o600);
-    written.push(actor);
-  }
-  return written;
-}
-
-/** A key file scripts/evm/deploy.ts writes: `{ "<address>": "<private key>" }`; none when absent. */
-export function readEvmKeys(file: string): Record<string, string> {
-  if (!existsSync(file)) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new UnavailableError("evm", `cannot read the key file ${file}: ${(error as Error).message}`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${file}: must be an object of address to private key`);
-  const keys: Record<string, string> = {};
-  for (const [address, key] of Object.entries(raw as Record<string, unknown>)) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`${file}: ${address} must be a 0x-prefixed 20-byte hex address`);
-    if (typeof key !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error(`${file}: the key of ${address} must be a 0x-prefixed 32-byte hex private key`);
-    if (new Wallet(key).address.toLowerCase() !== address.toLowerCase()) throw new Error(`${file}: the key of ${address} belongs to another address`);
-    keys[address.toLowerCase()] = key;
-  }
-  return keys;
-}
+export {
+  evmActorsOf,
+  evmKeyFile,
+  readEvmDeployment,
+  readEvmKeys,
+  writeEvmActorKeys,
+  type EvmDeployment,
+  type EvmSigner,
+} from "./evm-deployment.js";
 
 /** The bytes32 of a ledger id (at most 31 bytes of UTF-8, kept readable on the chain). */
 export function ledgerIdOf(ledgerId: string): string {

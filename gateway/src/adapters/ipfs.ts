@@ -1,6 +1,12 @@
-/** ContentStore over a Kubo daemon's RPC API (kubo-rpc-client). */
+/**
+ * ContentStore over a Kubo daemon's RPC API (kubo-rpc-client). The client
+ * (9-13 MiB resident with its multiformats and HTTP stack) is loaded on the
+ * first document call: a gateway that stores or reads no document, such as a
+ * pharmacy's answering scans, never loads it. Readiness asks the daemon with a
+ * plain RPC call.
+ */
 import { createHash } from "node:crypto";
-import { create, type KuboRPCClient } from "kubo-rpc-client";
+import type { KuboRPCClient } from "kubo-rpc-client";
 import {
   ContentNotFoundError,
   ContentStoreUnavailableError,
@@ -17,16 +23,28 @@ export interface KuboOptions {
 }
 
 export function newKuboContentStore(options: KuboOptions): ContentStore {
-  return new KuboContentStore(create({ url: options.url, timeout: options.timeoutMs }), options.timeoutMs);
+  return new KuboContentStore(options);
 }
 
 class KuboContentStore implements ContentStore {
-  readonly #client: KuboRPCClient;
+  readonly #options: KuboOptions;
   readonly #timeoutMs: number;
+  #loading: Promise<KuboRPCClient> | undefined;
 
-  constructor(client: KuboRPCClient, timeoutMs: number) {
-    this.#client = client;
-    this.#timeoutMs = timeoutMs;
+  constructor(options: KuboOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** The RPC client, created on first use; a failed load is tried again on the next call. */
+  #client(): Promise<KuboRPCClient> {
+    this.#loading ??= import("kubo-rpc-client")
+      .then(({ create }) => create({ url: this.#options.url, timeout: this.#options.timeoutMs }))
+      .catch((error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      });
+    return this.#loading;
   }
 
   async add(content: AsyncIterable<Uint8Array>, options: { readonly maxBytes: number }): Promise<StoredContent> {
@@ -46,7 +64,7 @@ class KuboContentStore implements ContentStore {
       }
     }
     try {
-      const result = await this.#client.add(measured(), { cidVersion: 1, rawLeaves: true, pin: false });
+      const result = await (await this.#client()).add(measured(), { cidVersion: 1, rawLeaves: true, pin: false });
       return { cid: result.cid.toString(), sha256: hash.digest("hex"), size };
     } catch (error) {
       if (tooLarge) throw new ContentTooLargeError(options.maxBytes);
@@ -58,8 +76,9 @@ class KuboContentStore implements ContentStore {
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {
+      const client = await this.#client();
       // The daemon runs offline, so a CID it does not hold fails at once instead of searching.
-      for await (const chunk of this.#client.cat(cid, { timeout: this.#timeoutMs })) {
+      for await (const chunk of client.cat(cid, { timeout: this.#timeoutMs })) {
         size += chunk.byteLength;
         if (size > options.maxBytes) throw new ContentTooLargeError(options.maxBytes);
         chunks.push(chunk);
@@ -75,7 +94,7 @@ class KuboContentStore implements ContentStore {
   async pin(cid: string): Promise<boolean> {
     try {
       if (await this.#hasOwnPin(cid)) return false;
-      await this.#client.pin.add(cid, { recursive: true, timeout: this.#timeoutMs });
+      await (await this.#client()).pin.add(cid, { recursive: true, timeout: this.#timeoutMs });
       return true;
     } catch (error) {
       throw unavailable("pin add", error);
@@ -85,7 +104,8 @@ class KuboContentStore implements ContentStore {
   /** True when the CID carries a recursive or direct pin (an indirect one belongs to its parent's pin). */
   async #hasOwnPin(cid: string): Promise<boolean> {
     try {
-      for await (const entry of this.#client.pin.ls({ paths: [cid], timeout: this.#timeoutMs })) {
+      const client = await this.#client();
+      for await (const entry of client.pin.ls({ paths: [cid], timeout: this.#timeoutMs })) {
         if (entry.type === "recursive" || entry.type === "direct") return true;
       }
       return false;
@@ -97,7 +117,7 @@ class KuboContentStore implements ContentStore {
 
   async unpin(cid: string): Promise<void> {
     try {
-      await this.#client.pin.rm(cid);
+      await (await this.#client()).pin.rm(cid);
     } catch (error) {
       if (/not pinned|is not pinned/i.test(messageOf(error))) return;
       throw unavailable("pin rm", error);
@@ -106,7 +126,10 @@ class KuboContentStore implements ContentStore {
 
   async ping(): Promise<void> {
     try {
-      await this.#client.id({ timeout: this.#timeoutMs });
+      // The RPC API takes POST only; `id` answers as soon as the daemon runs.
+      const response = await fetch(new URL("/api/v0/id", this.#options.url), { method: "POST", signal: AbortSignal.timeout(this.#timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+      await response.body?.cancel();
     } catch (error) {
       throw unavailable("id", error);
     }

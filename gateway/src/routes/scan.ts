@@ -8,7 +8,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { FastifyPluginAsync } from "fastify";
 
 export interface ScanRoutesOptions {
@@ -19,8 +18,9 @@ export interface ScanRoutesOptions {
 /** gateway/src/web, whether this file runs from src (tsx) or dist (compiled). */
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "web");
 
-/** Bundles the page script (with @zxing/browser) into one browser ES module. */
+/** Bundles the page script (with @zxing/browser) into one browser ES module; esbuild is loaded for it, on the page's first request. */
 export async function bundleScanScript(webRoot: string = DEFAULT_WEB_ROOT): Promise<string> {
+  const { build } = await import("esbuild");
   const result = await build({
     entryPoints: [path.join(webRoot, "scan", "main.mts")],
     bundle: true,

@@ -1,9 +1,10 @@
 /**
  * Pack labels: the GS1 DataMatrix printed on a pack (AIs 01, 17, 10, 21) and a
  * QR code holding the pack's GS1 Digital Link URL, rendered as PNG or SVG so a
- * label on screen or paper can be scanned back.
+ * label on screen or paper can be scanned back. bwip-js is loaded on the
+ * first label: most gateways (a pharmacy's) never draw one.
  */
-import bwipjs from "bwip-js";
+import type bwipjs from "bwip-js";
 import { formatBracketed, formatDigitalLink, formatElementString, type PackIdentifiers } from "@rxtrace/domain";
 import type { Principal } from "../auth/principal.js";
 import type { LedgerClient } from "../ports/ledger.js";
@@ -58,9 +59,11 @@ function renderOptions(request: LabelRequest): bwipjs.RenderOptions {
   };
 }
 
-function toPng(options: bwipjs.RenderOptions): Promise<Buffer> {
+type Bwip = typeof bwipjs;
+
+function toPng(bwip: Bwip, options: bwipjs.RenderOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    bwipjs.toBuffer(options, (err, png) => {
+    bwip.toBuffer(options, (err, png) => {
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve(png);
     });
@@ -74,8 +77,9 @@ function toPng(options: bwipjs.RenderOptions): Promise<Buffer> {
 export async function renderLabel(request: LabelRequest): Promise<Label> {
   const options = renderOptions(request);
   const encodedText = labelText(request.pack, request.symbology, request.digitalLinkOrigin);
-  if (request.image === "png") return { contentType: "image/png", body: await toPng(options), encodedText };
-  return { contentType: "image/svg+xml", body: Buffer.from(bwipjs.toSVG(options), "utf8"), encodedText };
+  const { default: bwip } = await import("bwip-js");
+  if (request.image === "png") return { contentType: "image/png", body: await toPng(bwip, options), encodedText };
+  return { contentType: "image/svg+xml", body: Buffer.from(bwip.toSVG(options), "utf8"), encodedText };
 }
 
 /**

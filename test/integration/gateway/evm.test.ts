@@ -6,6 +6,7 @@
 import { common } from "@hyperledger/fabric-protos";
 import { expect } from "chai";
 import { EvmConnection, newEvmAnchorRegistry, newEvmSupplyChain, readEvmDeployment } from "../../../gateway/src/adapters/evm.js";
+import { newLazyEvm } from "../../../gateway/src/adapters/evm-lazy.js";
 import { newFabricBlockSource } from "../../../gateway/src/adapters/fabric-events.js";
 import type { FabricLedgerClient } from "../../../gateway/src/adapters/fabric.js";
 import { blockDataHash, blockHeaderHash } from "../../../gateway/src/crypto/block-hash.js";
@@ -68,6 +69,16 @@ describe("EVM anchoring and public variant on the real parts", function () {
 
       expect(check).to.include({ verified: true, anchoredBlockNumber: anchored.toString(), linksChecked: 0 });
       expect(await newEvmAnchorRegistry(evm).latest(await anchoring.ledgerId("mfr-dist"))).to.equal(anchored);
+    });
+
+    it("answers the same anchor through a gateway's EVM side on its first call after start (connected on first use)", async () => {
+      const lazy = newLazyEvm(EVM_DEPLOYMENT, { pingTimeoutMs: 10_000 });
+      await lazy.ping();
+      expect(lazy.connected).to.equal(false);
+
+      expect(await lazy.anchorRegistry.latest(await anchoring.ledgerId("mfr-dist"))).to.equal(anchored);
+      expect(lazy.connected).to.equal(true);
+      lazy.destroy();
     });
 
     it("verifies an older block through the hash chain up to the anchor", async () => {
@@ -193,5 +204,20 @@ describe("EVM anchoring and public variant on the real parts", function () {
 
     expect(error).to.be.instanceOf(GatewayError).with.property("code", "UNAVAILABLE");
     expect((error as Error).message).to.match(/^evm unavailable/);
+  });
+
+  it("moves a pack on the public variant through a gateway's EVM side as its first call after start", async () => {
+    const lazy = newLazyEvm(EVM_DEPLOYMENT, { pingTimeoutMs: 10_000 });
+    const gtin = gtinFor("lazy-evm");
+    const lot = `LZ${RUN}`.slice(0, 20);
+    const expiry = expiryAhead();
+
+    await lazy.publicChain.registerProduct("ManufacturerMSP", gtin, "Lazy EVM");
+    await lazy.publicChain.registerLot("ManufacturerMSP", gtin, lot, expiry);
+    await lazy.publicChain.commission("ManufacturerMSP", gtin, lot, ["S1"]);
+    const verification = await lazy.publicChain.verify({ gtin, serial: "S1", lot, expiry });
+    lazy.destroy();
+
+    expect(verification).to.deep.equal({ verified: true });
   });
 });
