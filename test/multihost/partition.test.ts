@@ -190,6 +190,31 @@ describe("a partition of one org's host under a steady write load", function () 
   };
 
   /**
+   * Waits until all four orderers name one leader and returns it. A scenario
+   * needs the cluster whole before it cuts a host: Fabric 3.1.5's SmartBFT
+   * (v1.0.1) can leave an orderer that missed a view change (a partition, or
+   * a false view change when the host is starved of CPU under the
+   * closed-loop rate search) outside the view the others moved to: it
+   * refuses their NewView, syncs at the same height without adopting it and
+   * takes no part in the next view change, so one more cut leaves no quorum
+   * (docs/reliability.md). The operator's remedy is applied and said: restart
+   * the dissenters; if they still dissent, restart every orderer, which then
+   * all start from the view recorded in their last block.
+   */
+  async function wholeCluster(): Promise<string> {
+    let agreed = await agreedLeader(30_000);
+    console.log(`      ${agreed.all ? "every orderer" : "only some orderers"} named one leader ${(agreed.waitedMs / 1000).toFixed(1)} s later (${agreed.seen})`);
+    for (const orgs of [agreed.dissenters, topology.orgs.map((o) => o.name)]) {
+      if (agreed.all) break;
+      const ms = await restartOrderers(orgs);
+      agreed = await agreedLeader(30_000);
+      console.log(`      restarted the orderer of ${orgs.join(", ")} in ${(ms / 1000).toFixed(1)} s; ${agreed.all ? "every orderer" : "still only some"} named one leader then (${agreed.seen})`);
+    }
+    if (!agreed.all || agreed.leader === undefined) expect.fail(`the orderers still name different leaders after restarts (${agreed.seen})`);
+    return agreed.leader;
+  }
+
+  /**
    * Offers `rate` writes a second, cuts ORG's link after 8 s, heals it after
    * 25 s and goes on 8 s more; returns every write with the cut's times.
    */
@@ -286,6 +311,7 @@ describe("a partition of one org's host under a steady write load", function () 
     let cutOrg = "distributor";
 
     it("keeps committing writes while that host is cut off", async () => {
+      await wholeCluster();
       const source = blockSourceOf(writerOrg);
       cutOrg = source === writerOrg ? "distributor" : source;
       console.log(`      ${writerOrg}'s peer takes its blocks from the ${source}'s orderer; cutting the ${cutOrg}'s host`);
@@ -316,29 +342,14 @@ describe("a partition of one org's host under a steady write load", function () 
     let leader = writerOrg;
 
     it("resumes acknowledging writes within 5 s of the leader's host being cut", async () => {
-      // The cluster must be whole before its leader is cut. Fabric 3.1.5's
-      // SmartBFT (v1.0.1) can leave an orderer that rejoins after a partition
-      // outside the view the others moved to: it refuses their NewView, syncs
-      // every 5 s at the same height without adopting it, and takes no part
-      // in the next view change, so a cut leader then leaves no quorum
-      // (docs/reliability.md). The block-source scenario has already shown
-      // that orderer catching up; the operator's remedy, a restart (it
-      // rejoins through a sync on start), is applied here and said.
+      // The block-source scenario has shown the cut orderer catching up;
+      // SmartBFT v1.0.1 can still leave it outside the view (below), so it
+      // is restarted, the operator's remedy, before the leader is cut.
       if (rejoined !== undefined) {
         const ms = await restartOrderers([rejoined]);
         console.log(`      restarted the ${rejoined}'s orderer, cut in the last scenario, in ${(ms / 1000).toFixed(1)} s`);
       }
-      let agreed = await agreedLeader(30_000);
-      console.log(`      ${agreed.all ? "every orderer" : "a quorum of the orderers"} named the leader ${(agreed.waitedMs / 1000).toFixed(1)} s later (${agreed.seen})`);
-      if (agreed.leader === undefined) expect.fail(`no quorum of the orderers names one leader (${agreed.seen})`);
-      if (!agreed.all) {
-        const { dissenters } = agreed;
-        const ms = await restartOrderers(dissenters);
-        agreed = await agreedLeader(30_000);
-        console.log(`      restarted the orderer of ${dissenters.join(" and ")} in ${(ms / 1000).toFixed(1)} s; ${agreed.all ? "every orderer" : "still only a quorum"} named the leader then (${agreed.seen})`);
-        if (!agreed.all || agreed.leader === undefined) expect.fail(`the orderers still name different leaders after a restart of the dissenters (${agreed.seen})`);
-      }
-      leader = agreed.leader;
+      leader = await wholeCluster();
       // The writes must not need the cut host: through a peer and with
       // endorsers of two orgs other than the leader's.
       const endorsers = ["ManufacturerMSP", "DistributorMSP", "RegulatorMSP"].filter((msp) => msp.toLowerCase() !== `${leader}msp`).slice(0, 2);
