@@ -61,14 +61,17 @@ describe("saleable returns on the real network", function () {
     expect(await packOf(pharmacySession, "dist-pharm", damaged)).to.include({ status: "RECEIVED", owner: "PharmacyMSP" });
   });
 
-  it("refuses a return with bad input, naming the field, and a return by the distributor; nothing reaches the ledger", async () => {
-    const badGtin = await call(gw, "POST", "/v1/returns", pharm, { returnId: `RT-X-${run}`, distributor: "DistributorMSP", packs: [{ gtin: "12345678901234", serial: damaged.serial }], reason: "overstock" });
-    expect([badGtin.status, badGtin.body.field]).to.deep.equal([400, "packs.0.gtin"]);
+  it("refuses a return with bad input, naming the field, and a return by the distributor; nothing changes", async () => {
+    const shortGtin = await call(gw, "POST", "/v1/returns", pharm, { returnId: `RT-X-${run}`, distributor: "DistributorMSP", packs: [{ gtin: "123", serial: damaged.serial }], reason: "overstock" });
+    expect([shortGtin.status, shortGtin.body.field]).to.deep.equal([400, "packs.0.gtin"]);
+    const badCheckDigit = await call(gw, "POST", "/v1/returns", pharm, { returnId: `RT-X-${run}`, distributor: "DistributorMSP", packs: [{ gtin: "09521234543214", serial: damaged.serial }], reason: "overstock" });
+    expect([badCheckDigit.status, badCheckDigit.body.code, badCheckDigit.body.field]).to.deep.equal([400, "INVALID_ARGUMENT", "packs[0].gtin"]);
     const noReason = await call(gw, "POST", "/v1/returns", pharm, { returnId: `RT-X-${run}`, distributor: "DistributorMSP", packs: [damaged] });
     expect([noReason.status, noReason.body.field]).to.deep.equal([400, "reason"]);
     const byDistributor = await call(gw, "POST", "/v1/returns", dist, { returnId: `RT-X-${run}`, distributor: "DistributorMSP", packs: [damaged], reason: "overstock" });
     expect(byDistributor.status).to.equal(403);
     expect((await call(gw, "GET", `/v1/returns/RT-X-${run}`, auditor)).status).to.equal(404);
+    expect(await packOf(pharmacySession, "dist-pharm", damaged)).to.include({ status: "RECEIVED", owner: "PharmacyMSP" });
   });
 
   it("ships the return: the packs are in transit back to the distributor", async () => {
