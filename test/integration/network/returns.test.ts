@@ -4,20 +4,27 @@
  * a wrong lot is quarantined, the others sold again; in a second return one
  * with a wrong expiry is destroyed), an ordinary pharmacy-to-distributor shipment and bad input are
  * refused with the field named and nothing changed, and the regulator reads
- * the return and exports the pack's EPCIS events from its own gateway.
+ * the return and exports the pack's EPCIS events from its own gateway. A
+ * return endorsed by the pharmacy's peer alone, or a verification by the
+ * distributor's alone, is invalidated at commit.
  * The suspect, recalled, expired and not-sold-here cases need a regulator
  * mark, a synced recall, a clock moved by years or a second distributor:
  * test/chaincode/returns.test.ts covers them.
  */
 import { expect } from "chai";
-import { FabricSessions, eventually, runId, type OrgSession } from "../../../support/fabric-client.js";
+import { CommitError } from "@hyperledger/fabric-gateway";
+import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
 import { call, keyOf, startGateway, startOrgGateways, type Gateway, type OrgGateway } from "../../../support/gateway-harness.js";
 import { commissionLot, handOffAndImport, packOf, shipAndReceive, type Lot, type PackRef } from "./scenario.js";
+
+/** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */
+const ENDORSEMENT_POLICY_FAILURE = 10;
 
 describe("saleable returns on the real network", function () {
   this.timeout(300_000);
   let sessions: FabricSessions;
   let pharmacySession: OrgSession;
+  let distributorSession: OrgSession;
   let gw: Gateway;
   let regulatorGw: OrgGateway | undefined;
   let pharm: string, dist: string, auditor: string;
@@ -36,6 +43,7 @@ describe("saleable returns on the real network", function () {
     sessions = new FabricSessions();
     const manufacturer = sessions.as("ManufacturerMSP", "operator");
     const distributor = sessions.as("DistributorMSP", "operator");
+    distributorSession = distributor;
     pharmacySession = sessions.as("PharmacyMSP", "pharmacist");
     lot = await commissionLot(manufacturer, `RT${run}`, 4);
     [resold, wrongLot, alsoResold, damaged] = lot.packs as [PackRef, PackRef, PackRef, PackRef];
@@ -74,6 +82,14 @@ describe("saleable returns on the real network", function () {
     expect(await packOf(pharmacySession, "dist-pharm", damaged)).to.include({ status: "RECEIVED", owner: "PharmacyMSP" });
   });
 
+  it("invalidates a return endorsed only by the pharmacy's peer (what modified chaincode there could sign), moving nothing", async () => {
+    const body = JSON.stringify({ returnId: `RT-ROGUE-${run}`, distributor: "DistributorMSP", packs: [damaged], reason: "overstock" });
+    const error = await failureOf(() => submitJson(pharmacySession.contract("dist-pharm"), "returns:ShipReturn", { arguments: [body], endorsingOrganizations: ["PharmacyMSP"] }));
+    expect(error, String(withDetails(error))).to.be.instanceOf(CommitError);
+    expect((error as CommitError).code).to.equal(ENDORSEMENT_POLICY_FAILURE);
+    expect(await packOf(pharmacySession, "dist-pharm", damaged)).to.include({ status: "RECEIVED", owner: "PharmacyMSP" });
+  });
+
   it("ships the return: the packs are in transit back to the distributor", async () => {
     const res = await call(gw, "POST", "/v1/returns", pharm, { returnId: `RT-${run}`, distributor: "DistributorMSP", packs: [resold, wrongLot, alsoResold], reason: "overstock" });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
@@ -94,6 +110,15 @@ describe("saleable returns on the real network", function () {
     const stranger = await call(gw, "POST", `/v1/returns/RT-${run}/verify`, dist, { packs: [scan(resold), scan(wrongLot), scan(damaged)] }, at());
     expect([stranger.status, stranger.body.field]).to.deep.equal([400, "packs[2]"]);
     expect((await call(gw, "GET", `/v1/returns/RT-${run}`, auditor, undefined, at())).body.result).to.include({ status: "IN_TRANSIT" });
+  });
+
+  it("invalidates a verification endorsed only by the distributor's peer: the packs in transit need the pharmacy's too", async () => {
+    await eventually(async () => expect(await packOf(distributorSession, "dist-pharm", resold)).to.include({ status: "IN_TRANSIT" }));
+    const body = JSON.stringify({ returnId: `RT-${run}`, packs: [scan(resold), scan(wrongLot), scan(alsoResold)] });
+    const error = await failureOf(() => submitJson(distributorSession.contract("dist-pharm"), "returns:VerifyReturn", { arguments: [body], endorsingOrganizations: ["DistributorMSP"] }));
+    expect(error, String(withDetails(error))).to.be.instanceOf(CommitError);
+    expect((error as CommitError).code).to.equal(ENDORSEMENT_POLICY_FAILURE);
+    expect(await packOf(distributorSession, "dist-pharm", resold)).to.include({ status: "IN_TRANSIT", owner: "PharmacyMSP" });
   });
 
   it("verifies each pack as scanned: the matching one is saleable again, a wrong lot is quarantined", async () => {
