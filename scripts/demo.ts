@@ -219,6 +219,14 @@ async function main(): Promise<void> {
   );
   await step("pharmacy receives DEMO-S3", () => call(key.pharmacy, "POST", "/shipments/DEMO-S3/receive", { packs: toPharmacy }));
 
+  const returned = packs(AMOXICILLIN, "AMX", 3, 4);
+  await step("pharmacy returns AMX-003 and AMX-004 to the distributor (saleable return DEMO-R1)", () =>
+    call(key.pharmacy, "POST", "/returns", { returnId: "DEMO-R1", distributor: "DistributorMSP", packs: returned, reason: "Demo: overstock" }),
+  );
+  await step("distributor verifies each returned pack against the ledger; both are saleable again", () =>
+    call(key.distributor, "POST", "/returns/DEMO-R1/verify", { packs: returned.map((p) => ({ ...p, lot: "AMX2601", expiry: "281231" })) }),
+  );
+
   await step("regulator recalls lot AMX2602 on both channels", () =>
     call(key.regulator, "POST", `/lots/${AMOXICILLIN}/AMX2602/recall`, { reason: "Demo: out-of-specification dissolution results" }),
   );

@@ -149,6 +149,19 @@ class FakeStub {
     const keys = [...this.#ledger.state.keys()].filter((k) => k.startsWith(prefix)).sort();
     return iterator(keys.map((key) => ({ namespace: "rxtrace", key, value: this.#ledger.state.get(key) ?? new Uint8Array() })));
   }
+  /** As a LevelDB peer pages: the bookmark is the key the next page starts at, "" after the last. */
+  async getStateByPartialCompositeKeyWithPagination(
+    objectType: string,
+    attributes: string[],
+    pageSize: number,
+    bookmark = "",
+  ): Promise<{ iterator: Iterator<{ namespace: string; key: string; value: Uint8Array }>; metadata: { fetchedRecordsCount: number; bookmark: string } }> {
+    const prefix = this.createCompositeKey(objectType, attributes);
+    const keys = [...this.#ledger.state.keys()].filter((k) => k.startsWith(prefix) && k >= bookmark).sort();
+    const page = keys.slice(0, pageSize);
+    const items = page.map((key) => ({ namespace: "rxtrace", key, value: this.#ledger.state.get(key) ?? new Uint8Array() }));
+    return { iterator: iterator(items), metadata: { fetchedRecordsCount: page.length, bookmark: keys[pageSize] ?? "" } };
+  }
   async getHistoryForKey(key: string): Promise<Iterator<{ txId: string; isDelete: boolean; value: Uint8Array; timestamp: { seconds: number; nanos: number } }>> {
     const records = this.#ledger.history.get(key) ?? [];
     // Newest first, as a Fabric 2+ peer answers.

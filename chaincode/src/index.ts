@@ -9,10 +9,11 @@ import { DocumentsContract } from "./contracts/documents";
 import { PacksContract } from "./contracts/packs";
 import { PartnersContract } from "./contracts/partners";
 import { ProductsContract } from "./contracts/products";
+import { ReturnsContract } from "./contracts/returns";
 import { ShipmentsContract } from "./contracts/shipments";
 
 export * from "@rxtrace/domain";
-export { ColdChainContract, CrossChannelContract, DocumentsContract, PacksContract, PartnersContract, ProductsContract, ShipmentsContract };
+export { ColdChainContract, CrossChannelContract, DocumentsContract, PacksContract, PartnersContract, ProductsContract, ReturnsContract, ShipmentsContract };
 
 /** Contracts served by fabric-chaincode-node; the first is the default (no prefix). */
 export const contracts = [
@@ -20,6 +21,7 @@ export const contracts = [
   PartnersContract,
   ProductsContract,
   ShipmentsContract,
+  ReturnsContract,
   CrossChannelContract,
   ColdChainContract,
   DocumentsContract,

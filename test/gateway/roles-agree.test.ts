@@ -12,6 +12,8 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "lot.commission": ["packs:CommissionLot"],
   "shipment.ship": ["shipments:Ship"],
   "shipment.receive": ["shipments:Receive"],
+  "return.ship": ["returns:ShipReturn"],
+  "return.verify": ["returns:VerifyReturn"],
   "pack.handoff": ["crosschannel:HandOff", "crosschannel:ImportPacks"],
   "coldchain.record": ["coldchain:RecordReadings"],
   "coldchain.release": ["coldchain:ReleaseHold", "coldchain:DestroyHeld"],

@@ -283,7 +283,7 @@ function requireHolder(pack: Pack, tx: Tx, action: string): void {
   if (pack.owner !== tx.msp) throw forbidden(`only ${pack.owner}, which holds the pack, may ${action} it`);
 }
 
-async function decommission(state: State, tx: Tx, pack: Pack, reason: PackStatus, handedToPatient: boolean): Promise<Pack> {
+export async function decommission(state: State, tx: Tx, pack: Pack, reason: PackStatus, handedToPatient: boolean): Promise<Pack> {
   const record = { reason, at: tx.at, by: tx.msp, txId: tx.txId, previousStatus: pack.status, handedToPatient };
   return writePack(state, tx, { ...pack, status: reason, decommission: record });
 }

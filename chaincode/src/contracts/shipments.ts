@@ -53,12 +53,16 @@ export class ShipmentsContract extends Contract {
     const transient = ctx.stub.getTransient().get(TERMS_TRANSIENT_KEY);
     const terms = transient && transient.length > 0 ? parseTerms(parseJsonObject("terms", new TextDecoder().decode(transient))) : undefined;
     const { tx, state } = begin(ctx);
-    await requirePartner(state, tx);
+    const shipper = await requirePartner(state, tx);
     if (await state.exists(KEY_TYPES.SHIPMENT, [input.shipmentId])) throw alreadyExists(`shipment ${input.shipmentId}`, "shipmentId");
     if (input.consignee === tx.msp) throw invalidArgument("consignee", "must differ from the shipper");
     const consignee = await state.get<Partner>(KEY_TYPES.PARTNER, [input.consignee]);
     if (!consignee) throw notFound(`trading partner ${input.consignee}`, "consignee");
     if (consignee.role === ORG_ROLES.REGULATOR) throw invalidArgument("consignee", "must be a trading partner, not the regulator");
+    // Packs go back up the chain only as a saleable return, which the distributor verifies before resale.
+    if (shipper.role === ORG_ROLES.PHARMACY && consignee.role === ORG_ROLES.DISTRIBUTOR) {
+      throw invalidArgument("consignee", "a pharmacy sends packs back to a distributor as a saleable return (returns:ShipReturn), not a shipment");
+    }
     const loader = new PackLoader(state);
     const packs: Pack[] = [];
     for (const [i, ref] of input.packs.entries()) {
@@ -115,7 +119,7 @@ export class ShipmentsContract extends Contract {
     }
     for (const pack of arriving) {
       const { shipmentId: _shipment, consignee: _consignee, ...rest } = pack;
-      await writePack(state, tx, { ...rest, status: PACK_STATUSES.RECEIVED, owner: tx.msp });
+      await writePack(state, tx, { ...rest, status: PACK_STATUSES.RECEIVED, owner: tx.msp, receivedFrom: shipment.shipper });
     }
     const received: Shipment = { ...shipment, status: "RECEIVED", receivedAt: tx.at };
     if (notReceived.length > 0) received.notReceived = notReceived;

@@ -6,6 +6,7 @@ export const KEY_TYPES = {
   LOT_PACKS: "lotpacks",
   PACK: "pack",
   SHIPMENT: "shipment",
+  RETURN: "return",
   COLD_CHAIN: "coldchain",
   HOLD_DECISION: "holddecision",
   DOCUMENT: "document",

@@ -89,6 +89,24 @@ export class State {
     return values;
   }
 
+  /**
+   * One page of the records whose composite key starts with the given
+   * attributes, in key order, and the bookmark of the next page ("" after the
+   * last). Fabric pages only in read-only transactions (evaluate).
+   */
+  async page<T>(type: KeyType, partial: readonly string[], pageSize: number, bookmark: string): Promise<{ values: T[]; bookmark: string }> {
+    const { iterator, metadata } = await this.#tx.stub.getStateByPartialCompositeKeyWithPagination(type, [...partial], pageSize, bookmark);
+    const values: T[] = [];
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        values.push(JSON.parse(decoder.decode(next.value.value)) as T);
+      }
+    } finally {
+      await iterator.close();
+    }
+    return { values, bookmark: values.length < pageSize ? "" : metadata.bookmark };
+  }
+
   async history<T>(type: KeyType, parts: readonly string[]): Promise<HistoryEntry<T>[]> {
     const entries: HistoryEntry<T>[] = [];
     const iterator = await this.#tx.stub.getHistoryForKey(this.key(type, parts));

@@ -15,6 +15,8 @@ export const ACTIONS = [
   "lot.commission",
   "shipment.ship",
   "shipment.receive",
+  "return.ship",
+  "return.verify",
   "pack.handoff",
   "coldchain.record",
   "coldchain.release",
@@ -52,6 +54,9 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "lot.commission": { ManufacturerMSP: ["operator", "admin"] },
   "shipment.ship": ANY_TRADER,
   "shipment.receive": ANY_TRADER,
+  // A saleable return goes from a pharmacy to the distributor that sold the packs, which verifies it (the chaincode checks both orgs).
+  "return.ship": { PharmacyMSP: TRADERS },
+  "return.verify": { DistributorMSP: TRADERS },
   "pack.handoff": { DistributorMSP: TRADERS },
   "coldchain.record": ANY_TRADER,
   // A hold decision: the manufacturer's quality function, or the regulator on either channel (chaincode domain/roles.ts and coldchain).

@@ -20,9 +20,11 @@ const product = (p: { gtin: string }): EventSubject[] => [{ gtin: p.gtin }];
 const lot = (p: { gtin: string; lot: string }): EventSubject[] => [{ gtin: p.gtin, lot: p.lot }];
 const pack = (p: PackRef): EventSubject[] => [{ gtin: p.gtin, serial: p.serial }];
 const shipment = (p: { shipmentId: string }): EventSubject[] => [{ shipmentId: p.shipmentId }];
-/** The packs a shipment event lists (a list that is not one lists none). */
-const packsOf = (shipmentId: string, ...lists: readonly PackRef[][]): EventSubject[] =>
-  lists.flatMap((refs) => (Array.isArray(refs) ? refs.map((r) => ({ gtin: r.gtin, serial: r.serial, shipmentId })) : []));
+/** The packs an event lists (a list that is not one lists none). */
+const packList = (...lists: readonly PackRef[][]): EventSubject[] =>
+  lists.flatMap((refs) => (Array.isArray(refs) ? refs.map((r) => ({ gtin: r.gtin, serial: r.serial })) : []));
+/** The packs a shipment event lists, each with the shipment. */
+const packsOf = (shipmentId: string, ...lists: readonly PackRef[][]): EventSubject[] => packList(...lists).map((s) => ({ ...s, shipmentId }));
 
 function documentSubject(subject: Subject): EventSubject[] {
   switch (subject.type) {
@@ -63,6 +65,9 @@ export const SUBJECTS: Extractors = {
   [EVENTS.DOCUMENT_ANCHORED]: (p) => documentSubject(p.subject),
   [EVENTS.DOCUMENT_KEY_STORED]: none,
   [EVENTS.DOCUMENT_KEY_PURGED]: none,
+  // A return is not a shipment: its events name their packs, which carry them into each pack's timeline.
+  [EVENTS.RETURN_SHIPPED]: (p) => packList(p.packs),
+  [EVENTS.RETURN_VERIFIED]: (p) => packList(p.resaleable, p.quarantined, p.destroyed),
 };
 
 function isText(value: unknown): value is string {

@@ -12,6 +12,8 @@ import {
   MARKS,
   ORG_ROLES,
   PACK_STATUSES,
+  RETURN_CHECKS,
+  RETURN_OUTCOMES,
   type CATALOG,
   type ColdChain as ColdChainRecord,
   type DecommissionAlert as DecommissionAlertRecord,
@@ -24,6 +26,8 @@ import {
   type Partner as PartnerRecord,
   type Product as ProductRecord,
   type ResultOf,
+  type ReturnsPage as ReturnsPageRecord,
+  type SaleableReturn as SaleableReturnRecord,
   type Shipment as ShipmentRecord,
   type TermsAnswer as TermsAnswerRecord,
   type Verification,
@@ -105,6 +109,8 @@ const packFields = {
   marks: Type.Array(MarkName),
   shipmentId: Type.Optional(Text),
   consignee: Type.Optional(Text),
+  receivedFrom: Type.Optional(Text),
+  returnId: Type.Optional(Text),
   decommission: Type.Optional(Type.Object({ ...Stamp, reason: PackStatus, previousStatus: PackStatus, handedToPatient: Type.Boolean() })),
   handOff: Type.Optional(Type.Object({ toChannel: Text, at: At, txId: Text })),
   importedFrom: Type.Optional(Type.Object({ channel: Text, txId: Text })),
@@ -181,6 +187,39 @@ export const Shipment = describes<ShipmentRecord>()(
       notReceived: Type.Optional(Type.Array(Type.Object({ gtin: Text, serial: Text, status: PackStatus, at: At, by: Text }))),
     },
   ),
+);
+
+export const SaleableReturn = describes<SaleableReturnRecord>()(
+  Type.Object({
+    returnId: Text,
+    pharmacy: Text,
+    distributor: Text,
+    reason: Text,
+    packs: Type.Array(PackRef),
+    status: literals(["IN_TRANSIT", "VERIFIED"] as const),
+    shippedAt: At,
+    shippedTxId: Text,
+    verifiedAt: Type.Optional(At),
+    verifiedTxId: Type.Optional(Text),
+    checks: Type.Optional(
+      Type.Array(
+        Type.Object({
+          gtin: Text,
+          serial: Text,
+          verified: Type.Boolean(),
+          reason: Type.Optional(literals([...Object.values(VERIFY_REASONS), ...Object.values(ADDITIONAL_INFO), ...Object.values(RETURN_CHECKS)])),
+          additionalInfo: Type.Array(literals(Object.values(ADDITIONAL_INFO))),
+          scannedLot: Text,
+          scannedExpiry: Text,
+          outcome: literals(RETURN_OUTCOMES),
+        }),
+      ),
+    ),
+  }),
+);
+
+export const ReturnsPage = describes<ReturnsPageRecord>()(
+  Type.Object({ returns: Type.Array(SaleableReturn), bookmark: Type.String({ description: "pass as ?bookmark= for the next page; empty after the last" }) }),
 );
 
 export const TermsAnswer = describes<TermsAnswerRecord>()(

@@ -9,6 +9,7 @@ import { KeyLanes } from "../services/key-lanes.js";
 import { MasterDataService } from "../services/master-data.js";
 import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
+import { ReturnService } from "../services/returns.js";
 import { ShipmentService } from "../services/shipments.js";
 import { Gs1VerificationService } from "../services/gs1-verification.js";
 import { VerifyService } from "../services/verify.js";
@@ -20,6 +21,7 @@ import { lotRoutes } from "./lots.js";
 import { packRoutes } from "./packs.js";
 import { partnerRoutes } from "./partners.js";
 import { productRoutes } from "./products.js";
+import { returnRoutes } from "./returns.js";
 import { shipmentRoutes } from "./shipments.js";
 import { verifyRoutes } from "./verify.js";
 import { whoamiRoutes } from "./whoami.js";
@@ -62,6 +64,7 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(lotRoutes, { masterData });
   await app.register(packRoutes, { packs: new PackService(ledger) });
   await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes), masterData });
+  await app.register(returnRoutes, { returns: new ReturnService(ledger) });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
   // One verifier for both forms of the answer: /v1/verify and the GS1 Lightweight Messaging form.
   const verifier = new VerifyService(ledger, verifyReadModel);

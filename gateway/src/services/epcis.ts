@@ -46,6 +46,9 @@ const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.COLD_CHAIN_HOLD_RELEASED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "active" },
   [EVENTS.HELD_PACKS_DESTROYED]: { action: "DELETE", bizStep: "destroying", disposition: "destroyed" },
   [EVENTS.DOCUMENT_ANCHORED]: { action: "OBSERVE", bizStep: "inspecting" },
+  [EVENTS.RETURN_SHIPPED]: { action: "OBSERVE", bizStep: "shipping", disposition: "returned" },
+  // The distributor's check on receipt; the disposition is each pack's outcome (RETURN_DISPOSITIONS).
+  [EVENTS.RETURN_VERIFIED]: { action: "OBSERVE", bizStep: "receiving" },
   // Master data, a decision before it is applied, and key custody: nothing happens to the packs.
   [EVENTS.PARTNER_REGISTERED]: undefined,
   [EVENTS.PRODUCT_REGISTERED]: undefined,
@@ -84,6 +87,19 @@ export function packUri(gtin: string, serial: string): string {
 
 export function lotClassUri(gtin: string, lot: string): string {
   return `${DIGITAL_LINK}/01/${gtin}/10/${encodeURIComponent(lot)}`;
+}
+
+/** CBV 2.0 disposition of a returned pack by its outcome: saleable again, quarantined, destroyed. */
+const RETURN_DISPOSITIONS = { resaleable: "sellable_accessible", quarantined: "sellable_not_accessible", destroyed: "destroyed" } as const;
+
+/** The exported pack's outcome in a ReturnVerified payload, as a disposition; undefined for a lot or a pack not listed. */
+function returnDisposition(payload: Record<string, unknown>, target: ExportTarget): string | undefined {
+  if (target.type !== "pack") return undefined;
+  for (const [list, disposition] of Object.entries(RETURN_DISPOSITIONS)) {
+    const refs = payload[list];
+    if (Array.isArray(refs) && refs.some((r) => record(r).gtin === target.gtin && record(r).serial === target.serial)) return disposition;
+  }
+  return undefined;
 }
 
 function partyUri(mspId: string): string {
@@ -148,6 +164,8 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (reason !== undefined) disposition = DECOMMISSION_DISPOSITIONS[reason];
   if (entry.event === EVENTS.PACK_MARKED && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
   if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED && payload.holdSet === true) disposition = "sellable_not_accessible";
+  if (entry.event === EVENTS.RETURN_VERIFIED) disposition = returnDisposition(payload, target);
+  const action = disposition === "destroyed" ? "DELETE" : mapping.action;
   const { epcList, quantityList } = objects(entry, target);
   const event: Record<string, unknown> = {
     type: "ObjectEvent",
@@ -157,7 +175,7 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
     eventTimeZoneOffset: "+00:00",
     epcList,
     ...(quantityList.length > 0 ? { quantityList } : {}),
-    action: mapping.action,
+    action,
     bizStep: mapping.bizStep,
     ...(disposition === undefined ? {} : { disposition }),
     readPoint: { id: `${partyUri(entry.org)}:channel:${entry.channel}` },
@@ -170,6 +188,12 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   };
   if (typeof payload.consignee === "string") event.destinationList = [{ type: "owning_party", destination: partyUri(payload.consignee) }];
   if (typeof payload.shipmentId === "string") event.bizTransactionList = [{ type: "desadv", bizTransaction: `urn:rxtrace:shipment:${payload.shipmentId}` }];
+  if (typeof payload.returnId === "string") event.bizTransactionList = [{ type: "rma", bizTransaction: `urn:rxtrace:return:${payload.returnId}` }];
+  // A return goes from the pharmacy (source) to the distributor (destination).
+  if (typeof payload.pharmacy === "string" && typeof payload.distributor === "string") {
+    event.sourceList = [{ type: "owning_party", source: partyUri(payload.pharmacy) }];
+    event.destinationList = [{ type: "owning_party", destination: partyUri(payload.distributor) }];
+  }
   if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED) event.sensorElementList = sensorElements(payload, entry.timestamp);
   if (entry.event === EVENTS.DOCUMENT_ANCHORED && typeof payload.sha256 === "string") {
     event["rxtrace:document"] = { sha256: payload.sha256, cid: payload.cid, kind: payload.kind };

@@ -13,11 +13,14 @@ import type {
   Product,
   ProductInput,
   ReadingsInput,
+  SaleableReturn,
   ScanInput,
+  ShipReturnInput,
   ShipInput,
   Shipment,
   Subject,
   TradeTerms,
+  VerifyReturnInput,
 } from "./records";
 import type { PackVerification, Verification } from "./verification";
 import {
@@ -49,7 +52,7 @@ const TRADERS: readonly CertRole[] = [OPERATOR, QUALITY, PHARMACIST, ADMIN];
 /** Every role: the transaction is open to any user of a member org with a role, the org rules decide. */
 const ANY_ROLE: readonly CertRole[] = [...TRADERS, AUDITOR];
 
-export const CONTRACTS = ["partners", "products", "packs", "shipments", "coldchain", "crosschannel", "documents"] as const;
+export const CONTRACTS = ["partners", "products", "packs", "shipments", "returns", "coldchain", "crosschannel", "documents"] as const;
 export type ContractName = (typeof CONTRACTS)[number];
 
 export type TransactionKind = "submit" | "evaluate";
@@ -139,6 +142,13 @@ export interface HoldDecisionInput {
 export interface DownstreamHoldInput extends HoldDecisionInput {
   decision: HoldDecisionKind;
 }
+/** A page of returns:ListReturns: the returns in id order and the bookmark of the next page ("" after the last). */
+export interface ReturnsPage {
+  returns: SaleableReturn[];
+  bookmark: string;
+}
+/** What VerifyReturn accepts: the scans, and the failure action when not QUARANTINE. */
+export type VerifyReturnArgs = Omit<VerifyReturnInput, "onFailure"> & { onFailure?: VerifyReturnInput["onFailure"] };
 export interface TermsAnswer {
   shipmentId: string;
   terms: TradeTerms;
@@ -209,6 +219,20 @@ export const CATALOG = {
     }),
     GetShipment: transaction<[shipmentId: string], Shipment>()("shipments", "GetShipment", "evaluate"),
     GetTerms: transaction<[shipmentId: string], TermsAnswer>()("shipments", "GetTerms", "evaluate"),
+  },
+  returns: {
+    // The org rules (a pharmacy ships a return, its distributor verifies it) are the contract's.
+    ShipReturn: transaction<[saleableReturn: ShipReturnInput], SaleableReturn>()("returns", "ShipReturn", "submit", {
+      events: [EVENTS.RETURN_SHIPPED],
+      roles: TRADERS,
+    }),
+    VerifyReturn: transaction<[verification: VerifyReturnArgs], SaleableReturn>()("returns", "VerifyReturn", "submit", {
+      events: [EVENTS.RETURN_VERIFIED],
+      roles: TRADERS,
+    }),
+    GetReturn: transaction<[returnId: string], SaleableReturn>()("returns", "GetReturn", "evaluate"),
+    // pageSize as decimal text (1-MAX_RETURNS_PAGE), bookmark "" for the first page.
+    ListReturns: transaction<[pageSize: string, bookmark: string], ReturnsPage>()("returns", "ListReturns", "evaluate"),
   },
   coldchain: {
     RecordReadings: transaction<[readings: ReadingsInput], ColdChain>()("coldchain", "RecordReadings", "submit", {

@@ -45,6 +45,9 @@ export type EventFields = EveryEvent<{
   [EVENTS.DOCUMENT_ANCHORED]: { sha256: string; cid: string; kind: DocumentKind; subject: Subject };
   [EVENTS.DOCUMENT_KEY_STORED]: { cid: string };
   [EVENTS.DOCUMENT_KEY_PURGED]: { cid: string };
+  [EVENTS.RETURN_SHIPPED]: { returnId: string; pharmacy: string; distributor: string; packs: PackRef[]; count: number };
+  /** The packs of the return by outcome, so each pack's timeline shows what became of it. */
+  [EVENTS.RETURN_VERIFIED]: { returnId: string; pharmacy: string; distributor: string; resaleable: PackRef[]; quarantined: PackRef[]; destroyed: PackRef[] };
 }>;
 
 /** An event's payload as it is in the block: its fields and the envelope. */

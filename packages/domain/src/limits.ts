@@ -19,3 +19,7 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_NATIONAL_CODE_LENGTH = 40;
 /** Characters of an invoice reference in trade terms. */
 export const MAX_INVOICE_REF_LENGTH = 100;
+/** Packs one saleable return may carry: a pharmacy's return is a tote, not a pallet, and the event lists them. */
+export const MAX_PACKS_PER_RETURN = 500;
+/** Returns one returns:ListReturns page may hold. */
+export const MAX_RETURNS_PAGE = 100;

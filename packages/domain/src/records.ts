@@ -14,18 +14,23 @@ import {
   requireString,
   type Fields,
 } from "./input";
-import { MAX_INVOICE_REF_LENGTH, MAX_NATIONAL_CODE_LENGTH, MAX_REASON_LENGTH } from "./limits";
+import { MAX_INVOICE_REF_LENGTH, MAX_NATIONAL_CODE_LENGTH, MAX_PACKS_PER_RETURN, MAX_REASON_LENGTH } from "./limits";
 import type { CentiRange } from "./mkt";
 import {
   DECOMMISSION_REASONS,
   DOCUMENT_KINDS,
   ORG_ROLES,
+  RETURN_FAILURE_ACTIONS,
   SETTABLE_MARKS,
   type DecommissionReason,
+  type AdditionalInfo,
   type DocumentKind,
   type Mark,
   type OrgRole,
   type PackStatus,
+  type ReturnCheckReason,
+  type ReturnFailureAction,
+  type ReturnOutcome,
   type SettableMark,
 } from "./vocabulary";
 
@@ -84,6 +89,10 @@ export interface Pack {
   marks: Mark[];
   shipmentId?: string;
   consignee?: string;
+  /** The trading partner whose shipment the holder received the pack from (shipments:Receive). */
+  receivedFrom?: string;
+  /** The saleable return the pack travels in, while it does (returns:ShipReturn until returns:VerifyReturn). */
+  returnId?: string;
   decommission?: Decommission;
   handOff?: { toChannel: string; at: string; txId: string };
   importedFrom?: { channel: string; txId: string };
@@ -440,4 +449,88 @@ export function parseDocumentInput(fields: Fields): DocumentInput {
     subject: parseSubject(fields.subject),
     encrypted: optionalBoolean("encrypted", fields.encrypted, false),
   };
+}
+
+// ---- saleable returns ------------------------------------------------------
+
+/** The distributor's check of one returned pack and what became of it. */
+export interface ReturnCheck {
+  gtin: string;
+  serial: string;
+  verified: boolean;
+  /** The first failing reason: a verification reason, or NOT_SOLD_TO_PHARMACY. */
+  reason?: ReturnCheckReason;
+  /** Every verification condition that held for the pack (domain/verification.ts). */
+  additionalInfo: AdditionalInfo[];
+  /** The lot and expiry the distributor scanned. */
+  scannedLot: string;
+  scannedExpiry: string;
+  outcome: ReturnOutcome;
+}
+
+/**
+ * A saleable return: packs a pharmacy sends back to the distributor that sold
+ * them, in transit until the distributor verifies each one; then resaleable,
+ * quarantined or destroyed.
+ */
+export interface SaleableReturn {
+  returnId: string;
+  pharmacy: string;
+  distributor: string;
+  reason: string;
+  packs: PackRef[];
+  status: "IN_TRANSIT" | "VERIFIED";
+  shippedAt: string;
+  shippedTxId: string;
+  verifiedAt?: string;
+  verifiedTxId?: string;
+  checks?: ReturnCheck[];
+}
+
+export interface ShipReturnInput {
+  returnId: string;
+  distributor: string;
+  packs: PackRef[];
+  reason: string;
+}
+
+export function requireReturnId(field: string, value: unknown): string {
+  return requirePattern(field, value, /^[A-Za-z0-9._:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+}
+
+export function parseShipReturnInput(fields: Fields): ShipReturnInput {
+  return {
+    returnId: requireReturnId("returnId", fields.returnId),
+    distributor: requireMspId("distributor", fields.distributor),
+    packs: parsePackRefs("packs", fields.packs, MAX_PACKS_PER_RETURN),
+    reason: parseReason(fields.reason),
+  };
+}
+
+export interface VerifyReturnInput {
+  returnId: string;
+  /** Each returned pack as the distributor scanned it; the set must equal the return's packs. */
+  packs: ScanInput[];
+  /** What becomes of a pack that fails the check (default QUARANTINE). */
+  onFailure: ReturnFailureAction;
+}
+
+export function parseVerifyReturnInput(fields: Fields): VerifyReturnInput {
+  const returnId = requireReturnId("returnId", fields.returnId);
+  const items = requireArray("packs", fields.packs, 1, MAX_PACKS_PER_RETURN);
+  const seen = new Set<string>();
+  const packs = items.map((item, i) => {
+    const scan = requireObject(`packs[${i}]`, item);
+    const parsed: ScanInput = {
+      gtin: validateGtin(`packs[${i}].gtin`, scan.gtin),
+      serial: validateSerial(`packs[${i}].serial`, scan.serial),
+      lot: validateLot(`packs[${i}].lot`, scan.lot),
+      expiry: validateExpiry(`packs[${i}].expiry`, scan.expiry),
+    };
+    if (seen.has(packRefKey(parsed))) throw invalidArgument(`packs[${i}]`, "repeats a pack already listed");
+    seen.add(packRefKey(parsed));
+    return parsed;
+  });
+  const onFailure = fields.onFailure === undefined ? "QUARANTINE" : requireOneOf("onFailure", fields.onFailure, RETURN_FAILURE_ACTIONS);
+  return { returnId, packs, onFailure };
 }

@@ -96,6 +96,25 @@ export const ADDITIONAL_INFO = {
 export type AdditionalInfo = (typeof ADDITIONAL_INFO)[keyof typeof ADDITIONAL_INFO];
 export type VerifyReason = (typeof VERIFY_REASONS)[keyof typeof VERIFY_REASONS] | AdditionalInfo;
 
+/**
+ * Why a returned pack fails the distributor's check beyond a pack verification:
+ * the ledger does not show it received by the returning pharmacy from this
+ * distributor (a saleable return goes back only to the wholesaler that sold it).
+ */
+export const RETURN_CHECKS = { NOT_SOLD_TO_PHARMACY: "NOT_SOLD_TO_PHARMACY" } as const;
+export type ReturnCheckReason = VerifyReason | (typeof RETURN_CHECKS)[keyof typeof RETURN_CHECKS];
+
+/**
+ * What a distributor does with a returned pack that fails its check: keep it
+ * out of saleable stock (QUARANTINE, the default) or destroy it. A pack marked
+ * SUSPECT or ILLEGITIMATE is always quarantined: it is the regulator's evidence.
+ */
+export const RETURN_FAILURE_ACTIONS = ["QUARANTINE", "DESTROY"] as const;
+export type ReturnFailureAction = (typeof RETURN_FAILURE_ACTIONS)[number];
+/** The outcome of each returned pack: back in saleable stock, quarantined or destroyed. */
+export const RETURN_OUTCOMES = ["RESALEABLE", "QUARANTINED", "DESTROYED"] as const;
+export type ReturnOutcome = (typeof RETURN_OUTCOMES)[number];
+
 /** Alert raised by a second decommission. */
 export const ALERT_ALREADY_INACTIVE = "ALREADY_INACTIVE";
 
@@ -137,6 +156,8 @@ export const EVENTS = {
   DOCUMENT_ANCHORED: "DocumentAnchored",
   DOCUMENT_KEY_STORED: "DocumentKeyStored",
   DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
+  RETURN_SHIPPED: "ReturnShipped",
+  RETURN_VERIFIED: "ReturnVerified",
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
