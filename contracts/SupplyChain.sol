@@ -367,7 +367,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         if (pack.holder != msg.sender) revert NotDecommissioner(packId, pack.holder, msg.sender);
         if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
         PackStatus previous = PackStatus(pack.flags >> PREVIOUS_STATUS_SHIFT);
-        _requireTransition(packId, pack.status, previous);
+        // Destroyed and Stolen are final (Delegated Regulation (EU) 2016/161, Art. 13).
+        if (pack.status >= PackStatus.Destroyed) revert InvalidTransition(packId, pack.status, previous);
         uint256 deadline = uint256(pack.recallEpoch) + UNDO_WINDOW;
         if (block.timestamp > deadline) revert UndoWindowClosed(packId, deadline);
         LotState lotState = _lots[pack.lotId].state;
@@ -805,16 +806,15 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         pack.recallEpoch = uint32(word >> EPOCH_SHIFT);
     }
 
-    /// @dev The one place that says which status changes exist: ship, receive, dispense,
-    /// decommission (from an active status at rest) and undo (back to one, never from Destroyed or Stolen).
+    /// @dev The one place that says which status changes exist: ship, receive, dispense and
+    /// decommission (from an active status at rest). An undo is the reverse of one of the last two
+    /// and checks itself: here it would also let a receive bring a decommissioned pack back.
     function _requireTransition(bytes32 packId, PackStatus from, PackStatus to) private pure {
         bool atRest = from == PackStatus.Commissioned || from == PackStatus.Received;
         bool allowed = (to == PackStatus.InTransit && atRest)
             || (to == PackStatus.Received && from == PackStatus.InTransit)
             || (to == PackStatus.Dispensed && from == PackStatus.Received)
-            || (to > PackStatus.Dispensed && atRest)
-            || (_isDecommissioned(from) && from < PackStatus.Destroyed
-                && (to == PackStatus.Commissioned || to == PackStatus.Received));
+            || (to > PackStatus.Dispensed && atRest);
         if (!allowed) revert InvalidTransition(packId, from, to);
     }
 

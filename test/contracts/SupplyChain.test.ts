@@ -835,6 +835,15 @@ describe("SupplyChain", function () {
       expect((await chain.decommissionOf(packId))[1]).to.equal(BigInt(Status.Received));
     });
 
+    it("never lets the holder receive a decommissioned pack back into the supply", async function () {
+      // Found by invariant_frozenPacksNeverMove: a receive must not pass for an undo.
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).decommission(packId, Status.Exported)).wait();
+      await expect(chain.connect(pharmacy).receivePack(packId))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.Exported, Status.Received);
+    });
+
     it("answers zeros for a pack that is not decommissioned", async function () {
       const { chain, packId } = await networkHelpers.loadFixture(withPack);
       expect(await chain.decommissionOf(packId)).to.deep.equal([BigInt(Status.Commissioned), 0n, ethers.ZeroAddress, 0n]);
