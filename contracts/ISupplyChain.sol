@@ -13,13 +13,22 @@ pragma solidity 0.8.30;
 /// string lot))` (see {lotKeyOf}). docs/solidity.md says what an observer can and cannot learn. Reverts use custom errors whose name says which rule failed and whose
 /// arguments carry the values needed to diagnose it.
 interface ISupplyChain {
-    /// @notice Lifecycle state of a pack. `None` means "never commissioned".
+    /// @notice Lifecycle state of a pack. `None` means "never commissioned". `Dispensed` and every
+    /// status after it are decommissioned (the EU FMD statuses: supplied, exported, checked-out,
+    /// sample, free sample, locked, destroyed, stolen); `Destroyed` and `Stolen` are final.
     enum PackStatus {
         None,
         Commissioned,
         InTransit,
         Received,
-        Dispensed
+        Dispensed,
+        Exported,
+        CheckedOut,
+        Sample,
+        FreeSample,
+        Locked,
+        Destroyed,
+        Stolen
     }
 
     /// @notice State of a lot. A withdrawal of the lot's GTIN marks every lot `Withdrawn`.
@@ -81,9 +90,10 @@ interface ISupplyChain {
 
     /// @notice A pack as stored: one storage slot.
     /// @dev `holder` is the custodian; while `InTransit` it is the named consignee, the only
-    /// account that may receive it. `flags` holds one bit per
-    /// {PackFlag}. `expiryDay` (days since 1970) is copied from the lot so a move need not read
-    /// the lot; `recallEpoch` is the recall epoch at which the lot was last seen active.
+    /// account that may receive it; once decommissioned it is the account that decommissioned it.
+    /// `flags` holds one bit per {PackFlag}. `expiryDay` (days since 1970) is copied from the lot
+    /// so a move need not read the lot; `recallEpoch` is the recall epoch at which the lot was last
+    /// seen active, and while the pack is decommissioned the decommission time (see {decommissionOf}).
     struct PackRecord {
         address holder;
         uint32 lotId;
@@ -169,6 +179,18 @@ interface ISupplyChain {
     error TradingPartnerLimitReached(uint256 limit);
     /// @notice A pack cannot be shipped to its own holder.
     error ShipmentToSelf(bytes32 packId);
+    /// @notice `reason` is not a decommission reason of {decommission} (Exported to Stolen).
+    error InvalidDecommissionReason(PackStatus reason);
+    /// @notice The pack is not decommissioned, so there is nothing to undo.
+    error PackNotDecommissioned(bytes32 packId, PackStatus status);
+    /// @notice Only the account that decommissioned the pack may undo it.
+    error NotDecommissioner(bytes32 packId, address decommissionedBy, address account);
+    /// @notice The undo window of UNDO_WINDOW after the decommission ended at `deadline`.
+    error UndoWindowClosed(bytes32 packId, uint256 deadline);
+    /// @notice The shipment reference is zero.
+    error InvalidShipmentId();
+    /// @notice A pack listed as unexpected is in transit to the caller: it was shipped to it.
+    error PackExpectedInShipment(bytes32 packId);
     /// @notice The pack already carries the flag.
     error PackAlreadyFlagged(bytes32 packId, PackFlag flag);
     /// @notice The pack does not carry the flag.
@@ -228,6 +250,14 @@ interface ISupplyChain {
     event PackDispensed(bytes32 indexed packId);
     /// @notice An already dispensed pack was dispensed again; `suspect` when from another pharmacy.
     event DecommissionAlerted(bytes32 indexed packId, bool suspect);
+    /// @notice A pack was decommissioned for `reason` by its holder (not named, as for {PackDispensed}).
+    event PackDecommissioned(bytes32 indexed packId, PackStatus reason);
+    /// @notice A decommission was undone: the pack is back in `status`, its status before it.
+    event DecommissionUndone(bytes32 indexed packId, PackStatus status);
+    /// @notice A consignee recorded that a shipment arrived short or mismatched: `missing` packs in
+    /// transit to it did not arrive (they stay in transit), `unexpected` ones arrived unshipped;
+    /// `evidence` is the sha256 of the receiving report (damage photos, count sheet).
+    event ShipmentExceptionRecorded(bytes32 indexed shipmentId, bytes32[] missing, bytes32[] unexpected, bytes32 evidence);
     /// @notice A cold-chain hold was placed on a pack; `evidence` is the sha256 of the logger data.
     event ColdChainHoldPlaced(bytes32 indexed packId, address indexed by, bytes32 evidence);
     /// @notice A cold-chain hold was released by the manufacturer's quality function.
@@ -332,6 +362,36 @@ interface ISupplyChain {
     /// @return dispensed True when this call decommissioned the pack, false on an alert.
     function dispense(bytes32 packId) external returns (bool dispensed);
 
+    /// @notice Decommissions a pack for a reason other than dispensing (EU FMD statuses).
+    /// @dev A pack already decommissioned does not revert: as a second {dispense}, it emits
+    /// {DecommissionAlerted} and, when the caller is not the account that decommissioned it, flags
+    /// it Suspect. Requirements: a trading partner; `reason` Exported, CheckedOut, Sample,
+    /// FreeSample (a manufacturer only), Locked, Destroyed or Stolen; first decommission: caller
+    /// holds the pack, status Commissioned or Received (a recalled, expired or held pack may be
+    /// decommissioned: destroying it must stay possible). Emits {PackDecommissioned} or {DecommissionAlerted}.
+    /// @return decommissioned True when this call decommissioned the pack, false on an alert.
+    function decommission(bytes32 packId, PackStatus reason) external returns (bool decommissioned);
+
+    /// @notice Reverts a decommission (dispense included): the pack returns to its previous status.
+    /// @dev Requirements: the account that decommissioned the pack, still a trading partner; within
+    /// UNDO_WINDOW (10 days, inclusive) of the decommission; not Destroyed or Stolen; lot not
+    /// recalled, GTIN not withdrawn, pack not expired. Emits {DecommissionUndone}.
+    function undoDecommission(bytes32 packId) external;
+
+    /// @notice Records, as the consignee, that a shipment arrived short or mismatched. Nothing
+    /// moves: missing packs stay in transit to the caller, who may still receive them after a recount.
+    /// @dev `shipmentId` is the shipment's reference (the ship transaction's hash, or the hash of an
+    /// off-chain shipment id); a record per consignee and shipment, a later one replaces it.
+    /// Requirements: a trading partner; non-zero reference; 1-MAX_BATCH packs in both lists
+    /// together; each missing pack in transit to the caller; no unexpected pack in transit to it,
+    /// none zero. Emits {ShipmentExceptionRecorded}.
+    function recordShipmentException(
+        bytes32 shipmentId,
+        bytes32[] calldata missing,
+        bytes32[] calldata unexpected,
+        bytes32 evidence
+    ) external;
+
     /// @notice Puts packs on cold-chain hold; they cannot move or be dispensed until released.
     /// @dev Requirements: for each pack, caller is its holder, its manufacturer or a regulator;
     /// pack not dispensed and not already held. Emits {ColdChainHoldPlaced} per pack.
@@ -383,6 +443,20 @@ interface ISupplyChain {
 
     /// @notice The stored pack (status None when it does not exist).
     function packOf(bytes32 packId) external view returns (PackRecord memory);
+
+    /// @notice How a decommissioned pack got there: its status, its status before, who and when
+    /// (all zero when the pack is not decommissioned).
+    function decommissionOf(bytes32 packId)
+        external
+        view
+        returns (PackStatus status, PackStatus previousStatus, address decommissionedBy, uint32 decommissionedAt);
+
+    /// @notice The last shipment exception `consignee` recorded for `shipmentId`: when, and how
+    /// many packs were missing and unexpected (all zero when none).
+    function shipmentExceptionOf(address consignee, bytes32 shipmentId)
+        external
+        view
+        returns (uint40 recordedAt, uint16 missing, uint16 unexpected);
 
     /// @notice The stored lot (state None when it does not exist).
     function lotOf(uint32 lotId) external view returns (LotRecord memory);

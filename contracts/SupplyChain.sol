@@ -46,6 +46,8 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @notice Largest forward step of one block anchor, so one anchorer key cannot push a ledger's
     /// head out of reach of the real blocks.
     uint64 public constant MAX_ANCHOR_STEP = 1_000_000;
+    /// @notice How long after a decommission its undo is accepted (inclusive), as in the chaincode.
+    uint256 public constant UNDO_WINDOW = 10 days;
 
     uint256 private constant MAX_PRODUCT_NAME_LENGTH = 64;
     uint256 private constant MAX_CID_LENGTH = 128;
@@ -60,6 +62,10 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     uint8 private constant SUSPECT_BIT = uint8(1) << uint8(PackFlag.Suspect);
     uint8 private constant ILLEGITIMATE_BIT = uint8(1) << uint8(PackFlag.Illegitimate);
     uint8 private constant QUARANTINED_BIT = uint8(1) << uint8(PackFlag.Quarantined);
+    // The low half of the flags byte holds the PackFlag bits; while a pack is decommissioned the
+    // high half holds its status before the decommission (what an undo restores).
+    uint8 private constant FLAG_BITS = 0x0f;
+    uint8 private constant PREVIOUS_STATUS_SHIFT = 4;
 
     // Bit offsets of the fields of a stored pack word (see _encodePack).
     uint256 private constant LOT_SHIFT = 160;
@@ -89,6 +95,12 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         uint64 anchoredAt;
     }
 
+    struct ShipmentException {
+        uint40 recordedAt;
+        uint16 missing;
+        uint16 unexpected;
+    }
+
     struct LedgerHead {
         bool exists;
         uint64 latestBlock;
@@ -109,6 +121,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     address[] private _partnerList;
     mapping(bytes32 subject => mapping(bytes32 sha256Digest => DocumentAnchor)) private _documents;
     mapping(bytes32 ledgerId => LedgerHead) private _ledgerHeads;
+    mapping(address consignee => mapping(bytes32 shipmentId => ShipmentException)) private _shipmentExceptions;
     mapping(bytes32 ledgerId => mapping(uint64 blockNumber => bytes32 blockHash)) private _blockHashes;
     // One slot: a commission reads the recall epoch and the pause flag together.
     uint32 private _lotCount;
@@ -319,24 +332,88 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     /// @inheritdoc ISupplyChain
     function dispense(bytes32 packId) external whenNotPaused onlyRole(PHARMACY_ROLE) returns (bool dispensed) {
         PackRecord memory pack = _existingPack(packId);
-        if (pack.status == PackStatus.Dispensed) {
-            // The "already inactive" alert: recorded, not reverted, so the event survives.
-            bool suspect = pack.holder != msg.sender;
-            if (suspect) {
-                pack.flags |= SUSPECT_BIT;
-                _packs[packId] = _encodePack(pack);
-            }
-            emit DecommissionAlerted(packId, suspect);
-            return false;
-        }
+        if (_isDecommissioned(pack.status)) return _alertAlreadyDecommissioned(packId, pack);
         if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
         _requireTransition(packId, pack.status, PackStatus.Dispensed);
         _requireNotBlocked(packId, pack, _lots[pack.lotId].state);
 
-        pack.status = PackStatus.Dispensed;
-        _packs[packId] = _encodePack(pack);
+        _decommission(packId, pack, PackStatus.Dispensed);
         emit PackDispensed(packId);
         return true;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function decommission(bytes32 packId, PackStatus reason) external whenNotPaused returns (bool decommissioned) {
+        if (reason <= PackStatus.Dispensed) revert InvalidDecommissionReason(reason);
+        uint8 roleBits = _partners[msg.sender].roleBits;
+        if (roleBits == 0) revert NotTradingPartner(msg.sender);
+        // A free sample is handed out by the manufacturer only (Delegated Regulation (EU) 2016/161, Art. 41).
+        if (reason == PackStatus.FreeSample && roleBits & MANUFACTURER_BIT == 0) revert NotManufacturer(msg.sender);
+        PackRecord memory pack = _existingPack(packId);
+        if (_isDecommissioned(pack.status)) return _alertAlreadyDecommissioned(packId, pack);
+        if (pack.holder != msg.sender) revert NotPackHolder(packId, msg.sender);
+        _requireTransition(packId, pack.status, reason);
+
+        _decommission(packId, pack, reason);
+        emit PackDecommissioned(packId, reason);
+        return true;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function undoDecommission(bytes32 packId) external whenNotPaused {
+        PackRecord memory pack = _existingPack(packId);
+        if (!_isDecommissioned(pack.status)) revert PackNotDecommissioned(packId, pack.status);
+        // Decommissioned packs never change holder: the holder is the account that decommissioned it.
+        if (pack.holder != msg.sender) revert NotDecommissioner(packId, pack.holder, msg.sender);
+        if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+        PackStatus previous = PackStatus(pack.flags >> PREVIOUS_STATUS_SHIFT);
+        // Destroyed and Stolen are final (Delegated Regulation (EU) 2016/161, Art. 13).
+        if (pack.status >= PackStatus.Destroyed) revert InvalidTransition(packId, pack.status, previous);
+        uint256 deadline = uint256(pack.recallEpoch) + UNDO_WINDOW;
+        if (block.timestamp > deadline) revert UndoWindowClosed(packId, deadline);
+        LotState lotState = _lots[pack.lotId].state;
+        if (lotState != LotState.Active) {
+            revert PackBlocked(packId, lotState == LotState.Recalled ? VerifyReason.Recalled : VerifyReason.Withdrawn);
+        }
+        if (_today() > pack.expiryDay) revert PackBlocked(packId, VerifyReason.Expired);
+
+        pack.status = previous;
+        pack.flags &= FLAG_BITS;
+        // Lot and holder were checked just now, as at a move: the pack takes the current epoch.
+        pack.recallEpoch = _recallEpoch;
+        _packs[packId] = _encodePack(pack);
+        emit DecommissionUndone(packId, previous);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function recordShipmentException(
+        bytes32 shipmentId,
+        bytes32[] calldata missing,
+        bytes32[] calldata unexpected,
+        bytes32 evidence
+    ) external whenNotPaused {
+        if (shipmentId == bytes32(0)) revert InvalidShipmentId();
+        _requireBatchSize(missing.length + unexpected.length);
+        if (_partners[msg.sender].roleBits == 0) revert NotTradingPartner(msg.sender);
+        for (uint256 i = 0; i < missing.length; ++i) {
+            PackRecord memory pack = _existingPack(missing[i]);
+            if (pack.status != PackStatus.InTransit) _requireTransition(missing[i], pack.status, PackStatus.Received);
+            if (pack.holder != msg.sender) revert NotConsignee(missing[i], msg.sender);
+        }
+        for (uint256 i = 0; i < unexpected.length; ++i) {
+            bytes32 packId = unexpected[i];
+            if (packId == bytes32(0)) revert InvalidCommitment();
+            // An unknown commitment is allowed: a pack that is on no chain (a counterfeit) is unexpected too.
+            PackRecord memory pack = _decodePack(_packs[packId]);
+            if (pack.status == PackStatus.InTransit && pack.holder == msg.sender) revert PackExpectedInShipment(packId);
+        }
+
+        _shipmentExceptions[msg.sender][shipmentId] = ShipmentException({
+            recordedAt: uint40(block.timestamp),
+            missing: uint16(missing.length),
+            unexpected: uint16(unexpected.length)
+        });
+        emit ShipmentExceptionRecorded(shipmentId, missing, unexpected, evidence);
     }
 
     /// @inheritdoc ISupplyChain
@@ -353,7 +430,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
             ) {
                 revert NotHoldAuthority(packId, msg.sender);
             }
-            if (pack.status == PackStatus.Dispensed) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
+            if (_isDecommissioned(pack.status)) revert PackBlocked(packId, VerifyReason.AlreadyDecommissioned);
             if (pack.flags & HOLD_BIT != 0) revert PackAlreadyFlagged(packId, PackFlag.ColdChainHold);
 
             pack.flags |= HOLD_BIT;
@@ -454,7 +531,7 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         // exactly like a wrong serial, so the answer is about the scanned pack and no other.
         PackRecord memory pack = _decodePack(_packs[_packId(gtin, serial, lot, expiry)]);
         if (pack.status == PackStatus.None) return (false, VerifyReason.NoMatchGtinSerial);
-        reason = _blockingReason(pack.flags, pack.expiryDay, _lots[pack.lotId].state, pack.status == PackStatus.Dispensed);
+        reason = _blockingReason(pack.flags, pack.expiryDay, _lots[pack.lotId].state, _isDecommissioned(pack.status));
         verified = reason == VerifyReason.None;
     }
 
@@ -468,8 +545,30 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc ISupplyChain
-    function packOf(bytes32 packId) external view returns (PackRecord memory) {
-        return _decodePack(_packs[packId]);
+    function packOf(bytes32 packId) external view returns (PackRecord memory pack) {
+        pack = _decodePack(_packs[packId]);
+        pack.flags &= FLAG_BITS;
+    }
+
+    /// @inheritdoc ISupplyChain
+    function decommissionOf(bytes32 packId)
+        external
+        view
+        returns (PackStatus status, PackStatus previousStatus, address decommissionedBy, uint32 decommissionedAt)
+    {
+        PackRecord memory pack = _decodePack(_packs[packId]);
+        if (!_isDecommissioned(pack.status)) return (pack.status, PackStatus.None, address(0), 0);
+        return (pack.status, PackStatus(pack.flags >> PREVIOUS_STATUS_SHIFT), pack.holder, pack.recallEpoch);
+    }
+
+    /// @inheritdoc ISupplyChain
+    function shipmentExceptionOf(address consignee, bytes32 shipmentId)
+        external
+        view
+        returns (uint40 recordedAt, uint16 missing, uint16 unexpected)
+    {
+        ShipmentException memory record = _shipmentExceptions[consignee][shipmentId];
+        return (record.recordedAt, record.missing, record.unexpected);
     }
 
     /// @inheritdoc ISupplyChain
@@ -648,6 +747,32 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         emit PackReceived(packId);
     }
 
+    /// @dev The pack leaves the active supply: the status before it goes into the high half of the
+    /// flags byte and the time into the epoch field (an epoch matters only to a pack that can
+    /// move; an undo gives it the current one back).
+    function _decommission(bytes32 packId, PackRecord memory pack, PackStatus reason) private {
+        pack.flags |= uint8(pack.status) << PREVIOUS_STATUS_SHIFT;
+        pack.status = reason;
+        pack.recallEpoch = uint32(block.timestamp);
+        _packs[packId] = _encodePack(pack);
+    }
+
+    /// @dev The "already inactive" alert of a second decommission: recorded, not reverted, so the
+    /// event survives; from another account than the one that decommissioned it, the pack is Suspect.
+    function _alertAlreadyDecommissioned(bytes32 packId, PackRecord memory pack) private returns (bool) {
+        bool suspect = pack.holder != msg.sender;
+        if (suspect) {
+            pack.flags |= SUSPECT_BIT;
+            _packs[packId] = _encodePack(pack);
+        }
+        emit DecommissionAlerted(packId, suspect);
+        return false;
+    }
+
+    function _isDecommissioned(PackStatus status) private pure returns (bool) {
+        return status >= PackStatus.Dispensed;
+    }
+
     /// @dev Checks that the caller may commission into the lot now; returns the lot's GTIN.
     function _lotOpenForPacks(uint32 lotId) private view returns (LotRecord memory lot) {
         lot = _lots[lotId];
@@ -681,12 +806,15 @@ contract SupplyChain is ISupplyChain, AccessControlDefaultAdminRules {
         pack.recallEpoch = uint32(word >> EPOCH_SHIFT);
     }
 
-    /// @dev The one place that says which status changes exist.
+    /// @dev The one place that says which status changes exist: ship, receive, dispense and
+    /// decommission (from an active status at rest). An undo is the reverse of one of the last two
+    /// and checks itself: here it would also let a receive bring a decommissioned pack back.
     function _requireTransition(bytes32 packId, PackStatus from, PackStatus to) private pure {
-        bool allowed = (to == PackStatus.InTransit
-                && (from == PackStatus.Commissioned || from == PackStatus.Received))
+        bool atRest = from == PackStatus.Commissioned || from == PackStatus.Received;
+        bool allowed = (to == PackStatus.InTransit && atRest)
             || (to == PackStatus.Received && from == PackStatus.InTransit)
-            || (to == PackStatus.Dispensed && from == PackStatus.Received);
+            || (to == PackStatus.Dispensed && from == PackStatus.Received)
+            || (to > PackStatus.Dispensed && atRest);
         if (!allowed) revert InvalidTransition(packId, from, to);
     }
 

@@ -18,7 +18,8 @@ abstract contract Cheats {
 }
 
 /// Drives random sequences of lifecycle calls for the invariant tests and records what must
-/// never change once a pack is decommissioned, recalled or withdrawn.
+/// never change once a pack is destroyed, stolen, recalled or withdrawn, and what every undo of a
+/// decommission must restore.
 contract LifecycleHandler is Cheats {
     uint64 internal constant GTIN = 9521234543213;
     uint256 internal constant PACKS = 8;
@@ -34,6 +35,13 @@ contract LifecycleHandler is Cheats {
     mapping(bytes32 packId => ISupplyChain.PackStatus) public frozenStatus;
     // Each pack as it was when the last pause began.
     mapping(bytes32 packId => bytes32 recordHash) public atPause;
+    // Each decommissioned pack as the handler saw it decommissioned: status before, holder, time.
+    mapping(bytes32 packId => ISupplyChain.PackStatus) public statusBefore;
+    mapping(bytes32 packId => address) public decommissionedBy;
+    mapping(bytes32 packId => uint256) public decommissionedAt;
+    uint256 public undoCount;
+    // Set when an undo broke a rule; the invariants require each to stay empty.
+    string public undoViolation;
 
     constructor() {
         chain = new SupplyChain(address(this));
@@ -77,9 +85,51 @@ contract LifecycleHandler is Cheats {
     }
 
     function dispense(uint256 packSeed, uint256 bySeed) external {
+        bytes32 packId = packIds[packSeed % PACKS];
+        ISupplyChain.PackRecord memory before = chain.packOf(packId);
         VM.prank(partners[bySeed % 4]);
-        try chain.dispense(packIds[packSeed % PACKS]) {} catch {}
+        try chain.dispense(packId) returns (bool dispensed) {
+            if (dispensed) _noteDecommission(packId, before);
+        } catch {}
         _record();
+    }
+
+    function decommission(uint256 packSeed, uint256 bySeed, uint256 reasonSeed) external {
+        bytes32 packId = packIds[packSeed % PACKS];
+        ISupplyChain.PackRecord memory before = chain.packOf(packId);
+        // Exported to Stolen.
+        ISupplyChain.PackStatus reason = ISupplyChain.PackStatus(5 + reasonSeed % 7);
+        VM.prank(partners[bySeed % 4]);
+        try chain.decommission(packId, reason) returns (bool decommissioned) {
+            if (decommissioned) _noteDecommission(packId, before);
+        } catch {}
+        _record();
+    }
+
+    function undo(uint256 packSeed, uint256 bySeed) external {
+        bytes32 packId = packIds[packSeed % PACKS];
+        address caller = partners[bySeed % 4];
+        ISupplyChain.PackRecord memory before = chain.packOf(packId);
+        VM.prank(caller);
+        try chain.undoDecommission(packId) {
+            ++undoCount;
+            ISupplyChain.PackRecord memory restored = chain.packOf(packId);
+            if (restored.status != statusBefore[packId]) undoViolation = "an undone pack is not in its previous status";
+            if (restored.holder != before.holder || restored.lotId != before.lotId || restored.flags != before.flags) {
+                undoViolation = "an undo changed more than the status";
+            }
+            if (caller != decommissionedBy[packId]) undoViolation = "an undo by another account";
+            if (block.timestamp > decommissionedAt[packId] + chain.UNDO_WINDOW()) undoViolation = "an undo after the window";
+            if (before.status == ISupplyChain.PackStatus.Destroyed || before.status == ISupplyChain.PackStatus.Stolen) {
+                undoViolation = "a destroyed or stolen pack was undone";
+            }
+        } catch {}
+        _record();
+    }
+
+    /// Moves the clock on by up to 12 days, so undos fall both inside and outside the window.
+    function wait(uint256 secondsSeed) external {
+        VM.warp(block.timestamp + secondsSeed % 12 days);
     }
 
     function hold(uint256 packSeed) external {
@@ -120,13 +170,29 @@ contract LifecycleHandler is Cheats {
         return keccak256(abi.encode(chain.packOf(packId)));
     }
 
+    function _noteDecommission(bytes32 packId, ISupplyChain.PackRecord memory before) private {
+        statusBefore[packId] = before.status;
+        decommissionedBy[packId] = before.holder;
+        decommissionedAt[packId] = block.timestamp;
+    }
+
     function _record() private {
         for (uint256 i = 0; i < PACKS; ++i) {
             bytes32 packId = packIds[i];
-            if (frozen[packId]) continue;
             ISupplyChain.PackRecord memory pack = chain.packOf(packId);
+            if (frozen[packId]) {
+                // The one change a recalled or withdrawn pack may still see: its holder destroys
+                // (decommissions) it. After that it is frozen in that status.
+                bool decommissioned = pack.status >= ISupplyChain.PackStatus.Dispensed;
+                if (decommissioned && frozenStatus[packId] < ISupplyChain.PackStatus.Dispensed) {
+                    frozenStatus[packId] = pack.status;
+                }
+                continue;
+            }
             ISupplyChain.LotState lotState = chain.lotOf(pack.lotId).state;
-            if (pack.status == ISupplyChain.PackStatus.Dispensed || lotState != ISupplyChain.LotState.Active) {
+            // A pack decommissioned otherwise may still be undone, so only these freeze it.
+            bool final_ = pack.status == ISupplyChain.PackStatus.Destroyed || pack.status == ISupplyChain.PackStatus.Stolen;
+            if (final_ || lotState != ISupplyChain.LotState.Active) {
                 frozen[packId] = true;
                 frozenHolder[packId] = pack.holder;
                 frozenStatus[packId] = pack.status;
@@ -169,8 +235,10 @@ contract SupplyChainInvariantTest {
         }
     }
 
-    /// A decommissioned, recalled or withdrawn pack never changes hands again; the only status
-    /// change left is the consignee acknowledging a pack that was already in transit.
+    /// A destroyed, stolen, recalled or withdrawn pack never changes hands again and never returns
+    /// to the supply (an undo is refused too); the only status changes left are the consignee
+    /// acknowledging a pack already in transit and the holder decommissioning it (the handler
+    /// then freezes that status).
     function invariant_frozenPacksNeverMove() public view {
         SupplyChain chain = handler.chain();
         for (uint256 i = 0; i < handler.packCount(); ++i) {
@@ -183,6 +251,25 @@ contract SupplyChainInvariantTest {
             bool acknowledged =
                 was == ISupplyChain.PackStatus.InTransit && pack.status == ISupplyChain.PackStatus.Received;
             require(sameStatus || acknowledged, "a frozen pack changed status");
+        }
+    }
+
+    /// Every undo restored exactly the status before the decommission, for the account that made
+    /// it, within the window, never from Destroyed or Stolen, and changed nothing else.
+    function invariant_undoRestoresExactlyThePreviousStatus() public view {
+        require(bytes(handler.undoViolation()).length == 0, handler.undoViolation());
+    }
+
+    /// A decommissioned pack keeps the holder that decommissioned it.
+    function invariant_decommissionedPacksKeepTheirHolder() public view {
+        SupplyChain chain = handler.chain();
+        for (uint256 i = 0; i < handler.packCount(); ++i) {
+            bytes32 packId = handler.packIds(i);
+            ISupplyChain.PackRecord memory pack = chain.packOf(packId);
+            if (pack.status < ISupplyChain.PackStatus.Dispensed) continue;
+            require(pack.holder == handler.decommissionedBy(packId), "a decommissioned pack changed holder");
+            (, ISupplyChain.PackStatus previous,,) = chain.decommissionOf(packId);
+            require(previous == handler.statusBefore(packId), "the recorded previous status is wrong");
         }
     }
 }

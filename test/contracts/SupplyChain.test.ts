@@ -16,7 +16,15 @@ enum Status {
   InTransit,
   Received,
   Dispensed,
+  Exported,
+  CheckedOut,
+  Sample,
+  FreeSample,
+  Locked,
+  Destroyed,
+  Stolen,
 }
+const UNDO_WINDOW = 10 * 24 * 3600;
 enum LotState {
   None,
   Active,
@@ -738,6 +746,295 @@ describe("SupplyChain", function () {
     });
   });
 
+  describe("decommission", function () {
+    it("decommissions a pack at rest for each EU reason, naming the reason", async function () {
+      const { chain, distributor, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      const reasons = [Status.Exported, Status.CheckedOut, Status.Sample, Status.Locked, Status.Destroyed, Status.Stolen];
+      for (const [i, reason] of reasons.entries()) {
+        const packId = pk(`SNDEC${i}`);
+        await (await chain.connect(manufacturer).commissionPack(lotId, packId)).wait();
+        await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+        await (await chain.connect(distributor).receivePack(packId)).wait();
+        expect(await chain.connect(distributor).decommission.staticCall(packId, reason)).to.equal(true);
+        await expect(chain.connect(distributor).decommission(packId, reason))
+          .to.emit(chain, "PackDecommissioned")
+          .withArgs(packId, reason);
+        const pack = await chain.packOf(packId);
+        expect([pack.status, pack.holder, pack.flags]).to.deep.equal([BigInt(reason), distributor.address, 0n]);
+        const block = await ethers.provider.getBlock("latest");
+        expect(await chain.decommissionOf(packId)).to.deep.equal([BigInt(reason), BigInt(Status.Received), distributor.address, BigInt(block!.timestamp)]);
+        expect(await chain.verify(GTIN, `SNDEC${i}`, LOT, EXPIRY)).to.deep.equal([false, BigInt(Reason.AlreadyDecommissioned)]);
+      }
+    });
+
+    it("lets only a manufacturer hand out a free sample", async function () {
+      const { chain, manufacturer, pharmacy, lotId, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await expect(chain.connect(pharmacy).decommission(packId, Status.FreeSample))
+        .to.be.revertedWithCustomError(chain, "NotManufacturer")
+        .withArgs(pharmacy.address);
+      const sample = pk("SNFREE");
+      await (await chain.connect(manufacturer).commissionPack(lotId, sample)).wait();
+      await expect(chain.connect(manufacturer).decommission(sample, Status.FreeSample))
+        .to.emit(chain, "PackDecommissioned")
+        .withArgs(sample, Status.FreeSample);
+      const [status, previous, by] = await chain.decommissionOf(sample);
+      expect([status, previous, by]).to.deep.equal([BigInt(Status.FreeSample), BigInt(Status.Commissioned), manufacturer.address]);
+    });
+
+    it("rejects Dispensed and None as decommission reasons", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      for (const reason of [Status.None, Status.Commissioned, Status.Received, Status.Dispensed]) {
+        await expect(chain.connect(manufacturer).decommission(packId, reason))
+          .to.be.revertedWithCustomError(chain, "InvalidDecommissionReason")
+          .withArgs(reason);
+      }
+    });
+
+    it("rejects a caller that is no trading partner, or does not hold the pack", async function () {
+      const { chain, regulator, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(regulator).decommission(packId, Status.Destroyed))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(regulator.address);
+      await expect(chain.connect(distributor).decommission(packId, Status.Destroyed))
+        .to.be.revertedWithCustomError(chain, "NotPackHolder")
+        .withArgs(packId, distributor.address);
+      await expect(chain.connect(distributor).decommission(ethers.id("no pack"), Status.Destroyed))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.id("no pack"));
+    });
+
+    it("rejects decommissioning a pack in transit", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      await expect(chain.connect(distributor).decommission(packId, Status.Stolen))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.InTransit, Status.Stolen);
+    });
+
+    it("destroys a recalled or held pack: a block on moving is none on destroying", async function () {
+      const { chain, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(regulator).placeColdChainHold([packId], ethers.ZeroHash)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(manufacturer).decommission(packId, Status.Destroyed)).to.emit(chain, "PackDecommissioned");
+      expect((await chain.packOf(packId)).flags).to.equal(1n << BigInt(Flag.ColdChainHold));
+    });
+
+    it("raises an already-inactive alert on a second decommission, Suspect from another account", async function () {
+      const { chain, pharmacy, distributor, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).decommission(packId, Status.Locked)).wait();
+      expect(await chain.connect(pharmacy).decommission.staticCall(packId, Status.Destroyed)).to.equal(false);
+      await expect(chain.connect(pharmacy).decommission(packId, Status.Destroyed))
+        .to.emit(chain, "DecommissionAlerted")
+        .withArgs(packId, false);
+      await expect(chain.connect(distributor).decommission(packId, Status.Exported))
+        .to.emit(chain, "DecommissionAlerted")
+        .withArgs(packId, true);
+      const pack = await chain.packOf(packId);
+      expect([pack.status, pack.flags]).to.deep.equal([BigInt(Status.Locked), 1n << BigInt(Flag.Suspect)]);
+      // The Suspect mark keeps what an undo restores.
+      expect((await chain.decommissionOf(packId))[1]).to.equal(BigInt(Status.Received));
+    });
+
+    it("never lets the holder receive a decommissioned pack back into the supply", async function () {
+      // Found by invariant_frozenPacksNeverMove: a receive must not pass for an undo.
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).decommission(packId, Status.Exported)).wait();
+      await expect(chain.connect(pharmacy).receivePack(packId))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.Exported, Status.Received);
+    });
+
+    it("answers zeros for a pack that is not decommissioned", async function () {
+      const { chain, packId } = await networkHelpers.loadFixture(withPack);
+      expect(await chain.decommissionOf(packId)).to.deep.equal([BigInt(Status.Commissioned), 0n, ethers.ZeroAddress, 0n]);
+    });
+  });
+
+  describe("undoDecommission", function () {
+    it("returns a dispensed pack to Received at the same pharmacy, which may dispense it again", async function () {
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      await expect(chain.connect(pharmacy).undoDecommission(packId))
+        .to.emit(chain, "DecommissionUndone")
+        .withArgs(packId, Status.Received);
+      const pack = await chain.packOf(packId);
+      expect([pack.status, pack.holder, pack.flags]).to.deep.equal([BigInt(Status.Received), pharmacy.address, 0n]);
+      expect(await chain.verify(GTIN, "SN001", LOT, EXPIRY)).to.deep.equal([true, BigInt(Reason.None)]);
+      await expect(chain.connect(pharmacy).dispense(packId)).to.emit(chain, "PackDispensed");
+    });
+
+    it("returns a free sample to Commissioned, and the pack ships again", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).decommission(packId, Status.FreeSample)).wait();
+      await expect(chain.connect(manufacturer).undoDecommission(packId))
+        .to.emit(chain, "DecommissionUndone")
+        .withArgs(packId, Status.Commissioned);
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address)).to.emit(chain, "PackShipped");
+    });
+
+    it("accepts the undo exactly 10 days after, and not a second later", async function () {
+      const { chain, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).decommission(packId, Status.Sample)).wait();
+      const at = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      expect(await chain.UNDO_WINDOW()).to.equal(BigInt(UNDO_WINDOW));
+      await networkHelpers.time.setNextBlockTimestamp(at + BigInt(UNDO_WINDOW));
+      await expect(chain.connect(pharmacy).undoDecommission(packId)).to.emit(chain, "DecommissionUndone");
+
+      await (await chain.connect(pharmacy).decommission(packId, Status.Sample)).wait();
+      const again = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      await networkHelpers.time.setNextBlockTimestamp(again + BigInt(UNDO_WINDOW) + 1n);
+      await expect(chain.connect(pharmacy).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "UndoWindowClosed")
+        .withArgs(packId, again + BigInt(UNDO_WINDOW));
+    });
+
+    it("refuses an undo by any account but the one that decommissioned", async function () {
+      const { chain, pharmacy, otherPharmacy, regulator, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      for (const other of [otherPharmacy, regulator]) {
+        await expect(chain.connect(other).undoDecommission(packId))
+          .to.be.revertedWithCustomError(chain, "NotDecommissioner")
+          .withArgs(packId, pharmacy.address, other.address);
+      }
+    });
+
+    it("refuses an undo by a decommissioner no longer a trading partner", async function () {
+      const { chain, admin, pharmacy, packId } = await networkHelpers.loadFixture(atPharmacy);
+      await (await chain.connect(pharmacy).dispense(packId)).wait();
+      await (await chain.connect(admin).revokeRole(await chain.PHARMACY_ROLE(), pharmacy.address)).wait();
+      await expect(chain.connect(pharmacy).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(pharmacy.address);
+    });
+
+    it("never undoes a destroyed or stolen pack", async function () {
+      const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
+      for (const [serial, reason] of [["SNDES", Status.Destroyed], ["SNSTO", Status.Stolen]] as const) {
+        const packId = pk(serial);
+        await (await chain.connect(manufacturer).commissionPack(lotId, packId)).wait();
+        await (await chain.connect(manufacturer).decommission(packId, reason)).wait();
+        await expect(chain.connect(manufacturer).undoDecommission(packId))
+          .to.be.revertedWithCustomError(chain, "InvalidTransition")
+          .withArgs(packId, reason, Status.Commissioned);
+      }
+    });
+
+    it("refuses to undo what is not decommissioned", async function () {
+      const { chain, manufacturer, packId } = await networkHelpers.loadFixture(withPack);
+      await expect(chain.connect(manufacturer).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "PackNotDecommissioned")
+        .withArgs(packId, Status.Commissioned);
+      await expect(chain.connect(manufacturer).undoDecommission(ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.ZeroHash);
+    });
+
+    it("refuses to undo a recalled or withdrawn pack, naming the reason", async function () {
+      const { chain, manufacturer, regulator, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).decommission(packId, Status.Locked)).wait();
+      await (await chain.connect(manufacturer).withdrawGtin(GTIN)).wait();
+      await expect(chain.connect(manufacturer).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Withdrawn);
+      await (await chain.connect(regulator).recallLot(lotId)).wait();
+      await expect(chain.connect(manufacturer).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+
+    it("refuses to undo an expired pack", async function () {
+      const fresh = await onFreshChain();
+      const { chain, manufacturer, packId } = await fresh.withPack();
+      await fresh.time.increaseTo(Date.UTC(2030, 11, 31, 12) / 1000);
+      await (await chain.connect(manufacturer).decommission(packId, Status.Locked)).wait();
+      await fresh.time.increaseTo(Date.UTC(2031, 0, 1) / 1000);
+      await expect(chain.connect(manufacturer).undoDecommission(packId))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Expired);
+    });
+
+    it("takes the current recall epoch back, so a later recall still stops the pack", async function () {
+      const { chain, manufacturer, distributor, lotId, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).decommission(packId, Status.Locked)).wait();
+      await (await chain.connect(manufacturer).undoDecommission(packId)).wait();
+      await (await chain.connect(manufacturer).recallLot(lotId)).wait();
+      await expect(chain.connect(manufacturer).ship(packId, distributor.address))
+        .to.be.revertedWithCustomError(chain, "PackBlocked")
+        .withArgs(packId, Reason.Recalled);
+    });
+  });
+
+  describe("recordShipmentException", function () {
+    it("records missing and unexpected packs on receipt and moves nothing", async function () {
+      const { chain, manufacturer, distributor, lotId } = await networkHelpers.loadFixture(withLot);
+      const shipped = ["SNS1", "SNS2", "SNS3"].map((s) => pk(s));
+      await (await chain.connect(manufacturer).commissionPacks(lotId, shipped)).wait();
+      await (await chain.connect(manufacturer).shipBatch(shipped, distributor.address)).wait();
+      const shipmentId = ethers.id("SHIP-2026-0001");
+      const unexpected = [pk("SNFOREIGN"), pk("SNS1", "OTHERLOT")];
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [shipped[2]], unexpected, ethers.id("report")))
+        .to.emit(chain, "ShipmentExceptionRecorded")
+        .withArgs(shipmentId, [shipped[2]], unexpected, ethers.id("report"));
+      const at = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      expect(await chain.shipmentExceptionOf(distributor.address, shipmentId)).to.deep.equal([at, 1n, 2n]);
+      expect(await chain.shipmentExceptionOf(manufacturer.address, shipmentId)).to.deep.equal([0n, 0n, 0n]);
+      for (const packId of shipped) expect((await chain.packOf(packId)).status).to.equal(Status.InTransit);
+      // After a recount the consignee receives what did arrive, and the missing pack later.
+      await (await chain.connect(distributor).receiveBatch(shipped)).wait();
+    });
+
+    it("replaces the consignee's record of a shipment after a recount", async function () {
+      const { chain, distributor } = await networkHelpers.loadFixture(withPack);
+      const shipmentId = ethers.id("SHIP-2");
+      await (await chain.connect(distributor).recordShipmentException(shipmentId, [], [pk("X1"), pk("X2")], ethers.ZeroHash)).wait();
+      await (await chain.connect(distributor).recordShipmentException(shipmentId, [], [pk("X1")], ethers.ZeroHash)).wait();
+      expect((await chain.shipmentExceptionOf(distributor.address, shipmentId))[2]).to.equal(1n);
+    });
+
+    it("rejects a missing pack that is not in transit to the caller", async function () {
+      const { chain, manufacturer, distributor, pharmacy, packId } = await networkHelpers.loadFixture(withPack);
+      const shipmentId = ethers.id("SHIP-3");
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [packId], [], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidTransition")
+        .withArgs(packId, Status.Commissioned, Status.Received);
+      await (await chain.connect(manufacturer).ship(packId, pharmacy.address)).wait();
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [packId], [], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "NotConsignee")
+        .withArgs(packId, distributor.address);
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [ethers.id("none")], [], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "PackNotFound")
+        .withArgs(ethers.id("none"));
+    });
+
+    it("rejects an unexpected pack that was shipped to the caller, or a zero one", async function () {
+      const { chain, manufacturer, distributor, packId } = await networkHelpers.loadFixture(withPack);
+      await (await chain.connect(manufacturer).ship(packId, distributor.address)).wait();
+      const shipmentId = ethers.id("SHIP-4");
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [], [packId], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "PackExpectedInShipment")
+        .withArgs(packId);
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [], [ethers.ZeroHash], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidCommitment");
+    });
+
+    it("rejects a zero shipment reference, empty or oversized lists and a caller that is no partner", async function () {
+      const { chain, distributor, regulator } = await networkHelpers.loadFixture(withPack);
+      const shipmentId = ethers.id("SHIP-5");
+      await expect(chain.connect(distributor).recordShipmentException(ethers.ZeroHash, [], [pk("X")], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidShipmentId");
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [], [], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidBatchSize")
+        .withArgs(0n, 500n);
+      const many = Array.from({ length: 501 }, (_, i) => pk(`X${i}`));
+      await expect(chain.connect(distributor).recordShipmentException(shipmentId, [], many, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "InvalidBatchSize")
+        .withArgs(501n, 500n);
+      await expect(chain.connect(regulator).recordShipmentException(shipmentId, [], [pk("X")], ethers.ZeroHash))
+        .to.be.revertedWithCustomError(chain, "NotTradingPartner")
+        .withArgs(regulator.address);
+    });
+  });
+
   describe("recallLot and withdrawGtin", function () {
     it("lets the manufacturer recall its lot once, irreversibly", async function () {
       const { chain, manufacturer, lotId } = await networkHelpers.loadFixture(withLot);
@@ -1175,6 +1472,9 @@ describe("SupplyChain", function () {
         receivePack: () => chain.connect(distributor).receivePack(packId),
         receiveBatch: () => chain.connect(distributor).receiveBatch([packId]),
         dispense: () => chain.connect(pharmacy).dispense(packId),
+        decommission: () => chain.connect(pharmacy).decommission(packId, Status.Locked),
+        undoDecommission: () => chain.connect(pharmacy).undoDecommission(packId),
+        recordShipmentException: () => chain.connect(pharmacy).recordShipmentException(ethers.id("shipment"), [], [pk("SN999")], ethers.ZeroHash),
         placeColdChainHold: () => chain.connect(regulator).placeColdChainHold([packId], ethers.ZeroHash),
         releaseColdChainHold: () => m.releaseColdChainHold([packId]),
         flagPack: () => chain.connect(regulator).flagPack(packId, Flag.Suspect),

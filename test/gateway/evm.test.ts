@@ -5,7 +5,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { AbiCoder, keccak256, makeError, Wallet } from "ethers";
 import type { FastifyInstance } from "fastify";
-import { EvmConnection, evmKeyFile, ledgerIdOf, lotKeyOf, packIdOf, readEvmDeployment, toEvmError, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
+import { EvmConnection, evmKeyFile, ledgerIdOf, lotKeyOf, packIdOf, readEvmDeployment, shipmentIdOf, toEvmError, writeEvmActorKeys } from "../../gateway/src/adapters/evm.js";
 import { blockDataHash, blockHeaderBytes, blockHeaderHash } from "../../gateway/src/crypto/block-hash.js";
 import { GatewayError } from "../../gateway/src/errors.js";
 import type { AnchorRegistry } from "../../gateway/src/ports/anchor-registry.js";
@@ -256,6 +256,15 @@ describe("EVM error mapping", () => {
     expect(toEvmError(revert("GtinCheckDigitInvalid"), "x").code).to.equal("INVALID_ARGUMENT");
   });
 
+  it("maps the refusals of decommission, undo and shipment exceptions as the chaincode answers them", () => {
+    expect(toEvmError(revert("NotDecommissioner"), "x").code).to.equal("FORBIDDEN");
+    expect(toEvmError(revert("PackNotDecommissioned"), "x").code).to.equal("CONFLICT");
+    expect(toEvmError(revert("UndoWindowClosed"), "x").code).to.equal("CONFLICT");
+    expect(toEvmError(revert("PackExpectedInShipment"), "x").code).to.equal("CONFLICT");
+    expect(toEvmError(revert("InvalidDecommissionReason"), "x").code).to.equal("INVALID_ARGUMENT");
+    expect(toEvmError(revert("InvalidShipmentId"), "x").code).to.equal("INVALID_ARGUMENT");
+  });
+
   it("maps an unreachable node to 503 naming the EVM", () => {
     const error = toEvmError(new Error("connect ECONNREFUSED 127.0.0.1:8545"), "anchor");
 
@@ -380,6 +389,14 @@ describe("EVM identifiers", () => {
     expect(lotKeyOf("09521234543213", "L1")).to.equal(keccak256(AbiCoder.defaultAbiCoder().encode(["uint64", "string"], [9521234543213n, "L1"])));
   });
 
+  it("keeps a ship transaction's hash as the shipment reference and hashes any other text", () => {
+    const txHash = `0x${"AB".repeat(32)}`;
+
+    expect(shipmentIdOf(txHash)).to.equal(txHash.toLowerCase());
+    expect(shipmentIdOf("SHIP-2026-0001")).to.equal(keccak256(Buffer.from("SHIP-2026-0001")));
+    expect(() => shipmentIdOf("")).to.throw(GatewayError).with.property("field", "shipmentId");
+  });
+
   it("names a channel's ledger as its bytes32 text", () => {
     expect(ledgerIdOf("mfr-dist")).to.equal(`0x${Buffer.from("mfr-dist").toString("hex").padEnd(64, "0")}`);
   });
@@ -399,6 +416,7 @@ describe("evm routes", () => {
   let app: FastifyInstance;
   let chain: FakeChain;
   let shipped: unknown[];
+  let lifecycle: unknown[];
 
   const publicChain = (): PublicSupplyChain => {
     const tx = { transactionHash: "0xabc", chainBlockNumber: 7 };
@@ -412,6 +430,18 @@ describe("evm routes", () => {
       },
       receive: async () => tx,
       dispense: async () => ({ ...tx, dispensed: true }),
+      decommission: async (as, pack, reason) => {
+        lifecycle.push({ op: "decommission", as, pack, reason });
+        return { ...tx, decommissioned: true };
+      },
+      undoDecommission: async (as, pack) => {
+        lifecycle.push({ op: "undo", as, pack });
+        return tx;
+      },
+      recordShipmentException: async (as, shipmentId, missing, unexpected, evidence) => {
+        lifecycle.push({ op: "exception", as, shipmentId, missing, unexpected, evidence });
+        return tx;
+      },
       recallLot: async () => tx,
       pack: async (p) => ({ ...p, packId: "0x1", status: "COMMISSIONED", holder: "0x2", lotId: 1 }),
       verify: async () => ({ verified: false, reason: "RECALLED" }),
@@ -421,6 +451,7 @@ describe("evm routes", () => {
   async function build(withChain: boolean): Promise<void> {
     chain = new FakeChain(4);
     shipped = [];
+    lifecycle = [];
     const anchors = new MemoryAnchors();
     app = testApp();
     await app.register(evmRoutes, {
@@ -524,6 +555,88 @@ describe("evm routes", () => {
     expect(read.json()).to.include(PACK);
     expect(dispensed.json()).to.include({ dispensed: true });
     expect(withoutLot.statusCode).to.equal(400);
+  });
+
+  it("decommissions a pack for an EU reason as the caller's org, then undoes it", async () => {
+    await build(true);
+    const { gtin, serial, lot, expiry } = PACK;
+
+    const done = await app.inject({
+      method: "POST",
+      url: `/v1/evm/packs/${gtin}/${serial}/decommission`,
+      headers: { "x-test-user": "distributor" },
+      payload: { lot, expiry, reason: "CHECKED_OUT" },
+    });
+    const undone = await app.inject({
+      method: "POST",
+      url: `/v1/evm/packs/${gtin}/${serial}/undo-decommission`,
+      headers: { "x-test-user": "distributor" },
+      payload: { lot, expiry },
+    });
+
+    expect(done.statusCode).to.equal(200);
+    expect(done.json()).to.include({ decommissioned: true });
+    expect(undone.statusCode).to.equal(200);
+    expect(lifecycle).to.deep.equal([
+      { op: "decommission", as: "DistributorMSP", pack: PACK, reason: "CHECKED_OUT" },
+      { op: "undo", as: "DistributorMSP", pack: PACK },
+    ]);
+  });
+
+  it("answers 400 naming reason for DISPENSED, which has its own route, and for an unknown reason", async () => {
+    await build(true);
+
+    for (const reason of ["DISPENSED", "LOST"]) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/evm/packs/09521234543213/SN1/decommission",
+        headers: { "x-test-user": "pharmacy" },
+        payload: { lot: "L1", expiry: "270331", reason },
+      });
+
+      expect(res.statusCode).to.equal(400);
+      expect(res.json().field).to.match(/reason/);
+    }
+    expect(lifecycle).to.deep.equal([]);
+  });
+
+  it("records a shipment exception as the consignee, with the missing and the unexpected packs", async () => {
+    await build(true);
+    const stranger = { ...PACK, serial: "SN999" };
+    const evidence = "ab".repeat(32);
+
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipment-exceptions",
+      headers: { "x-test-user": "pharmacy" },
+      payload: { shipmentId: "SHIP-1", missing: [PACK], unexpected: [stranger], evidence },
+    });
+
+    expect(res.statusCode).to.equal(200);
+    expect(lifecycle).to.deep.equal([{ op: "exception", as: "PharmacyMSP", shipmentId: "SHIP-1", missing: [PACK], unexpected: [stranger], evidence }]);
+  });
+
+  it("answers 400 for a shipment exception that lists no pack, or evidence that is no sha256", async () => {
+    await build(true);
+
+    const empty = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipment-exceptions",
+      headers: { "x-test-user": "pharmacy" },
+      payload: { shipmentId: "SHIP-1", missing: [], unexpected: [] },
+    });
+    const badEvidence = await app.inject({
+      method: "POST",
+      url: "/v1/evm/shipment-exceptions",
+      headers: { "x-test-user": "pharmacy" },
+      payload: { shipmentId: "SHIP-1", missing: [PACK], unexpected: [], evidence: "not-a-digest" },
+    });
+
+    expect(empty.statusCode).to.equal(400);
+    expect(empty.json()).to.include({ field: "missing" });
+    expect(badEvidence.statusCode).to.equal(400);
+    expect(badEvidence.json().field).to.match(/evidence/);
+    expect(lifecycle).to.deep.equal([]);
   });
 
   it("answers 400 naming consignee for an unknown org", async () => {

@@ -78,6 +78,10 @@ export function newLazyEvm(deploymentFile: string, options: LazyEvmOptions): Laz
     ship: async (as, packs, consignee) => (await connect()).chain.ship(as, packs, consignee),
     receive: async (as, packs) => (await connect()).chain.receive(as, packs),
     dispense: async (as, pack) => (await connect()).chain.dispense(as, pack),
+    decommission: async (as, pack, reason) => (await connect()).chain.decommission(as, pack, reason),
+    undoDecommission: async (as, pack) => (await connect()).chain.undoDecommission(as, pack),
+    recordShipmentException: async (as, shipmentId, missing, unexpected, evidence) =>
+      (await connect()).chain.recordShipmentException(as, shipmentId, missing, unexpected, evidence),
     recallLot: async (as, gtin, lot) => (await connect()).chain.recallLot(as, gtin, lot),
     pack: async (pack) => (await connect()).chain.pack(pack),
     verify: async (pack) => (await connect()).chain.verify(pack),

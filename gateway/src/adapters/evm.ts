@@ -21,6 +21,7 @@ import {
   Interface,
   JsonRpcProvider,
   keccak256,
+  toUtf8Bytes,
   Wallet,
   type Signer,
   type TransactionReceipt,
@@ -49,7 +50,7 @@ export function ledgerIdOf(ledgerId: string): string {
 
 const NOT_FOUND = /NotFound|NotRegistered/;
 const FORBIDDEN = /^Not|AccessControl|Unauthorized/;
-const CONFLICT = /Already|InvalidTransition|Blocked|NotActive|Expired|OutOfOrder|Withdrawn|Recalled|LimitReached|ShipmentToSelf|NotFlagged/;
+const CONFLICT = /Already|InvalidTransition|Blocked|NotActive|Expired|OutOfOrder|Withdrawn|Recalled|LimitReached|ShipmentToSelf|NotFlagged|NotDecommissioned|WindowClosed|ExpectedInShipment/;
 
 /** The custom error of a revert, decoded by ethers or, when it could not (gas estimation), from its data. */
 function revertOf(error: unknown, contract: Interface | undefined): { name: string; args: readonly unknown[] } | undefined {
@@ -222,7 +223,35 @@ export function gtinNumber(gtin: string): bigint {
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-const PACK_STATUSES = ["NONE", "COMMISSIONED", "IN_TRANSIT", "RECEIVED", "DISPENSED"] as const;
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+/** SupplyChain's PackStatus enum, in order, as the chaincode's status names. */
+const PACK_STATUSES = [
+  "NONE",
+  "COMMISSIONED",
+  "IN_TRANSIT",
+  "RECEIVED",
+  "DISPENSED",
+  "EXPORTED",
+  "CHECKED_OUT",
+  "SAMPLE",
+  "FREE_SAMPLE",
+  "LOCKED",
+  "DESTROYED",
+  "STOLEN",
+] as const;
+
+/** The bytes32 of a shipment reference: a 32-byte hex value (the ship transaction's hash) as is, any other text hashed. */
+export function shipmentIdOf(shipmentId: string): string {
+  if (/^0x[0-9a-fA-F]{64}$/.test(shipmentId)) return shipmentId.toLowerCase();
+  if (shipmentId.length === 0) throw new InvalidArgumentError("shipmentId", "must not be empty");
+  return keccak256(toUtf8Bytes(shipmentId));
+}
+
+function evidenceOf(evidence: string | undefined): string {
+  if (evidence === undefined) return ZERO_HASH;
+  if (!/^[0-9a-fA-F]{64}$/.test(evidence)) throw new InvalidArgumentError("evidence", "must be a sha256 in hex (64 digits)");
+  return `0x${evidence.toLowerCase()}`;
+}
 /** SupplyChain's VerifyReason enum, in order, as the chaincode's reason codes. */
 const VERIFY_REASONS = [
   undefined,
@@ -314,6 +343,25 @@ export function newEvmSupplyChain(connection: EvmConnection): PublicSupplyChain 
         throw toEvmError(error, "dispense", connection.interface);
       }
       return { ...result(await connection.send(as, "dispense", [packId])), dispensed };
+    },
+    async decommission(as, pack, reason) {
+      const packId = packIdOf(pack);
+      const status = PACK_STATUSES.indexOf(reason);
+      const contract = await connection.contract(as);
+      let decommissioned: boolean;
+      try {
+        decommissioned = (await contract.getFunction("decommission").staticCall(packId, status)) as boolean;
+      } catch (error) {
+        throw toEvmError(error, "decommission", connection.interface);
+      }
+      return { ...result(await connection.send(as, "decommission", [packId, status])), decommissioned };
+    },
+    async undoDecommission(as, pack) {
+      return result(await connection.send(as, "undoDecommission", [packIdOf(pack)]));
+    },
+    async recordShipmentException(as, shipmentId, missing, unexpected, evidence) {
+      const args = [shipmentIdOf(shipmentId), missing.map(packIdOf), unexpected.map(packIdOf), evidenceOf(evidence)];
+      return result(await connection.send(as, "recordShipmentException", args));
     },
     async recallLot(as, gtin, lot) {
       return result(await connection.send(as, "recallLot", [await lotIdOf(gtin, lot)]));

@@ -2,6 +2,7 @@
  * The pack lifecycle on the public-chain variant (SupplyChain.sol on an EVM
  * chain), for requests that target it. Each org acts through its own account.
  */
+import type { DecommissionReason } from "@rxtrace/domain";
 import type { MspId } from "../auth/principal.js";
 
 /**
@@ -28,7 +29,7 @@ export interface PublicPack {
   readonly expiry: string;
   /** The pack's commitment on chain. */
   readonly packId: string;
-  /** NONE, COMMISSIONED, IN_TRANSIT, RECEIVED, DISPENSED */
+  /** NONE, COMMISSIONED, IN_TRANSIT, RECEIVED, or a decommissioned status (DISPENSED, EXPORTED ... STOLEN) */
   readonly status: string;
   /** Account holding the pack (the consignee while in transit). */
   readonly holder: string;
@@ -48,6 +49,16 @@ export interface PublicSupplyChain {
   ship(as: MspId, packs: readonly PackRef[], consignee: MspId): Promise<PublicTxResult>;
   receive(as: MspId, packs: readonly PackRef[]): Promise<PublicTxResult>;
   dispense(as: MspId, pack: PackRef): Promise<PublicTxResult & { dispensed: boolean }>;
+  /** Decommissions a pack the caller holds for a reason other than dispensing; false: an already-inactive alert. */
+  decommission(as: MspId, pack: PackRef, reason: DecommissionReason): Promise<PublicTxResult & { decommissioned: boolean }>;
+  /** Reverts the caller's decommission (dispense included) within the 10-day window. */
+  undoDecommission(as: MspId, pack: PackRef): Promise<PublicTxResult>;
+  /**
+   * Records, as consignee, packs of a shipment that did not arrive (still in transit to the
+   * caller) and packs that arrived unshipped. `shipmentId` is the ship transaction's hash or a
+   * text reference (hashed); `evidence` the sha256 (hex) of the receiving report.
+   */
+  recordShipmentException(as: MspId, shipmentId: string, missing: readonly PackRef[], unexpected: readonly PackRef[], evidence?: string): Promise<PublicTxResult>;
   recallLot(as: MspId, gtin: string, lot: string): Promise<PublicTxResult>;
   pack(pack: PackRef): Promise<PublicPack>;
   verify(pack: PackRef): Promise<PublicVerification>;

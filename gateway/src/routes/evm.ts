@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { DECOMMISSION_REASONS, type DecommissionReason } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import { isMspId, MSP_IDS } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
@@ -32,6 +33,8 @@ const PackPath = Type.Object({ gtin: Gtin, serial: Gs1Text }, { additionalProper
 const LotAndExpiry = Type.Object({ lot: Gs1Text, expiry: Expiry }, { additionalProperties: false });
 const Packs = Type.Array(PackRef, { minItems: 1, maxItems: 500 });
 const Msp = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
+const DecommissionReasonSchema = Type.Union(DECOMMISSION_REASONS.map((r) => Type.Literal(r)));
+const PackList = Type.Array(PackRef, { maxItems: 500 });
 const TxResult = Type.Object({ transactionHash: Type.String(), chainBlockNumber: Type.Integer() }, { additionalProperties: true });
 
 const CheckBody = Type.Object(
@@ -214,6 +217,62 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
     async (request) => {
       const pack = { ...(request.params as { gtin: string; serial: string }), ...(request.body as { lot: string; expiry: string }) };
       return chain().dispense(principalOf(request).mspId, pack);
+    },
+  );
+
+  app.post(
+    "/evm/packs/:gtin/:serial/decommission",
+    {
+      config: { action: "pack.decommission" },
+      schema: {
+        tags: ["evm"],
+        summary: "Decommission a pack the caller holds for an EU reason other than dispensing, on the public chain (FREE_SAMPLE: a manufacturer only)",
+        params: PackPath,
+        body: Type.Object({ lot: Gs1Text, expiry: Expiry, reason: DecommissionReasonSchema }, { additionalProperties: false }),
+        response: { 200: TxResult },
+      },
+    },
+    async (request) => {
+      const { reason, ...printed } = request.body as { lot: string; expiry: string; reason: DecommissionReason };
+      return chain().decommission(principalOf(request).mspId, { ...(request.params as { gtin: string; serial: string }), ...printed }, reason);
+    },
+  );
+
+  app.post(
+    "/evm/packs/:gtin/:serial/undo-decommission",
+    {
+      config: { action: "pack.undoDecommission" },
+      schema: { tags: ["evm"], summary: "Revert the caller's decommission of a pack within 10 days, on the public chain", params: PackPath, body: LotAndExpiry, response: { 200: TxResult } },
+    },
+    async (request) => {
+      const pack = { ...(request.params as { gtin: string; serial: string }), ...(request.body as { lot: string; expiry: string }) };
+      return chain().undoDecommission(principalOf(request).mspId, pack);
+    },
+  );
+
+  app.post(
+    "/evm/shipment-exceptions",
+    {
+      config: { action: "shipment.receive" },
+      schema: {
+        tags: ["evm"],
+        summary: "Record, as consignee, packs of a shipment that did not arrive and packs that arrived unshipped, on the public chain; nothing moves",
+        body: Type.Object(
+          {
+            shipmentId: Type.String({ minLength: 1, maxLength: 128, description: "the ship transaction's hash, or a text reference (hashed)" }),
+            missing: PackList,
+            unexpected: PackList,
+            evidence: Type.Optional(Type.String({ pattern: "^[0-9a-fA-F]{64}$", description: "sha256 (hex) of the receiving report" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: TxResult },
+      },
+    },
+    async (request) => {
+      const { shipmentId, missing, unexpected, evidence } = request.body as { shipmentId: string; missing: PackRef[]; unexpected: PackRef[]; evidence?: string };
+      if (missing.length + unexpected.length === 0) throw new InvalidArgumentError("missing", "missing and unexpected must not both be empty");
+      return chain().recordShipmentException(principalOf(request).mspId, shipmentId, missing, unexpected, evidence);
     },
   );
 

@@ -1,7 +1,8 @@
 /**
  * Privacy by commitment, from an observer's seat: fast-check draws random serials, lot numbers
  * and expiries, runs each pack through its whole life (register, commission, ship, receive,
- * ship on, receive, dispense, hold, recall) and then replays every event and every transaction
+ * ship on, receive, dispense, undo and dispense again, a shipment exception, hold, decommission
+ * as locked, recall) and then replays every event and every transaction
  * the chain holds. Nothing an observer can read there contains a serial or a lot number, no
  * event holds an expiry, no event names a pair of trading parties and no event of a pack's
  * moves names any.
@@ -64,7 +65,13 @@ describe("SupplyChain as seen by an observer of the chain", function () {
           const [first, ...rest] = ids;
           if (first === undefined) throw new Error("no pack");
           await (await chain.connect(pharmacy).dispense(first)).wait();
+          await (await chain.connect(pharmacy).undoDecommission(first)).wait();
+          await (await chain.connect(pharmacy).dispense(first)).wait();
+          // A pack found in the delivery that was never shipped: its commitment, never its serial.
+          const foreign = await chain.packIdOf(GTIN, `${serials[0] ?? ""}X`, lot, printedExpiry);
+          await (await chain.connect(pharmacy).recordShipmentException(ethers.id("delivery"), [], [foreign], ethers.ZeroHash)).wait();
           if (rest.length > 0) await (await chain.connect(regulator).placeColdChainHold(rest, ethers.ZeroHash)).wait();
+          for (const id of rest) await (await chain.connect(pharmacy).decommission(id, 9n)).wait(); // Locked
           await (await asManufacturer.recallLot(1n)).wait();
           // The pharmacy, holding the pack, can still open the commitment.
           expect(await chain.verify(GTIN, serials[0] ?? "", lot, printedExpiry)).to.deep.equal([false, 5n]);
@@ -74,7 +81,7 @@ describe("SupplyChain as seen by an observer of the chain", function () {
           const secrets = [...serials, lot].map(hexOf);
           const parties = [manufacturer, distributor, pharmacy].map((a) => a.address.slice(2).toLowerCase());
           const movements = new Set(
-            ["PackShipped", "PackReceived", "PackDispensed"].map((name) => chain.interface.getEvent(name)?.topicHash ?? ""),
+            ["PackShipped", "PackReceived", "PackDispensed", "PackDecommissioned", "DecommissionUndone", "ShipmentExceptionRecorded"].map((name) => chain.interface.getEvent(name)?.topicHash ?? ""),
           );
           const expiryWord = printedExpiry.toString(16).padStart(64, "0");
           for (const log of logs) {
