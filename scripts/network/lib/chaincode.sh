@@ -42,15 +42,16 @@ installed_package_id() { cat "$(cc_home "$1")/package-id"; }
 # install_chaincode ORG: the org's package on each of its peer nodes (its
 # first and any added one: they all run what the org approved).
 install_chaincode() {
-  local org=$1 node
-  for node in $(peer_nodes "$org"); do install_chaincode_on "$org" "$node"; done
-  package_id "$org" >"$(cc_home "$org")/package-id"
+  local org=$1 node id
+  id=$(package_id "$org")
+  for node in $(peer_nodes "$org"); do install_chaincode_on "$org" "$node" "$id"; done
+  echo "$id" >"$(cc_home "$org")/package-id"
 }
 
-# install_chaincode_on ORG NODE: the org's package on one of its peer nodes, once.
+# install_chaincode_on ORG NODE [PACKAGE_ID]: the org's package on one of its peer nodes, once.
 install_chaincode_on() {
-  local org=$1 node=$2 id name=$2-$1
-  id=$(package_id "$org")
+  local org=$1 node=$2 id=${3:-} name=$2-$1
+  [ -n "$id" ] || id=$(package_id "$org")
   if ! as_admin_of "$org" "$node" peer lifecycle chaincode queryinstalled --output json 2>/dev/null | jq -e --arg id "$id" '.installed_chaincodes // [] | any(.package_id == $id)' >/dev/null; then
     as_admin_of "$org" "$node" peer lifecycle chaincode install "$(cc_home "$org")/$CC_NAME.tar.gz" >>"$LOGS/peer-cli.log" 2>&1 ||
       die "install of $CC_NAME on $name failed (see $LOGS/peer-cli.log)"
