@@ -8,6 +8,10 @@
 #   scripts/network.sh upgrade [--from DIR]   the chaincode's next version,
 #       approved by every org, committed, servers rolled over (docs/operations.md);
 #       its steps: upgrade approve ORG [--from DIR] | upgrade commit | upgrade status
+#   scripts/network.sh snapshot ORG CHANNEL   a ledger snapshot of CHANNEL on ORG's peer
+#   scripts/network.sh add-peer ORG [SNAPSHOT...]   a further peer node of ORG,
+#       joined from the snapshots given (else from the genesis blocks)
+#   scripts/network.sh remove-peer ORG NODE   stops and deletes an added peer node
 #
 # The layout (orgs, MSP ids, users, channels, ports) is network/topology.json;
 # each org runs a Fabric CA, a peer, a BFT orderer and a chaincode server
@@ -35,6 +39,8 @@ source "$ROOT/scripts/network/lib/chaincode.sh"
 source "$ROOT/scripts/network/lib/publish.sh"
 # shellcheck source=network/lib/upgrade.sh
 source "$ROOT/scripts/network/lib/upgrade.sh"
+# shellcheck source=network/lib/snapshots.sh
+source "$ROOT/scripts/network/lib/snapshots.sh"
 
 # ---------------------------------------------------------------- commands
 require_tools() {
@@ -70,9 +76,12 @@ cmd_up() {
   in_parallel enrol_org "${ORGS[@]}"
   say "starting orderers and peers"
   for org in "${ORDERER_ORGS[@]}"; do start_orderer "$org"; done
-  for org in "${ORGS[@]}"; do start_peer "$org"; done
+  local node
+  for org in "${ORGS[@]}"; do for node in $(peer_nodes "$org"); do start_peer "$org" "$node"; done; done
   for org in "${ORDERER_ORGS[@]}"; do wait_until 60 "orderer-$org" healthz "$(orderer_ops_port "$org")" "$(ca_cert "$org")" "$org"; done
-  for org in "${ORGS[@]}"; do wait_until 60 "peer-$org" healthz "$(peer_ops_port "$org")" "$(ca_cert "$org")" "$org"; done
+  for org in "${ORGS[@]}"; do
+    for node in $(peer_nodes "$org"); do wait_until 60 "$node-$org" healthz "$(node_port "$org" "$node" peerOps)" "$(ca_cert "$org")" "$org"; done
+  done
   say "creating channels"
   create_channels
   join_peers
@@ -98,8 +107,8 @@ cmd_up() {
 
 # RXTRACE_DATA's logs/ and run/ are shared with Kubo, the Hardhat node and the
 # gateway: down and reset touch only the network's own files there.
-NETWORK_PROCESS_GLOBS=("ca-*" "orderer-*" "peer-*" "chaincode-*")
-NETWORK_LOG_GLOBS=("ca-*" "orderer-*" "peer-*" "chaincode-*" "osnadmin" "configtxgen" "partners")
+NETWORK_PROCESS_GLOBS=("ca-*" "orderer-*" "peer-*" "peer[0-9]-*" "chaincode-*")
+NETWORK_LOG_GLOBS=("ca-*" "orderer-*" "peer-*" "peer[0-9]-*" "chaincode-*" "osnadmin" "configtxgen" "partners")
 
 cmd_down() {
   local names=() glob f
@@ -169,12 +178,35 @@ cmd_upgrade() {
   esac
 }
 
+# snapshot ORG CHANNEL | add-peer ORG [SNAPSHOT...] | remove-peer ORG NODE
+# (scripts/network/lib/snapshots.sh; runbook in docs/operations.md).
+cmd_snapshot() {
+  [ $# -eq 2 ] || die "usage: scripts/network.sh snapshot ORG CHANNEL (ORG one of ${ORGS[*]}; CHANNEL one of ${CHANNELS[*]})"
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  take_snapshot "$1" "$2"
+}
+cmd_add_peer() {
+  [ $# -ge 1 ] || die "usage: scripts/network.sh add-peer ORG [SNAPSHOT_FOLDER...] (ORG one of ${ORGS[*]})"
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  use_rxtrace_chaincode
+  add_peer "$@"
+}
+cmd_remove_peer() {
+  [ $# -eq 2 ] || die "usage: scripts/network.sh remove-peer ORG NODE (NODE one of ${ADDED_PEER_NODES[*]})"
+  remove_peer "$1" "$2"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  snapshot) shift; cmd_snapshot "$@" ;;
+  add-peer) shift; cmd_add_peer "$@" ;;
+  remove-peer) shift; cmd_remove_peer "$@" ;;
   down) cmd_down ;;
   reset) cmd_reset ;;
   status) cmd_status ;;
   upgrade) shift; cmd_upgrade "$@" ;;
-  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade" >&2; exit 2 ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|snapshot|add-peer|remove-peer" >&2; exit 2 ;;
 esac
 

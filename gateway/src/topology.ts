@@ -31,6 +31,8 @@ export type Role = (typeof ROLES)[number];
 
 export type OrgPortKind = "ca" | "caOps" | "orderer" | "ordererAdmin" | "ordererOps" | "peer" | "peerChaincode" | "peerOps" | "ccaas" | "ccaasNext" | "noopCcaas" | "gateway";
 export type ServicePortKind = "kuboApi" | "kuboGateway" | "evm" | "gateway";
+/** The ports of a peer node an operator adds beside an org's first peer (scripts/network.sh add-peer). */
+export type PeerNodePortKind = "peer" | "peerChaincode" | "peerOps";
 
 export interface TopologyUser {
   readonly name: string;
@@ -61,7 +63,12 @@ export interface Topology {
   readonly domain: string;
   readonly chaincode: string;
   readonly registrar: string;
-  readonly ports: { readonly perOrg: Readonly<Record<OrgPortKind, number>>; readonly services: Readonly<Record<ServicePortKind, number>> };
+  readonly ports: {
+    readonly perOrg: Readonly<Record<OrgPortKind, number>>;
+    /** Added peer nodes by name ("peer1", ...), each with its own ports. */
+    readonly addedPeers?: Readonly<Record<string, Readonly<Record<PeerNodePortKind, number>>>>;
+    readonly services: Readonly<Record<ServicePortKind, number>>;
+  };
   readonly orgs: readonly TopologyOrg[];
   readonly channels: readonly TopologyChannel[];
   readonly ordering: { readonly bft: readonly string[]; readonly raft: readonly string[] };
@@ -119,7 +126,7 @@ export function parseTopology(content: unknown): Topology {
     if (!c.orgs.includes(topology.registrar)) refuse(`/channels/${i}/orgs`, `must include the registrar ${topology.registrar}`);
   });
   for (const kind of ["bft", "raft"] as const) topology.ordering[kind].forEach((o, j) => known(o, `/ordering/${kind}/${j}`));
-  const offsets = Object.values(topology.ports.perOrg);
+  const offsets = [...Object.values(topology.ports.perOrg), ...Object.values(topology.ports.addedPeers ?? {}).flatMap((node) => Object.values(node))];
   if (new Set(offsets).size !== offsets.length) refuse("/ports/perOrg", "must give every kind of node its own port");
   return topology;
 }
@@ -168,6 +175,18 @@ export function channelsOf(mspId: MspId, topology: Topology = TOPOLOGY): readonl
 /** The port of one of an org's nodes: portBlock * 1000 + the kind's number + RXTRACE_PORT_OFFSET. */
 export function orgPort(org: string, kind: OrgPortKind, portOffset = 0, topology: Topology = TOPOLOGY): number {
   return orgByName(org, topology).portBlock * 1000 + topology.ports.perOrg[kind] + portOffset;
+}
+
+/**
+ * The port of a peer node of an org: the org's first peer ("peer") on its
+ * perOrg ports, an added node ("peer1", ...) on its addedPeers ports.
+ * @throws Error for a node the topology does not name
+ */
+export function nodePort(org: string, node: string, kind: PeerNodePortKind, portOffset = 0, topology: Topology = TOPOLOGY): number {
+  if (node === "peer") return orgPort(org, kind, portOffset, topology);
+  const ports = topology.ports.addedPeers?.[node];
+  if (ports === undefined) throw new Error(`peer node '${node}' is not in the topology (${["peer", ...Object.keys(topology.ports.addedPeers ?? {})].join(", ")})`);
+  return orgByName(org, topology).portBlock * 1000 + ports[kind] + portOffset;
 }
 
 /** The address other nodes reach an org at: RXTRACE_HOST_<ORG>, else the topology's host, else 127.0.0.1. */

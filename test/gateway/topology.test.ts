@@ -89,6 +89,12 @@ describe("the network topology", () => {
     expect(() => parseTopology(t)).to.throw("topology /ports/perOrg: must give every kind of node its own port");
   });
 
+  it("refuses an added peer node on the port of another kind of node", () => {
+    const t = copy();
+    (t.ports.addedPeers as Record<string, Record<string, number>>).peer1!.peerOps = t.ports.perOrg.peerOps;
+    expect(() => parseTopology(t)).to.throw("topology /ports/perOrg: must give every kind of node its own port");
+  });
+
   it("agrees with the chaincode's constants (the chaincode does not read the file)", () => {
     expect(TOPOLOGY.chaincode).to.equal(CHAINCODE_NAME);
     expect([SOURCE_CHANNEL, DOWNSTREAM_CHANNEL]).to.deep.equal(TOPOLOGY.channels.map((c) => c.name));

@@ -39,15 +39,24 @@ package_id() { as_admin "$1" peer lifecycle chaincode calculatepackageid "$(cc_h
 # The package id the org's servers announce (written by install_chaincode).
 installed_package_id() { cat "$(cc_home "$1")/package-id"; }
 
+# install_chaincode ORG: the org's package on each of its peer nodes (its
+# first and any added one: they all run what the org approved).
 install_chaincode() {
-  local org=$1 id
+  local org=$1 node id
   id=$(package_id "$org")
-  if ! as_admin "$org" peer lifecycle chaincode queryinstalled --output json 2>/dev/null | jq -e --arg id "$id" '.installed_chaincodes // [] | any(.package_id == $id)' >/dev/null; then
-    as_admin "$org" peer lifecycle chaincode install "$(cc_home "$org")/$CC_NAME.tar.gz" >>"$LOGS/peer-cli.log" 2>&1 ||
-      die "install of $CC_NAME on peer-$org failed (see $LOGS/peer-cli.log)"
-    say "chaincode $CC_NAME installed on peer-$org"
-  fi
+  for node in $(peer_nodes "$org"); do install_chaincode_on "$org" "$node" "$id"; done
   echo "$id" >"$(cc_home "$org")/package-id"
+}
+
+# install_chaincode_on ORG NODE [PACKAGE_ID]: the org's package on one of its peer nodes, once.
+install_chaincode_on() {
+  local org=$1 node=$2 id=${3:-} name=$2-$1
+  [ -n "$id" ] || id=$(package_id "$org")
+  if ! as_admin_of "$org" "$node" peer lifecycle chaincode queryinstalled --output json 2>/dev/null | jq -e --arg id "$id" '.installed_chaincodes // [] | any(.package_id == $id)' >/dev/null; then
+    as_admin_of "$org" "$node" peer lifecycle chaincode install "$(cc_home "$org")/$CC_NAME.tar.gz" >>"$LOGS/peer-cli.log" 2>&1 ||
+      die "install of $CC_NAME on $name failed (see $LOGS/peer-cli.log)"
+    say "chaincode $CC_NAME installed on $name"
+  fi
 }
 
 # The endorsement quorum of a chaincode on a channel of N member orgs: a

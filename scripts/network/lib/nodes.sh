@@ -93,46 +93,59 @@ start_orderer() {
 # Peers and orderers ping their connections every 60 s; a server that also
 # demands at least 60 s between pings sometimes counts one as too early and
 # drops the connection with GOAWAY "too_many_pings". Servers accept 30 s.
+# start_peer ORG [NODE]: NODE is the org's first peer ("peer", the default) or
+# an added one (topology.sh, node_port). An added peer finds its org's gossip
+# through the first; every peer of an org uses the org's chaincode servers
+# (the org's one package names them). A peer looks for private data it is
+# missing (a peer joined from a snapshot: all of it) every
+# RXTRACE_RECONCILE_INTERVAL; Fabric's default is a minute.
 start_peer() {
-  local org=$1 od n
+  local org=$1 node=${2:-peer} od n address
   od=$(org_dir "$org")
-  n="$NET/nodes/peer-$org"
+  n="$NET/nodes/$node-$org"
+  address="$(host_of "$org"):$(node_port "$org" "$node" peer)"
   mkdir -p "$n"
-  start_process "peer-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
-    CORE_PEER_ID="peer.$org.$DOMAIN" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_LISTENADDRESS="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
-    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(peer_cc_port "$org")" \
+  start_process "$node-$org" env FABRIC_CFG_PATH="$NET/config" FABRIC_LOGGING_SPEC="$FABRIC_NODE_LOG" \
+    CORE_PEER_ID="$node.$org.$DOMAIN" CORE_PEER_ADDRESS="$address" \
+    CORE_PEER_LISTENADDRESS="$address" \
+    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(node_port "$org" "$node" peerChaincode)" \
+    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(node_port "$org" "$node" peerChaincode)" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_GOSSIP_EXTERNALENDPOINT="$(host_of "$org"):$(peer_port "$org")" \
-    CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/peer/msp" \
-    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE="$od/peer/tls/server.crt" \
-    CORE_PEER_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT="$address" \
+    CORE_PEER_LOCALMSPID="$(msp_of "$org")" CORE_PEER_MSPCONFIGPATH="$od/$node/msp" \
+    CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_CERT_FILE="$od/$node/tls/server.crt" \
+    CORE_PEER_TLS_KEY_FILE="$od/$node/tls/server.key" CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" CORE_PEER_TLS_CLIENTROOTCAS_FILES="$(all_ca_list | tr -d "[]" | tr , " ")" \
-    CORE_PEER_TLS_CLIENTCERT_FILE="$od/peer/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/peer/tls/server.key" \
+    CORE_PEER_TLS_CLIENTCERT_FILE="$od/$node/tls/server.crt" CORE_PEER_TLS_CLIENTKEY_FILE="$od/$node/tls/server.key" \
     CORE_PEER_FILESYSTEMPATH="$n/ledger" CORE_LEDGER_SNAPSHOTS_ROOTDIR="$n/snapshots" \
-    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(peer_ops_port "$org")" \
-    CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/peer/tls/server.crt" \
-    CORE_OPERATIONS_TLS_KEY_FILE="$od/peer/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
+    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(node_port "$org" "$node" peerOps)" \
+    CORE_OPERATIONS_TLS_ENABLED=true CORE_OPERATIONS_TLS_CERT_FILE="$od/$node/tls/server.crt" \
+    CORE_OPERATIONS_TLS_KEY_FILE="$od/$node/tls/server.key" CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false \
     CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES="$(ca_cert "$org")" \
     CORE_METRICS_PROVIDER=prometheus CORE_VM_ENDPOINT="" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=5s CORE_PEER_KEEPALIVE_MININTERVAL=30s \
+    CORE_PEER_GOSSIP_PVTDATA_RECONCILESLEEPINTERVAL="${RXTRACE_RECONCILE_INTERVAL:-10s}" \
     CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT="$ENDORSEMENT_TIMEOUT" \
     CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY="$BLOCK_SOURCE_TIMEOUT" \
     peer node start
 }
 
 # as_admin ORG COMMAND...: runs a peer CLI command as the org's admin against
-# its peer, on the org's own host.
-as_admin() {
-  local org=$1 od; shift
-  od=$(org_dir "$org")
+# its first peer, on the org's own host.
+as_admin() { local org=$1; shift; as_identity "$org" peer users/admin "$@"; }
+# as_admin_of ORG NODE COMMAND...: the same against one of the org's peer nodes.
+as_admin_of() { local org=$1 node=$2; shift 2; as_identity "$org" "$node" users/admin "$@"; }
+# as_identity ORG NODE IDENTITY COMMAND...: a peer CLI command as the org's
+# identity folder IDENTITY (users/admin, users/operator, ...) against NODE.
+as_identity() {
+  local org=$1 node=$2 id od; shift 2
+  od=$(org_dir "$org"); id="$od/$1"; shift
   on_host "$org" env FABRIC_CFG_PATH="$NET/config" CORE_PEER_LOCALMSPID="$(msp_of "$org")" \
-    CORE_PEER_MSPCONFIGPATH="$od/users/admin/msp" CORE_PEER_ADDRESS="$(host_of "$org"):$(peer_port "$org")" \
+    CORE_PEER_MSPCONFIGPATH="$id/msp" CORE_PEER_ADDRESS="$(host_of "$org"):$(node_port "$org" "$node" peer)" \
     CORE_PEER_TLS_ENABLED=true CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
     CORE_PEER_TLS_CLIENTAUTHREQUIRED="$MUTUAL_TLS" \
-    CORE_PEER_TLS_CLIENTCERT_FILE="$od/users/admin/tls/server.crt" \
-    CORE_PEER_TLS_CLIENTKEY_FILE="$od/users/admin/tls/server.key" "$@"
+    CORE_PEER_TLS_CLIENTCERT_FILE="$id/tls/server.crt" \
+    CORE_PEER_TLS_CLIENTKEY_FILE="$id/tls/server.key" "$@"
 }
 
 # Options that send a CLI command on to an orderer with mutual TLS.
@@ -150,8 +163,10 @@ orderer_opts() {
 health() {
   local org bad=0 line
   for org in "${ORGS[@]}"; do
+    local added=() node
+    for node in $(peer_nodes "$org"); do [ "$node" = peer ] || added+=("$node-$org:$(node_port "$org" "$node" peerOps):healthz"); done
     for line in "ca-$org:$(ca_ops_port "$org"):healthz" "orderer-$org:$(orderer_ops_port "$org"):healthz" \
-      "peer-$org:$(peer_ops_port "$org"):healthz" "chaincode-$org:$(org_port "$org" "$(generation_port_kind "$(current_generation)")"):port"; do
+      "peer-$org:$(peer_ops_port "$org"):healthz" "${added[@]}" "chaincode-$org:$(org_port "$org" "$(generation_port_kind "$(current_generation)")"):port"; do
       IFS=: read -r name port kind <<<"$line"
       [ "${name%%-*}" = orderer ] && ! runs_orderer "$org" && continue
       local state="down"

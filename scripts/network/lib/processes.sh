@@ -57,7 +57,7 @@ ports_of() {
   case $kind in
     ca) echo "$(ca_port "$org") $(ca_ops_port "$org")" ;;
     orderer) echo "$(orderer_port "$org") $(orderer_admin_port "$org") $(orderer_ops_port "$org")" ;;
-    peer) echo "$(peer_port "$org") $(peer_cc_port "$org") $(peer_ops_port "$org")" ;;
+    peer | peer[0-9]) echo "$(node_port "$org" "$kind" peer) $(node_port "$org" "$kind" peerChaincode) $(node_port "$org" "$kind" peerOps)" ;;
     # The slot of the committed chaincode generation (chaincode.sh); next-ORG
     # is the next generation's server during an upgrade.
     chaincode)

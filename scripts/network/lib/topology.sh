@@ -28,7 +28,7 @@ fi
 [ -f "$TOPOLOGY_FILE" ] || { echo "network: no topology at $TOPOLOGY_FILE" >&2; exit 2; }
 
 declare -gA TOPO_MSP=() TOPO_ORDERER_MSP=() TOPO_BLOCK=() TOPO_HOST=() TOPO_USERS=() TOPO_PARTNER_NAME=() \
-  TOPO_PARTNER_ROLE=() TOPO_CHANNEL_ORGS=() TOPO_PROFILE=() TOPO_TRADERS=() TOPO_PORT=() TOPO_SERVICE_PORT=()
+  TOPO_PARTNER_ROLE=() TOPO_CHANNEL_ORGS=() TOPO_PROFILE=() TOPO_TRADERS=() TOPO_PORT=() TOPO_SERVICE_PORT=() TOPO_NODE_PORT=()
 # One jq run turns the file into assignments (values quoted by @sh).
 _topology_assignments=$(jq -r '
   "DOMAIN=\(.domain | @sh)",
@@ -51,6 +51,8 @@ _topology_assignments=$(jq -r '
     "TOPO_PROFILE[\($c)]=\(.profile | @sh)",
     "TOPO_TRADERS[\($c)]=\(.tradingPartners | join(" ") | @sh)"),
   (.ports.perOrg | to_entries[] | "TOPO_PORT[\(.key)]=\(.value)"),
+  "ADDED_PEER_NODES=(\(.ports.addedPeers // {} | keys | map(@sh) | join(" ")))",
+  (.ports.addedPeers // {} | to_entries[] | .key as $n | .value | to_entries[] | "TOPO_NODE_PORT[\($n):\(.key)]=\(.value)"),
   (.ports.services | to_entries[] | "TOPO_SERVICE_PORT[\(.key)]=\(.value)")
 ' "$TOPOLOGY_FILE") || { echo "network: $TOPOLOGY_FILE is not valid JSON" >&2; exit 2; }
 eval "$_topology_assignments"
@@ -121,16 +123,39 @@ peer_port() { org_port "$1" peer; }
 peer_cc_port() { org_port "$1" peerChaincode; }
 peer_ops_port() { org_port "$1" peerOps; }
 ccaas_port() { org_port "$1" ccaas; }
+# Peer nodes. An org's first peer is the node "peer" (process peer-ORG, ports
+# perOrg); an operator adds more (scripts/network.sh add-peer), named and
+# numbered by ports.addedPeers (peer1, ...: process peer1-ORG, identity
+# peer1.ORG.<domain>). node_port ORG NODE KIND: KIND is peer, peerChaincode or peerOps.
+node_port() {
+  local org=$1 node=$2 kind=$3
+  if [ "$node" = peer ]; then org_port "$org" "$kind"; return; fi
+  [ -n "${TOPO_BLOCK[$org]:-}" ] || _topology_unknown org "$org"
+  [ -n "${TOPO_NODE_PORT[$node:$kind]:-}" ] || _topology_unknown "peer node" "$node"
+  local number=${TOPO_NODE_PORT[$node:$kind]}
+  echo $((TOPO_BLOCK[$org] * 1000 + number + PORT_OFFSET))
+}
+known_peer_node() { [ "$1" = peer ] || [ -n "${TOPO_NODE_PORT[$1:peer]:-}" ]; }
+# The peer nodes ORG runs: its first, then every added node with a ledger folder.
+peer_nodes() {
+  local node
+  echo peer
+  for node in "${ADDED_PEER_NODES[@]}"; do [ -d "$NET/nodes/$node-$1" ] && echo "$node"; done
+  return 0
+}
 # service_port KIND: host-wide ports (kuboApi, kuboGateway, evm, gateway), not shifted.
 service_port() { [ -n "${TOPO_SERVICE_PORT[$1]:-}" ] || _topology_unknown "service port" "$1"; echo "${TOPO_SERVICE_PORT[$1]}"; }
 # Every org port of the network with what listens on it, "PORT WHAT" per line.
 all_org_ports() {
-  local org
+  local org node kind
   for org in "${ORGS[@]}"; do
     echo "$(ca_port "$org") a Fabric CA"; echo "$(ca_ops_port "$org") a Fabric CA"
     echo "$(orderer_port "$org") a Fabric orderer"; echo "$(orderer_admin_port "$org") a Fabric orderer"; echo "$(orderer_ops_port "$org") a Fabric orderer"
     echo "$(peer_port "$org") a Fabric peer"; echo "$(peer_cc_port "$org") a Fabric peer"; echo "$(peer_ops_port "$org") a Fabric peer"
     echo "$(ccaas_port "$org") a chaincode server"; echo "$(org_port "$org" ccaasNext) a chaincode server"
+    for node in "${ADDED_PEER_NODES[@]}"; do
+      for kind in peer peerChaincode peerOps; do echo "$(node_port "$org" "$node" "$kind") an added Fabric peer"; done
+    done
   done
 }
 
