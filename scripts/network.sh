@@ -8,6 +8,9 @@
 #   scripts/network.sh upgrade [--from DIR]   the chaincode's next version,
 #       approved by every org, committed, servers rolled over (docs/operations.md);
 #       its steps: upgrade approve ORG [--from DIR] | upgrade commit | upgrade status
+#   scripts/network.sh certs report [--within DAYS] [--json]   every certificate and its expiry
+#   scripts/network.sh certs renew ORG [--within DAYS]         re-enrol ORG's certificates that
+#       expire within DAYS (default 30) with ORG's CA, restart its nodes (docs/operations.md)
 #
 # The layout (orgs, MSP ids, users, channels, ports) is network/topology.json;
 # each org runs a Fabric CA, a peer, a BFT orderer and a chaincode server
@@ -35,6 +38,8 @@ source "$ROOT/scripts/network/lib/chaincode.sh"
 source "$ROOT/scripts/network/lib/publish.sh"
 # shellcheck source=network/lib/upgrade.sh
 source "$ROOT/scripts/network/lib/upgrade.sh"
+# shellcheck source=network/lib/certs.sh
+source "$ROOT/scripts/network/lib/certs.sh"
 
 # ---------------------------------------------------------------- commands
 require_tools() {
@@ -169,12 +174,26 @@ cmd_upgrade() {
   esac
 }
 
+# certs report [--within DAYS] [--json] | certs renew ORG [--within DAYS]
+cmd_certs() {
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  # shellcheck source=lib/node.sh
+  source "$ROOT/scripts/lib/node.sh" >/dev/null
+  case "${1:-}" in
+    report) shift; certs_report "$@" ;;
+    renew) shift; certs_renew "$@" ;;
+    *) die "usage: scripts/network.sh certs report [--within DAYS] [--json] | certs renew ORG [--within DAYS]" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   reset) cmd_reset ;;
   status) cmd_status ;;
   upgrade) shift; cmd_upgrade "$@" ;;
-  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade" >&2; exit 2 ;;
+  certs) shift; cmd_certs "$@" ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|certs" >&2; exit 2 ;;
 esac
 
