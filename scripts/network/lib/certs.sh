@@ -111,9 +111,23 @@ restart_node() {
       for ch in "${CHANNELS[@]}"; do
         [[ " $(channel_orgs "$ch") " == *" $org "* ]] || continue
         for o in $(channel_orgs "$ch"); do wait_until 90 "gossip of peer-$o on $ch" members_seen "$o" "$ch"; done
+        # and the peer's gateway plans endorsements only once it knows where the chaincode is installed.
+        wait_until 90 "endorsers of $CHAINCODE_NAME on $ch seen by peer-$org" endorsers_found "$org" "$ch"
       done ;;
     chaincode) use_rxtrace_chaincode; start_chaincode_server "$org"; wait_until 60 "$name" port_open "$(cc_port "$org")" "$org" ;;
   esac
+}
+
+# endorsers_found ORG CHANNEL: ORG's peer finds a set of peers that satisfies
+# the chaincode's endorsement policy on CHANNEL (what its gateway needs to take a write).
+endorsers_found() {
+  local org=$1 ch=$2 od
+  od=$(org_dir "$org")
+  on_host "$org" discover --peerTLSCA "$(ca_cert "$org")" --userKey "$od/users/admin/msp/keystore/key.pem" \
+    --userCert "$od/users/admin/msp/signcerts/cert.pem" --MSP "$(msp_of "$org")" \
+    --tlsCert "$od/users/admin/tls/server.crt" --tlsKey "$od/users/admin/tls/server.key" \
+    endorsers --channel "$ch" --chaincode "$CHAINCODE_NAME" --server "$(host_of "$org"):$(peer_port "$org")" 2>/dev/null |
+    jq -e 'length > 0 and (.[0].Layouts | length > 0)' >/dev/null 2>&1
 }
 
 # certs_renew ORG [--within DAYS]: re-enrols every identity of ORG whose
