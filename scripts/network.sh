@@ -12,6 +12,9 @@
 #   scripts/network.sh add-peer ORG [SNAPSHOT...]   a further peer node of ORG,
 #       joined from the snapshots given (else from the genesis blocks)
 #   scripts/network.sh remove-peer ORG NODE   stops and deletes an added peer node
+#   scripts/network.sh certs report [--within DAYS] [--json]   every certificate and its expiry
+#   scripts/network.sh certs renew ORG [--within DAYS]         re-enrol ORG's certificates that
+#       expire within DAYS (default 30) with ORG's CA, restart its nodes (docs/operations.md)
 #
 # The layout (orgs, MSP ids, users, channels, ports) is network/topology.json;
 # each org runs a Fabric CA, a peer, a BFT orderer and a chaincode server
@@ -41,6 +44,8 @@ source "$ROOT/scripts/network/lib/publish.sh"
 source "$ROOT/scripts/network/lib/upgrade.sh"
 # shellcheck source=network/lib/snapshots.sh
 source "$ROOT/scripts/network/lib/snapshots.sh"
+# shellcheck source=network/lib/certs.sh
+source "$ROOT/scripts/network/lib/certs.sh"
 
 # ---------------------------------------------------------------- commands
 require_tools() {
@@ -198,6 +203,19 @@ cmd_remove_peer() {
   remove_peer "$1" "$2"
 }
 
+# certs report [--within DAYS] [--json] | certs renew ORG [--within DAYS]
+cmd_certs() {
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  # shellcheck source=lib/node.sh
+  source "$ROOT/scripts/lib/node.sh" >/dev/null
+  case "${1:-}" in
+    report) shift; certs_report "$@" ;;
+    renew) shift; certs_renew "$@" ;;
+    *) die "usage: scripts/network.sh certs report [--within DAYS] [--json] | certs renew ORG [--within DAYS]" ;;
+  esac
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   snapshot) shift; cmd_snapshot "$@" ;;
@@ -207,6 +225,7 @@ case "${1:-}" in
   reset) cmd_reset ;;
   status) cmd_status ;;
   upgrade) shift; cmd_upgrade "$@" ;;
-  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|snapshot|add-peer|remove-peer" >&2; exit 2 ;;
+  certs) shift; cmd_certs "$@" ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|snapshot|add-peer|remove-peer|certs" >&2; exit 2 ;;
 esac
 

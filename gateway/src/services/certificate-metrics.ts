@@ -22,6 +22,8 @@ export interface CertificateExpiry {
   readonly owner: string;
   /** The subject's common name (empty when it has none). */
   readonly subject: string;
+  /** The serial number, upper-case hex: a renewed certificate has a new one. */
+  readonly serial: string;
   readonly notAfter: Date;
 }
 
@@ -40,7 +42,7 @@ export function readCertificateExpiries(files: readonly CertificateFile[]): { ex
   for (const file of files) {
     try {
       const certificate = new X509Certificate(readFileSync(file.path));
-      expiries.push({ kind: file.kind, owner: file.owner, subject: commonName(certificate.subject), notAfter: certificate.validToDate });
+      expiries.push({ kind: file.kind, owner: file.owner, subject: commonName(certificate.subject), serial: certificate.serialNumber, notAfter: certificate.validToDate });
     } catch {
       unreadable.push(file);
     }

@@ -9,7 +9,11 @@ start_ca() {
     (umask 077 && openssl rand -hex 16 >"$home/bootstrap.secret")
   fi
   # Secrets go through the environment, never the command line (ps shows that).
-  start_process "ca-$org" env FABRIC_CA_SERVER_HOME="$home" \
+  # RXTRACE_CA_CERT_EXPIRY (a duration such as 20m) shortens what the CA
+  # issues, enrolment and TLS alike; only the certificate renewal test sets it.
+  local expiry=()
+  [ -z "${RXTRACE_CA_CERT_EXPIRY:-}" ] || expiry=(FABRIC_CA_SERVER_SIGNING_DEFAULT_EXPIRY="$RXTRACE_CA_CERT_EXPIRY" FABRIC_CA_SERVER_SIGNING_PROFILES_TLS_EXPIRY="$RXTRACE_CA_CERT_EXPIRY")
+  start_process "ca-$org" env FABRIC_CA_SERVER_HOME="$home" "${expiry[@]}" \
     FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$org")" \
     FABRIC_CA_SERVER_BOOT="admin:$(cat "$home/bootstrap.secret")" \
     fabric-ca-server start \
