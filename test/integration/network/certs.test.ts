@@ -83,6 +83,7 @@ interface Write {
   readonly pack: PackRef;
   readonly startedAt: number;
   outcome?: string;
+  ackedAt?: number;
 }
 
 describe("certificate report and renewal", function () {
@@ -181,7 +182,7 @@ describe("certificate report and renewal", function () {
         writes.push(write);
         inFlight.push(
           commission(serial).then(
-            () => void (write.outcome = "acknowledged"),
+            () => void Object.assign(write, { outcome: "acknowledged", ackedAt: Date.now() }),
             (error: unknown) => void (write.outcome = `${(error as Error).name}: ${(error as Error).message}`),
           ),
         );
@@ -223,7 +224,16 @@ describe("certificate report and renewal", function () {
     // Writes through the renewed peer and orderer: before (above), during and after.
     expect(writes.length).to.be.at.least(10);
     expect(acknowledged.filter((w) => w.startedAt > renewedAt), "writes acknowledged after the renewal").to.not.be.empty;
-    expect(failed.length, "failed writes").to.be.below(writes.length / 2);
+    // The org has one peer, so its own writes are refused while that peer
+    // restarts and until discovery sees the other orgs' peers again (how long
+    // depends on the host's load: 15 of 39 refused in a quiet run, 31 of 57 in
+    // a full suite). What must hold: writes are acknowledged while the
+    // renewal runs (re-enrolment, the orderer's restart) and after it; every
+    // write not acknowledged was refused before ordering, or lost its commit
+    // status with the peer's restart (where those ended is checked below);
+    // none was ordered and then invalidated.
+    expect(acknowledged.filter((w) => (w.ackedAt ?? 0) > started && (w.ackedAt ?? 0) < renewedAt), "writes acknowledged during the renewal").to.not.be.empty;
+    expect(failed.filter((w) => !/^(EndorseError|SubmitError|CommitStatusError):/.test(w.outcome ?? "")).map((w) => w.outcome), "writes that failed otherwise than refused before ordering or a lost commit status").to.deep.equal([]);
     for (const w of acknowledged) expect(await packOf(regulator, "mfr-dist", w.pack), w.pack.serial).to.include({ status: "COMMISSIONED" });
     for (const w of failed.filter((f) => f.outcome?.startsWith("CommitError") || f.outcome?.startsWith("EndorseError"))) {
       expect(chaincodeErrorCode(await failureOf(() => packOf(regulator, "mfr-dist", w.pack))), w.pack.serial).to.equal("NOT_FOUND");

@@ -48,6 +48,8 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/packs/{gtin}/{serial}/decommission": TRADERS, // the holding org, whoever it is
   "POST /v1/packs/{gtin}/{serial}/marks": ALL, // quarantine by traders, suspect/illegitimate also by the regulator
   "POST /v1/packs/{gtin}/{serial}/marks/{mark}/clear": ALL,
+  "POST /v1/returns": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // a pharmacy returns saleable packs to its distributor
+  "POST /v1/returns/{returnId}/verify": ["DistributorMSP/operator", "DistributorMSP/admin"], // the distributor checks each returned pack before resale
   "POST /v1/verify/scan": ALL, // a scan is a read
   "POST /v1/gs1/verification": ALL, // a verification in the GS1 form is the same read
 };
