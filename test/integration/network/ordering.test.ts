@@ -73,6 +73,9 @@ describe("ordering on the BFT orderers: a transaction sent again after it commit
       (e: unknown) => e,
     );
     expect(error, "no status for a transaction that is not on the ledger").to.be.instanceOf(FabricGatewayError);
-    expect((error as FabricGatewayError).code).to.equal(GrpcStatus.DEADLINE_EXCEEDED);
+    // The wait ends at the deadline: grpc-js reports DEADLINE_EXCEEDED, or
+    // CANCELLED when the peer's side of the stream, which got the same
+    // deadline, closes first (seen once in a full suite).
+    expect((error as FabricGatewayError).code).to.be.oneOf([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED]);
   });
 });
