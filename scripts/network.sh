@@ -48,6 +48,10 @@ source "$ROOT/scripts/network/lib/snapshots.sh"
 source "$ROOT/scripts/network/lib/certs.sh"
 
 # ---------------------------------------------------------------- commands
+# require_network WHAT: dies unless a network is up in $DATA (upgrade, certs, snapshots need one).
+require_network() {
+  { [ -f "$NET/port-offset" ] && [ -f "$DATA/network.json" ]; } || die "$1: no network in $DATA (scripts/network.sh up first)"
+}
 require_tools() {
   local tool missing=()
   for tool in jq openssl curl tar sha256sum setsid; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
@@ -154,7 +158,7 @@ cmd_upgrade() {
       *) die "upgrade: unknown argument '$1' (usage: scripts/network.sh upgrade [approve ORG | commit | status] [--from DIR])" ;;
     esac
   done
-  [ -f "$NET/port-offset" ] && [ -f "$DATA/network.json" ] || die "upgrade: no network in $DATA (scripts/network.sh up first)"
+  require_network upgrade
   # shellcheck source=lib/fabric.sh
   source "$ROOT/scripts/lib/fabric.sh" >/dev/null
   # shellcheck source=lib/node.sh

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson, type EventEnvelope, type EventFields, type EventName } from "@rxtrace/domain";
 import { encodeKeyPolicy, keyPolicy } from "./endorsement";
 import { KEY_TYPES, type KeyType } from "./keys";
+import type { ChaincodeStub } from "fabric-shim";
 import type { Tx } from "./tx";
 
 export { KEY_TYPES, type KeyType } from "./keys";
@@ -15,6 +16,19 @@ export interface HistoryEntry<T> {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** Every JSON record an iterator of the peer yields, in its order; the iterator is closed. */
+async function drain<T>(iterator: Awaited<ReturnType<ChaincodeStub["getStateByPartialCompositeKey"]>>): Promise<T[]> {
+  const values: T[] = [];
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      values.push(JSON.parse(decoder.decode(next.value.value)) as T);
+    }
+  } finally {
+    await iterator.close();
+  }
+  return values;
+}
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -77,16 +91,7 @@ export class State {
 
   /** All records whose composite key starts with the given attributes, in key order. */
   async list<T>(type: KeyType, partial: readonly string[]): Promise<T[]> {
-    const values: T[] = [];
-    const iterator = await this.#tx.stub.getStateByPartialCompositeKey(type, [...partial]);
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        values.push(JSON.parse(decoder.decode(next.value.value)) as T);
-      }
-    } finally {
-      await iterator.close();
-    }
-    return values;
+    return drain<T>(await this.#tx.stub.getStateByPartialCompositeKey(type, [...partial]));
   }
 
   /**
@@ -96,14 +101,7 @@ export class State {
    */
   async page<T>(type: KeyType, partial: readonly string[], pageSize: number, bookmark: string): Promise<{ values: T[]; bookmark: string }> {
     const { iterator, metadata } = await this.#tx.stub.getStateByPartialCompositeKeyWithPagination(type, [...partial], pageSize, bookmark);
-    const values: T[] = [];
-    try {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        values.push(JSON.parse(decoder.decode(next.value.value)) as T);
-      }
-    } finally {
-      await iterator.close();
-    }
+    const values = await drain<T>(iterator);
     return { values, bookmark: values.length < pageSize ? "" : metadata.bookmark };
   }
 

@@ -108,8 +108,7 @@ restart_node() {
       # A restarted peer has a new gossip identity: writes through it need
       # it and its channels' other peers to know each other again.
       local ch o
-      for ch in "${CHANNELS[@]}"; do
-        [[ " $(channel_orgs "$ch") " == *" $org "* ]] || continue
+      for ch in $(channels_of_org "$org"); do
         for o in $(channel_orgs "$ch"); do wait_until 90 "gossip of peer-$o on $ch" members_seen "$o" "$ch"; done
         # and the peer's gateway plans endorsements only once it knows where the chaincode is installed.
         wait_until 90 "endorsers of $CHAINCODE_NAME on $ch seen by peer-$org" endorsers_found "$org" "$ch"
@@ -146,7 +145,7 @@ certs_renew() {
   done
   [ -n "$org" ] || die "certs renew: name the org (one of ${ORGS[*]})"
   [ -n "${TOPO_MSP[$org]:-}" ] || die "certs renew: unknown org '$org' (one of ${ORGS[*]})"
-  if [ ! -f "$(ca_cert "$org")" ] || [ ! -f "$NET/port-offset" ]; then die "certs renew: no network in $DATA (scripts/network.sh up first)"; fi
+  require_network "certs renew"
   local seconds dir owner due=() soonest="" f
   seconds=$(awk -v d="$within" 'BEGIN { printf "%d", d * 86400 }')
   while IFS=$'\t' read -r dir owner; do

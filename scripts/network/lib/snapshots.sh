@@ -8,12 +8,6 @@
 SNAPSHOT_METADATA=_snapshot_signable_metadata.json
 SNAPSHOT_HASHES=_snapshot_additional_metadata.json
 
-require_network() {
-  { [ -f "$NET/port-offset" ] && [ -f "$DATA/network.json" ]; } || die "$1: no network in $DATA (scripts/network.sh up first)"
-}
-# is_member ORG CHANNEL
-is_member() { [[ " $(channel_orgs "$2") " == *" $1 "* ]]; }
-channels_of_org() { local ch; for ch in "${CHANNELS[@]}"; do is_member "$1" "$ch" && echo "$ch"; done; return 0; }
 
 # height ORG NODE CHANNEL: the channel's height on that peer (0 when it has not joined).
 height() {

@@ -85,6 +85,9 @@ users_of() { [ -n "${TOPO_MSP[$1]:-}" ] || _topology_unknown org "$1"; echo "${T
 partner_name_of() { echo "${TOPO_PARTNER_NAME[$1]}"; }
 partner_role_of() { echo "${TOPO_PARTNER_ROLE[$1]}"; }
 channel_orgs() { [ -n "${TOPO_CHANNEL_ORGS[$1]:-}" ] || _topology_unknown channel "$1"; echo "${TOPO_CHANNEL_ORGS[$1]}"; }
+# is_member ORG CHANNEL; channels_of_org ORG: the channels ORG is a member of.
+is_member() { [[ " $(channel_orgs "$2") " == *" $1 "* ]]; }
+channels_of_org() { local ch; for ch in "${CHANNELS[@]}"; do is_member "$1" "$ch" && echo "$ch"; done; return 0; }
 channel_profile() { [ -n "${TOPO_PROFILE[$1]:-}" ] || _topology_unknown channel "$1"; echo "${TOPO_PROFILE[$1]}"; }
 # The members of the channel's trading-pair private data collection.
 channel_traders() { echo "${TOPO_TRADERS[$1]}"; }
