@@ -15,7 +15,8 @@ export interface OrgSession {
   readonly org: NetworkOrg;
   readonly gateway: Gateway;
   network(channel: string): Network;
-  contract(channel: string): Contract;
+  /** rxtrace (or `chaincode`) on `channel`, its submits ordered as the gateway orders them. */
+  contract(channel: string, chaincode?: string): Contract;
 }
 
 export interface ClientOptions {
@@ -77,7 +78,7 @@ export class FabricSessions {
       org,
       gateway,
       network: (channel) => gateway.getNetwork(channel),
-      contract: (channel) => ordering(gateway.getNetwork(channel).getContract(chaincode), gateway, channel, identity),
+      contract: (channel, name = chaincode) => ordering(gateway.getNetwork(channel).getContract(name), gateway, channel, identity),
     };
   }
 

@@ -70,6 +70,10 @@ export interface Sizes {
   readonly searchStart: number;
   readonly searchSeconds: number;
   readonly searchProbes: number;
+  /** The ledger-growth scenario: the pack counts it measures at, its commission clients and seconds per commission round. */
+  readonly growthPacks: readonly number[];
+  readonly growthWriters: number;
+  readonly growthWriteSeconds: number;
 }
 
 export const FULL: Sizes = {
@@ -95,6 +99,9 @@ export const FULL: Sizes = {
   searchStart: 10,
   searchSeconds: 15,
   searchProbes: 10,
+  growthPacks: [10_000, 100_000, 1_000_000],
+  growthWriters: 16,
+  growthWriteSeconds: 20,
 };
 
 export const QUICK: Sizes = {
@@ -119,6 +126,9 @@ export const QUICK: Sizes = {
   searchStart: 10,
   searchSeconds: 3,
   searchProbes: 4,
+  growthPacks: [1_000, 3_000],
+  growthWriters: 4,
+  growthWriteSeconds: 3,
 };
 
 export interface BenchContext {

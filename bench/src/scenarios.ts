@@ -15,7 +15,7 @@ import { startOrgGateway, type OrgGatewayProcess } from "./org-gateway.js";
 import { judge, verifyTargetChecks, type RoundRecord, type ScenarioResult } from "./report.js";
 import { RestError, blockOn, newRestClient, type RestAnswer, type RestClient } from "./rest.js";
 import { closedLoop } from "./load.js";
-import { findSustainedRate, type SearchResult } from "./search.js";
+import { findSustainedRate, takeTurns, type SearchResult, type Turn } from "./search.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, channelMembers } from "../../gateway/src/topology.js";
 
 const MFR_DIST = SOURCE_CHANNEL;
@@ -180,25 +180,26 @@ function heldAt(r: RoundRecord, rate: number): boolean {
   return r.failed === 0 && r.succeeded > 0 && r.throughput >= 0.9 * rate;
 }
 
-async function searchWrite(ctx: BenchContext, write: SearchedWrite, tag: string): Promise<{ rounds: RoundRecord[]; search: SearchResult; loadAverage: number }> {
+async function searchWrite(ctx: BenchContext, write: SearchedWrite, tag: string, turn: Turn): Promise<{ rounds: RoundRecord[]; search: SearchResult; loadAverage: number }> {
   const rounds: RoundRecord[] = [];
   const seconds = ctx.sizes.searchSeconds;
   const search = await findSustainedRate(
-    async (rate) => {
-      const count = Math.round(rate * seconds);
-      await write.prepare?.(count);
-      // A round that overran leaves blocks the other peers are still validating: let them finish (its worst latency, up to 30 s).
-      const last = rounds.at(-1);
-      if (last && last.latency.maxMs > 2000) await new Promise((resolve) => setTimeout(resolve, Math.min(last.latency.maxMs, 30_000)));
-      const r = await measureOpen(
-        ctx,
-        { label: `${write.what} at ${rate}/s`, client: write.client, chaincode: write.chaincode, itemsPerCall: write.itemsPerCall },
-        { ratePerSecond: rate, count, maxSeconds: seconds, maxInFlight: 4000 },
-        write.op(`${tag}${rounds.length.toString(36).toUpperCase()}`),
-      );
-      rounds.push(r);
-      return { held: heldAt(r, rate), throughput: r.throughput };
-    },
+    (rate) =>
+      turn(async () => {
+        const count = Math.round(rate * seconds);
+        await write.prepare?.(count);
+        // A round that overran leaves blocks the other peers are still validating: let them finish (its worst latency, up to 30 s).
+        const last = rounds.at(-1);
+        if (last && last.latency.maxMs > 2000) await new Promise((resolve) => setTimeout(resolve, Math.min(last.latency.maxMs, 30_000)));
+        const r = await measureOpen(
+          ctx,
+          { label: `${write.what} at ${rate}/s`, client: write.client, chaincode: write.chaincode, itemsPerCall: write.itemsPerCall },
+          { ratePerSecond: rate, count, maxSeconds: seconds, maxInFlight: 4000 },
+          write.op(`${tag}${rounds.length.toString(36).toUpperCase()}`),
+        );
+        rounds.push(r);
+        return { held: heldAt(r, rate), throughput: r.throughput };
+      }),
     { start: ctx.sizes.searchStart, precision: 0.1, agreement: 0.1, maxProbes: ctx.sizes.searchProbes },
   );
   return { rounds, search, loadAverage: Number(loadavg()[0]?.toFixed(1)) };
@@ -270,11 +271,14 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
       },
     },
   };
-  // Each reference runs right before its rxtrace counterpart, so both see a similar host.
+  // Each rxtrace write is searched together with its noop reference, their rounds alternating
+  // (takeTurns), so a change in the host's load between rounds falls on both.
   const found: Record<string, Awaited<ReturnType<typeof searchWrite>>> = {};
-  for (const [name, write] of Object.entries(writes)) {
-    process.stdout.write(`   search: ${write.what}\n`);
-    found[name] = await searchWrite(ctx, write, `W${name}`);
+  for (const group of [["N", "C"], ["O"], ["S", "P"]] as const) {
+    process.stdout.write(`   search, rounds alternating: ${group.map((name) => writes[name]?.what).join(" | ")}\n`);
+    const turn = takeTurns();
+    const results = await Promise.all(group.map((name) => searchWrite(ctx, writes[name] as SearchedWrite, `W${name}`, turn)));
+    group.forEach((name, i) => (found[name] = results[i] as Awaited<ReturnType<typeof searchWrite>>));
   }
   const get = (name: string): Awaited<ReturnType<typeof searchWrite>> => found[name] as Awaited<ReturnType<typeof searchWrite>>;
   const commission = get("C");
@@ -302,7 +306,7 @@ export async function writeRatio(ctx: BenchContext): Promise<ScenarioResult> {
       ].join("; "),
     rounds: [noop, commission, oneOrg, noopPair, pair].flatMap((f) => f.rounds),
     notes: [
-      "Each write's rate is found by findSustainedRate (bench/src/search.ts): open-loop rounds whose offered rate doubles until one fails, bisects to within 10%, then repeats until two consecutive rounds at one rate hold and agree within 10%. A round holds with 0 failures and throughput >= 90% of the offered rate.",
+      "Each write's rate is found by findSustainedRate (bench/src/search.ts), one-pack commissions together with noop Put and ship + receive pairs together with noop's pairs, their rounds alternating (takeTurns) so a drift of the host's load falls on both: open-loop rounds whose offered rate doubles until one fails, bisects to within 10%, then repeats until two consecutive rounds at one rate hold and agree within 10%. A round holds with 0 failures and throughput >= 90% of the offered rate.",
       "noop runs under rxtrace's chaincode-level policy (a majority of mfr-dist's peers) and, given the channel's members, sets on every key it writes the key-level policy rxtrace sets (chaincode/src/ledger/endorsement.ts: owners' peers, plus one other member's peer when one org owns the key). noop-one-org is the same code under a definition one peer of any member endorses, with no key-level policy.",
       "Commissions are endorsed by the manufacturer's and the regulator's peers; every ship and receive (rxtrace and noop) by the manufacturer's and the distributor's. A pair's throughput counts pairs (2 transactions); its latency is the pair's.",
       `A receive refused at endorsement is retried every 100 ms (the distributor's peer may not have the ship's block yet), up to ${RECEIVE_ATTEMPTS} attempts; retries in this run: ${retries}. Packs and noop keys are written before each round (1,000 per transaction), outside its measurement.`,

@@ -99,3 +99,21 @@ export async function findSustainedRate(probe: (rate: number) => Promise<ProbeOu
   }
   return { rate: lastHeld.rate, throughput: lastHeld.throughput, confirmed: false, probes };
 }
+
+/** Runs `task` when every task asked for before it has finished. */
+export type Turn = <T>(task: () => Promise<T>) => Promise<T>;
+
+/**
+ * One task at a time, in the order asked. Two searches sharing a turn
+ * alternate round by round (each asks for its next round while the other's
+ * runs), so a change in the host's load falls on both searches alike instead
+ * of on whichever ran second. A failed task does not stop the ones after it.
+ */
+export function takeTurns(): Turn {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}

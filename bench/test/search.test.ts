@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { agree, findSustainedRate, type ProbeOutcome } from "../src/search.js";
+import { agree, findSustainedRate, takeTurns, type ProbeOutcome } from "../src/search.js";
 
 const OPTIONS = { start: 20, precision: 0.1, agreement: 0.1, maxProbes: 30 };
 
@@ -80,5 +80,42 @@ describe("agree", () => {
     expect(agree(100, 91, 0.1)).to.equal(true);
     expect(agree(100, 89, 0.1)).to.equal(false);
     expect(agree(0, 0, 0.1)).to.equal(false);
+  });
+});
+
+describe("takeTurns", () => {
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+  it("lets two searches sharing a turn alternate round by round, never two rounds at once", async () => {
+    const turn = takeTurns();
+    const order: string[] = [];
+    let running = 0;
+    let most = 0;
+    const round = async (name: string, rate: number): Promise<ProbeOutcome> =>
+      turn(async () => {
+        running++;
+        most = Math.max(most, running);
+        order.push(name);
+        await tick();
+        running--;
+        return { held: rate <= 50, throughput: rate };
+      });
+    const [a, b] = await Promise.all([
+      findSustainedRate((rate) => round("A", rate), { ...OPTIONS, maxProbes: 6 }),
+      findSustainedRate((rate) => round("B", rate), { ...OPTIONS, maxProbes: 6 }),
+    ]);
+    expect(most).to.equal(1);
+    expect(order).to.deep.equal(["A", "B", "A", "B", "A", "B", "A", "B", "A", "B", "A", "B"]);
+    expect(a.probes.map((p) => p.rate)).to.deep.equal(b.probes.map((p) => p.rate));
+  });
+
+  it("runs the next task after one that failed, and hands the failure to its caller only", async () => {
+    const turn = takeTurns();
+    const failed = turn(() => Promise.reject(new Error("round failed")));
+    const next = turn(() => Promise.resolve(7));
+    let message = "";
+    await failed.catch((error: unknown) => (message = (error as Error).message));
+    expect(message).to.equal("round failed");
+    expect(await next).to.equal(7);
   });
 });
