@@ -189,6 +189,9 @@ describe("investigations:ListInvestigations", () => {
     expect(second.bookmark).to.equal("");
     const open = await world.regulator.submit("investigations:ListInvestigations", "2", "", "OPEN");
     expect(open.investigations.map((i: { investigationId: string }) => i.investigationId)).to.deep.equal(["A", "C"]);
+    await world.regulator.submit("investigations:DetermineInvestigation", { investigationId: "C", outcome: "ILLEGITIMATE", reason: "r" });
+    const active = await world.regulator.submit("investigations:ListInvestigations", "10", "", "ACTIVE");
+    expect(active.investigations.map((i: { investigationId: string }) => i.investigationId)).to.deep.equal(["A", "C"]);
     await expectError(world.regulator.submit("investigations:ListInvestigations", "0", "", ""), "INVALID_ARGUMENT", "pageSize");
     await expectError(world.regulator.submit("investigations:ListInvestigations", "2", "", "PENDING"), "INVALID_ARGUMENT", "status");
   });

@@ -7,7 +7,7 @@ import {
   EVENTS,
   forbidden,
   invalidArgument,
-  INVESTIGATION_STATUSES,
+  INVESTIGATION_FILTERS,
   isDecommissioned,
   isoAfter,
   MARKS,
@@ -312,7 +312,7 @@ export class InvestigationsContract extends Contract {
 
   /**
    * The channel's investigations in id order, a page at a time; with a status,
-   * only those in it (pages of the index are read until the page is full or
+   * only those in it, with ACTIVE only those not closed (pages of the index are read until the page is full or
    * the index ends, so the bookmark still resumes where the page stopped).
    */
   @Transaction(false)
@@ -320,13 +320,14 @@ export class InvestigationsContract extends Contract {
   async ListInvestigations(ctx: Context, pageSize: string, bookmark: string, status: string): Promise<string> {
     const size = requireInteger("pageSize", Number(requirePattern("pageSize", pageSize, /^[0-9]{1,4}$/, "must be a whole number")), 1, MAX_INVESTIGATIONS_PAGE);
     if (bookmark.length > 1000) throw invalidArgument("bookmark", "must be at most 1000 characters");
-    const wanted = status === "" ? undefined : requireOneOf("status", status, INVESTIGATION_STATUSES);
+    const wanted = status === "" ? undefined : requireOneOf("status", status, INVESTIGATION_FILTERS);
+    const matches = (record: Investigation): boolean => wanted === undefined || record.status === wanted || (wanted === "ACTIVE" && record.status !== "CLOSED");
     const { state } = begin(ctx);
     const found: Investigation[] = [];
     let next = bookmark;
     do {
       const page = await state.page<Investigation>(KEY_TYPES.INVESTIGATION, [], size - found.length, next);
-      found.push(...page.values.filter((record) => wanted === undefined || record.status === wanted));
+      found.push(...page.values.filter(matches));
       next = page.bookmark;
     } while (found.length < size && next !== "");
     return result({ investigations: found, bookmark: next });

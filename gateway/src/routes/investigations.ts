@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
-import { DETERMINATIONS, DISPOSITIONS, INVESTIGATION_STATUSES, MAX_EVIDENCE_DOCUMENTS, MAX_INVESTIGATIONS_PAGE, MAX_PACKS_PER_INVESTIGATION, MAX_TRACING_HOLDERS } from "@rxtrace/domain";
+import { DETERMINATIONS, DISPOSITIONS, INVESTIGATION_FILTERS, MAX_EVIDENCE_DOCUMENTS, MAX_INVESTIGATIONS_PAGE, MAX_PACKS_PER_INVESTIGATION, MAX_TRACING_HOLDERS } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { InvestigationService } from "../services/investigations.js";
 import * as records from "./investigation-records.js";
@@ -51,7 +51,7 @@ const CloseBody = Type.Object({ reason: Reason, channel: Type.Optional(Channel) 
 
 const ListQuery = Type.Object(
   {
-    status: Type.Optional(literals(INVESTIGATION_STATUSES)),
+    status: Type.Optional(Type.Union(INVESTIGATION_FILTERS.map((v) => Type.Literal(v)), { description: "OPEN (undetermined), DETERMINED, CLOSED, or ACTIVE: every one not closed" })),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INVESTIGATIONS_PAGE, default: 50 })),
     bookmark: Type.Optional(Type.String({ maxLength: 1000 })),
     channel: Type.Optional(Channel),
@@ -107,7 +107,7 @@ export const investigationRoutes: FastifyPluginAsync<{ investigations: Investiga
       config: { action: "read" },
       schema: {
         tags: ["investigations"],
-        summary: "The channel's investigations (?status=OPEN: the open ones), a page at a time, each with its age and deadline",
+        summary: "The channel's investigations (?status=ACTIVE: every one not closed), a page at a time, each with its age and deadline",
         querystring: ListQuery,
         response: { 200: readAnswer(records.InvestigationsPage) },
       },

@@ -16,7 +16,7 @@ import {
   type EvidenceRef,
   type Investigation,
   type InvestigationScope,
-  type InvestigationStatus,
+  type InvestigationFilter,
   type TracingAnswer,
   type TracingScope,
   type TracingView,
@@ -162,8 +162,8 @@ export class InvestigationService {
     return { channel: found.channel, result: this.#view(found.result) };
   }
 
-  /** One page of a channel's investigations (only those in `status` when given), each with its clock. */
-  async list(as: Principal, pageSize: number, bookmark: string, status: InvestigationStatus | undefined, channel?: ChannelName): Promise<ChannelResult<InvestigationViewsPage>> {
+  /** One page of a channel's investigations (only those in `status` when given; ACTIVE: not closed), each with its clock. */
+  async list(as: Principal, pageSize: number, bookmark: string, status: InvestigationFilter | undefined, channel?: ChannelName): Promise<ChannelResult<InvestigationViewsPage>> {
     const on = resolveChannel(as, channel, "list investigations");
     const page = await evaluate(this.ledger, as, on, call(CATALOG.investigations.ListInvestigations, [String(pageSize), bookmark, status ?? ""]));
     return { channel: on, result: { investigations: page.investigations.map((record) => this.#view(record)), bookmark: page.bookmark } };

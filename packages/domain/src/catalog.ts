@@ -28,7 +28,7 @@ import type {
   DetermineInput,
   DisposeInput,
   Investigation,
-  InvestigationStatus,
+  InvestigationFilter,
   NotifyRegulatorInput,
   OpenInvestigationInput,
   OpenTracingInput,
@@ -342,8 +342,8 @@ export const CATALOG = {
       roles: ANY_ROLE,
     }),
     GetInvestigation: transaction<[investigationId: string], Investigation>()("investigations", "GetInvestigation", "evaluate"),
-    // pageSize as decimal text (1-MAX_INVESTIGATIONS_PAGE), bookmark "" for the first page, status "" for every status.
-    ListInvestigations: transaction<[pageSize: string, bookmark: string, status: InvestigationStatus | ""], InvestigationsPage>()("investigations", "ListInvestigations", "evaluate"),
+    // pageSize as decimal text (1-MAX_INVESTIGATIONS_PAGE), bookmark "" for the first page, status "" for every status, ACTIVE for every one not closed.
+    ListInvestigations: transaction<[pageSize: string, bookmark: string, status: InvestigationFilter | ""], InvestigationsPage>()("investigations", "ListInvestigations", "evaluate"),
     // Only the regulator asks (its auditor or admin); each asked holder answers once.
     OpenTracingRequest: transaction<[request: OpenTracingInput], TracingView>()("investigations", "OpenTracingRequest", "submit", {
       events: [EVENTS.TRACING_REQUESTED],

@@ -30,6 +30,9 @@ export const DSCSA_NOTIFY_SECONDS = 24 * 3600;
 
 export const INVESTIGATION_STATUSES = ["OPEN", "DETERMINED", "CLOSED"] as const;
 export type InvestigationStatus = (typeof INVESTIGATION_STATUSES)[number];
+/** What investigations:ListInvestigations filters on: a status, or ACTIVE (every one not yet closed: OPEN or DETERMINED). */
+export const INVESTIGATION_FILTERS = [...INVESTIGATION_STATUSES, "ACTIVE"] as const;
+export type InvestigationFilter = (typeof INVESTIGATION_FILTERS)[number];
 export const DETERMINATIONS = ["CLEARED", "ILLEGITIMATE"] as const;
 export type Determination = (typeof DETERMINATIONS)[number];
 export const DISPOSITIONS = ["QUARANTINE", "DESTROY"] as const;
