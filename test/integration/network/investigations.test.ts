@@ -93,7 +93,7 @@ describe("investigations on the real network", function () {
     const unknownLot = await call(gw("manufacturer"), "POST", "/v1/investigations", mfr, { investigationId: id, scope: { type: "lot", gtin: lot.gtin, lot: "NOSUCHLOT" }, reason: "r" });
     expect([unknownLot.status, unknownLot.body.field]).to.deep.equal([404, "scope.lot"]);
     // The distributor never held the pack the manufacturer kept: it may not open on it.
-    const stranger = await call(gw("distributor"), "POST", "/v1/investigations", dist, { investigationId: id, scope: { type: "packs", packs: [atManufacturer] }, reason: "r" });
+    const stranger = await call(gw("distributor"), "POST", "/v1/investigations", dist, { investigationId: id, scope: { type: "packs", packs: [atManufacturer] }, reason: "r", channel: "mfr-dist" });
     expect([stranger.status, stranger.body.code]).to.deep.equal([403, "FORBIDDEN"]);
     expect((await call(gw("regulator"), "GET", `/v1/investigations/${id}?channel=mfr-dist`, auditor)).status).to.equal(404);
     expect((await packOf(manufacturerSession, "mfr-dist", atManufacturer)).marks).to.deep.equal([]);
