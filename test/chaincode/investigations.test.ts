@@ -165,6 +165,19 @@ describe("investigations: notification, disposal and closing", () => {
     expect(byRegulator.regulatorNotified).to.include({ by: REG, withinDeadline: true });
   });
 
+  it("refuses a notification before an illegitimate determination, or by an org that neither opened nor determined; reads the record back", async () => {
+    const world = await heldWorld();
+    await openOnLot(world);
+    await expectError(world.distributor.submit("investigations:RecordRegulatorNotification", { investigationId: "INV-1", reference: "r" }), "CONFLICT", "investigationId");
+    await world.distributor.submit("investigations:DetermineInvestigation", { investigationId: "INV-1", outcome: "ILLEGITIMATE", reason: "r" });
+    await expectError(world.manufacturer.submit("investigations:RecordRegulatorNotification", { investigationId: "INV-1", reference: "r" }), "FORBIDDEN");
+    await expectError(world.distributor.submit("investigations:RecordRegulatorNotification", { investigationId: "INV-1", reference: "" }), "INVALID_ARGUMENT", "reference");
+    const read = await world.manufacturer.submit("investigations:GetInvestigation", "INV-1");
+    expect(read).to.include({ investigationId: "INV-1", status: "DETERMINED" });
+    await expectError(world.manufacturer.submit("investigations:GetInvestigation", "NOPE"), "NOT_FOUND", "investigationId");
+    await expectError(world.manufacturer.submit("investigations:GetInvestigation", "bad id"), "INVALID_ARGUMENT", "investigationId");
+  });
+
   it("refuses disposal of a cleared investigation", async () => {
     const world = await heldWorld();
     await openOnLot(world);
