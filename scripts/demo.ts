@@ -237,6 +237,16 @@ async function main(): Promise<void> {
     return call(key.pharmacy, "POST", `/packs/${AMOXICILLIN}/AMX-001/dispense`, { lot: "AMX2601", expiry: "281231" });
   });
 
+  // ---- investigation (#18 part 4): suspect, then cleared; AMX-002 stays the authentic pack of the scan page ----
+  const suspect = packs(AMOXICILLIN, "AMX", 2, 2);
+  await step("pharmacy opens investigation DEMO-INV1 on AMX-002 (suspect: carton print looks wrong); the pack is SUSPECT", () =>
+    call(key.pharmacy, "POST", "/investigations", { investigationId: "DEMO-INV1", scope: { type: "packs", packs: suspect }, reason: "Demo: carton print looks wrong" }),
+  );
+  await step("regulator determines DEMO-INV1 CLEARED (genuine); the suspect mark is lifted", () =>
+    call(key.regulator, "POST", "/investigations/DEMO-INV1/determination", { outcome: "CLEARED", reason: "Demo: genuine, printing variation", channel: "dist-pharm" }),
+  );
+  await step("pharmacy closes DEMO-INV1", () => call(key.pharmacy, "POST", "/investigations/DEMO-INV1/close", { reason: "Demo: cleared by the regulator" }));
+
   const pharmacy = gatewayOf("pharmacy");
   const label = (gtin: string, serial: string): string => `${pharmacy}/v1/packs/${gtin}/${serial}/label.png`;
   console.log(`

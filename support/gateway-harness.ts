@@ -124,7 +124,11 @@ export interface OrgGateway extends Gateway {
  */
 export async function startOrgGateways(
   orgs: readonly string[] = TOPOLOGY.orgs.map((o) => o.name),
-  options: { readonly stateDirOf?: (org: string) => string } = {},
+  options: {
+    readonly stateDirOf?: (org: string) => string;
+    /** Settings added to the org's gateway.json (e.g. `events.webhooks`). */
+    readonly configOf?: (org: string) => Record<string, unknown>;
+  } = {},
 ): Promise<Record<string, OrgGateway>> {
   const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
   if (!existsSync(path.join(dataDir, "network.json"))) throw new Error(`no network.json under ${dataDir}: start the network first`);
@@ -136,7 +140,10 @@ export async function startOrgGateways(
       if (given !== undefined) mkdirSync(given, { recursive: true, mode: 0o700 });
       const stateDir = given ?? mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
       const configFile = path.join(stateDir, "gateway.json");
-      writeFileSync(configFile, JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 } }));
+      writeFileSync(
+        configFile,
+        JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 }, ...options.configOf?.(org) }),
+      );
       const env: NodeJS.ProcessEnv = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, RXTRACE_GATEWAY_ORG: org, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
       delete env.RXTRACE_GATEWAY_PORT;
       delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;

@@ -6,6 +6,7 @@
 import { ColdChainContract } from "./contracts/coldchain";
 import { CrossChannelContract } from "./contracts/crosschannel";
 import { DocumentsContract } from "./contracts/documents";
+import { InvestigationsContract } from "./contracts/investigations";
 import { PacksContract } from "./contracts/packs";
 import { PartnersContract } from "./contracts/partners";
 import { ProductsContract } from "./contracts/products";
@@ -13,7 +14,7 @@ import { ReturnsContract } from "./contracts/returns";
 import { ShipmentsContract } from "./contracts/shipments";
 
 export * from "@rxtrace/domain";
-export { ColdChainContract, CrossChannelContract, DocumentsContract, PacksContract, PartnersContract, ProductsContract, ReturnsContract, ShipmentsContract };
+export { ColdChainContract, CrossChannelContract, DocumentsContract, InvestigationsContract, PacksContract, PartnersContract, ProductsContract, ReturnsContract, ShipmentsContract };
 
 /** Contracts served by fabric-chaincode-node; the first is the default (no prefix). */
 export const contracts = [
@@ -25,4 +26,5 @@ export const contracts = [
   CrossChannelContract,
   ColdChainContract,
   DocumentsContract,
+  InvestigationsContract,
 ];

@@ -37,6 +37,14 @@ const CALLS: Record<string, { msp: string; channel: string; args: unknown[]; tra
   "documents:AnchorDocument": { msp: MFR, channel: SOURCE, args: [{ sha256: "1".repeat(64), cid: CID, kind: "OTHER", subject: { type: "product", gtin: GTIN } }] },
   "documents:PutDocumentKey": { msp: MFR, channel: SOURCE, args: [CID], transient: { key: KEY } },
   "documents:PurgeDocumentKey": { msp: MFR, channel: SOURCE, args: [CID] },
+  // Investigations: the state checks refuse most of these in a fresh world; the role check comes first.
+  "investigations:OpenInvestigation": { msp: MFR, channel: SOURCE, args: [{ investigationId: "I-ROLE", scope: { type: "lot", gtin: GTIN, lot: LOT }, reason: "suspect" }] },
+  "investigations:DetermineInvestigation": { msp: REG, channel: SOURCE, args: [{ investigationId: "I-ROLE", outcome: "CLEARED", reason: "genuine" }] },
+  "investigations:RecordRegulatorNotification": { msp: MFR, channel: SOURCE, args: [{ investigationId: "I-ROLE", reference: "FDA-1" }] },
+  "investigations:DisposeInvestigationPacks": { msp: MFR, channel: SOURCE, args: [{ investigationId: "I-ROLE", action: "QUARANTINE" }] },
+  "investigations:CloseInvestigation": { msp: REG, channel: SOURCE, args: [{ investigationId: "I-ROLE", reason: "done" }] },
+  "investigations:OpenTracingRequest": { msp: REG, channel: SOURCE, args: [{ requestId: "T-ROLE", scope: { type: "lot", gtin: GTIN, lot: LOT }, reason: "trace" }] },
+  "investigations:AnswerTracingRequest": { msp: MFR, channel: SOURCE, args: [{ requestId: "T-ROLE", statement: "commissioned here" }] },
 };
 
 const ALL_ROLES = Object.values(CERT_ROLES);

@@ -52,6 +52,12 @@ const TRANSACTIONS: { fn: string; args: unknown[] }[] = [
   { fn: "documents:AnchorDocument", args: [{ sha256: "a".repeat(64), cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", kind: "certificate", subject: { type: "lot", gtin: GTIN, lot: LOT } }] },
   { fn: "documents:ListDocuments", args: [{ type: "lot", gtin: GTIN, lot: LOT }] },
   { fn: "documents:PurgeDocumentKey", args: ["bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"] },
+  { fn: "investigations:OpenInvestigation", args: [{ investigationId: "INV-ARGS", scope: { type: "packs", packs: [{ gtin: GTIN, serial: "SN000007" }] }, reason: "fuzz" }] },
+  { fn: "investigations:DetermineInvestigation", args: [{ investigationId: "INV-ARGS", outcome: "CLEARED", reason: "fuzz" }] },
+  { fn: "investigations:GetInvestigation", args: ["INV-ARGS"] },
+  { fn: "investigations:ListInvestigations", args: ["10", "", "ACTIVE"] },
+  { fn: "investigations:OpenTracingRequest", args: [{ requestId: "TR-ARGS", scope: { type: "lot", gtin: GTIN, lot: LOT }, reason: "fuzz" }] },
+  { fn: "investigations:AnswerTracingRequest", args: [{ requestId: "TR-ARGS", statement: "fuzz" }] },
 ];
 
 type ArgMutation =

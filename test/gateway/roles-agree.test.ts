@@ -31,6 +31,13 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "document.erase": ["documents:PurgeDocumentKey"],
   // An anchoring run writes to the EVM, not the chaincode.
   "evm.anchor": [],
+  "investigation.open": ["investigations:OpenInvestigation"],
+  "investigation.determine": ["investigations:DetermineInvestigation"],
+  "investigation.notify": ["investigations:RecordRegulatorNotification"],
+  "investigation.dispose": ["investigations:DisposeInvestigationPacks"],
+  "investigation.close": ["investigations:CloseInvestigation"],
+  "tracing.request": ["investigations:OpenTracingRequest"],
+  "tracing.answer": ["investigations:AnswerTracingRequest"],
 };
 
 describe("the gateway's role matrix and the chaincode's role table", () => {

@@ -12,5 +12,9 @@ export const KEY_TYPES = {
   DOCUMENT: "document",
   HAND_OFF: "handoff",
   ALERT: "alert",
+  // investigations (contracts/investigations.ts)
+  INVESTIGATION: "investigation",
+  TRACING: "tracing",
+  TRACING_ANSWER: "tracinganswer",
 } as const;
 export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];

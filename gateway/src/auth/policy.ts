@@ -33,6 +33,14 @@ export const ACTIONS = [
   "document.write",
   "document.erase",
   "evm.anchor",
+  // investigations (#18 part 4)
+  "investigation.open",
+  "investigation.determine",
+  "investigation.notify",
+  "investigation.dispose",
+  "investigation.close",
+  "tracing.request",
+  "tracing.answer",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -78,6 +86,16 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   "document.erase": ANY_TRADER,
   // An anchoring run spends the anchorer account's gas: a write, so not for read-only roles (the regulator's auditor).
   "evm.anchor": { ...ANY_TRADER, RegulatorMSP: ["admin"] },
+  // Investigations (the chaincode checks the orgs): a holder or the regulator opens; the opener or the regulator
+  // determines and closes; the determining trading partner records the regulator's notification; a holder
+  // quarantines or destroys its packs; only the regulator asks for tracing, and the asked holders answer.
+  "investigation.open": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
+  "investigation.determine": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
+  "investigation.notify": ANY_TRADER,
+  "investigation.dispose": ANY_TRADER,
+  "investigation.close": { ...ANY_TRADER, RegulatorMSP: REGULATOR },
+  "tracing.request": { RegulatorMSP: REGULATOR },
+  "tracing.answer": ANY_TRADER,
 };
 
 /** True when the principal's org and role may perform the action. */

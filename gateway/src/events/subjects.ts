@@ -10,7 +10,7 @@
  * chaincode, so its payload is not trusted to match its type: only string
  * fields become subjects, and a payload that does not fit gives none.
  */
-import { EVENTS, isEventName, type EventFields, type EventName, type PackRef, type Subject } from "@rxtrace/domain";
+import { EVENTS, isEventName, type EventFields, type EventName, type InvestigationScope, type PackRef, type Subject } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 
 type Extractors = { readonly [N in EventName]: (payload: EventFields[N]) => EventSubject[] };
@@ -68,7 +68,21 @@ export const SUBJECTS: Extractors = {
   // A return is not a shipment: its events name their packs, which carry them into each pack's timeline.
   [EVENTS.RETURN_SHIPPED]: (p) => packList(p.packs),
   [EVENTS.RETURN_VERIFIED]: (p) => packList(p.resaleable, p.quarantined, p.destroyed),
+  // Investigations name their packs (and a lot or shipment scope); the partners to notify are in the payload.
+  [EVENTS.INVESTIGATION_OPENED]: (p) => [...investigationScope(p.scope), ...packList(p.packs)],
+  [EVENTS.INVESTIGATION_DETERMINED]: (p) => packList(p.packs),
+  [EVENTS.REGULATOR_NOTIFIED]: none,
+  [EVENTS.INVESTIGATION_PACKS_DISPOSED]: (p) => packList(p.packs),
+  [EVENTS.INVESTIGATION_CLOSED]: none,
+  [EVENTS.TRACING_REQUESTED]: (p) => (p.scope.type === "pack" ? pack(p.scope) : lot(p.scope)),
+  [EVENTS.TRACING_ANSWERED]: none,
 };
+
+function investigationScope(scope: InvestigationScope): EventSubject[] {
+  if (scope.type === "lot") return lot(scope);
+  if (scope.type === "shipment") return shipment(scope);
+  return [];
+}
 
 function isText(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;

@@ -53,15 +53,15 @@ export function describes<R>() {
   return <S extends TSchema>(schema: S, ..._exact: Same<Static<S>, R> extends true ? [] : [mismatch: { schema: Static<S>; record: R }]): S => schema;
 }
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+export const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const PackStatus = literals(Object.values(PACK_STATUSES));
 const MarkName = literals(Object.values(MARKS));
-const Text = Type.String();
-const At = Type.String({ description: "transaction time, ISO 8601" });
-const Stamp = { at: At, by: Type.String({ description: "MSP id" }), txId: Type.String() };
+export const Text = Type.String();
+export const At = Type.String({ description: "transaction time, ISO 8601" });
+export const Stamp = { at: At, by: Type.String({ description: "MSP id" }), txId: Type.String() };
 const CentiRange = Type.Object({ minCentiCelsius: Type.Integer(), maxCentiCelsius: Type.Integer() });
-const PackRef = Type.Object({ gtin: Text, serial: Text });
+export const PackRef = Type.Object({ gtin: Text, serial: Text });
 
 export const Partner = describes<PartnerRecord>()(
   Type.Object({ mspId: Text, name: Text, role: literals(Object.values(ORG_ROLES)), registeredAt: At, registeredBy: Text }),

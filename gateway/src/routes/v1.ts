@@ -10,6 +10,7 @@ import { MasterDataService } from "../services/master-data.js";
 import type { OutboxRelay } from "../services/outbox-relay.js";
 import { PackService } from "../services/packs.js";
 import { ReturnService } from "../services/returns.js";
+import { InvestigationService } from "../services/investigations.js";
 import { ShipmentService } from "../services/shipments.js";
 import { Gs1VerificationService } from "../services/gs1-verification.js";
 import { VerifyService } from "../services/verify.js";
@@ -22,6 +23,7 @@ import { packRoutes } from "./packs.js";
 import { partnerRoutes } from "./partners.js";
 import { productRoutes } from "./products.js";
 import { returnRoutes } from "./returns.js";
+import { investigationRoutes } from "./investigations.js";
 import { shipmentRoutes } from "./shipments.js";
 import { verifyRoutes } from "./verify.js";
 import { whoamiRoutes } from "./whoami.js";
@@ -65,6 +67,8 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(packRoutes, { packs: new PackService(ledger) });
   await app.register(shipmentRoutes, { shipments: new ShipmentService(ledger, lanes), masterData });
   await app.register(returnRoutes, { returns: new ReturnService(ledger) });
+  // Investigations and tracing requests (#18 part 4).
+  await app.register(investigationRoutes, { investigations: new InvestigationService(ledger) });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
   // One verifier for both forms of the answer: /v1/verify and the GS1 Lightweight Messaging form.
   const verifier = new VerifyService(ledger, verifyReadModel);

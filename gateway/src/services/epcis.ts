@@ -49,6 +49,15 @@ const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.RETURN_SHIPPED]: { action: "OBSERVE", bizStep: "shipping", disposition: "returned" },
   // The distributor's check on receipt; the disposition is each pack's outcome (RETURN_DISPOSITIONS).
   [EVENTS.RETURN_VERIFIED]: { action: "OBSERVE", bizStep: "receiving" },
+  // Investigations: opening holds the packs as suspect; the determination and a disposal set each pack's disposition (below).
+  [EVENTS.INVESTIGATION_OPENED]: { action: "OBSERVE", bizStep: "holding", disposition: "non_sellable_other" },
+  [EVENTS.INVESTIGATION_DETERMINED]: { action: "OBSERVE", bizStep: "inspecting", disposition: "non_sellable_other" },
+  [EVENTS.INVESTIGATION_PACKS_DISPOSED]: { action: "OBSERVE", bizStep: "holding", disposition: "sellable_not_accessible" },
+  // A notification, a closing and tracing are records about the packs, not observations of them.
+  [EVENTS.REGULATOR_NOTIFIED]: undefined,
+  [EVENTS.INVESTIGATION_CLOSED]: undefined,
+  [EVENTS.TRACING_REQUESTED]: undefined,
+  [EVENTS.TRACING_ANSWERED]: undefined,
   // Master data, a decision before it is applied, and key custody: nothing happens to the packs.
   [EVENTS.PARTNER_REGISTERED]: undefined,
   [EVENTS.PRODUCT_REGISTERED]: undefined,
@@ -165,6 +174,8 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (entry.event === EVENTS.PACK_MARKED && typeof payload.mark === "string") disposition = MARK_DISPOSITIONS[payload.mark] ?? disposition;
   if (entry.event === EVENTS.COLD_CHAIN_READINGS_RECORDED && payload.holdSet === true) disposition = "sellable_not_accessible";
   if (entry.event === EVENTS.RETURN_VERIFIED) disposition = returnDisposition(payload, target);
+  if (entry.event === EVENTS.INVESTIGATION_DETERMINED && payload.outcome === "CLEARED") disposition = "active";
+  if (entry.event === EVENTS.INVESTIGATION_PACKS_DISPOSED && payload.action === "DESTROY") disposition = "destroyed";
   const action = disposition === "destroyed" ? "DELETE" : mapping.action;
   const { epcList, quantityList } = objects(entry, target);
   const event: Record<string, unknown> = {

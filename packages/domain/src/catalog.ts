@@ -22,6 +22,19 @@ import type {
   TradeTerms,
   VerifyReturnInput,
 } from "./records";
+import type {
+  AnswerTracingInput,
+  CloseInvestigationInput,
+  DetermineInput,
+  DisposeInput,
+  Investigation,
+  InvestigationFilter,
+  NotifyRegulatorInput,
+  OpenInvestigationInput,
+  OpenTracingInput,
+  TracingAnswer,
+  TracingView,
+} from "./investigations";
 import type { PackVerification, Verification } from "./verification";
 import {
   CERT_ROLES,
@@ -52,7 +65,7 @@ const TRADERS: readonly CertRole[] = [OPERATOR, QUALITY, PHARMACIST, ADMIN];
 /** Every role: the transaction is open to any user of a member org with a role, the org rules decide. */
 const ANY_ROLE: readonly CertRole[] = [...TRADERS, AUDITOR];
 
-export const CONTRACTS = ["partners", "products", "packs", "shipments", "returns", "coldchain", "crosschannel", "documents"] as const;
+export const CONTRACTS = ["partners", "products", "packs", "shipments", "returns", "coldchain", "crosschannel", "documents", "investigations"] as const;
 export type ContractName = (typeof CONTRACTS)[number];
 
 export type TransactionKind = "submit" | "evaluate";
@@ -149,6 +162,15 @@ export interface ReturnsPage {
 }
 /** What VerifyReturn accepts: the scans, and the failure action when not QUARANTINE. */
 export type VerifyReturnArgs = Omit<VerifyReturnInput, "onFailure"> & { onFailure?: VerifyReturnInput["onFailure"] };
+/** A page of investigations:ListInvestigations and the bookmark of the next page ("" after the last). */
+export interface InvestigationsPage {
+  investigations: Investigation[];
+  bookmark: string;
+}
+/** What OpenInvestigation accepts: evidence may be left out. */
+export type OpenInvestigationArgs = Omit<OpenInvestigationInput, "evidence"> & { evidence?: OpenInvestigationInput["evidence"] };
+/** What AnswerTracingRequest accepts: documents may be left out. */
+export type AnswerTracingArgs = Omit<AnswerTracingInput, "documents"> & { documents?: AnswerTracingInput["documents"] };
 export interface TermsAnswer {
   shipmentId: string;
   terms: TradeTerms;
@@ -294,6 +316,44 @@ export const CATALOG = {
       events: [EVENTS.DOCUMENT_KEY_PURGED],
       roles: ANY_ROLE,
     }),
+  },
+  // ---- investigations: suspect/illegitimate product and tracing requests (DSCSA); the org rules are the contract's ----
+  investigations: {
+    // A holder of the packs or the regulator opens; the opener or the regulator determines and closes.
+    OpenInvestigation: transaction<[investigation: OpenInvestigationArgs], Investigation>()("investigations", "OpenInvestigation", "submit", {
+      events: [EVENTS.INVESTIGATION_OPENED],
+      roles: ANY_ROLE,
+    }),
+    DetermineInvestigation: transaction<[determination: DetermineInput], Investigation>()("investigations", "DetermineInvestigation", "submit", {
+      events: [EVENTS.INVESTIGATION_DETERMINED],
+      roles: ANY_ROLE,
+    }),
+    RecordRegulatorNotification: transaction<[notification: NotifyRegulatorInput], Investigation>()("investigations", "RecordRegulatorNotification", "submit", {
+      events: [EVENTS.REGULATOR_NOTIFIED],
+      roles: TRADERS,
+    }),
+    // A holder quarantines or destroys the packs of an illegitimate determination it holds.
+    DisposeInvestigationPacks: transaction<[disposal: DisposeInput], Investigation>()("investigations", "DisposeInvestigationPacks", "submit", {
+      events: [EVENTS.INVESTIGATION_PACKS_DISPOSED],
+      roles: TRADERS,
+    }),
+    CloseInvestigation: transaction<[closing: CloseInvestigationInput], Investigation>()("investigations", "CloseInvestigation", "submit", {
+      events: [EVENTS.INVESTIGATION_CLOSED],
+      roles: ANY_ROLE,
+    }),
+    GetInvestigation: transaction<[investigationId: string], Investigation>()("investigations", "GetInvestigation", "evaluate"),
+    // pageSize as decimal text (1-MAX_INVESTIGATIONS_PAGE), bookmark "" for the first page, status "" for every status, ACTIVE for every one not closed.
+    ListInvestigations: transaction<[pageSize: string, bookmark: string, status: InvestigationFilter | ""], InvestigationsPage>()("investigations", "ListInvestigations", "evaluate"),
+    // Only the regulator asks (its auditor or admin); each asked holder answers once.
+    OpenTracingRequest: transaction<[request: OpenTracingInput], TracingView>()("investigations", "OpenTracingRequest", "submit", {
+      events: [EVENTS.TRACING_REQUESTED],
+      roles: [AUDITOR, ADMIN],
+    }),
+    AnswerTracingRequest: transaction<[answer: AnswerTracingArgs], TracingAnswer>()("investigations", "AnswerTracingRequest", "submit", {
+      events: [EVENTS.TRACING_ANSWERED],
+      roles: TRADERS,
+    }),
+    GetTracingRequest: transaction<[requestId: string], TracingView>()("investigations", "GetTracingRequest", "evaluate"),
   },
 } as const satisfies { readonly [C in ContractName]: Readonly<Record<string, TransactionSpec<C>>> };
 

@@ -1,4 +1,5 @@
 import type { DecommissionAlert } from "./catalog";
+import type { Determination, Disposition, InvestigationScope, TracingScope } from "./investigations";
 import type { HoldDecisionKind, Partner, PackRef, Subject } from "./records";
 import type { DecommissionReason, DocumentKind, EventEnvelope, EventName, PackStatus, SettableMark } from "./vocabulary";
 import { EVENTS } from "./vocabulary";
@@ -48,6 +49,15 @@ export type EventFields = EveryEvent<{
   [EVENTS.RETURN_SHIPPED]: { returnId: string; pharmacy: string; distributor: string; packs: PackRef[]; count: number };
   /** The packs of the return by outcome, so each pack's timeline shows what became of it. */
   [EVENTS.RETURN_VERIFIED]: { returnId: string; pharmacy: string; distributor: string; resaleable: PackRef[]; quarantined: PackRef[]; destroyed: PackRef[] };
+  // ---- investigations: each names the trading partners concerned, so their webhooks and SSE filters fire ----
+  [EVENTS.INVESTIGATION_OPENED]: { investigationId: string; scope: InvestigationScope; reason: string; packs: PackRef[]; partners: string[] };
+  /** `notifyBy`: the DSCSA 24 h deadline (illegitimate only). */
+  [EVENTS.INVESTIGATION_DETERMINED]: { investigationId: string; outcome: Determination; reason: string; packs: PackRef[]; partners: string[]; notifyBy?: string };
+  [EVENTS.REGULATOR_NOTIFIED]: { investigationId: string; reference: string; withinDeadline: boolean; partners: string[] };
+  [EVENTS.INVESTIGATION_PACKS_DISPOSED]: { investigationId: string; action: Disposition; packs: PackRef[]; partners: string[] };
+  [EVENTS.INVESTIGATION_CLOSED]: { investigationId: string; reason: string; partners: string[] };
+  [EVENTS.TRACING_REQUESTED]: { requestId: string; scope: TracingScope; asked: string[]; respondBy: string; partners: string[] };
+  [EVENTS.TRACING_ANSWERED]: { requestId: string; holder: string; withinDeadline: boolean; partners: string[] };
 }>;
 
 /** An event's payload as it is in the block: its fields and the envelope. */

@@ -10,3 +10,4 @@ export * from "./records";
 export * from "./roles";
 export * from "./vocabulary";
 export * from "./verification";
+export * from "./investigations";

@@ -158,6 +158,14 @@ export const EVENTS = {
   DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
   RETURN_SHIPPED: "ReturnShipped",
   RETURN_VERIFIED: "ReturnVerified",
+  // ---- investigations (docs/chaincode-api.md, "Investigations") ----
+  INVESTIGATION_OPENED: "InvestigationOpened",
+  INVESTIGATION_DETERMINED: "InvestigationDetermined",
+  REGULATOR_NOTIFIED: "RegulatorNotified",
+  INVESTIGATION_PACKS_DISPOSED: "InvestigationPacksDisposed",
+  INVESTIGATION_CLOSED: "InvestigationClosed",
+  TRACING_REQUESTED: "TracingRequested",
+  TRACING_ANSWERED: "TracingAnswered",
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 

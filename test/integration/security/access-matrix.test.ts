@@ -50,6 +50,14 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/packs/{gtin}/{serial}/marks/{mark}/clear": ALL,
   "POST /v1/returns": ["PharmacyMSP/pharmacist", "PharmacyMSP/admin"], // a pharmacy returns saleable packs to its distributor
   "POST /v1/returns/{returnId}/verify": ["DistributorMSP/operator", "DistributorMSP/admin"], // the distributor checks each returned pack before resale
+  // Investigations (#18 part 4): holders or the regulator open, determine and close; traders notify and dispose; the regulator asks for tracing, holders answer.
+  "POST /v1/investigations": ALL,
+  "POST /v1/investigations/{investigationId}/determination": ALL,
+  "POST /v1/investigations/{investigationId}/regulator-notification": TRADERS,
+  "POST /v1/investigations/{investigationId}/disposal": TRADERS,
+  "POST /v1/investigations/{investigationId}/close": ALL,
+  "POST /v1/tracing-requests": REGULATOR,
+  "POST /v1/tracing-requests/{requestId}/answers": TRADERS,
   "POST /v1/verify/scan": ALL, // a scan is a read
   "POST /v1/gs1/verification": ALL, // a verification in the GS1 form is the same read
 };
