@@ -35,6 +35,7 @@ import {
 } from "@rxtrace/domain";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
+import { takeOutOfContainer } from "../ledger/containers";
 import { loadProduct, writePack } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
@@ -299,7 +300,7 @@ async function applyDecision(state: State, tx: Tx, shipment: Shipment, record: C
   for (const pack of await heldCandidates(state, shipment)) {
     if (!pack.marks.includes(MARKS.COLD_CHAIN_HOLD)) continue;
     const marks = pack.marks.filter((mark) => mark !== MARKS.COLD_CHAIN_HOLD);
-    await writePack(state, tx, decision === "release" ? { ...pack, marks } : destroyed(pack, marks, tx));
+    await writePack(state, tx, decision === "release" ? { ...pack, marks } : destroyed(await takeOutOfContainer(state, tx, pack), marks, tx));
     count++;
   }
   const status = decision === "release" ? "RELEASED" : "DESTROYED";

@@ -68,6 +68,8 @@ export class CrossChannelContract extends Contract {
       if (context.pack.status !== PACK_STATUSES.RECEIVED) {
         throw conflict(`pack ${ref.gtin}/${ref.serial} is ${context.pack.status}; only a RECEIVED pack is handed off`, `packs[${i}]`);
       }
+      // The hierarchy does not cross channels (yet): a pack leaves its container before a hand-off.
+      if (context.pack.container !== undefined) throw conflict(`pack ${ref.gtin}/${ref.serial} is in container ${context.pack.container}; unpack it first`, `packs[${i}]`);
       requireMovable(context, tx.at, `packs[${i}]`);
       contexts.push(context);
     }

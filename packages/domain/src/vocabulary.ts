@@ -158,6 +158,8 @@ export const EVENTS = {
   DOCUMENT_KEY_PURGED: "DocumentKeyPurged",
   RETURN_SHIPPED: "ReturnShipped",
   RETURN_VERIFIED: "ReturnVerified",
+  CONTAINER_PACKED: "ContainerPacked",
+  CONTAINER_UNPACKED: "ContainerUnpacked",
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
