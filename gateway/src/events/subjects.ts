@@ -68,6 +68,9 @@ export const SUBJECTS: Extractors = {
   // A return is not a shipment: its events name their packs, which carry them into each pack's timeline.
   [EVENTS.RETURN_SHIPPED]: (p) => packList(p.packs),
   [EVENTS.RETURN_VERIFIED]: (p) => packList(p.resaleable, p.quarantined, p.destroyed),
+  // Packing and unpacking name the packs put in or taken out directly (not those of a case put on a pallet).
+  [EVENTS.CONTAINER_PACKED]: (p) => packList(p.packs),
+  [EVENTS.CONTAINER_UNPACKED]: (p) => packList(p.packs),
 };
 
 function isText(value: unknown): value is string {

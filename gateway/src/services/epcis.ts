@@ -6,7 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
-import { DECOMMISSION_REASONS, EVENTS, type DecommissionReason, type EventName } from "@rxtrace/domain";
+import { DECOMMISSION_REASONS, EVENTS, isValidSscc, ssccEpc, type DecommissionReason, type EventName } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 
@@ -49,6 +49,9 @@ const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.RETURN_SHIPPED]: { action: "OBSERVE", bizStep: "shipping", disposition: "returned" },
   // The distributor's check on receipt; the disposition is each pack's outcome (RETURN_DISPOSITIONS).
   [EVENTS.RETURN_VERIFIED]: { action: "OBSERVE", bizStep: "receiving" },
+  // Exported as AggregationEvents: the container's SSCC is the parent, what was put in or taken out the children.
+  [EVENTS.CONTAINER_PACKED]: { action: "ADD", bizStep: "packing" },
+  [EVENTS.CONTAINER_UNPACKED]: { action: "DELETE", bizStep: "unpacking" },
   // Master data, a decision before it is applied, and key custody: nothing happens to the packs.
   [EVENTS.PARTNER_REGISTERED]: undefined,
   [EVENTS.PRODUCT_REGISTERED]: undefined,
@@ -153,7 +156,25 @@ function sensorElements(payload: Record<string, unknown>, time: string): unknown
   ];
 }
 
-/** Maps one timeline entry to an EPCIS ObjectEvent (undefined for entries without an event). */
+/**
+ * EPC URI of an SSCC (urn:epc:id:sscc:...). The URI splits the company
+ * prefix from the serial reference, which the 18 digits do not say: rxtrace's
+ * members use 7-digit GS1 company prefixes (as the GTINs of the demo data).
+ */
+export const SSCC_COMPANY_PREFIX_LENGTH = 7;
+
+export function ssccUri(sscc: string): string {
+  return ssccEpc(sscc, SSCC_COMPANY_PREFIX_LENGTH);
+}
+
+/** The children an aggregation event names: the packs by Digital Link, the containers by SSCC URI. */
+function childEpcs(payload: Record<string, unknown>): string[] {
+  const packs = Array.isArray(payload.packs) ? payload.packs.map(record).filter((r) => typeof r.gtin === "string" && typeof r.serial === "string") : [];
+  const containers = Array.isArray(payload.containers) ? payload.containers.filter((c): c is string => typeof c === "string" && isValidSscc(c)) : [];
+  return [...packs.map((r) => packUri(r.gtin as string, r.serial as string)), ...containers.map(ssccUri)];
+}
+
+/** Maps one timeline entry to an EPCIS ObjectEvent, or an AggregationEvent for packing and unpacking (undefined for entries without an event). */
 export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record<string, unknown> | undefined {
   if (entry.event === null) return undefined;
   const mapping = Object.hasOwn(MAPPINGS, entry.event) ? MAPPINGS[entry.event as EventName] : undefined;
@@ -167,14 +188,18 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (entry.event === EVENTS.RETURN_VERIFIED) disposition = returnDisposition(payload, target);
   const action = disposition === "destroyed" ? "DELETE" : mapping.action;
   const { epcList, quantityList } = objects(entry, target);
+  const aggregation = entry.event === EVENTS.CONTAINER_PACKED || entry.event === EVENTS.CONTAINER_UNPACKED;
+  if (aggregation && (typeof payload.sscc !== "string" || !isValidSscc(payload.sscc))) return undefined;
+  const what = aggregation
+    ? { parentID: ssccUri(payload.sscc as string), childEPCs: childEpcs(payload) }
+    : { epcList, ...(quantityList.length > 0 ? { quantityList } : {}) };
   const event: Record<string, unknown> = {
-    type: "ObjectEvent",
+    type: aggregation ? "AggregationEvent" : "ObjectEvent",
     // A stable id: the same transaction always exports the same event id.
     eventID: `ni:///sha-256;${createHash("sha256").update(`${entry.channel}/${entry.txId}/${target.type}`).digest("hex")}?ver=CBV2.0`,
     eventTime: entry.timestamp,
     eventTimeZoneOffset: "+00:00",
-    epcList,
-    ...(quantityList.length > 0 ? { quantityList } : {}),
+    ...what,
     action,
     bizStep: mapping.bizStep,
     ...(disposition === undefined ? {} : { disposition }),

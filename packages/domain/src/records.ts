@@ -350,11 +350,12 @@ export interface ShipInput {
 
 /**
  * The packs and containers of a shipment or receipt: packs may be left out
- * when containers are named, and the reverse; one of them is required.
+ * (or empty) when containers are named, and the reverse; one is required.
  */
 export function parseGoods(fields: Fields, maxPacks: number): { packs: PackRef[]; containers: string[] } {
   const containers = fields.containers === undefined ? [] : parseSsccs("containers", fields.containers, 1, MAX_CONTAINERS_PER_CALL);
-  const packs = fields.packs === undefined && containers.length > 0 ? [] : parsePackRefs("packs", fields.packs, maxPacks);
+  const noPacks = fields.packs === undefined || (Array.isArray(fields.packs) && fields.packs.length === 0);
+  const packs = noPacks && containers.length > 0 ? [] : parsePackRefs("packs", fields.packs, maxPacks);
   return { packs, containers };
 }
 
