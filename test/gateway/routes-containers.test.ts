@@ -107,6 +107,23 @@ describe("POST /v1/containers/{sscc}/pack and /unpack, GET /v1/containers/{sscc}
   });
 });
 
+describe("a scan of an SSCC label at /v1/verify/scan", () => {
+  it("answers 400 naming code and pointing to the container, asking the ledger nothing", async () => {
+    const t = await buildTestApp();
+    try {
+      for (const code of [`(00)${PALLET}`, `https://id.gs1.org/00/${PALLET}`]) {
+        const res = await t.app.inject({ method: "POST", url: "/v1/verify/scan", headers: json(KEYS.pharmacy), payload: { code } });
+        expect([res.statusCode, res.json().field], code).to.deep.equal([400, "code"]);
+        expect(res.json().message).to.include(`/v1/containers/${PALLET}`);
+        expect(res.json().details).to.include({ part: "sscc", sscc: PALLET });
+      }
+      expect(t.ledger.calls).to.have.length(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe("shipping and receiving by SSCC through /v1/shipments", () => {
   let t: TestApp;
   beforeEach(async () => {
