@@ -240,6 +240,17 @@ describe("a pack leaving the supply from an opened case", () => {
     await expectError(world.pharmacy.submit("returns:ShipReturn", { returnId: "R", distributor: DIST, packs: refs(["SN000001"]), reason: "r" }), "CONFLICT", "packs[0]");
   });
 
+  it("a cold-chain destroy takes every destroyed pack out of its case, written once for all of them", async () => {
+    const world = await palletWorld();
+    await world.manufacturer.submit("shipments:Ship", { shipmentId: "COLD", consignee: DIST, containers: [PALLET] });
+    await world.distributor.submit("coldchain:RecordReadings", { shipmentId: "COLD", intervalSeconds: 300, readings: [{ at: world.net.seconds - 3600, centiCelsius: 2600 }] });
+    await world.quality.submit("coldchain:DestroyHeld", { shipmentId: "COLD", reason: "excursion" });
+    const view = await world.distributor.submit<ContainerView>("aggregation:GetContainer", PALLET);
+    expect(view.packCount).to.equal(0);
+    expect(view.containers.map((c) => c.packs.length)).to.deep.equal([0, 0]);
+    expect(await world.distributor.submit("packs:GetPack", GTIN, "SN000004")).to.include({ status: "DESTROYED" }).and.not.have.property("container");
+  });
+
   it("verifying a case code reports a recalled pack inside as not active", async () => {
     const world = await caseAtPharmacy();
     await world.regulatorDown.submit("packs:SetMark", { gtin: GTIN, serial: "SN000002", mark: "SUSPECT", reason: "check" });

@@ -40,17 +40,28 @@ export async function expandContainer(state: State, root: Container): Promise<{ 
 }
 
 /**
- * Takes a pack leaving the supply (dispensed, decommissioned, destroyed) out
- * of the container it is in: the container no longer lists or counts it.
- * Returns the pack without its container.
+ * Takes packs leaving the supply (dispensed, decommissioned, destroyed) out
+ * of the containers they are in: each container no longer lists or counts
+ * them, written once (a transaction does not read its own writes). Returns
+ * the packs without their container, in the order given.
  */
-export async function takeOutOfContainer(state: State, tx: Tx, pack: Pack): Promise<Pack> {
-  if (pack.container === undefined) return pack;
-  const { container: sscc, ...loose } = pack;
-  const container = await state.get<Container>(KEY_TYPES.CONTAINER, [sscc]);
-  if (container) {
-    const key = packRefKey(pack);
-    await writeContainer(state, tx, { ...container, packs: container.packs.filter((ref) => packRefKey(ref) !== key) });
+export async function takeOutOfContainers(state: State, tx: Tx, packs: readonly Pack[]): Promise<Pack[]> {
+  const leaving = new Map<string, Set<string>>();
+  for (const pack of packs) {
+    if (pack.container === undefined) continue;
+    const keys = leaving.get(pack.container) ?? new Set<string>();
+    keys.add(packRefKey(pack));
+    leaving.set(pack.container, keys);
   }
-  return loose;
+  for (const [sscc, keys] of leaving) {
+    const container = await state.get<Container>(KEY_TYPES.CONTAINER, [sscc]);
+    if (container) await writeContainer(state, tx, { ...container, packs: container.packs.filter((ref) => !keys.has(packRefKey(ref))) });
+  }
+  return packs.map(({ container: _container, ...loose }) => loose);
+}
+
+/** takeOutOfContainers for one pack. */
+export async function takeOutOfContainer(state: State, tx: Tx, pack: Pack): Promise<Pack> {
+  const [loose] = await takeOutOfContainers(state, tx, [pack]);
+  return loose ?? pack;
 }
