@@ -259,12 +259,42 @@ describe("a pack leaving the supply from an opened case", () => {
     expect(view.packs[2]).to.include({ serial: "SN000002", active: false });
   });
 
-  it("refuses a hand-off of a pack in a case", async () => {
-    const world = await lotWorld(1);
-    await world.manufacturer.submit("shipments:Ship", { shipmentId: "S1", consignee: DIST, packs: refs(["SN000000"]) });
-    await world.distributor.submit("shipments:Receive", { shipmentId: "S1", packs: refs(["SN000000"]) });
-    await world.distributor.submit("aggregation:Pack", { sscc: CASE_A, packs: refs(["SN000000"]) });
-    await expectError(world.distributor.submit("crosschannel:HandOff", { packs: refs(["SN000000"]), toChannel: DOWNSTREAM }), "CONFLICT", "packs[0]");
+  it("a hand-off carries the hierarchy: the import packs the cases and pallet again on dist-pharm, and the pallet ships on by its SSCC", async () => {
+    const world = await palletWorld();
+    await world.manufacturer.submit("shipments:Ship", { shipmentId: "S1", consignee: DIST, containers: [PALLET] });
+    await world.distributor.submit("shipments:Receive", { shipmentId: "S1", containers: [PALLET] });
+    const all = serials(6);
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(all), toChannel: DOWNSTREAM });
+    // On mfr-dist the handed-off packs left their cases.
+    expect(await world.distributor.submit<ContainerView>("aggregation:GetContainer", PALLET)).to.include({ packCount: 0 });
+    const [handOff] = await world.distributor.submit<{ containers?: string[] }[]>("crosschannel:GetHandOffs", { packs: refs(["SN000004"]) });
+    expect(handOff?.containers).to.deep.equal([CASE_B, PALLET]);
+    // Imported in two calls: the second joins the pallet the first rebuilt.
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(all.slice(0, 4)), fromChannel: SOURCE });
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(all.slice(4)), fromChannel: SOURCE });
+    const view = await world.distributorDown.submit<ContainerView>("aggregation:GetContainer", PALLET);
+    expect(view).to.include({ owner: DIST, status: "HELD", level: 2, packCount: 6, activeCount: 6 });
+    expect(view.containers.map((c) => [c.sscc, c.parent, c.packs.map((p) => p.serial)])).to.deep.equal([
+      [CASE_A, PALLET, all.slice(0, 3)],
+      [CASE_B, PALLET, all.slice(3)],
+    ]);
+    expect(await world.distributorDown.submit("packs:GetPack", GTIN, "SN000005")).to.include({ container: CASE_B, owner: DIST });
+    await world.distributorDown.submit("shipments:Ship", { shipmentId: "S2", consignee: PHARM, containers: [PALLET] });
+    expect(await world.pharmacy.submit("shipments:Receive", { shipmentId: "S2", containers: [PALLET] })).to.include({ status: "RECEIVED" });
+  });
+
+  it("refuses importing a pack into its case once that case left for the pharmacy, changing nothing", async () => {
+    const world = await lotWorld(2);
+    const two = ["SN000000", "SN000001"];
+    await world.manufacturer.submit("shipments:Ship", { shipmentId: "S1", consignee: DIST, packs: refs(two) });
+    await world.distributor.submit("shipments:Receive", { shipmentId: "S1", packs: refs(two) });
+    await world.distributor.submit("aggregation:Pack", { sscc: CASE_A, packs: refs(two) });
+    await world.distributor.submit("crosschannel:HandOff", { packs: refs(two), toChannel: DOWNSTREAM });
+    await world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000000"]), fromChannel: SOURCE });
+    await world.distributorDown.submit("shipments:Ship", { shipmentId: "S2", consignee: PHARM, containers: [CASE_A] });
+    const before = world.net.ledger(DOWNSTREAM).snapshot();
+    await expectError(world.distributorDown.submit("crosschannel:ImportPacks", { packs: refs(["SN000001"]), fromChannel: SOURCE }), "CONFLICT", "packs[0]");
+    expect(world.net.ledger(DOWNSTREAM).snapshot()).to.equal(before);
   });
 
   it("refuses packing by the regulator", async () => {

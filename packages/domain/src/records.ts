@@ -148,6 +148,8 @@ export interface HandOff {
   txId: string;
   product: Product;
   lotRecord: Lot;
+  /** The SSCCs the pack was packed in when handed off, innermost first: the import packs it the same way downstream. */
+  containers?: string[];
 }
 
 export type HoldStatus = "NONE" | "HELD" | "RELEASED" | "DESTROYED";
