@@ -5,7 +5,8 @@
  * only (an exception naming each missing pack and the missing case), then
  * the whole pallet (received: every case and pack is the distributor's),
  * verifies a case code and unpacks; a case packed on dist-pharm goes to the
- * pharmacy by its SSCC and a pack dispensed from it leaves it. Writes of a
+ * pharmacy by its SSCC and a pack dispensed from it leaves it; a packed case
+ * handed off arrives packed on dist-pharm. Writes of a
  * container endorsed by its holder's peer alone, or by peers that are not
  * its holder's, are invalidated at commit.
  * Depth and size limits, decommissioning from a case and the refusals of
@@ -192,5 +193,19 @@ describe("aggregation (SSCC) on the real network", function () {
     expect(view.body.result).to.include({ owner: "PharmacyMSP", packCount: 2, activeCount: 2 });
     expect((view.body.result.packs as PackRef[]).map((p) => p.serial)).to.deep.equal(inA.slice(1).map((p) => p.serial));
     expect(await packOf(pharmacy, "dist-pharm", first)).to.include({ status: "DISPENSED" });
+  });
+
+  it("hands a packed case off to dist-pharm through /v1/handoffs: the case comes with its packs", async () => {
+    const packed = inB.slice(1);
+    const res = await call(gw, "POST", "/v1/handoffs", dist, { packs: packed }, at());
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    remember(res.headers);
+    await eventually(async () => {
+      const view = await call(gw, "GET", `/v1/containers/${CASE_B}?channel=dist-pharm`, dist, undefined, at());
+      expect(view.status, JSON.stringify(view.body)).to.equal(200);
+      expect(view.body.result).to.include({ owner: "DistributorMSP", status: "HELD", packCount: 2, activeCount: 2 });
+    });
+    const source = await call(gw, "GET", `/v1/containers/${CASE_B}?channel=mfr-dist`, dist, undefined, at());
+    expect(source.body.result).to.include({ packCount: 0 });
   });
 });
