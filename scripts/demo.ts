@@ -196,11 +196,19 @@ async function main(): Promise<void> {
 
   // Aggregation: two cases of three packs on a pallet, shipped and received by the pallet's SSCC alone.
   const [caseA, caseB] = [packs(AMOXICILLIN, "AMXP", 1, 3), packs(AMOXICILLIN, "AMXP", 4, 6)];
-  await step(`manufacturer packs AMXP-001..003 into case ${DEMO_CASE_A}`, () => call(key.manufacturer, "POST", `/containers/${DEMO_CASE_A}/pack`, { packs: caseA }));
-  await step(`manufacturer packs AMXP-004..006 into case ${DEMO_CASE_B}`, () => call(key.manufacturer, "POST", `/containers/${DEMO_CASE_B}/pack`, { packs: caseB }));
-  await step(`manufacturer puts both cases on pallet ${DEMO_PALLET}`, () =>
-    call(key.manufacturer, "POST", `/containers/${DEMO_PALLET}/pack`, { containers: [DEMO_CASE_A, DEMO_CASE_B] }),
-  );
+  // Once packed (and shipped on), a container is the distributor's: a second run finds it and leaves it.
+  const packOnce = async (sscc: string, body: Record<string, unknown>): Promise<unknown> => {
+    try {
+      await call(key.manufacturer, "GET", `/containers/${sscc}`);
+      throw new ApiError(409, "ALREADY_EXISTS", `container ${sscc} already packed`);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    }
+    return call(key.manufacturer, "POST", `/containers/${sscc}/pack`, body);
+  };
+  await step(`manufacturer packs AMXP-001..003 into case ${DEMO_CASE_A}`, () => packOnce(DEMO_CASE_A, { packs: caseA }));
+  await step(`manufacturer packs AMXP-004..006 into case ${DEMO_CASE_B}`, () => packOnce(DEMO_CASE_B, { packs: caseB }));
+  await step(`manufacturer puts both cases on pallet ${DEMO_PALLET}`, () => packOnce(DEMO_PALLET, { containers: [DEMO_CASE_A, DEMO_CASE_B] }));
   await step(`manufacturer ships DEMO-S4 to the distributor by the pallet's SSCC alone`, () =>
     call(key.manufacturer, "POST", "/shipments", { shipmentId: "DEMO-S4", consignee: "DistributorMSP", containers: [DEMO_PALLET] }),
   );
