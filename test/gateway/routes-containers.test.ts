@@ -199,4 +199,16 @@ describe("aggregation in events and EPCIS", () => {
     expect(pallet).to.deep.include({ parentID: "urn:epc:id:sscc:9521234.0000000001", childEPCs: ["urn:epc:id:sscc:9521234.0000000002"] });
     expect(del).to.deep.include({ type: "AggregationEvent", action: "DELETE", bizStep: "unpacking", childEPCs: [`https://id.gs1.org/01/${GTIN}/21/SN1`] });
   });
+
+  it("exports a dispense out of a case as an AggregationEvent DELETE from the case, then the dispensing ObjectEvent", () => {
+    const dispensed = entry("t5", "PackDispensed", { gtin: GTIN, serial: "SN1", container: CASE });
+    const loose = entry("t6", "PackDispensed", { gtin: GTIN, serial: "SN2" });
+    const doc = epcisDocument([dispensed, loose], { type: "pack", gtin: GTIN, serial: "SN1" }, new Date()) as { epcisBody: { eventList: Record<string, unknown>[] } };
+    const [out, dispensing, other, ...rest] = doc.epcisBody.eventList;
+    expect(rest).to.have.length(0);
+    expect(out).to.deep.include({ type: "AggregationEvent", action: "DELETE", bizStep: "unpacking", parentID: "urn:epc:id:sscc:9521234.0000000002", childEPCs: [`https://id.gs1.org/01/${GTIN}/21/SN1`] });
+    expect(dispensing).to.deep.include({ type: "ObjectEvent", bizStep: "dispensing", action: "DELETE" });
+    expect(other).to.deep.include({ type: "ObjectEvent", bizStep: "dispensing" });
+    expect(out?.eventID).to.not.equal(dispensing?.eventID);
+  });
 });

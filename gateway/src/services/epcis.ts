@@ -226,6 +226,33 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   return event;
 }
 
+/**
+ * A pack dispensed or decommissioned out of a case leaves it in the same
+ * transaction (its event names the `container`): that is a disaggregation
+ * too, exported as an AggregationEvent DELETE before the pack's own event.
+ */
+function takenOutOfContainer(entry: TimelineEntry): Record<string, unknown> | undefined {
+  if (entry.event !== EVENTS.PACK_DISPENSED && entry.event !== EVENTS.PACK_DECOMMISSIONED) return undefined;
+  const payload = record(entry.payload);
+  const { container, gtin, serial } = payload;
+  if (typeof container !== "string" || !isValidSscc(container) || typeof gtin !== "string" || typeof serial !== "string") return undefined;
+  return {
+    type: "AggregationEvent",
+    eventID: `ni:///sha-256;${createHash("sha256").update(`${entry.channel}/${entry.txId}/unpacking`).digest("hex")}?ver=CBV2.0`,
+    eventTime: entry.timestamp,
+    eventTimeZoneOffset: "+00:00",
+    parentID: ssccUri(container),
+    childEPCs: [packUri(gtin, serial)],
+    action: "DELETE",
+    bizStep: "unpacking",
+    readPoint: { id: `${partyUri(entry.org)}:channel:${entry.channel}` },
+    "rxtrace:event": entry.event,
+    "rxtrace:channel": entry.channel,
+    "rxtrace:txId": entry.txId,
+    ...(entry.blockNumber === null ? {} : { "rxtrace:blockNumber": entry.blockNumber }),
+  };
+}
+
 /** The EPCIS 2.0 document of a timeline. */
 export function epcisDocument(entries: readonly TimelineEntry[], target: ExportTarget, creationDate: Date): Record<string, unknown> {
   return {
@@ -234,7 +261,7 @@ export function epcisDocument(entries: readonly TimelineEntry[], target: ExportT
     schemaVersion: "2.0",
     creationDate: creationDate.toISOString(),
     epcisBody: {
-      eventList: entries.map((e) => toEpcisEvent(e, target)).filter((e): e is Record<string, unknown> => e !== undefined),
+      eventList: entries.flatMap((e) => [takenOutOfContainer(e), toEpcisEvent(e, target)]).filter((e): e is Record<string, unknown> => e !== undefined),
     },
   };
 }
