@@ -159,13 +159,10 @@ export class ShipmentsContract extends Contract {
     // A container scanned by its SSCC counts every pack the ledger has inside it.
     const counted: PackRef[] = [...goods.packs];
     const unexpectedContainers: string[] = [];
-    for (const [i, sscc] of goods.containers.entries()) {
+    for (const sscc of goods.containers) {
       const container = await state.get<Container>(KEY_TYPES.CONTAINER, [sscc]);
-      if (container?.status !== "IN_TRANSIT" || container.shipmentId !== shipmentId) {
-        unexpectedContainers.push(sscc);
-        continue;
-      }
-      counted.push(...(await expandContainer(state, await loadContainer(state, sscc, `containers[${i}]`))).packs);
+      if (container?.status === "IN_TRANSIT" && container.shipmentId === shipmentId) counted.push(...(await expandContainer(state, container)).packs);
+      else unexpectedContainers.push(sscc);
     }
     const packs: Pack[] = [];
     for (const ref of shipment.packs) packs.push(await loadPack(state, ref));
