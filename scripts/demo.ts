@@ -19,6 +19,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ssccOf } from "@rxtrace/domain";
 import { gatewayPort, gatewayStateDir } from "../gateway/src/config.js";
 import { orgByName } from "../gateway/src/topology.js";
 
@@ -134,6 +135,10 @@ async function step(title: string, run: () => Promise<unknown>): Promise<void> {
 
 const AMOXICILLIN = "09521234543213";
 const INSULIN = "14567815983469";
+/** SSCCs of the demo's pallet and cases (extension 0, company prefix 9521234, check digit computed). */
+const DEMO_PALLET = ssccOf("09521234000000100");
+const DEMO_CASE_A = ssccOf("09521234000000101");
+const DEMO_CASE_B = ssccOf("09521234000000102");
 const packs = (gtin: string, prefix: string, from: number, to: number): { gtin: string; serial: string }[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({ gtin, serial: `${prefix}-${String(from + i).padStart(3, "0")}` }));
 
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
     { gtin: AMOXICILLIN, lot: "AMX2601", expiry: "281231", serials: packs(AMOXICILLIN, "AMX", 1, 6) },
     { gtin: AMOXICILLIN, lot: "AMX2602", expiry: "281100", serials: packs(AMOXICILLIN, "AMXR", 1, 3) },
     { gtin: INSULIN, lot: "INS2601", expiry: "271000", serials: packs(INSULIN, "INS", 1, 4) },
+    { gtin: AMOXICILLIN, lot: "AMX2603", expiry: "281231", serials: packs(AMOXICILLIN, "AMXP", 1, 6) },
   ];
   for (const lot of lots) {
     await step(`manufacturer commissions lot ${lot.lot} (${lot.serials.length} packs)`, () =>
@@ -187,6 +193,28 @@ async function main(): Promise<void> {
     }),
   );
   await step("distributor receives DEMO-S1", () => call(key.distributor, "POST", "/shipments/DEMO-S1/receive", { packs: s1 }));
+
+  // Aggregation: two cases of three packs on a pallet, shipped and received by the pallet's SSCC alone.
+  const [caseA, caseB] = [packs(AMOXICILLIN, "AMXP", 1, 3), packs(AMOXICILLIN, "AMXP", 4, 6)];
+  // Once packed (and shipped on), a container is the distributor's: a second run finds it and leaves it.
+  const packOnce = async (sscc: string, body: Record<string, unknown>): Promise<unknown> => {
+    try {
+      await call(key.manufacturer, "GET", `/containers/${sscc}`);
+      throw new ApiError(409, "ALREADY_EXISTS", `container ${sscc} already packed`);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    }
+    return call(key.manufacturer, "POST", `/containers/${sscc}/pack`, body);
+  };
+  await step(`manufacturer packs AMXP-001..003 into case ${DEMO_CASE_A}`, () => packOnce(DEMO_CASE_A, { packs: caseA }));
+  await step(`manufacturer packs AMXP-004..006 into case ${DEMO_CASE_B}`, () => packOnce(DEMO_CASE_B, { packs: caseB }));
+  await step(`manufacturer puts both cases on pallet ${DEMO_PALLET}`, () => packOnce(DEMO_PALLET, { containers: [DEMO_CASE_A, DEMO_CASE_B] }));
+  await step(`manufacturer ships DEMO-S4 to the distributor by the pallet's SSCC alone`, () =>
+    call(key.manufacturer, "POST", "/shipments", { shipmentId: "DEMO-S4", consignee: "DistributorMSP", containers: [DEMO_PALLET] }),
+  );
+  await step("distributor receives DEMO-S4 by scanning the pallet's SSCC (the 6 packs inside are counted)", () =>
+    call(key.distributor, "POST", "/shipments/DEMO-S4/receive", { containers: [DEMO_PALLET], channel: "mfr-dist" }),
+  );
 
   const s2 = packs(INSULIN, "INS", 1, 4);
   await step("manufacturer ships refrigerated DEMO-S2 to the distributor", () =>

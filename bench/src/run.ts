@@ -6,8 +6,8 @@
  *   tsx bench/src/run.ts [--quick] [--only id,id] [--no-gas] [--gateway URL] [--out DIR]
  *
  * Scenario ids: sequential-writes, write-throughput, write-ratio, batch-commissioning,
- * ship-receive, verify, verify-read-model, rest-overhead, documents, ledger-growth (gas runs
- * bench/src/gas.ts).
+ * ship-receive, pallet-ship-receive, verify, verify-read-model, rest-overhead, documents, ledger-growth
+ * (gas runs bench/src/gas.ts).
  * RXTRACE_DATA locates network.json, the API keys and the pid files.
  */
 import { execFileSync } from "node:child_process";
@@ -22,7 +22,18 @@ import { ledgerGrowth } from "./growth.js";
 import { writeResults, type BenchResults, type ScenarioResult } from "./report.js";
 import { RestError, newRestClient } from "./rest.js";
 import { SOURCE_CHANNEL } from "../../gateway/src/topology.js";
-import { batchCommissioning, documents, restOverhead, sequentialWrites, shipReceive, verifyReadModel, verifyRest, writeRatio, writeThroughput } from "./scenarios.js";
+import {
+  batchCommissioning,
+  documents,
+  palletShipReceive,
+  restOverhead,
+  sequentialWrites,
+  shipReceive,
+  verifyReadModel,
+  verifyRest,
+  writeRatio,
+  writeThroughput,
+} from "./scenarios.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SCENARIOS: readonly [string, (ctx: BenchContext) => Promise<ScenarioResult>][] = [
@@ -31,6 +42,7 @@ const SCENARIOS: readonly [string, (ctx: BenchContext) => Promise<ScenarioResult
   ["write-ratio", writeRatio],
   ["batch-commissioning", batchCommissioning],
   ["ship-receive", shipReceive],
+  ["pallet-ship-receive", palletShipReceive],
   ["verify", verifyRest],
   ["verify-read-model", verifyReadModel],
   ["rest-overhead", restOverhead],

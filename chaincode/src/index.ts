@@ -3,6 +3,7 @@
  * `contracts` is what fabric-chaincode-node serves; the domain (GS1, MKT,
  * vocabulary, errors) is re-exported for the gateway.
  */
+import { AggregationContract } from "./contracts/aggregation";
 import { ColdChainContract } from "./contracts/coldchain";
 import { CrossChannelContract } from "./contracts/crosschannel";
 import { DocumentsContract } from "./contracts/documents";
@@ -14,7 +15,18 @@ import { ReturnsContract } from "./contracts/returns";
 import { ShipmentsContract } from "./contracts/shipments";
 
 export * from "@rxtrace/domain";
-export { ColdChainContract, CrossChannelContract, DocumentsContract, InvestigationsContract, PacksContract, PartnersContract, ProductsContract, ReturnsContract, ShipmentsContract };
+export {
+  AggregationContract,
+  ColdChainContract,
+  CrossChannelContract,
+  DocumentsContract,
+  InvestigationsContract,
+  PacksContract,
+  PartnersContract,
+  ProductsContract,
+  ReturnsContract,
+  ShipmentsContract,
+};
 
 /** Contracts served by fabric-chaincode-node; the first is the default (no prefix). */
 export const contracts = [
@@ -23,6 +35,7 @@ export const contracts = [
   ProductsContract,
   ShipmentsContract,
   ReturnsContract,
+  AggregationContract,
   CrossChannelContract,
   ColdChainContract,
   DocumentsContract,

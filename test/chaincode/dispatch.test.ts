@@ -51,7 +51,7 @@ describe("the built chaincode served through fabric-shim", function () {
 
   it("exports every contract under its name from package.json's main", () => {
     const { contracts } = require(modulePath) as { contracts: (new () => { getName(): string })[] };
-    expect(contracts.map((C) => new C().getName())).to.deep.equal(["packs", "partners", "products", "shipments", "returns", "crosschannel", "coldchain", "documents", "investigations"]);
+    expect(contracts.map((C) => new C().getName())).to.deep.equal(["packs", "partners", "products", "shipments", "returns", "aggregation", "crosschannel", "coldchain", "documents", "investigations"]);
   });
 
   it("routes contract:Function with string arguments and returns the JSON document as the payload", async () => {

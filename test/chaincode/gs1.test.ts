@@ -20,6 +20,11 @@ import {
   parseGs1,
   parseYymmdd,
   requirePackIdentifiers,
+  scannedSscc,
+  ssccEpc,
+  ssccOf,
+  isValidSscc,
+  validateSscc,
   validateExpiry,
   validateGtin,
   validateLot,
@@ -422,5 +427,46 @@ describe("GS1 parsing: what scanners add around the code", () => {
       expect(errorOf(() => parse(" \r\n\t")).detail, parse.name).to.equal("code: is empty");
       expect(errorOf(() => parse("\uFEFF")).detail, parse.name).to.equal("code: is empty");
     }
+  });
+});
+
+describe("GS1 SSCC (AI 00)", () => {
+  // GS1 General Specifications' example SSCC: extension 1, company prefix 0614141, serial reference 234567890.
+  const SSCC = "106141412345678908";
+
+  it("computes and checks the mod-10 check digit over 17 digits", () => {
+    expect(ssccOf("10614141234567890")).to.equal(SSCC);
+    expect(isValidSscc(SSCC)).to.equal(true);
+    expect(isValidSscc("106141412345678907")).to.equal(false);
+    expect(isValidSscc("10614141234567890")).to.equal(false);
+  });
+
+  it("refuses a bad check digit or length naming the field", () => {
+    expect(errorOf(() => validateSscc("sscc", "106141412345678907"))).to.include({ code: "INVALID_ARGUMENT", field: "sscc" });
+    expect(errorOf(() => validateSscc("containers[0]", "1234"))).to.include({ field: "containers[0]" });
+    expect(errorOf(() => validateSscc("sscc", 1061414))).to.include({ field: "sscc" });
+    expect(errorOf(() => ssccOf("123"))).to.include({ field: "sscc" });
+  });
+
+  it("writes the EPC URI with the company prefix split off", () => {
+    expect(ssccEpc(SSCC)).to.equal("urn:epc:id:sscc:0614141.1234567890");
+    expect(ssccEpc(SSCC, 9)).to.equal("urn:epc:id:sscc:061414123.14567890");
+  });
+
+  it("reads an SSCC from a logistic label scan in every form, and nothing from a pack's", () => {
+    expect(scannedSscc(SSCC)).to.equal(SSCC);
+    expect(scannedSscc(`00${SSCC}`)).to.equal(SSCC);
+    expect(scannedSscc(`]C100${SSCC}`)).to.equal(SSCC);
+    expect(scannedSscc(`(00)${SSCC}`)).to.equal(SSCC);
+    expect(scannedSscc(`https://id.gs1.org/00/${SSCC}`)).to.equal(SSCC);
+    expect(scannedSscc(`(00)${SSCC}(400)PO123`)).to.equal(SSCC);
+    expect(scannedSscc(formatBracketed(PACK))).to.equal(undefined);
+    expect(scannedSscc(`(01)${PACK.gtin}(21)SN1`)).to.equal(undefined);
+  });
+
+  it("refuses a label scan with a bad check digit naming sscc, and an unknown AI", () => {
+    expect(errorOf(() => scannedSscc("(00)106141412345678907"))).to.include({ field: "sscc" });
+    expect(errorOf(() => scannedSscc("106141412345678907"))).to.include({ field: "sscc" });
+    expect(errorOf(() => scannedSscc(`(00)${SSCC}(23)X`))).to.include({ field: "code" });
   });
 });

@@ -23,6 +23,8 @@ const CALLS: Record<string, { msp: string; channel: string; args: unknown[]; tra
   "shipments:Receive": { msp: DIST, channel: SOURCE, args: [{ shipmentId: "S-ROLE", packs: refs(["SN000000"]) }] },
   "returns:ShipReturn": { msp: PHARM, channel: DOWNSTREAM, args: [{ returnId: "R-ROLE", distributor: DIST, packs: refs(["SN000000"]), reason: "overstock" }] },
   "returns:VerifyReturn": { msp: DIST, channel: DOWNSTREAM, args: [{ returnId: "R-ROLE", packs: [{ ...pack, lot: LOT, expiry: EXPIRY }] }] },
+  "aggregation:Pack": { msp: MFR, channel: SOURCE, args: [{ sscc: "095212340000000013", packs: refs(["SN000000"]) }] },
+  "aggregation:Unpack": { msp: MFR, channel: SOURCE, args: [{ sscc: "095212340000000013" }] },
   "coldchain:RecordReadings": { msp: DIST, channel: SOURCE, args: [{ shipmentId: "S-ROLE", intervalSeconds: 300, readings: [{ at: 1768470000, centiCelsius: 500 }] }] },
   // The regulator decides with any of its roles; a manufacturer only through quality (the contract's org rule).
   "coldchain:ReleaseHold": { msp: REG, channel: SOURCE, args: [{ shipmentId: "S-ROLE", reason: "ok" }] },

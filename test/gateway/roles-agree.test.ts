@@ -14,6 +14,7 @@ const SUBMITS: Readonly<Record<Action, readonly string[]>> = {
   "shipment.receive": ["shipments:Receive"],
   "return.ship": ["returns:ShipReturn"],
   "return.verify": ["returns:VerifyReturn"],
+  "container.pack": ["aggregation:Pack", "aggregation:Unpack"],
   "pack.handoff": ["crosschannel:HandOff", "crosschannel:ImportPacks"],
   "coldchain.record": ["coldchain:RecordReadings"],
   "coldchain.release": ["coldchain:ReleaseHold", "coldchain:DestroyHeld"],

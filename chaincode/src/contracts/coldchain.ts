@@ -35,6 +35,7 @@ import {
 } from "@rxtrace/domain";
 import { requireCertRole, requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
+import { takeOutOfContainers } from "../ledger/containers";
 import { loadProduct, writePack } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
@@ -295,13 +296,14 @@ export function soleManufacturer(products: readonly Product[], shipmentId: strin
 
 /** Releases or destroys the held packs of a shipment and records who decided. */
 async function applyDecision(state: State, tx: Tx, shipment: Shipment, record: ColdChain, decision: HoldDecisionKind, reason: string, decidedBy: string): Promise<ColdChain> {
-  let count = 0;
-  for (const pack of await heldCandidates(state, shipment)) {
-    if (!pack.marks.includes(MARKS.COLD_CHAIN_HOLD)) continue;
+  const held = (await heldCandidates(state, shipment)).filter((pack) => pack.marks.includes(MARKS.COLD_CHAIN_HOLD));
+  // A destroyed pack leaves its case (each case written once for all its packs).
+  const affected = decision === "release" ? held : await takeOutOfContainers(state, tx, held);
+  for (const pack of affected) {
     const marks = pack.marks.filter((mark) => mark !== MARKS.COLD_CHAIN_HOLD);
     await writePack(state, tx, decision === "release" ? { ...pack, marks } : destroyed(pack, marks, tx));
-    count++;
   }
+  const count = held.length;
   const status = decision === "release" ? "RELEASED" : "DESTROYED";
   const decided: ColdChain = { ...record, hold: { status, at: tx.at, by: decidedBy, reason } };
   await state.put(KEY_TYPES.COLD_CHAIN, [shipment.shipmentId], decided, [shipment.shipper, shipment.consignee]);

@@ -2,6 +2,7 @@ import { Context, Contract, Info, Returns, Transaction } from "fabric-contract-a
 import {
   alreadyExists,
   CATALOG,
+  comparePackRefs,
   CHAINCODE_NAME,
   conflict,
   DOWNSTREAM_CHANNEL,
@@ -21,6 +22,7 @@ import {
   validateLot,
   type AnyTransaction,
   type ArgsOf,
+  type Container,
   type HandOff,
   type Lot,
   type Pack,
@@ -30,6 +32,7 @@ import {
 } from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
+import { loadContainer, takeOutOfContainers, writeContainer } from "../ledger/containers";
 import { PackLoader, loadLot, loadProduct, masterDataEndorser, requireMovable, writePack } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
@@ -37,6 +40,58 @@ import { shipmentProducts, soleManufacturer } from "./coldchain";
 import { newPackFields } from "./packs";
 import { loadShipment } from "./shipments";
 
+
+/**
+ * Rebuilds on this channel the containers handed-off packs were in: each
+ * created held by the importer (or one it already holds here at rest, joined),
+ * the pack in its innermost container, each container in the next. Written
+ * once each at the end: a transaction does not read its own writes.
+ */
+class ContainerRebuild {
+  readonly #state: State;
+  readonly #tx: Tx;
+  readonly #containers = new Map<string, Container>();
+
+  constructor(state: State, tx: Tx) {
+    this.#state = state;
+    this.#tx = tx;
+  }
+
+  async #get(sscc: string, field: string): Promise<Container> {
+    let container = this.#containers.get(sscc);
+    if (!container) {
+      const existing = await this.#state.get<Container>(KEY_TYPES.CONTAINER, [sscc]);
+      if (existing && (existing.owner !== this.#tx.msp || existing.status !== "HELD")) {
+        throw conflict(`container ${sscc} on ${this.#tx.channel} is ${existing.status} with ${existing.owner}`, field);
+      }
+      const { at, msp, txId } = this.#tx;
+      container = existing ?? { sscc, owner: msp, status: "HELD", packs: [], containers: [], level: 1, createdAt: at, createdBy: msp, updatedAt: at, updatedBy: msp, updatedTxId: txId };
+      this.#containers.set(sscc, container);
+    }
+    return container;
+  }
+
+  /** Puts the pack in the innermost container of its path and each container in the next. */
+  async place(ref: PackRef, path: readonly string[], field: string): Promise<void> {
+    for (const [j, sscc] of path.entries()) {
+      const container = await this.#get(sscc, field);
+      const outer = path[j + 1];
+      if (container.parent !== undefined && container.parent !== outer) throw conflict(`container ${sscc} is in ${container.parent} on ${this.#tx.channel}`, field);
+      if (outer !== undefined) container.parent = outer;
+      container.level = Math.max(container.level, j + 1);
+      const inner = path[j - 1];
+      if (inner === undefined) {
+        if (!container.packs.some((p) => p.gtin === ref.gtin && p.serial === ref.serial)) container.packs = [...container.packs, { gtin: ref.gtin, serial: ref.serial }].sort(comparePackRefs);
+      } else if (!container.containers.includes(inner)) {
+        container.containers = [...container.containers, inner].sort();
+      }
+    }
+  }
+
+  async write(): Promise<void> {
+    for (const container of this.#containers.values()) await writeContainer(this.#state, this.#tx, container);
+  }
+}
 
 function requireChannel(tx: Tx, channel: string, action: string): void {
   if (tx.channel !== channel) throw conflict(`${action} runs on channel ${channel}, not ${tx.channel}`);
@@ -71,7 +126,22 @@ export class CrossChannelContract extends Contract {
       requireMovable(context, tx.at, `packs[${i}]`);
       contexts.push(context);
     }
-    for (const { pack, product, lot } of contexts) {
+    // The hierarchy travels in the hand-off records: each pack names the SSCCs it was in, innermost first.
+    const paths = new Map<string, string[]>();
+    const pathOf = async (sscc: string | undefined): Promise<string[]> => {
+      if (sscc === undefined) return [];
+      let path = paths.get(sscc);
+      if (!path) {
+        const container = await loadContainer(state, sscc);
+        path = [sscc, ...(await pathOf(container.parent))];
+        paths.set(sscc, path);
+      }
+      return path;
+    };
+    const leaving = await takeOutOfContainers(state, tx, contexts.map((c) => c.pack));
+    for (const [k, { pack: before, product, lot }] of contexts.entries()) {
+      const pack = leaving[k] as Pack;
+      const containers = await pathOf(before.container);
       const handOff: HandOff = {
         gtin: pack.gtin,
         serial: pack.serial,
@@ -84,6 +154,7 @@ export class CrossChannelContract extends Contract {
         txId: tx.txId,
         product,
         lotRecord: lot,
+        ...(containers.length > 0 ? { containers } : {}),
       };
       await state.put(KEY_TYPES.HAND_OFF, [pack.gtin, pack.serial], handOff, [tx.msp]);
       await writePack(state, tx, { ...pack, status: PACK_STATUSES.HANDED_OFF, handOff: { toChannel, at: tx.at, txId: tx.txId } });
@@ -133,14 +204,21 @@ export class CrossChannelContract extends Contract {
       return handOff;
     });
     await mirrorMasterData(state, tx, handOffs);
-    for (const handOff of handOffs) {
+    const containers = new ContainerRebuild(state, tx);
+    for (const [i, handOff] of handOffs.entries()) {
       const pack: Pack = {
         ...newPackFields(handOff.gtin, handOff.serial, handOff.lot, handOff.expiry, tx),
         status: PACK_STATUSES.RECEIVED,
         importedFrom: { channel: fromChannel, txId: handOff.txId },
       };
+      const [innermost] = handOff.containers ?? [];
+      if (innermost !== undefined) {
+        await containers.place(handOff, handOff.containers ?? [], `packs[${i}]`);
+        pack.container = innermost;
+      }
       await writePack(state, tx, pack);
     }
+    await containers.write();
     state.emit(EVENTS.PACKS_IMPORTED, { fromChannel, count: handOffs.length, holder: tx.msp });
     return result({ imported: handOffs.length, fromChannel });
   }

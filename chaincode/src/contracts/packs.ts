@@ -34,6 +34,7 @@ import {
 } from "@rxtrace/domain";
 import { requirePartner, requireRole } from "../ledger/access";
 import { begin } from "../ledger/begin";
+import { takeOutOfContainer } from "../ledger/containers";
 import { PackLoader, loadLot, loadPack, loadProduct, masterDataEndorser, writePack, type PackContext } from "../ledger/packs";
 import { KEY_TYPES, result, type State } from "../ledger/state";
 import type { Tx } from "../ledger/tx";
@@ -157,7 +158,7 @@ export class PacksContract extends Contract {
     }
     if (!verification.verified) throw conflict(`pack fails verification: ${verification.reason ?? "UNKNOWN"}`, "serial");
     const pack = await decommission(state, tx, context.pack, PACK_STATUSES.DISPENSED, handedToPatient);
-    state.emit(EVENTS.PACK_DISPENSED, { gtin: pack.gtin, serial: pack.serial });
+    state.emit(EVENTS.PACK_DISPENSED, { gtin: pack.gtin, serial: pack.serial, ...inContainer(context.pack) });
     return result({ verification: { ...verification, status: pack.status }, pack });
   }
 
@@ -179,7 +180,7 @@ export class PacksContract extends Contract {
       throw conflict(`pack is ${current.status}; only a COMMISSIONED or RECEIVED pack is decommissioned`, "serial");
     }
     const pack = await decommission(state, tx, current, reason, false);
-    state.emit(EVENTS.PACK_DECOMMISSIONED, { gtin: pack.gtin, serial: pack.serial, reason });
+    state.emit(EVENTS.PACK_DECOMMISSIONED, { gtin: pack.gtin, serial: pack.serial, reason, ...inContainer(current) });
     return result({ pack });
   }
 
@@ -283,9 +284,15 @@ function requireHolder(pack: Pack, tx: Tx, action: string): void {
   if (pack.owner !== tx.msp) throw forbidden(`only ${pack.owner}, which holds the pack, may ${action} it`);
 }
 
+/** Decommissions a pack; one in a container (an opened case) is taken out of it, so the case no longer lists or counts it. */
 export async function decommission(state: State, tx: Tx, pack: Pack, reason: PackStatus, handedToPatient: boolean): Promise<Pack> {
   const record = { reason, at: tx.at, by: tx.msp, txId: tx.txId, previousStatus: pack.status, handedToPatient };
-  return writePack(state, tx, { ...pack, status: reason, decommission: record });
+  return writePack(state, tx, { ...(await takeOutOfContainer(state, tx, pack)), status: reason, decommission: record });
+}
+
+/** The event field naming the container a pack was taken out of, if it was in one. */
+function inContainer(pack: Pack): { container?: string } {
+  return pack.container === undefined ? {} : { container: pack.container };
 }
 
 /**

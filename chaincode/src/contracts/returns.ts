@@ -102,6 +102,7 @@ export class ReturnsContract extends Contract {
       const pack = await loadPack(state, ref, `packs[${i}]`);
       if (pack.owner !== tx.msp) throw forbidden(`pack ${ref.gtin}/${ref.serial} is held by ${pack.owner}, not ${tx.msp}`);
       if (pack.status !== PACK_STATUSES.RECEIVED) throw conflict(`pack ${ref.gtin}/${ref.serial} is ${pack.status}; only a RECEIVED pack is returned`, `packs[${i}]`);
+      if (pack.container !== undefined) throw conflict(`pack ${ref.gtin}/${ref.serial} is in container ${pack.container}; unpack it first`, `packs[${i}]`);
       packs.push(pack);
     }
     for (const pack of packs) {

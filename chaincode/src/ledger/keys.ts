@@ -7,6 +7,7 @@ export const KEY_TYPES = {
   PACK: "pack",
   SHIPMENT: "shipment",
   RETURN: "return",
+  CONTAINER: "container",
   COLD_CHAIN: "coldchain",
   HOLD_DECISION: "holddecision",
   DOCUMENT: "document",

@@ -17,6 +17,7 @@ export const ACTIONS = [
   "shipment.receive",
   "return.ship",
   "return.verify",
+  "container.pack",
   "pack.handoff",
   "coldchain.record",
   "coldchain.release",
@@ -65,6 +66,8 @@ const GRANTS: Readonly<Record<Action, Grant>> = {
   // A saleable return goes from a pharmacy to the distributor that sold the packs, which verifies it (the chaincode checks both orgs).
   "return.ship": { PharmacyMSP: TRADERS },
   "return.verify": { DistributorMSP: TRADERS },
+  // Packing and unpacking cases and pallets: any trading org, of what it holds (the chaincode checks the holder).
+  "container.pack": ANY_TRADER,
   "pack.handoff": { DistributorMSP: TRADERS },
   "coldchain.record": ANY_TRADER,
   // A hold decision: the manufacturer's quality function, or the regulator on either channel (chaincode domain/roles.ts and coldchain).

@@ -76,6 +76,9 @@ export const SUBJECTS: Extractors = {
   [EVENTS.INVESTIGATION_CLOSED]: none,
   [EVENTS.TRACING_REQUESTED]: (p) => (p.scope.type === "pack" ? pack(p.scope) : lot(p.scope)),
   [EVENTS.TRACING_ANSWERED]: none,
+  // Packing and unpacking name the packs put in or taken out directly (not those of a case put on a pallet).
+  [EVENTS.CONTAINER_PACKED]: (p) => packList(p.packs),
+  [EVENTS.CONTAINER_UNPACKED]: (p) => packList(p.packs),
 };
 
 function investigationScope(scope: InvestigationScope): EventSubject[] {

@@ -16,6 +16,8 @@ import {
   RETURN_OUTCOMES,
   type CATALOG,
   type ColdChain as ColdChainRecord,
+  type Container as ContainerRecord,
+  type ContainerView as ContainerViewRecord,
   type DecommissionAlert as DecommissionAlertRecord,
   type DocumentRecord as DocumentRecordType,
   type HoldDecision as HoldDecisionRecord,
@@ -111,6 +113,7 @@ const packFields = {
   consignee: Type.Optional(Text),
   receivedFrom: Type.Optional(Text),
   returnId: Type.Optional(Text),
+  container: Type.Optional(Type.String({ description: "SSCC of the case the pack is packed in" })),
   decommission: Type.Optional(Type.Object({ ...Stamp, reason: PackStatus, previousStatus: PackStatus, handedToPatient: Type.Boolean() })),
   handOff: Type.Optional(Type.Object({ toChannel: Text, at: At, txId: Text })),
   importedFrom: Type.Optional(Type.Object({ channel: Text, txId: Text })),
@@ -176,14 +179,24 @@ export const Shipment = describes<ShipmentRecord>()(
       shipmentId: Text,
       shipper: Text,
       consignee: Text,
-      packs: Type.Array(PackRef),
+      packs: Type.Array(PackRef, { description: "every pack shipped, those inside the containers too" }),
+      containers: Type.Optional(Type.Array(Text, { description: "outer containers (SSCC) shipped" })),
       status: literals(["IN_TRANSIT", "RECEIVED", "EXCEPTION"] as const),
       transactionInfoHash: Type.Optional(Text),
       statementHash: Type.Optional(Text),
       termsHash: Type.Optional(Text),
       shippedAt: At,
       receivedAt: Type.Optional(At),
-      exception: Type.Optional(Type.Object({ missing: Type.Array(PackRef), unexpected: Type.Array(PackRef), at: At, txId: Text })),
+      exception: Type.Optional(
+        Type.Object({
+          missing: Type.Array(PackRef),
+          unexpected: Type.Array(PackRef),
+          missingContainers: Type.Optional(Type.Array(Text)),
+          unexpectedContainers: Type.Optional(Type.Array(Text)),
+          at: At,
+          txId: Text,
+        }),
+      ),
       notReceived: Type.Optional(Type.Array(Type.Object({ gtin: Text, serial: Text, status: PackStatus, at: At, by: Text }))),
     },
   ),
@@ -278,4 +291,39 @@ export const DocumentRecord = describes<DocumentRecordType>()(
     anchoredBy: Text,
     txId: Text,
   }),
+);
+
+const containerFields = {
+  sscc: Type.String({ description: "SSCC (AI 00), 18 digits" }),
+  owner: Text,
+  status: literals(["HELD", "IN_TRANSIT"] as const),
+  level: Type.Integer({ description: "1 for a case of packs; one more than the highest container inside" }),
+  parent: Type.Optional(Type.String({ description: "SSCC of the container this one is in" })),
+  shipmentId: Type.Optional(Text),
+  consignee: Type.Optional(Text),
+  createdAt: At,
+  createdBy: Text,
+  updatedAt: At,
+  updatedBy: Text,
+  updatedTxId: Text,
+};
+
+/** A container as aggregation:Pack and Unpack write it: what it holds directly. */
+export const Container = describes<ContainerRecord>()(Type.Object({ ...containerFields, packs: Type.Array(PackRef), containers: Type.Array(Text) }));
+
+const ContainedPack = Type.Object({ gtin: Text, serial: Text, status: PackStatus, active: Type.Boolean(), cause: Type.Optional(Text) });
+
+/** A container with everything inside, nested, each pack's status and activity, and the counts. */
+export const ContainerView = describes<ContainerViewRecord>()(
+  Type.Recursive(
+    (Self) =>
+      Type.Object({
+        ...containerFields,
+        packs: Type.Array(ContainedPack),
+        containers: Type.Array(Self),
+        packCount: Type.Integer(),
+        activeCount: Type.Integer(),
+      }),
+    { $id: "ContainerView" },
+  ),
 );

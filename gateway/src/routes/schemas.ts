@@ -4,7 +4,7 @@
  * malformed input before it reaches the ledger and name the field.
  */
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { MAX_PACKS_PER_CALL, MAX_REASON_LENGTH } from "@rxtrace/domain";
+import { MAX_CONTAINERS_PER_CALL, MAX_PACKS_PER_CALL, MAX_REASON_LENGTH } from "@rxtrace/domain";
 import { CHANNELS } from "../ports/ledger.js";
 import { MSP_IDS } from "../auth/principal.js";
 
@@ -19,6 +19,9 @@ export const Channel = Type.Union(CHANNELS.map((c) => Type.Literal(c)), { descri
 export const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256, 64 lowercase hex characters" });
 export const Reason = Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH });
 export const ShipmentId = Type.String({ pattern: "^[A-Za-z0-9._:-]{1,64}$", description: "chosen by the shipper; a retry with the same id is refused" });
+
+export const Sscc = Type.String({ pattern: "^[0-9]{18}$", description: "SSCC (AI 00), 18 digits with a valid check digit", examples: ["095212340000000013"] });
+export const Ssccs = Type.Array(Sscc, { minItems: 1, maxItems: MAX_CONTAINERS_PER_CALL });
 
 export const PackRef = Type.Object({ gtin: Gtin, serial: Serial }, { additionalProperties: false });
 export type PackRef = Static<typeof PackRef>;

@@ -1,7 +1,7 @@
 /** Shipments: ship, receive, terms, cold-chain readings and hold decisions. */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
-import { EARLIEST_READING, MAX_INVOICE_REF_LENGTH, MAX_READINGS_PER_CALL } from "@rxtrace/domain";
+import { EARLIEST_READING, MAX_CONTAINERS_PER_CALL, MAX_INVOICE_REF_LENGTH, MAX_READINGS_PER_CALL } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import type { MasterDataService } from "../services/master-data.js";
 import type { ShipmentService } from "../services/shipments.js";
@@ -17,6 +17,7 @@ import {
   Sha256Hex,
   ShipmentId,
   ShipmentParams,
+  Sscc,
   errorResponses,
   readAnswer,
   writeAnswer,
@@ -36,7 +37,8 @@ export const ShipBody = Type.Object(
   {
     shipmentId: ShipmentId,
     consignee: MspId,
-    packs: PackRefs,
+    packs: Type.Optional(PackRefs),
+    containers: Type.Optional(Type.Array(Sscc, { minItems: 1, maxItems: MAX_CONTAINERS_PER_CALL, description: "outer containers (SSCC); every pack inside ships" })),
     transactionInfoHash: Type.Optional(Sha256Hex),
     statementHash: Type.Optional(Sha256Hex),
     terms: Type.Optional(Terms),
@@ -44,7 +46,14 @@ export const ShipBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const ReceiveBody = Type.Object({ packs: PackRefs, channel: Type.Optional(Channel) }, { additionalProperties: false });
+const ReceiveBody = Type.Object(
+  {
+    packs: Type.Optional(PackRefs),
+    containers: Type.Optional(Type.Array(Sscc, { minItems: 1, maxItems: MAX_CONTAINERS_PER_CALL, description: "containers scanned by SSCC; each counts every pack inside" })),
+    channel: Type.Optional(Channel),
+  },
+  { additionalProperties: false },
+);
 export const ReadingsBody = Type.Object(
   {
     intervalSeconds: Type.Integer({ minimum: 1, maximum: 86400 }),
@@ -79,7 +88,7 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
       config: { action: "shipment.ship" },
       schema: {
         tags: ["shipments"],
-        summary: "Ship packs to a trading partner (channel from the pair, or given)",
+        summary: "Ship packs, and containers by SSCC with everything inside, to a trading partner (channel from the pair, or given)",
         body: ShipBody,
         response: { 201: writeAnswer(records.Shipment), ...errorResponses(404, 409) },
       },
@@ -102,13 +111,16 @@ export const shipmentRoutes: FastifyPluginAsync<ShipmentRoutesOptions> = async (
       config: { action: "shipment.receive" },
       schema: {
         tags: ["shipments"],
-        summary: "Receive: the packs counted; any difference records an exception",
+        summary: "Receive: the packs counted, loose or by their containers' SSCCs; any difference records an exception naming each missing pack and container",
         params: ShipmentParams,
         body: ReceiveBody,
         response: { 200: writeAnswer(records.Shipment), ...errorResponses(404, 409) },
       },
     },
-    async (request) => committedAnswer(await shipments.receive(principalOf(request), request.params.shipmentId, request.body.packs, request.body.channel)),
+    async (request) => {
+      const { channel, ...counted } = request.body;
+      return committedAnswer(await shipments.receive(principalOf(request), request.params.shipmentId, counted, channel));
+    },
   );
 
   app.get<{ Params: Static<typeof ShipmentParams>; Querystring: ChannelQuery }>(

@@ -4,6 +4,7 @@ import { principalOf } from "../auth/hook.js";
 import type { LedgerClient } from "../ports/ledger.js";
 import { LEDGER_BLOCK_HEADER, MIN_BLOCK_HEADER, ledgerBlockHeader, parseMinBlock, visibilityAwareLedger, waitForBlocks } from "../services/block-visibility.js";
 import { readChannels } from "../services/channels.js";
+import { ContainerService } from "../services/containers.js";
 import { HandOffService } from "../services/handoff.js";
 import { KeyLanes } from "../services/key-lanes.js";
 import { MasterDataService } from "../services/master-data.js";
@@ -15,6 +16,7 @@ import { ShipmentService } from "../services/shipments.js";
 import { Gs1VerificationService } from "../services/gs1-verification.js";
 import { VerifyService } from "../services/verify.js";
 import type { VerifyReadModel } from "../services/verify-read-model.js";
+import { containerRoutes } from "./containers.js";
 import { gs1Routes } from "./gs1.js";
 import { handOffRoutes } from "./handoffs.js";
 import { labelRoutes } from "./labels.js";
@@ -69,6 +71,7 @@ export const v1Routes: FastifyPluginAsync<V1Options> = async (app, { ledger: raw
   await app.register(returnRoutes, { returns: new ReturnService(ledger) });
   // Investigations and tracing requests (#18 part 4).
   await app.register(investigationRoutes, { investigations: new InvestigationService(ledger) });
+  await app.register(containerRoutes, { containers: new ContainerService(ledger) });
   await app.register(handOffRoutes, { handOffs: new HandOffService(ledger, { lanes }) });
   // One verifier for both forms of the answer: /v1/verify and the GS1 Lightweight Messaging form.
   const verifier = new VerifyService(ledger, verifyReadModel);

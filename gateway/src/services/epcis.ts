@@ -6,7 +6,7 @@
  * namespace declared in the context.
  */
 import { createHash } from "node:crypto";
-import { DECOMMISSION_REASONS, EVENTS, type DecommissionReason, type EventName } from "@rxtrace/domain";
+import { DECOMMISSION_REASONS, EVENTS, isValidSscc, ssccEpc, type DecommissionReason, type EventName } from "@rxtrace/domain";
 import type { EventSubject } from "../ports/event-index.js";
 import type { TimelineEntry } from "./audit.js";
 
@@ -58,6 +58,9 @@ const MAPPINGS: Readonly<Record<EventName, Mapping | undefined>> = {
   [EVENTS.INVESTIGATION_CLOSED]: undefined,
   [EVENTS.TRACING_REQUESTED]: undefined,
   [EVENTS.TRACING_ANSWERED]: undefined,
+  // Exported as AggregationEvents: the container's SSCC is the parent, what was put in or taken out the children.
+  [EVENTS.CONTAINER_PACKED]: { action: "ADD", bizStep: "packing" },
+  [EVENTS.CONTAINER_UNPACKED]: { action: "DELETE", bizStep: "unpacking" },
   // Master data, a decision before it is applied, and key custody: nothing happens to the packs.
   [EVENTS.PARTNER_REGISTERED]: undefined,
   [EVENTS.PRODUCT_REGISTERED]: undefined,
@@ -162,7 +165,25 @@ function sensorElements(payload: Record<string, unknown>, time: string): unknown
   ];
 }
 
-/** Maps one timeline entry to an EPCIS ObjectEvent (undefined for entries without an event). */
+/**
+ * EPC URI of an SSCC (urn:epc:id:sscc:...). The URI splits the company
+ * prefix from the serial reference, which the 18 digits do not say: rxtrace's
+ * members use 7-digit GS1 company prefixes (as the GTINs of the demo data).
+ */
+export const SSCC_COMPANY_PREFIX_LENGTH = 7;
+
+export function ssccUri(sscc: string): string {
+  return ssccEpc(sscc, SSCC_COMPANY_PREFIX_LENGTH);
+}
+
+/** The children an aggregation event names: the packs by Digital Link, the containers by SSCC URI. */
+function childEpcs(payload: Record<string, unknown>): string[] {
+  const packs = Array.isArray(payload.packs) ? payload.packs.map(record).filter((r) => typeof r.gtin === "string" && typeof r.serial === "string") : [];
+  const containers = Array.isArray(payload.containers) ? payload.containers.filter((c): c is string => typeof c === "string" && isValidSscc(c)) : [];
+  return [...packs.map((r) => packUri(r.gtin as string, r.serial as string)), ...containers.map(ssccUri)];
+}
+
+/** Maps one timeline entry to an EPCIS ObjectEvent, or an AggregationEvent for packing and unpacking (undefined for entries without an event). */
 export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record<string, unknown> | undefined {
   if (entry.event === null) return undefined;
   const mapping = Object.hasOwn(MAPPINGS, entry.event) ? MAPPINGS[entry.event as EventName] : undefined;
@@ -178,14 +199,18 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   if (entry.event === EVENTS.INVESTIGATION_PACKS_DISPOSED && payload.action === "DESTROY") disposition = "destroyed";
   const action = disposition === "destroyed" ? "DELETE" : mapping.action;
   const { epcList, quantityList } = objects(entry, target);
+  const aggregation = entry.event === EVENTS.CONTAINER_PACKED || entry.event === EVENTS.CONTAINER_UNPACKED;
+  if (aggregation && (typeof payload.sscc !== "string" || !isValidSscc(payload.sscc))) return undefined;
+  const what = aggregation
+    ? { parentID: ssccUri(payload.sscc as string), childEPCs: childEpcs(payload) }
+    : { epcList, ...(quantityList.length > 0 ? { quantityList } : {}) };
   const event: Record<string, unknown> = {
-    type: "ObjectEvent",
+    type: aggregation ? "AggregationEvent" : "ObjectEvent",
     // A stable id: the same transaction always exports the same event id.
     eventID: `ni:///sha-256;${createHash("sha256").update(`${entry.channel}/${entry.txId}/${target.type}`).digest("hex")}?ver=CBV2.0`,
     eventTime: entry.timestamp,
     eventTimeZoneOffset: "+00:00",
-    epcList,
-    ...(quantityList.length > 0 ? { quantityList } : {}),
+    ...what,
     action,
     bizStep: mapping.bizStep,
     ...(disposition === undefined ? {} : { disposition }),
@@ -212,6 +237,33 @@ export function toEpcisEvent(entry: TimelineEntry, target: ExportTarget): Record
   return event;
 }
 
+/**
+ * A pack dispensed or decommissioned out of a case leaves it in the same
+ * transaction (its event names the `container`): that is a disaggregation
+ * too, exported as an AggregationEvent DELETE before the pack's own event.
+ */
+function takenOutOfContainer(entry: TimelineEntry): Record<string, unknown> | undefined {
+  if (entry.event !== EVENTS.PACK_DISPENSED && entry.event !== EVENTS.PACK_DECOMMISSIONED) return undefined;
+  const payload = record(entry.payload);
+  const { container, gtin, serial } = payload;
+  if (typeof container !== "string" || !isValidSscc(container) || typeof gtin !== "string" || typeof serial !== "string") return undefined;
+  return {
+    type: "AggregationEvent",
+    eventID: `ni:///sha-256;${createHash("sha256").update(`${entry.channel}/${entry.txId}/unpacking`).digest("hex")}?ver=CBV2.0`,
+    eventTime: entry.timestamp,
+    eventTimeZoneOffset: "+00:00",
+    parentID: ssccUri(container),
+    childEPCs: [packUri(gtin, serial)],
+    action: "DELETE",
+    bizStep: "unpacking",
+    readPoint: { id: `${partyUri(entry.org)}:channel:${entry.channel}` },
+    "rxtrace:event": entry.event,
+    "rxtrace:channel": entry.channel,
+    "rxtrace:txId": entry.txId,
+    ...(entry.blockNumber === null ? {} : { "rxtrace:blockNumber": entry.blockNumber }),
+  };
+}
+
 /** The EPCIS 2.0 document of a timeline. */
 export function epcisDocument(entries: readonly TimelineEntry[], target: ExportTarget, creationDate: Date): Record<string, unknown> {
   return {
@@ -220,7 +272,7 @@ export function epcisDocument(entries: readonly TimelineEntry[], target: ExportT
     schemaVersion: "2.0",
     creationDate: creationDate.toISOString(),
     epcisBody: {
-      eventList: entries.map((e) => toEpcisEvent(e, target)).filter((e): e is Record<string, unknown> => e !== undefined),
+      eventList: entries.flatMap((e) => [takenOutOfContainer(e), toEpcisEvent(e, target)]).filter((e): e is Record<string, unknown> => e !== undefined),
     },
   };
 }

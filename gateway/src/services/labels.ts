@@ -61,6 +61,43 @@ function renderOptions(request: LabelRequest): bwipjs.RenderOptions {
 
 type Bwip = typeof bwipjs;
 
+/** A logistic label's symbologies: the GS1-128 barcode of SSCC labels, or a QR code of the SSCC's Digital Link URL. */
+export const SSCC_LABEL_SYMBOLOGIES = ["gs1-128", "qr"] as const;
+export type SsccLabelSymbology = (typeof SSCC_LABEL_SYMBOLOGIES)[number];
+
+export interface SsccLabelRequest {
+  readonly sscc: string;
+  readonly symbology: SsccLabelSymbology;
+  readonly image: LabelImageFormat;
+  readonly digitalLinkOrigin: string;
+  readonly scale: number;
+}
+
+/** GS1-128 needs a quiet zone of 10 modules on each side. */
+const LINEAR_QUIET_ZONE_MODULES = 10;
+
+/** What a scanner reads back from a container's label: the element string 00{sscc}, or the Digital Link URL. */
+export function ssccLabelText(sscc: string, symbology: SsccLabelSymbology, digitalLinkOrigin: string): string {
+  return symbology === "gs1-128" ? `00${sscc}` : `${digitalLinkOrigin.replace(/\/+$/, "")}/00/${sscc}`;
+}
+
+/** Renders a case's or pallet's SSCC label. */
+export async function renderSsccLabel(request: SsccLabelRequest): Promise<Label> {
+  const encodedText = ssccLabelText(request.sscc, request.symbology, request.digitalLinkOrigin);
+  const quiet = (request.symbology === "gs1-128" ? LINEAR_QUIET_ZONE_MODULES : QR_QUIET_ZONE_MODULES) * request.scale;
+  const options: bwipjs.RenderOptions =
+    request.symbology === "gs1-128"
+      ? { bcid: "gs1-128", text: `(00)${request.sscc}`, scale: request.scale, height: 15, includetext: true, paddingwidth: quiet, paddingheight: quiet, backgroundcolor: "FFFFFF" }
+      : { bcid: "qrcode", text: encodedText, scale: request.scale, paddingwidth: quiet, paddingheight: quiet, backgroundcolor: "FFFFFF" };
+  return drawn(options, encodedText, request.image);
+}
+
+async function drawn(options: bwipjs.RenderOptions, encodedText: string, image: LabelImageFormat): Promise<Label> {
+  const { default: bwip } = await import("bwip-js");
+  if (image === "png") return { contentType: "image/png", body: await toPng(bwip, options), encodedText };
+  return { contentType: "image/svg+xml", body: Buffer.from(bwip.toSVG(options), "utf8"), encodedText };
+}
+
 function toPng(bwip: Bwip, options: bwipjs.RenderOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     bwip.toBuffer(options, (err, png) => {
@@ -75,11 +112,7 @@ function toPng(bwip: Bwip, options: bwipjs.RenderOptions): Promise<Buffer> {
  * @throws Error when bwip-js refuses the data (it cannot once the identifiers are validated)
  */
 export async function renderLabel(request: LabelRequest): Promise<Label> {
-  const options = renderOptions(request);
-  const encodedText = labelText(request.pack, request.symbology, request.digitalLinkOrigin);
-  const { default: bwip } = await import("bwip-js");
-  if (request.image === "png") return { contentType: "image/png", body: await toPng(bwip, options), encodedText };
-  return { contentType: "image/svg+xml", body: Buffer.from(bwip.toSVG(options), "utf8"), encodedText };
+  return drawn(renderOptions(request), labelText(request.pack, request.symbology, request.digitalLinkOrigin), request.image);
 }
 
 /**

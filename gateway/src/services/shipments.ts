@@ -9,12 +9,25 @@ import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
 import { call, evaluate, readFirst, submit, type ChannelResult, type Committed, type TypedCall } from "./ledger-calls.js";
 import { KeyLanes, laneKey } from "./key-lanes.js";
-import { CATALOG, TERMS_TRANSIENT_KEY, type AnyTransaction, type ColdChain, type ResultOf, type Shipment, type ShipInput as ShipBody, type TermsAnswer } from "@rxtrace/domain";
+import {
+  CATALOG,
+  TERMS_TRANSIENT_KEY,
+  type AnyTransaction,
+  type ColdChain,
+  type PackRef,
+  type ReceiptInput,
+  type ResultOf,
+  type Shipment,
+  type ShipInput as ShipBody,
+  type TermsAnswer,
+} from "@rxtrace/domain";
 
 export interface ShipInput {
   shipmentId: string;
   consignee: MspId;
-  packs: { gtin: string; serial: string }[];
+  packs?: { gtin: string; serial: string }[] | undefined;
+  /** Outer containers by SSCC: every pack inside ships. */
+  containers?: string[] | undefined;
   transactionInfoHash?: string | undefined;
   statementHash?: string | undefined;
   /** Commercial terms: sent as transient data into the partners' private collection. */
@@ -36,7 +49,9 @@ export class ShipmentService {
   async ship(as: Principal, input: ShipInput): Promise<Committed<Shipment>> {
     if (input.consignee === as.mspId) throw new InvalidArgumentError("consignee", "must be another organisation than the shipper");
     const channel = input.channel ? resolveChannel(as, input.channel, "ship") : channelBetween(as.mspId, input.consignee, "consignee");
-    const body: ShipBody = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs };
+    if (input.packs === undefined && input.containers === undefined) throw new InvalidArgumentError("packs", "name packs, containers or both");
+    const body: ShipBody = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs ?? [] };
+    if (input.containers !== undefined) body.containers = input.containers;
     if (input.transactionInfoHash !== undefined) body.transactionInfoHash = input.transactionInfoHash;
     if (input.statementHash !== undefined) body.statementHash = input.statementHash;
     return submit(
@@ -61,9 +76,14 @@ export class ShipmentService {
     return { channel: shipment.channel, result };
   }
 
-  async receive(as: Principal, shipmentId: string, packs: { gtin: string; serial: string }[], channel?: ChannelName): Promise<Committed<Shipment>> {
+  /** Receives what was counted: loose packs, and containers by SSCC (each counting every pack inside). */
+  async receive(as: Principal, shipmentId: string, counted: { packs?: PackRef[] | undefined; containers?: string[] | undefined }, channel?: ChannelName): Promise<Committed<Shipment>> {
+    if (counted.packs === undefined && counted.containers === undefined) throw new InvalidArgumentError("packs", "name the packs, containers or both counted");
     const shipment = await this.find(as, shipmentId, channel);
-    return this.#submit(as, shipment, call(CATALOG.shipments.Receive, [{ shipmentId, packs }]));
+    const receipt: ReceiptInput = { shipmentId };
+    if (counted.packs !== undefined) receipt.packs = counted.packs;
+    if (counted.containers !== undefined) receipt.containers = counted.containers;
+    return this.#submit(as, shipment, call(CATALOG.shipments.Receive, [receipt]));
   }
 
   async recordReadings(as: Principal, shipmentId: string, input: ReadingsInput, channel?: ChannelName): Promise<Committed<ColdChain>> {

@@ -13,6 +13,7 @@ import {
   detectGs1Form,
   parseGs1,
   requirePackIdentifiers,
+  scannedSscc,
   verifyAnswerOf,
   VERIFY_REASONS,
   type Gs1Form,
@@ -42,6 +43,13 @@ export type StatedVerifyAnswer = VerifyAnswer & { asOf: AsOf };
 
 /** Parses a scanned code into a full pack identity; 400 naming what was wrong. */
 export function parseScannedCode(code: string): { form: CodeForm; pack: PackIdentifiers; extra: Record<string, string> } {
+  const sscc = ssccOf(code);
+  if (sscc !== undefined) {
+    throw new GatewayError("INVALID_ARGUMENT", `code: is the SSCC ${sscc} of a case or pallet, not a pack; GET /v1/containers/${sscc} verifies what it holds`, {
+      field: "code",
+      details: { part: "sscc", form: detectGs1Form(code), sscc },
+    });
+  }
   try {
     const ids = parseGs1(code);
     return { form: detectGs1Form(code), pack: requirePackIdentifiers(ids), extra: ids.extra };
@@ -51,6 +59,15 @@ export function parseScannedCode(code: string): { form: CodeForm; pack: PackIden
       throw new GatewayError("INVALID_ARGUMENT", err.detail, { field: "code", details: { part: err.field ?? "code", form: detectGs1Form(code) } });
     }
     throw err;
+  }
+}
+
+/** The SSCC of a logistic label's scan; undefined for a pack's code or text that is neither (its error is the pack parser's). */
+function ssccOf(code: string): string | undefined {
+  try {
+    return scannedSscc(code);
+  } catch {
+    return undefined;
   }
 }
 

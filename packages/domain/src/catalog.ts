@@ -1,5 +1,7 @@
 import type {
+  AggregationInput,
   ColdChain,
+  Container,
   CommissionInput,
   DocumentInput,
   DocumentRecord,
@@ -65,7 +67,7 @@ const TRADERS: readonly CertRole[] = [OPERATOR, QUALITY, PHARMACIST, ADMIN];
 /** Every role: the transaction is open to any user of a member org with a role, the org rules decide. */
 const ANY_ROLE: readonly CertRole[] = [...TRADERS, AUDITOR];
 
-export const CONTRACTS = ["partners", "products", "packs", "shipments", "returns", "coldchain", "crosschannel", "documents", "investigations"] as const;
+export const CONTRACTS = ["partners", "products", "packs", "shipments", "returns", "aggregation", "coldchain", "crosschannel", "documents", "investigations"] as const;
 export type ContractName = (typeof CONTRACTS)[number];
 
 export type TransactionKind = "submit" | "evaluate";
@@ -144,10 +146,31 @@ export interface PackHistoryEntry {
   by?: string;
   pack?: Pack;
 }
+/** A receipt's count: loose packs scanned and containers scanned by SSCC (each counts every pack inside); one of them may be left out. */
 export interface ReceiptInput {
   shipmentId: string;
-  packs: PackRef[];
+  packs?: PackRef[];
+  containers?: string[];
 }
+/** One pack inside a container as aggregation:GetContainer reports it. */
+export interface ContainedPack extends PackRef {
+  status: PackStatus;
+  /** Active: not decommissioned, not recalled, withdrawn, expired or marked. */
+  active: boolean;
+  /** Why the pack is not active, when it is not. */
+  cause?: string;
+}
+/** A container with everything inside it, nested, and the counts. */
+export interface ContainerView extends Omit<Container, "packs" | "containers"> {
+  packs: ContainedPack[];
+  containers: ContainerView[];
+  /** Packs inside, at every level. */
+  packCount: number;
+  /** Packs inside that are active. */
+  activeCount: number;
+}
+/** What aggregation:Pack and Unpack accept: packs or containers may be left out (Unpack with neither empties the container). */
+export type AggregationArgs = { sscc: string; packs?: AggregationInput["packs"]; containers?: string[] };
 export interface HoldDecisionInput {
   shipmentId: string;
   reason: string;
@@ -255,6 +278,18 @@ export const CATALOG = {
     GetReturn: transaction<[returnId: string], SaleableReturn>()("returns", "GetReturn", "evaluate"),
     // pageSize as decimal text (1-MAX_RETURNS_PAGE), bookmark "" for the first page.
     ListReturns: transaction<[pageSize: string, bookmark: string], ReturnsPage>()("returns", "ListReturns", "evaluate"),
+  },
+  aggregation: {
+    // The caller must hold the container and everything put in or taken out (the contract's check).
+    Pack: transaction<[aggregation: AggregationArgs], Container>()("aggregation", "Pack", "submit", {
+      events: [EVENTS.CONTAINER_PACKED],
+      roles: TRADERS,
+    }),
+    Unpack: transaction<[aggregation: AggregationArgs], Container>()("aggregation", "Unpack", "submit", {
+      events: [EVENTS.CONTAINER_UNPACKED],
+      roles: TRADERS,
+    }),
+    GetContainer: transaction<[sscc: string], ContainerView>()("aggregation", "GetContainer", "evaluate"),
   },
   coldchain: {
     RecordReadings: transaction<[readings: ReadingsInput], ColdChain>()("coldchain", "RecordReadings", "submit", {

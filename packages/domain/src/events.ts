@@ -19,15 +19,17 @@ export type EventFields = EveryEvent<{
   [EVENTS.PRODUCT_WITHDRAWN]: { gtin: string; reason: string; syncedFrom?: string };
   [EVENTS.LOT_COMMISSIONED]: { gtin: string; lot: string; expiry: string; count: number };
   [EVENTS.LOT_RECALLED]: { gtin: string; lot: string; reason: string; syncedFrom?: string };
-  [EVENTS.PACK_DISPENSED]: { gtin: string; serial: string };
-  [EVENTS.PACK_DECOMMISSIONED]: { gtin: string; serial: string; reason: DecommissionReason };
+  /** `container`: the SSCC the pack was taken out of (it no longer lists the pack). */
+  [EVENTS.PACK_DISPENSED]: { gtin: string; serial: string; container?: string };
+  [EVENTS.PACK_DECOMMISSIONED]: { gtin: string; serial: string; reason: DecommissionReason; container?: string };
   [EVENTS.DECOMMISSION_ALERT_RAISED]: { gtin: string; serial: string; alert: DecommissionAlert };
   [EVENTS.DECOMMISSION_UNDONE]: { gtin: string; serial: string; status: PackStatus };
   [EVENTS.PACK_MARKED]: { gtin: string; serial: string; mark: SettableMark; reason: string };
   [EVENTS.PACK_MARK_CLEARED]: { gtin: string; serial: string; mark: SettableMark; reason: string };
-  [EVENTS.SHIPMENT_SHIPPED]: { shipmentId: string; shipper: string; consignee: string; count: number };
+  /** `containers`: the outer SSCCs shipped; `count` counts every pack, those inside them too. */
+  [EVENTS.SHIPMENT_SHIPPED]: { shipmentId: string; shipper: string; consignee: string; count: number; containers?: string[] };
   [EVENTS.SHIPMENT_RECEIVED]: { shipmentId: string; count: number; notReceived: (PackRef & { status: PackStatus; at: string; by: string })[] };
-  [EVENTS.SHIPMENT_EXCEPTION_RECORDED]: { shipmentId: string; missing: PackRef[]; unexpected: PackRef[] };
+  [EVENTS.SHIPMENT_EXCEPTION_RECORDED]: { shipmentId: string; missing: PackRef[]; unexpected: PackRef[]; missingContainers?: string[]; unexpectedContainers?: string[] };
   [EVENTS.PACKS_HANDED_OFF]: { toChannel: string; count: number; holder: string };
   [EVENTS.PACKS_IMPORTED]: { fromChannel: string; count: number; holder: string };
   [EVENTS.COLD_CHAIN_READINGS_RECORDED]: {
@@ -58,6 +60,10 @@ export type EventFields = EveryEvent<{
   [EVENTS.INVESTIGATION_CLOSED]: { investigationId: string; reason: string; partners: string[] };
   [EVENTS.TRACING_REQUESTED]: { requestId: string; scope: TracingScope; asked: string[]; respondBy: string; partners: string[] };
   [EVENTS.TRACING_ANSWERED]: { requestId: string; holder: string; withinDeadline: boolean; partners: string[] };
+  /** What was put into the container (EPCIS AggregationEvent ADD): packs and child containers. */
+  [EVENTS.CONTAINER_PACKED]: { sscc: string; owner: string; packs: PackRef[]; containers: string[] };
+  /** What was taken out (EPCIS AggregationEvent DELETE); `emptied` when nothing is left inside. */
+  [EVENTS.CONTAINER_UNPACKED]: { sscc: string; owner: string; packs: PackRef[]; containers: string[]; emptied: boolean };
 }>;
 
 /** An event's payload as it is in the block: its fields and the envelope. */

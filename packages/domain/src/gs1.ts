@@ -13,7 +13,7 @@ const ELEMENT_STRING_SYMBOLOGY_IDS = ["]d2", "]C1", "]e0", "]Q3", "]J1"];
 const DIGITAL_LINK_SYMBOLOGY_IDS = ["]Q1", "]Q3", "]d1"];
 
 /** Application identifiers rxtrace reads. */
-export const AI = { GTIN: "01", EXPIRY: "17", LOT: "10", SERIAL: "21" } as const;
+export const AI = { SSCC: "00", GTIN: "01", EXPIRY: "17", LOT: "10", SERIAL: "21" } as const;
 
 /** Identifiers read from a GS1 barcode or URL. */
 export interface Gs1Identifiers {
@@ -51,6 +51,35 @@ export function validateGtin(field: string, value: unknown): string {
   const expected = gtinCheckDigit(value.slice(0, 13));
   if (expected !== Number(value[13])) throw invalidArgument(field, `check digit must be ${expected}`);
   return value;
+}
+
+/**
+ * A Serial Shipping Container Code (AI 00): 18 digits, the last a GS1 mod-10
+ * check digit over the 17 before it (the same algorithm as a GTIN's).
+ */
+export function isValidSscc(value: string): boolean {
+  return /^\d{18}$/.test(value) && gtinCheckDigit(value.slice(0, 17)) === Number(value[17]);
+}
+
+export function validateSscc(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^\d{18}$/.test(value)) throw invalidArgument(field, "must be an SSCC of exactly 18 digits");
+  const expected = gtinCheckDigit(value.slice(0, 17));
+  if (expected !== Number(value[17])) throw invalidArgument(field, `check digit must be ${expected}`);
+  return value;
+}
+
+/** An SSCC with its check digit computed from the first 17 digits (extension digit, company prefix, serial reference). */
+export function ssccOf(body17: string): string {
+  if (!/^\d{17}$/.test(body17)) throw invalidArgument("sscc", "an SSCC body is 17 digits");
+  return `${body17}${gtinCheckDigit(body17)}`;
+}
+
+/** EPC URI of an SSCC (EPC Tag Data Standard): urn:epc:id:sscc:{company prefix}.{extension digit}{serial reference}. */
+export function ssccEpc(sscc: string, companyPrefixLength = 7): string {
+  const extension = sscc.slice(0, 1);
+  const prefix = sscc.slice(1, 1 + companyPrefixLength);
+  const serialRef = sscc.slice(1 + companyPrefixLength, 17);
+  return `urn:epc:id:sscc:${prefix}.${extension}${serialRef}`;
 }
 
 // GS1 character set 82: ! " % & ' ( ) * + , - . / 0-9 : ; < = > ? A-Z _ a-z
@@ -430,6 +459,10 @@ function readAi(text: string, at: number): AiDefinition {
  * end at GS or the end.
  */
 export function parseElementString(input: string): Gs1Identifiers {
+  return toIdentifiers(elementStringPairs(input));
+}
+
+function elementStringPairs(input: string): [string, string][] {
   let text = withoutSymbologyId(trimmed(input), ELEMENT_STRING_SYMBOLOGY_IDS);
   while (text.startsWith(GS)) text = text.slice(1);
   if (text.length === 0) fail("is empty");
@@ -451,11 +484,15 @@ export function parseElementString(input: string): Gs1Identifiers {
     }
     pairs.push([definition.ai, value]);
   }
-  return toIdentifiers(pairs);
+  return pairs;
 }
 
 /** Parses the human-readable form `(01)...(17)...(10)...(21)...`. */
 export function parseBracketed(input: string): Gs1Identifiers {
+  return toIdentifiers(bracketedPairs(input));
+}
+
+function bracketedPairs(input: string): [string, string][] {
   const text = trimmed(input);
   const pattern = /\((\d{2,4})\)([^(]*)/gy;
   const pairs: [string, string][] = [];
@@ -466,7 +503,7 @@ export function parseBracketed(input: string): Gs1Identifiers {
     consumed = pattern.lastIndex;
   }
   if (pairs.length === 0 || consumed !== text.length) fail("must be (AI)value pairs such as (01)09521234543213(21)SN1");
-  return toIdentifiers(pairs);
+  return pairs;
 }
 
 /**
@@ -553,6 +590,10 @@ function checkQualifierOrder(key: string, qualifiers: readonly string[]): void {
  * no AI (linkType, ...) are left to the resolver and ignored.
  */
 export function parseDigitalLink(input: string): Gs1Identifiers {
+  return toIdentifiers(digitalLinkPairs(input));
+}
+
+function digitalLinkPairs(input: string): [string, string][] {
   const text = withoutSymbologyId(trimmed(input), DIGITAL_LINK_SYMBOLOGY_IDS);
   let url: URL;
   try {
@@ -580,19 +621,40 @@ export function parseDigitalLink(input: string): Gs1Identifiers {
     if (isDlIdentifier(ai)) fail(`Digital Link query must not carry AI ${ai}: the primary key and its qualifiers belong in the path`);
     pairs.push([ai, split === -1 ? "" : dlDecode(`value for AI ${ai}`, parameter.slice(split + 1))]);
   }
-  return toIdentifiers(pairs);
+  return pairs;
 }
 
 /** Parses any of the three forms, detected from the text. */
 export function parseGs1(input: string): Gs1Identifiers {
+  return toIdentifiers(pairsOf(input));
+}
+
+function pairsOf(input: string): [string, string][] {
   switch (detectGs1Form(input)) {
     case "digital-link":
-      return parseDigitalLink(input);
+      return digitalLinkPairs(input);
     case "bracketed":
-      return parseBracketed(input);
+      return bracketedPairs(input);
     case "element-string":
-      return parseElementString(input);
+      return elementStringPairs(input);
   }
+}
+
+/**
+ * The SSCC a scan of a logistic label carries, or undefined when the scan is
+ * a pack's (it has a GTIN, AI 01). Reads the 18 digits as printed under the
+ * barcode, and any of the three forms with AI 00: (00)..., 00... in a GS1-128,
+ * https://host/00/{sscc}. A bad check digit is refused with field `sscc`.
+ */
+export function scannedSscc(input: string): string | undefined {
+  const text = trimmed(input);
+  if (/^\d{18}$/.test(text)) return validateSscc("sscc", text);
+  const pairs = pairsOf(text);
+  const sscc = pairs.find(([ai]) => ai === AI.SSCC)?.[1];
+  if (sscc === undefined || pairs.some(([ai]) => ai === AI.GTIN)) return undefined;
+  const unknown = pairs.find(([ai]) => !AI_TABLE.has(ai));
+  if (unknown) fail(`unknown application identifier ${unknown[0]}`);
+  return validateSscc("sscc", sscc);
 }
 
 /** Narrows parsed identifiers to a full pack identity or names the missing AI. */

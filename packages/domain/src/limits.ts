@@ -23,3 +23,20 @@ export const MAX_INVOICE_REF_LENGTH = 100;
 export const MAX_PACKS_PER_RETURN = 500;
 /** Returns one returns:ListReturns page may hold. */
 export const MAX_RETURNS_PAGE = 100;
+/**
+ * Container levels one aggregation may nest: pallet > case > inner case, each
+ * holding packs and/or the level below. A container holding only packs is
+ * level 1; one holding a level-1 container is level 2; a pallet of cases of
+ * inner cases is level 3, the most a container may be.
+ */
+export const MAX_AGGREGATION_DEPTH = 3;
+/**
+ * Packs one container may hold, counting those of the containers inside it:
+ * a pallet of 1,000 packs ships and is received in one transaction (within
+ * MAX_PACKS_PER_CALL, which bounds a shipment's expanded pack list).
+ */
+export const MAX_PACKS_PER_CONTAINER = 1_000;
+/** Child containers one container may hold directly (cases on a pallet). */
+export const MAX_CHILD_CONTAINERS = 200;
+/** Containers (SSCCs) one shipment or receipt may name. */
+export const MAX_CONTAINERS_PER_CALL = 200;

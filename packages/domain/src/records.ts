@@ -1,5 +1,5 @@
 import { invalidArgument } from "./errors";
-import { validateExpiry, validateGtin, validateLot, validateSerial } from "./gs1";
+import { validateExpiry, validateGtin, validateLot, validateSerial, validateSscc } from "./gs1";
 import {
   optionalBoolean,
   optionalSha256,
@@ -14,7 +14,15 @@ import {
   requireString,
   type Fields,
 } from "./input";
-import { MAX_INVOICE_REF_LENGTH, MAX_NATIONAL_CODE_LENGTH, MAX_PACKS_PER_RETURN, MAX_REASON_LENGTH } from "./limits";
+import {
+  MAX_CHILD_CONTAINERS,
+  MAX_CONTAINERS_PER_CALL,
+  MAX_INVOICE_REF_LENGTH,
+  MAX_NATIONAL_CODE_LENGTH,
+  MAX_PACKS_PER_CONTAINER,
+  MAX_PACKS_PER_RETURN,
+  MAX_REASON_LENGTH,
+} from "./limits";
 import type { CentiRange } from "./mkt";
 import {
   DECOMMISSION_REASONS,
@@ -93,6 +101,8 @@ export interface Pack {
   receivedFrom?: string;
   /** The saleable return the pack travels in, while it does (returns:ShipReturn until returns:VerifyReturn). */
   returnId?: string;
+  /** The SSCC of the container (case) the pack is packed in, while it is (aggregation:Pack until Unpack or it leaves the supply). */
+  container?: string;
   decommission?: Decommission;
   handOff?: { toChannel: string; at: string; txId: string };
   importedFrom?: { channel: string; txId: string };
@@ -110,14 +120,18 @@ export interface Shipment {
   shipmentId: string;
   shipper: string;
   consignee: string;
+  /** Every pack shipped: those named, and those inside the named containers. */
   packs: PackRef[];
+  /** The outer containers (SSCCs) shipped, each moving with every container and pack inside it. */
+  containers?: string[];
   status: "IN_TRANSIT" | "RECEIVED" | "EXCEPTION";
   transactionInfoHash?: string;
   statementHash?: string;
   termsHash?: string;
   shippedAt: string;
   receivedAt?: string;
-  exception?: { missing: PackRef[]; unexpected: PackRef[]; at: string; txId: string };
+  /** A count that differed: every missing pack by its code (those of a missing container too), and the containers missing or not shipped. */
+  exception?: { missing: PackRef[]; unexpected: PackRef[]; missingContainers?: string[]; unexpectedContainers?: string[]; at: string; txId: string };
   /** Packs of the shipment no longer in transit at receipt (destroyed on the way), with their status then. */
   notReceived?: (PackRef & { status: PackStatus; at: string; by: string })[];
 }
@@ -134,6 +148,8 @@ export interface HandOff {
   txId: string;
   product: Product;
   lotRecord: Lot;
+  /** The SSCCs the pack was packed in when handed off, innermost first: the import packs it the same way downstream. */
+  containers?: string[];
 }
 
 export type HoldStatus = "NONE" | "HELD" | "RELEASED" | "DESTROYED";
@@ -326,17 +342,33 @@ export function parseReason(value: unknown): string {
 export interface ShipInput {
   shipmentId: string;
   consignee: string;
+  /** Loose packs; may be left out when containers are named. */
   packs: PackRef[];
+  /** Outer containers by SSCC; every pack inside moves. */
+  containers?: string[];
   transactionInfoHash?: string;
   statementHash?: string;
 }
 
+/**
+ * The packs and containers of a shipment or receipt: packs may be left out
+ * (or empty) when containers are named, and the reverse; one is required.
+ */
+export function parseGoods(fields: Fields, maxPacks: number): { packs: PackRef[]; containers: string[] } {
+  const containers = fields.containers === undefined ? [] : parseSsccs("containers", fields.containers, 1, MAX_CONTAINERS_PER_CALL);
+  const noPacks = fields.packs === undefined || (Array.isArray(fields.packs) && fields.packs.length === 0);
+  const packs = noPacks && containers.length > 0 ? [] : parsePackRefs("packs", fields.packs, maxPacks);
+  return { packs, containers };
+}
+
 export function parseShipInput(fields: Fields, max: number): ShipInput {
+  const { packs, containers } = parseGoods(fields, max);
   const input: ShipInput = {
     shipmentId: requireShipmentId("shipmentId", fields.shipmentId),
     consignee: requireMspId("consignee", fields.consignee),
-    packs: parsePackRefs("packs", fields.packs, max),
+    packs,
   };
+  if (containers.length > 0) input.containers = containers;
   const info = optionalSha256("transactionInfoHash", fields.transactionInfoHash);
   const statement = optionalSha256("statementHash", fields.statementHash);
   if (info !== undefined) input.transactionInfoHash = info;
@@ -533,4 +565,63 @@ export function parseVerifyReturnInput(fields: Fields): VerifyReturnInput {
   });
   const onFailure = fields.onFailure === undefined ? "QUARANTINE" : requireOneOf("onFailure", fields.onFailure, RETURN_FAILURE_ACTIONS);
   return { returnId, packs, onFailure };
+}
+
+// ---- aggregation -----------------------------------------------------------
+
+/**
+ * A logistic unit identified by an SSCC: a case holding packs, or a pallet
+ * (or case) holding cases, up to MAX_AGGREGATION_DEPTH levels. It lists only
+ * what it holds directly; a pack and a container inside it name it
+ * (Pack.container, Container.parent). Its holder is always its packs' holder:
+ * a shipment moves both.
+ */
+export interface Container {
+  sscc: string;
+  owner: string;
+  status: "HELD" | "IN_TRANSIT";
+  packs: PackRef[];
+  containers: string[];
+  /** 1 for a container of packs only; one more than the highest container inside. */
+  level: number;
+  parent?: string;
+  shipmentId?: string;
+  consignee?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  updatedTxId: string;
+}
+
+/** A non-empty (unless min is 0) list of distinct SSCCs, sorted. */
+export function parseSsccs(field: string, value: unknown, min: number, max: number): string[] {
+  const items = requireArray(field, value, min, max);
+  const seen = new Set<string>();
+  return items
+    .map((item, i) => {
+      const sscc = validateSscc(`${field}[${i}]`, item);
+      if (seen.has(sscc)) throw invalidArgument(`${field}[${i}]`, "repeats a container already listed");
+      seen.add(sscc);
+      return sscc;
+    })
+    .sort();
+}
+
+/** What aggregation:Pack and aggregation:Unpack take: the container and the packs and containers put in or taken out. */
+export interface AggregationInput {
+  sscc: string;
+  packs: PackRef[];
+  containers: string[];
+}
+
+/** Packs and child containers to put into a container; at least one of them. */
+export function parseAggregationInput(fields: Fields, emptyMeansAll: boolean): AggregationInput {
+  const sscc = validateSscc("sscc", fields.sscc);
+  const packs = fields.packs === undefined ? [] : requireArray("packs", fields.packs, 0, MAX_PACKS_PER_CONTAINER).length === 0 ? [] : parsePackRefs("packs", fields.packs, MAX_PACKS_PER_CONTAINER);
+  const containers = fields.containers === undefined ? [] : parseSsccs("containers", fields.containers, 0, MAX_CHILD_CONTAINERS);
+  if (!emptyMeansAll && packs.length === 0 && containers.length === 0) throw invalidArgument("packs", "must name at least one pack or container to pack");
+  const self = containers.indexOf(sscc);
+  if (self >= 0) throw invalidArgument(`containers[${self}]`, "is the container itself");
+  return { sscc, packs, containers };
 }

@@ -166,6 +166,8 @@ export const EVENTS = {
   INVESTIGATION_CLOSED: "InvestigationClosed",
   TRACING_REQUESTED: "TracingRequested",
   TRACING_ANSWERED: "TracingAnswered",
+  CONTAINER_PACKED: "ContainerPacked",
+  CONTAINER_UNPACKED: "ContainerUnpacked",
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 

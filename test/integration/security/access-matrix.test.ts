@@ -58,12 +58,14 @@ const WRITES: Readonly<Record<string, readonly Caller[]>> = {
   "POST /v1/investigations/{investigationId}/close": ALL,
   "POST /v1/tracing-requests": REGULATOR,
   "POST /v1/tracing-requests/{requestId}/answers": TRADERS,
+  "POST /v1/containers/{sscc}/pack": TRADERS, // any trading org packs cases and pallets of what it holds; the regulator never does
+  "POST /v1/containers/{sscc}/unpack": TRADERS,
   "POST /v1/verify/scan": ALL, // a scan is a read
   "POST /v1/gs1/verification": ALL, // a verification in the GS1 form is the same read
 };
 
 function concretePath(template: string, gtin: string): string {
-  const values: Record<string, string> = { gtin, serial: "SNMATRIX1", lot: "LOTMATRIX", shipmentId: "SHIP-MATRIX", mark: "SUSPECT", sha256: "a".repeat(64) };
+  const values: Record<string, string> = { gtin, serial: "SNMATRIX1", lot: "LOTMATRIX", shipmentId: "SHIP-MATRIX", mark: "SUSPECT", sha256: "a".repeat(64), sscc: "095212340000000013" };
   return template.replace(/\{([A-Za-z0-9]+)\}/g, (_, name: string) => values[name] ?? "x");
 }
 
