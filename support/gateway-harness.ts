@@ -240,6 +240,21 @@ export class FailingSubmit {
   });
 }
 
+/**
+ * Reading one's own writes across a spec's calls: `remember` the block a write
+ * committed in (its X-Ledger-Block header); `at()` is then the X-Min-Block
+ * header that makes the next call wait until the answering peer has that block.
+ */
+export function blockTracker(): { readonly at: () => Record<string, string>; readonly remember: (headers: Headers) => void } {
+  let minBlock = "";
+  return {
+    at: (): Record<string, string> => (minBlock ? { "x-min-block": minBlock } : {}),
+    remember: (headers) => {
+      minBlock = headers.get("x-ledger-block") ?? minBlock;
+    },
+  };
+}
+
 /** One HTTP call to the gateway with an API key (or none). */
 export async function call(gw: Gateway, method: string, url: string, key?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(`${gw.url}${url}`, {

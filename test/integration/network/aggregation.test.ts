@@ -16,7 +16,7 @@ import { expect } from "chai";
 import { CommitError } from "@hyperledger/fabric-gateway";
 import { ssccOf } from "@rxtrace/domain";
 import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
-import { call, keyOf, startGateway, type Gateway } from "../../../support/gateway-harness.js";
+import { blockTracker, call, keyOf, startGateway, type Gateway } from "../../../support/gateway-harness.js";
 import { commissionLot, handOffAndImport, packOf, type Lot, type PackRef } from "./scenario.js";
 
 /** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */
@@ -46,11 +46,8 @@ describe("aggregation (SSCC) on the real network", function () {
   let inA: PackRef[], inB: PackRef[];
   const run = runId();
   const [PALLET, CASE_A, CASE_B, CASE_C] = [ssccFor(1), ssccFor(2), ssccFor(3), ssccFor(4)] as [string, string, string, string];
-  let minBlock = "";
-  const at = (): Record<string, string> => (minBlock ? { "x-min-block": minBlock } : {});
-  const remember = (headers: Headers): void => {
-    minBlock = headers.get("x-ledger-block") ?? minBlock;
-  };
+  /** The block a write committed in, so the next call reads at least that far. */
+  const { at, remember } = blockTracker();
 
   before(async () => {
     sessions = new FabricSessions();

@@ -17,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { CommitError } from "@hyperledger/fabric-gateway";
 import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
-import { call, keyOf, startOrgGateways, type OrgGateway } from "../../../support/gateway-harness.js";
+import { blockTracker, call, keyOf, startOrgGateways, type OrgGateway } from "../../../support/gateway-harness.js";
 import { commissionLot, packOf, shipAndReceive, type Lot, type PackRef } from "./scenario.js";
 
 /** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */
@@ -39,11 +39,8 @@ describe("investigations on the real network", function () {
   const run = runId();
   const id = `INV-${run}`;
   const traceId = `TR-${run}`;
-  let minBlock = "";
-  const at = (): Record<string, string> => (minBlock ? { "x-min-block": minBlock } : {});
-  const remember = (headers: Headers): void => {
-    minBlock = headers.get("x-ledger-block") ?? minBlock;
-  };
+  /** The block a write committed in, so the next call reads at least that far. */
+  const { at, remember } = blockTracker();
   const gw = (org: string): OrgGateway => gws[org] as OrgGateway;
 
   before(async () => {

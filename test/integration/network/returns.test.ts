@@ -14,7 +14,7 @@
 import { expect } from "chai";
 import { CommitError } from "@hyperledger/fabric-gateway";
 import { FabricSessions, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
-import { call, keyOf, startGateway, startOrgGateways, type Gateway, type OrgGateway } from "../../../support/gateway-harness.js";
+import { blockTracker, call, keyOf, startGateway, startOrgGateways, type Gateway, type OrgGateway } from "../../../support/gateway-harness.js";
 import { commissionLot, handOffAndImport, packOf, shipAndReceive, type Lot, type PackRef } from "./scenario.js";
 
 /** peer.TxValidationCode.ENDORSEMENT_POLICY_FAILURE */
@@ -33,11 +33,7 @@ describe("saleable returns on the real network", function () {
   const run = runId();
   const scan = (ref: PackRef, overrides: { lot?: string; expiry?: string } = {}) => ({ ...ref, lot: overrides.lot ?? lot.lot, expiry: overrides.expiry ?? lot.expiry });
   /** The block a write committed in, so the next call reads at least that far. */
-  let minBlock = "";
-  const at = (): Record<string, string> => (minBlock ? { "x-min-block": minBlock } : {});
-  const remember = (headers: Headers): void => {
-    minBlock = headers.get("x-ledger-block") ?? minBlock;
-  };
+  const { at, remember } = blockTracker();
 
   before(async () => {
     sessions = new FabricSessions();
