@@ -24,6 +24,14 @@ export const FLATNESS_BOUND = 1.2;
 /** Serials per preload transaction (the batch scenario's lot size) and preload transactions in flight. */
 const PRELOAD_LOT = 1000;
 const PRELOAD_CONCURRENCY = 4;
+/**
+ * Seconds of unmeasured verify and commission calls before each size's rounds.
+ * The first size follows the network's start-up (chaincode processes and the
+ * gateway compiling their hot paths, the peers' caches cold) and every size
+ * follows a preload that left the verify path idle; without it the first size
+ * measured slowest and the spread judged the start-up, not the ledger.
+ */
+export const GROWTH_WARM_UP_SECONDS = 10;
 
 /** The n-th preloaded pack of a run: lots of PRELOAD_LOT serials, named from the index, so no list of a million packs is kept. */
 export function growthPack(tag: string, gtin: string, expiry: string, index: number): PackRef {
@@ -160,31 +168,36 @@ export async function ledgerGrowth(ctx: BenchContext): Promise<ScenarioResult> {
     process.stdout.write(`  preloaded ${loaded} packs (${lots} lots in ${preloadSeconds.toFixed(0)} s)\n`);
 
     const c = ctx.sizes.verifyConcurrency;
+    const verifyOne = async (): Promise<void> => {
+      const p = pack(Math.floor(Math.random() * loaded));
+      const url = `/verify?gtin=${p.gtin}&serial=${encodeURIComponent(p.serial)}&lot=${encodeURIComponent(p.lot)}&expiry=${p.expiry}&channel=${SOURCE_CHANNEL}`;
+      const answer = (await ctx.rest.get(url, ctx.keys.manufacturer)) as { verified?: boolean };
+      if (answer.verified !== true) throw new DirectCallError("NOT_VERIFIED", `pack ${p.serial} did not verify`);
+    };
+    const w = ctx.sizes.growthWriters;
+    /** One-pack commissions numbered on from every earlier call of the run (warm-up included), so no lot name repeats. */
+    const commissionFrom = (before: number) => async (i: number): Promise<void> => {
+      const id = `${ctx.tag}GC${before + i}`;
+      commissioned = Math.max(commissioned, before + i + 1);
+      await submitDirect(ctx.rxtrace.manufacturer, CATALOG.packs.CommissionLot.qualified, {
+        args: [JSON.stringify({ gtin: ctx.gtin, lot: id, expiry: ctx.expiry, serials: [id] })],
+        endorsingOrganizations: [MSP.manufacturer, MSP.regulator],
+      });
+    };
+    const warmUpSeconds = Math.min(GROWTH_WARM_UP_SECONDS, ctx.sizes.verifySeconds);
+    await closedLoop({ concurrency: c, count: 1_000_000, maxSeconds: warmUpSeconds }, verifyOne);
+    await closedLoop({ concurrency: w, count: 1_000_000, maxSeconds: warmUpSeconds }, commissionFrom(commissioned));
     const verify = await measureClosed(
       ctx,
       { label: `GET /v1/verify (ledger, one evaluate), random pack of ${loaded}, ${c} clients`, client: "rest", chaincode: "rxtrace", itemsPerCall: 1 },
       { concurrency: c, count: 1_000_000, maxSeconds: ctx.sizes.verifySeconds },
-      async () => {
-        const p = pack(Math.floor(Math.random() * loaded));
-        const url = `/verify?gtin=${p.gtin}&serial=${encodeURIComponent(p.serial)}&lot=${encodeURIComponent(p.lot)}&expiry=${p.expiry}&channel=${SOURCE_CHANNEL}`;
-        const answer = (await ctx.rest.get(url, ctx.keys.manufacturer)) as { verified?: boolean };
-        if (answer.verified !== true) throw new DirectCallError("NOT_VERIFIED", `pack ${p.serial} did not verify`);
-      },
+      verifyOne,
     );
-    const w = ctx.sizes.growthWriters;
-    const before = commissioned;
     const commission = await measureClosed(
       ctx,
       { label: `one-pack commission at ${loaded} packs, ${w} clients`, client: "fabric-gateway", chaincode: "rxtrace", itemsPerCall: 1 },
       { concurrency: w, count: 1_000_000, maxSeconds: ctx.sizes.growthWriteSeconds },
-      async (i) => {
-        const id = `${ctx.tag}GC${before + i}`;
-        commissioned = Math.max(commissioned, before + i + 1);
-        await submitDirect(ctx.rxtrace.manufacturer, CATALOG.packs.CommissionLot.qualified, {
-          args: [JSON.stringify({ gtin: ctx.gtin, lot: id, expiry: ctx.expiry, serials: [id] })],
-          endorsingOrganizations: [MSP.manufacturer, MSP.regulator],
-        });
-      },
+      commissionFrom(commissioned),
     );
     figures.push({ packs: loaded, verify, commission, disk: diskUse(fabricNodes, gatewayState), loadAverage: loadavg()[0] ?? 0, preloadSeconds });
   }
@@ -213,6 +226,7 @@ export async function ledgerGrowth(ctx: BenchContext): Promise<ScenarioResult> {
           `At ${f.packs.toLocaleString("en-US")} packs: preload ${f.preloadSeconds.toFixed(0)} s; disk peers ${formatBytes(f.disk.peers)}, orderers ${formatBytes(f.disk.orderers)}, gateway index ${formatBytes(f.disk.gatewayIndex)}; load average ${f.loadAverage.toFixed(1)}.`,
       ),
       `Disk per million packs is what the preloads (${loaded.toLocaleString("en-US")} packs) added, scaled, without the measured rounds between them: peers (every peer's ledger folder: LevelDB state, block store, history; mfr-dist, where these packs are, is on three of the four peers) ${formatBytes(perMillion.peers)}, orderers (all four: block store, WAL, snapshots) ${formatBytes(perMillion.orderers)}, the multi-org gateway's event index ${formatBytes(perMillion.gatewayIndex)}.`,
+      `Before each size's rounds, ${Math.min(GROWTH_WARM_UP_SECONDS, ctx.sizes.verifySeconds)} s of unmeasured verify calls and of unmeasured commissions (start-up and the idle verify path after a preload are not what the target judges).`,
       "Verify picks a random pack of everything preloaded so far (not a hot subset), so the state database's cache does not flatter the larger sizes; each answer must say verified.",
     ],
   };
