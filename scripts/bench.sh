@@ -4,7 +4,7 @@
 # keys, gateway as a process), runs every benchmark scenario, writes
 # bench/results/latest.json and latest.md, and stops what it started.
 #
-#   npm run bench                     full run (about 10-15 minutes on 2 cores)
+#   npm run bench                     full run (about 65 minutes on 2 cores)
 #   npm run bench -- --quick          small counts, to check that everything works (2-3 minutes)
 #   npm run bench -- --only verify    one or more scenarios (comma-separated ids, see bench/src/run.ts)
 #   npm run bench -- --keep           leave the services running afterwards
