@@ -102,7 +102,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       relay?.outbox.close();
       await app.close();
       ledger.close();
-      idempotency.close();
+      await idempotency.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -97,7 +97,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     idempotency,
     async close() {
       await app.close();
-      idempotency.close();
+      await idempotency.close();
     },
   };
 }

@@ -29,7 +29,7 @@ declare module "fastify" {
      * the request whose body is summed up by `body`.
      * @throws IdempotentReplay when the first request's stored answer is to be sent instead
      */
-    claimIdempotency?: (body: unknown) => void;
+    claimIdempotency?: (body: unknown) => Promise<void>;
   }
 }
 
@@ -54,7 +54,7 @@ export function sendReplay(reply: FastifyReply, response: StoredResponse): Fasti
 
 export function installIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
   /** Claims the key for the request; answers the stored response to replay, or throws the refusal. */
-  const claimFor = (request: FastifyRequest, body: unknown): StoredResponse | undefined => {
+  const claimFor = async (request: FastifyRequest, body: unknown): Promise<StoredResponse | undefined> => {
     if (!WRITE_METHODS.has(request.method) || !request.principal) return undefined;
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return undefined;
@@ -62,7 +62,7 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
       throw new InvalidArgumentError("Idempotency-Key", "must be 1 to 255 printable ASCII characters without spaces");
     }
     const scope = request.principal.keyId;
-    const claim = store.claim(scope, header, requestHash(request, body));
+    const claim = await store.claim(scope, header, requestHash(request, body));
     switch (claim.kind) {
       case "claimed":
         request.idempotencyClaim = { scope, key: header };
@@ -82,13 +82,13 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
 
   app.addHook("preHandler", async (request, reply) => {
     if (request.routeOptions.config.idempotency === "deferred") {
-      request.claimIdempotency = (body) => {
-        const replay = claimFor(request, body);
+      request.claimIdempotency = async (body) => {
+        const replay = await claimFor(request, body);
         if (replay !== undefined) throw new IdempotentReplay(replay);
       };
       return;
     }
-    const replay = claimFor(request, request.body);
+    const replay = await claimFor(request, request.body);
     if (replay !== undefined) return sendReplay(reply, replay);
   });
 
@@ -98,19 +98,19 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     request.idempotencyClaim = undefined;
     if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === "string") {
       const contentType = reply.getHeader("content-type");
-      store.complete(claim.scope, claim.key, {
+      await store.complete(claim.scope, claim.key, {
         status: reply.statusCode,
         body: payload,
         contentType: typeof contentType === "string" ? contentType : "application/json; charset=utf-8",
       });
     } else {
-      store.release(claim.scope, claim.key);
+      await store.release(claim.scope, claim.key);
     }
     return payload;
   });
 
   app.addHook("onRequestAbort", async (request) => {
     const claim = request.idempotencyClaim;
-    if (claim) store.release(claim.scope, claim.key);
+    if (claim) await store.release(claim.scope, claim.key);
   });
 }
