@@ -211,6 +211,21 @@ describe("verify read model", () => {
       expect(t.ledger.calls).to.have.length(1);
     });
 
+    it("asks the ledger when the read model's store does not answer", async () => {
+      await t.close();
+      const store = openSqliteReadModel(":memory:");
+      const down = () => Promise.reject(new Error("connection refused"));
+      store.lastBlock = down;
+      store.record = down;
+      t = await buildTestApp({ verifyReadModel: newModel(store) });
+      t.ledger.on("packs:VerifyWithProvenance", () => ({ verification: { verified: true, additionalInfo: [], checkedAt: AT }, provenance: null }));
+      const res = await t.app.inject({ method: "GET", url: url(), headers: { "x-api-key": KEYS.pharmacy } });
+      expect(res.statusCode, res.body).to.equal(200);
+      expect(res.json()).to.deep.include({ verified: true });
+      expect(res.json().asOf).to.deep.equal({ source: "ledger", blocks: [] });
+      expect(t.ledger.calls.map((c) => c.call.transaction)).to.deep.equal(["packs:VerifyWithProvenance"]);
+    });
+
     it("answers 400 naming consistency for a value it does not know", async () => {
       const res = await t.app.inject({ method: "GET", url: url(SCAN.serial, "&consistency=eventual"), headers: { "x-api-key": KEYS.pharmacy } });
       expect(res.statusCode).to.equal(400);
