@@ -100,7 +100,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     env,
     async close() {
       await relay?.stop();
-      relay?.outbox.close();
+      await relay?.outbox.close();
       await app.close();
       ledger.close();
       await idempotency.close();

@@ -77,8 +77,8 @@ export const ConfigSchema = Type.Object(
     stateDir: Type.String({ minLength: 1 }),
     /**
      * A PostgreSQL database (postgres://user:password@host:port/database) the
-     * replicas of this org's gateway share: idempotency records and the
-     * verification read model live there instead of the SQLite files under
+     * replicas of this org's gateway share: idempotency records, the
+     * verification read model and the outbox live there instead of the SQLite files under
      * stateDir, so two or more replicas can answer behind one address. One
      * database per org. Absent: SQLite, for one replica.
      */

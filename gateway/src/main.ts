@@ -14,6 +14,7 @@ import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSour
 import { FabricLedgerClient } from "./adapters/fabric.js";
 import { PostgresIdempotencyStore } from "./adapters/idempotency-postgres.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
+import { PostgresOutbox } from "./adapters/outbox-postgres.js";
 import { SqliteOutbox } from "./adapters/outbox-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
 import { connectPostgres, DatabaseUnreachableError } from "./adapters/postgres.js";
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
             onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
           },
         );
-  const outbox = new SqliteOutbox(path.join(config.stateDir, STATE_FILES.outbox));
+  const outbox = database ? new PostgresOutbox(database) : new SqliteOutbox(path.join(config.stateDir, STATE_FILES.outbox));
   const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {
     initialDelayMs: config.relay.retryInitialMs,
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
   if (isRelay) {
     hub.subscribe((event) => {
       const work = relayWorkFor(event);
-      if (work) relay.enqueue(work.kind, work.key, work.payload);
+      if (work) relay.enqueue(work.kind, work.key, work.payload).catch((error: unknown) => app.log.error({ err: error, key: work.key }, "relay work not recorded"));
     });
   }
   // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
@@ -206,12 +207,12 @@ async function main(): Promise<void> {
     await readModelStore?.close();
     await anchoring?.stop();
     evmConnection?.destroy();
-    webhooks.close();
+    await webhooks.close();
     await relay.stop();
     await app.close();
     ledger.close();
     await idempotency.close();
-    outbox.close();
+    await outbox.close();
     await database?.end();
     process.exit(0);
   };

@@ -16,7 +16,7 @@ async function liveState(): Promise<{ stateDir: string; keysFile: string; idempo
   await idempotency.claim("key-1", "idem-1", "hash-1");
   await idempotency.complete("key-1", "idem-1", answer);
   const outbox = new SqliteOutbox(path.join(stateDir, STATE_FILES.outbox));
-  outbox.add("recall-relay", "L1", "{}", Date.now());
+  await outbox.add("recall-relay", "L1", "{}", Date.now());
   mkdirSync(path.join(stateDir, STATE_FILES.checkpoints), { recursive: true });
   writeFileSync(path.join(stateDir, STATE_FILES.checkpoints, "mfr-dist.checkpoint.json"), '{"blockNumber":7}');
   writeFileSync(keysFile, '{"version":1,"keys":[]}\n');
@@ -46,7 +46,7 @@ describe("gateway state backup and restore", () => {
     expect(await copy.claim("key-1", "idem-1", "hash-1")).to.deep.equal({ kind: "replay", response: answer });
     await copy.close();
     await live.idempotency.close();
-    live.outbox.close();
+    await live.outbox.close();
   });
 
   it("refuses to back up into a folder that exists", async () => {
@@ -56,7 +56,7 @@ describe("gateway state backup and restore", () => {
     expect(error).to.be.instanceOf(StateBackupError);
     expect((error as Error).message).to.include(existing);
     await live.idempotency.close();
-    live.outbox.close();
+    await live.outbox.close();
   });
 
   it("restores into an empty state folder: the stored answer replays, the outbox item is pending, the checkpoint and keys are back", async () => {
@@ -64,7 +64,7 @@ describe("gateway state backup and restore", () => {
     const destination = path.join(tempDir("rxtrace-backup-"), "b2");
     await backupGatewayState(live, destination, "manufacturer");
     await live.idempotency.close();
-    live.outbox.close();
+    await live.outbox.close();
     const stateDir = path.join(tempDir("rxtrace-restored-"), "gateway");
     const paths = { stateDir, keysFile: path.join(stateDir, "keys.json") };
 
@@ -74,8 +74,8 @@ describe("gateway state backup and restore", () => {
     expect(await store.claim("key-1", "idem-1", "hash-1")).to.deep.equal({ kind: "replay", response: answer });
     await store.close();
     const outbox = new SqliteOutbox(path.join(paths.stateDir, STATE_FILES.outbox));
-    expect(outbox.pending("recall-relay").map((i) => i.key)).to.deep.equal(["L1"]);
-    outbox.close();
+    expect((await outbox.pending("recall-relay")).map((i) => i.key)).to.deep.equal(["L1"]);
+    await outbox.close();
     expect(readFileSync(path.join(paths.stateDir, STATE_FILES.checkpoints, "mfr-dist.checkpoint.json"), "utf8")).to.equal('{"blockNumber":7}');
     expect(readFileSync(paths.keysFile, "utf8")).to.equal('{"version":1,"keys":[]}\n');
     expect(statSync(paths.keysFile).mode & 0o777).to.equal(0o600);
@@ -86,7 +86,7 @@ describe("gateway state backup and restore", () => {
     const destination = path.join(tempDir("rxtrace-backup-"), "b3");
     await backupGatewayState(live, destination);
     await live.idempotency.close();
-    live.outbox.close();
+    await live.outbox.close();
     const checkpoint = path.join(destination, STATE_FILES.checkpoints, "mfr-dist.checkpoint.json");
     writeFileSync(checkpoint, '{"blockNumber":9999}');
     const stateDir = path.join(tempDir("rxtrace-restored-"), "gateway");
@@ -108,7 +108,7 @@ describe("gateway state backup and restore", () => {
     const live = await liveState();
     const destination = path.join(tempDir("rxtrace-backup-"), "b4");
     await backupGatewayState(live, destination);
-    live.outbox.close();
+    await live.outbox.close();
     const before = readFileSync(path.join(live.stateDir, STATE_FILES.idempotency));
 
     expect(() => restoreGatewayState(destination, live)).to.throw(StateBackupError, `already holds ${STATE_FILES.outbox}, ${STATE_FILES.idempotency}`);
@@ -122,7 +122,7 @@ describe("gateway state backup and restore", () => {
     const destination = path.join(tempDir("rxtrace-backup-"), "b5");
     await backupGatewayState(live, destination, "manufacturer");
     await live.idempotency.close();
-    live.outbox.close();
+    await live.outbox.close();
     expect(() => verifyBackup(destination, "pharmacy")).to.throw(StateBackupError, "the manufacturer gateway's state, not the pharmacy gateway's");
 
     const manifestFile = path.join(destination, "manifest.json");

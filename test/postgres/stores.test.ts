@@ -6,11 +6,14 @@
 import { expect } from "chai";
 import type pg from "pg";
 import { PostgresIdempotencyStore } from "../../gateway/src/adapters/idempotency-postgres.js";
+import { PostgresOutbox } from "../../gateway/src/adapters/outbox-postgres.js";
 import { connectPostgres, DatabaseUnreachableError } from "../../gateway/src/adapters/postgres.js";
 import { openPostgresReadModel } from "../../gateway/src/adapters/postgres-read-model.js";
 import type { IdempotencyStore } from "../../gateway/src/ports/idempotency.js";
+import type { Outbox } from "../../gateway/src/ports/outbox.js";
 import type { ReadModelStore } from "../../gateway/src/ports/read-model.js";
-import { idempotencyContract, readModelContract } from "../gateway/support/store-contracts.js";
+import { OutboxRelay } from "../../gateway/src/services/outbox-relay.js";
+import { idempotencyContract, outboxContract, readModelContract } from "../gateway/support/store-contracts.js";
 
 const url = process.env.RXTRACE_TEST_DATABASE_URL;
 if (url === undefined) throw new Error("RXTRACE_TEST_DATABASE_URL: run these through scripts/test/postgres.sh, which starts PostgreSQL");
@@ -19,7 +22,7 @@ const databaseUrl: string = url;
 /** A pool on an emptied database, ended with the store it backs. */
 async function emptied(): Promise<pg.Pool> {
   const pool = await connectPostgres(databaseUrl);
-  await pool.query("TRUNCATE idempotency, read_model_blocks, read_model_records, read_model_custody");
+  await pool.query("TRUNCATE idempotency, read_model_blocks, read_model_records, read_model_custody, outbox");
   return pool;
 }
 
@@ -87,6 +90,55 @@ describe("PostgreSQL adapters", function () {
         expect(await store.record("dist-pharm", "\u0000pack\u00000035\u0000S2\u0000")).to.equal(undefined);
       } finally {
         await pool.end();
+      }
+    });
+  });
+
+  describe("outbox (PostgreSQL)", () => {
+    outboxContract(async () => {
+      const pool = await emptied();
+      return endingPool<Outbox>(new PostgresOutbox(pool), pool);
+    });
+
+    it("gives two replicas taking due items at once different items, each once", async () => {
+      const pools = [await emptied(), await connectPostgres(databaseUrl)];
+      try {
+        const [a, b] = pools.map((p) => new PostgresOutbox(p));
+        for (let i = 0; i < 40; i += 1) await a!.add("webhook", `item-${i}`, "{}", i);
+        const [first, second] = await Promise.all([a!.take(["webhook"], 100, 25, 10_000), b!.take(["webhook"], 100, 25, 10_000)]);
+        const keys = [...first, ...second].map((i) => i.key);
+        expect(new Set(keys).size, "no item taken twice").to.equal(keys.length);
+        expect(keys.length).to.equal(40);
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+      }
+    });
+
+    it("runs each item once when two replicas' relays work one outbox", async () => {
+      const pools = [await emptied(), await connectPostgres(databaseUrl)];
+      try {
+        const runs = new Map<string, number>();
+        const relays = pools.map((p) => {
+          const relay = new OutboxRelay(new PostgresOutbox(p), { initialDelayMs: 10, maxDelayMs: 10, pollMs: 5, alertAfterMs: 60_000 });
+          relay.handle("webhook", async (item) => {
+            runs.set(item.key, (runs.get(item.key) ?? 0) + 1);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return { outcome: "done" };
+          });
+          return relay;
+        });
+        for (let i = 0; i < 30; i += 1) await relays[i % 2]!.enqueue("webhook", `item-${i}`, {});
+        // Each replica also tries what it enqueued at once, as a webhook delivery does, racing the other's polls.
+        const items = await new PostgresOutbox(pools[0]!).pending();
+        relays.forEach((r) => r.start());
+        await Promise.all(items.map((item, i) => relays[(i + 1) % 2]!.attempt(item)));
+        const deadline = Date.now() + 10_000;
+        while ((await new PostgresOutbox(pools[0]!).pending()).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        await Promise.all(relays.map((r) => r.stop()));
+        expect(runs.size).to.equal(30);
+        expect([...runs.values()].every((n) => n === 1), JSON.stringify([...runs])).to.equal(true);
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
       }
     });
   });

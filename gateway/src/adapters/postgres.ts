@@ -23,6 +23,21 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS read_model_blocks (channel TEXT PRIMARY KEY, last_block BIGINT NOT NULL);
 -- Fabric's composite keys hold U+0000, which a PostgreSQL text cannot: keys are bytes.
 CREATE TABLE IF NOT EXISTS read_model_records (channel TEXT NOT NULL, key BYTEA NOT NULL, value TEXT NOT NULL, PRIMARY KEY (channel, key));
+-- Times in milliseconds since the epoch, each replica's clock (a lease is minutes, far above their skew).
+CREATE TABLE IF NOT EXISTS outbox (
+  id BIGSERIAL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_error TEXT,
+  alerted_at BIGINT,
+  leased_until BIGINT,
+  UNIQUE (kind, key)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at);
 CREATE TABLE IF NOT EXISTS read_model_custody (
   channel TEXT NOT NULL, gtin TEXT NOT NULL, serial TEXT NOT NULL, tx_id TEXT NOT NULL,
   block BIGINT NOT NULL, position INTEGER NOT NULL, step TEXT NOT NULL,
