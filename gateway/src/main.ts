@@ -139,10 +139,21 @@ async function main(): Promise<void> {
   }
   webhooks.attach(hub);
   // A recall or withdrawal on mfr-dist by an org off dist-pharm: the relay copies it there, durably.
+  // The listener checkpoints an event right after publishing it: an enqueue that fails (the database away) is tried again, capped backoff, until recorded.
   if (isRelay) {
     hub.subscribe((event) => {
       const work = relayWorkFor(event);
-      if (work) relay.enqueue(work.kind, work.key, work.payload).catch((error: unknown) => app.log.error({ err: error, key: work.key }, "relay work not recorded"));
+      if (!work) return;
+      const record = async (attempt: number): Promise<void> => {
+        try {
+          await relay.enqueue(work.kind, work.key, work.payload);
+        } catch (error) {
+          app.log.error({ err: error, key: work.key, attempt }, "relay work not recorded yet");
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** attempt)));
+          return record(attempt + 1);
+        }
+      };
+      void record(0);
     });
   }
   // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
