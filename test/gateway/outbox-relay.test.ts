@@ -63,6 +63,28 @@ describe("SqliteOutbox", () => {
 });
 
 describe("OutboxRelay", () => {
+  it("answers retry instead of failing when the outbox does not answer, and keeps the outcome when only its bookkeeping fails", async () => {
+    const clock = { now: 0 };
+    const outbox = new SqliteOutbox(":memory:");
+    const errors: unknown[] = [];
+    const relay = new OutboxRelay(outbox, { initialDelayMs: 100, maxDelayMs: 1_000, pollMs: 10, alertAfterMs: 5_000, now: () => clock.now, onError: (_i, e) => errors.push(e) });
+    let runs = 0;
+    relay.handle("k", () => {
+      runs += 1;
+      return Promise.resolve({ outcome: "done" });
+    });
+    const item = await relay.enqueue("k", "a", {});
+    const takeOne = outbox.takeOne.bind(outbox);
+    outbox.takeOne = () => Promise.reject(new Error("connection refused"));
+    expect(await relay.attempt(item)).to.deep.include({ outcome: "retry", reason: "outbox unavailable: connection refused" });
+    expect(runs).to.equal(0);
+    outbox.takeOne = takeOne;
+    outbox.remove = () => Promise.reject(new Error("connection reset"));
+    expect(await relay.attempt(item)).to.deep.equal({ outcome: "done" });
+    expect(runs).to.equal(1);
+    expect(String(errors[0])).to.match(/connection reset/);
+  });
+
   it("retries a failed item after a doubling delay until it is done, then forgets it", async () => {
     const clock = { now: 0 };
     const outbox = new SqliteOutbox(":memory:");

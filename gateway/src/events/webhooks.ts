@@ -179,7 +179,13 @@ export class WebhookDispatcher {
     if (webhookUrlProblem(target.url, this.#options.development ?? false) !== undefined || this.#closed) {
       return this.#report({ url: target.url, eventId, delivered: false, attempts: 0, lastStatus: undefined, lastError: "refused target" });
     }
-    const item = await this.#relay.enqueue(WEBHOOK_KIND, `${target.url} ${eventId}`, { url: target.url, event } satisfies Payload);
+    let item: OutboxItem;
+    try {
+      item = await this.#relay.enqueue(WEBHOOK_KIND, `${target.url} ${eventId}`, { url: target.url, event } satisfies Payload);
+    } catch (error) {
+      const reason = `not recorded in the outbox: ${error instanceof Error ? error.message : String(error)}`;
+      return this.#report({ url: target.url, eventId, delivered: false, attempts: 0, lastStatus: undefined, lastError: reason });
+    }
     const settled = new Promise<DeliveryOutcome>((resolve) => {
       this.#waiters.set(item.id, [...(this.#waiters.get(item.id) ?? []), resolve]);
     });

@@ -81,8 +81,9 @@ export class OutboxRelay {
     if (running) return running;
     const handler = this.#handlers.get(item.kind);
     if (!handler) return { outcome: "retry", reason: `no handler for ${item.kind} in this process` };
-    const run = this.outbox.takeOne(item.id, this.#now(), this.#leaseUntil()).then((taken) =>
-      taken === undefined ? { outcome: "retry" as const, reason: "being attempted by another worker" } : this.#run(handler, taken),
+    const run = this.outbox.takeOne(item.id, this.#now(), this.#leaseUntil()).then(
+      (taken) => (taken === undefined ? { outcome: "retry" as const, reason: "being attempted by another worker" } : this.#run(handler, taken)),
+      (error: unknown) => ({ outcome: "retry" as const, reason: `outbox unavailable: ${error instanceof Error ? error.message : String(error)}` }),
     );
     return this.#track(item.id, run);
   }
@@ -162,13 +163,18 @@ export class OutboxRelay {
       this.#options.onError?.(item, error);
       outcome = { outcome: "retry", reason: error instanceof Error ? error.message : String(error) };
     }
-    if (outcome.outcome === "retry") {
-      const delay = Math.min(this.#options.maxDelayMs, this.#options.initialDelayMs * 2 ** Math.min(item.attempts, 30));
-      await this.outbox.retryLater(item.id, this.#now() + delay, outcome.reason);
-    } else {
-      await this.outbox.remove(item.id);
-      if (outcome.outcome === "abandon") this.#options.onAbandon?.(item, outcome.reason);
+    try {
+      if (outcome.outcome === "retry") {
+        const delay = Math.min(this.#options.maxDelayMs, this.#options.initialDelayMs * 2 ** Math.min(item.attempts, 30));
+        await this.outbox.retryLater(item.id, this.#now() + delay, outcome.reason);
+      } else {
+        await this.outbox.remove(item.id);
+      }
+    } catch (error) {
+      // The outbox away (a replicas' database): the item stays held until its lease ends, then is taken again.
+      this.#options.onError?.(item, error);
     }
+    if (outcome.outcome === "abandon") this.#options.onAbandon?.(item, outcome.reason);
     return outcome;
   }
 }
