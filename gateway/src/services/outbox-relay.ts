@@ -129,7 +129,8 @@ export class OutboxRelay {
 
   /** Waiting items by kind, for /metrics. */
   installMetrics(registry: MetricsRegistry): void {
-    const stats = () => this.outbox.stats();
+    // The outbox away (a replicas' database): no outbox series in that scrape rather than a failed scrape.
+    const stats = () => this.outbox.stats().catch(() => []);
     readGauge(registry, {
       name: "rxtrace_outbox_depth",
       help: "Outbox items waiting, by kind (recall-sync, withdrawal-sync, webhook).",

@@ -59,7 +59,10 @@ export function installProgressMetrics(registry: MetricsRegistry, sources: Progr
   };
   const lastBlocks = async (): Promise<{ channel: string; index: string; block: bigint }[]> => {
     const all = await Promise.all(
-      sources.channels.flatMap((channel) => Object.entries(sources.indexes).map(async ([index, last]) => ({ channel, index, block: await last(channel) }))),
+      // An index whose store does not answer (the replicas' database away) is left out of this scrape.
+      sources.channels.flatMap((channel) =>
+        Object.entries(sources.indexes).map(async ([index, last]) => ({ channel, index, block: await Promise.resolve(channel).then(last).catch(() => undefined) })),
+      ),
     );
     return all.flatMap(({ channel, index, block }) => (block === undefined ? [] : [{ channel, index, block: BigInt(block) }]));
   };
