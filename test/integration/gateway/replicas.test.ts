@@ -30,9 +30,11 @@ describe("two replicas of the pharmacy's gateway sharing PostgreSQL", function (
   };
   const dispense = (to: OrgGateway, serial: string, idempotencyKey: string): Promise<Answer> =>
     call(to, "POST", `/v1/packs/${gtin}/${serial}/dispense`, pharmacist(), { lot, expiry }, { "idempotency-key": idempotencyKey });
-  /** The pack's ledger history, read through `via`, once its peer has `block`. */
-  const historyTxIds = async (via: OrgGateway, serial: string, block: string): Promise<string[]> => {
-    const res = await call(via, "GET", `/v1/packs/${gtin}/${serial}/history`, pharmacist(), undefined, { "x-min-block": block });
+  /** The X-Min-Block of a write's answer: its channel and block. */
+  const blockOf = (answer: Answer): string => `${answer.body.channel as string}:${answer.body.blockNumber as string}`;
+  /** The pack's ledger history, read through `via`, once its peer has `minBlock` ("channel:block"). */
+  const historyTxIds = async (via: OrgGateway, serial: string, minBlock: string): Promise<string[]> => {
+    const res = await call(via, "GET", `/v1/packs/${gtin}/${serial}/history`, pharmacist(), undefined, { "x-min-block": minBlock });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return (res.body as { entries: { entry: { txId: string } }[] }).entries.map((e) => e.entry.txId);
   };
@@ -83,7 +85,7 @@ describe("two replicas of the pharmacy's gateway sharing PostgreSQL", function (
     expect(retry.status, JSON.stringify(retry.body)).to.equal(200);
     expect(retry.headers.get("idempotent-replayed")).to.equal("true");
     expect(retry.body.transactionId).to.equal(first.body.transactionId);
-    const txIds = await historyTxIds(replica(1), serial, first.body.blockNumber as string);
+    const txIds = await historyTxIds(replica(1), serial, blockOf(first));
     expect(txIds.filter((t) => t === first.body.transactionId)).to.have.length(1);
     // Received, then dispensed once: no second transaction after the first answer's.
     expect(txIds.at(-1)).to.equal(first.body.transactionId);
@@ -103,14 +105,14 @@ describe("two replicas of the pharmacy's gateway sharing PostgreSQL", function (
       expect(again.status).to.equal(200);
       expect(again.body.transactionId).to.equal(tx);
     }
-    const txIds = await historyTxIds(replica(0), serial, written[0]?.body.blockNumber as string);
+    const txIds = await historyTxIds(replica(0), serial, blockOf(written[0] as Answer));
     expect(txIds.at(-1)).to.equal(tx);
     expect(txIds.filter((t) => t === tx)).to.have.length(1);
   });
 
   it("loses no acknowledged write when one replica is killed in the middle of the load", async () => {
     const load = serials.slice(2);
-    const acknowledged: { serial: string; transactionId: string; blockNumber: string; by: string }[] = [];
+    const acknowledged: { serial: string; transactionId: string; minBlock: string; by: string }[] = [];
     const refused: { serial: string; status: number | string }[] = [];
     let killed = false;
     const victim = replica(1);
@@ -123,7 +125,7 @@ describe("two replicas of the pharmacy's gateway sharing PostgreSQL", function (
         const to = (lane + n) % 2 === 0 || killed ? replica(0) : victim;
         try {
           const answer = await dispense(to, serial, `load-${serial}`);
-          if (answer.status === 200) acknowledged.push({ serial, transactionId: answer.body.transactionId, blockNumber: answer.body.blockNumber, by: to.url });
+          if (answer.status === 200) acknowledged.push({ serial, transactionId: answer.body.transactionId, minBlock: blockOf(answer), by: to.url });
           else refused.push({ serial, status: answer.status });
         } catch (error) {
           // The killed replica's connection: no answer, so nothing acknowledged.
@@ -141,7 +143,7 @@ describe("two replicas of the pharmacy's gateway sharing PostgreSQL", function (
     expect(acknowledged.some((a) => a.by === victim.url), "the victim acknowledged writes before it died").to.equal(true);
     // Every acknowledged dispense is on the ledger, read through the replica that lives.
     for (const a of acknowledged) {
-      const txIds = await historyTxIds(replica(0), a.serial, a.blockNumber);
+      const txIds = await historyTxIds(replica(0), a.serial, a.minBlock);
       expect(txIds, `${a.serial} acknowledged in ${a.transactionId}`).to.include(a.transactionId);
     }
   });
