@@ -9,11 +9,12 @@
 #   bench        unit tests of the benchmark harness (statistics, load loops, /proc sampling, report)
 #   browser      the scan page in Debian Chromium (installed when missing) over a gateway with fakes
 #   evm          the local chain of npm start (geth, built once into the cache) keeps anchors and packs across a restart
+#   postgres     the gateway's PostgreSQL adapters on a private PostgreSQL 15 cluster (Debian's package installed when missing; root)
 #   integration  real Fabric network + Kubo + Hardhat node (brought up and down here)
 #   multihost    one network namespace per org on a bridge: the whole path and a partition across those hosts (root; skipped, saying why, otherwise)
 #   fresh        the entry scripts on a fresh machine: empty cache, fresh HOME, Fabric download digests
 #   faults       kills orderers, a peer, the gateway, Kubo and the EVM node under a write load (own data folder, ~4 min)
-# `npm test -- unit` skips the integration and fault suites; `npm test -- SUITE...` runs only those;
+# `npm test -- unit` skips the postgres, integration and fault suites; `npm test -- SUITE...` runs only those;
 # `npm test -- --check` only fetches Node 24 and installs the npm packages.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -24,7 +25,7 @@ if [ "${1:-}" = --check ]; then
   exit 0
 fi
 
-all=(lint chaincode contracts gateway fuzz bench browser fresh evm integration multihost faults)
+all=(lint chaincode contracts gateway fuzz bench browser fresh evm postgres integration multihost faults)
 if [ $# -eq 0 ]; then suites=("${all[@]}")
 elif [ "$1" = unit ]; then suites=(lint chaincode contracts gateway fuzz bench browser fresh)
 else suites=("$@"); fi

@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gtinCheckDigit } from "@rxtrace/chaincode";
@@ -99,10 +100,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     env,
     async close() {
       await relay?.stop();
-      relay?.outbox.close();
+      await relay?.outbox.close();
       await app.close();
       ledger.close();
-      idempotency.close();
+      await idempotency.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
@@ -115,6 +116,78 @@ export interface OrgGateway extends Gateway {
   log: string;
   /** The gateway process. */
   child: ChildProcess;
+}
+
+/** One gateway process of `org` on a state folder (kept when the caller named it, else temporary and removed on close). */
+function launchOrgGateway(
+  dataDir: string,
+  org: string,
+  given: string | undefined,
+  settings: Record<string, unknown>,
+  options: { readonly issueKeys: boolean; readonly env?: NodeJS.ProcessEnv },
+): OrgGateway {
+  if (given !== undefined) mkdirSync(given, { recursive: true, mode: 0o700 });
+  const stateDir = given ?? mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
+  const configFile = path.join(stateDir, "gateway.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 }, ...settings }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RXTRACE_DATA: dataDir,
+    RXTRACE_GATEWAY_CONFIG: configFile,
+    RXTRACE_GATEWAY_ORG: org,
+    CORE_CHAINCODE_LOGGING_LEVEL: "warning",
+    ...options.env,
+  };
+  delete env.RXTRACE_GATEWAY_PORT;
+  delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;
+  if (options.issueKeys) keysScript(env);
+  const config = loadConfig(env, repoRoot);
+  const log = path.join(stateDir, "gateway.log");
+  const fd = openSync(log, "a");
+  const child = spawn(process.execPath, ["--import=tsx", path.join(repoRoot, "gateway/src/main.ts")], { env, stdio: ["ignore", fd, fd], cwd: repoRoot });
+  return {
+    org,
+    url: `http://127.0.0.1:${config.server.port}`,
+    config,
+    env,
+    keysFile: config.keysFile,
+    log,
+    child,
+    // Keys issued by this start; a restart on a kept state folder issues none.
+    keys: existsSync(path.join(stateDir, "api-keys.txt")) ? readPlainKeys(path.join(stateDir, "api-keys.txt")) : {},
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+      if (given === undefined) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until every gateway answers /healthz; throws with the log's tail of one that exited. */
+async function untilHealthy(gateways: readonly OrgGateway[]): Promise<void> {
+  for (const gw of gateways) {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      if (gw.child.exitCode !== null) throw new Error(`the ${gw.org} gateway exited: ${readFileSync(gw.log, "utf8").slice(-2000)}`);
+      const up = await fetch(`${gw.url}/healthz`).then((r) => r.ok).catch(() => false);
+      if (up) break;
+      if (Date.now() > deadline) throw new Error(`the ${gw.org} gateway does not answer on ${gw.url}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function networkDataDir(): string {
+  const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
+  if (!existsSync(path.join(dataDir, "network.json"))) throw new Error(`no network.json under ${dataDir}: start the network first`);
+  return dataDir;
 }
 
 /**
@@ -130,63 +203,54 @@ export async function startOrgGateways(
     readonly configOf?: (org: string) => Record<string, unknown>;
   } = {},
 ): Promise<Record<string, OrgGateway>> {
-  const dataDir = process.env.RXTRACE_DATA ?? path.join(repoRoot, ".rxtrace");
-  if (!existsSync(path.join(dataDir, "network.json"))) throw new Error(`no network.json under ${dataDir}: start the network first`);
+  const dataDir = networkDataDir();
   const started: Record<string, OrgGateway> = {};
   try {
     for (const org of orgs) {
-      // A state folder the caller names outlives the process (a restart on it resumes); a temporary one goes with it.
-      const given = options.stateDirOf?.(org);
-      if (given !== undefined) mkdirSync(given, { recursive: true, mode: 0o700 });
-      const stateDir = given ?? mkdtempSync(path.join(tmpdir(), `rxtrace-gw-${org}-`));
-      const configFile = path.join(stateDir, "gateway.json");
-      writeFileSync(
-        configFile,
-        JSON.stringify({ stateDir, keysFile: path.join(stateDir, "keys.json"), server: { logLevel: "warn" }, limits: { requestsPerMinute: 0 }, ...options.configOf?.(org) }),
-      );
-      const env: NodeJS.ProcessEnv = { ...process.env, RXTRACE_DATA: dataDir, RXTRACE_GATEWAY_CONFIG: configFile, RXTRACE_GATEWAY_ORG: org, CORE_CHAINCODE_LOGGING_LEVEL: "warning" };
-      delete env.RXTRACE_GATEWAY_PORT;
-      delete env.RXTRACE_GATEWAY_TEST_ALL_ORGS;
-      keysScript(env);
-      const config = loadConfig(env, repoRoot);
-      const log = path.join(stateDir, "gateway.log");
-      const fd = openSync(log, "a");
-      const child = spawn(process.execPath, ["--import=tsx", path.join(repoRoot, "gateway/src/main.ts")], { env, stdio: ["ignore", fd, fd], cwd: repoRoot });
-      const url = `http://127.0.0.1:${config.server.port}`;
-      started[org] = {
-        org,
-        url,
-        config,
-        env,
-        keysFile: config.keysFile,
-        log,
-        child,
-        // Keys issued by this start; a restart on a kept state folder issues none.
-        keys: existsSync(path.join(stateDir, "api-keys.txt")) ? readPlainKeys(path.join(stateDir, "api-keys.txt")) : {},
-        async close() {
-          if (child.exitCode === null) {
-            const exited = new Promise((resolve) => child.once("exit", resolve));
-            child.kill("SIGTERM");
-            await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-            if (child.exitCode === null) child.kill("SIGKILL");
-          }
-          if (given === undefined) rmSync(stateDir, { recursive: true, force: true });
-        },
-      };
+      started[org] = launchOrgGateway(dataDir, org, options.stateDirOf?.(org), options.configOf?.(org) ?? {}, { issueKeys: true });
     }
-    for (const gw of Object.values(started)) {
-      const deadline = Date.now() + 300_000;
-      for (;;) {
-        if (gw.child.exitCode !== null) throw new Error(`the ${gw.org} gateway exited: ${readFileSync(gw.log, "utf8").slice(-2000)}`);
-        const up = await fetch(`${gw.url}/healthz`).then((r) => r.ok).catch(() => false);
-        if (up) break;
-        if (Date.now() > deadline) throw new Error(`the ${gw.org} gateway does not answer on ${gw.url}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    await untilHealthy(Object.values(started));
     return started;
   } catch (error) {
     await Promise.all(Object.values(started).map((g) => g.close()));
+    throw error;
+  }
+}
+
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || address === null) throw new Error("no free port");
+  return address.port;
+}
+
+/**
+ * `count` replicas of one org's gateway, as an operator scales one out: each
+ * its own process and port (the first on the org's gateway port) and state
+ * folder, all sharing the PostgreSQL database at `databaseUrl` and the org's
+ * key file (issued once, so a key works at every replica).
+ */
+export async function startReplicas(org: string, count: number, databaseUrl: string): Promise<OrgGateway[]> {
+  const dataDir = networkDataDir();
+  const replicas: OrgGateway[] = [];
+  try {
+    const first = launchOrgGateway(dataDir, org, undefined, {}, { issueKeys: true, env: { RXTRACE_GATEWAY_DATABASE_URL: databaseUrl } });
+    replicas.push(first);
+    for (let i = 1; i < count; i += 1) {
+      const port = await freePort();
+      const replica = launchOrgGateway(dataDir, org, undefined, { keysFile: first.keysFile, server: { logLevel: "warn", port } }, {
+        issueKeys: false,
+        env: { RXTRACE_GATEWAY_DATABASE_URL: databaseUrl },
+      });
+      replicas.push({ ...replica, keys: first.keys });
+    }
+    await untilHealthy(replicas);
+    return replicas;
+  } catch (error) {
+    await Promise.all(replicas.map((g) => g.close()));
     throw error;
   }
 }

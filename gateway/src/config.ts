@@ -75,6 +75,14 @@ export const ConfigSchema = Type.Object(
     keysFile: Type.String({ minLength: 1 }),
     /** The gateway's own durable state (idempotency records, index, checkpoints). */
     stateDir: Type.String({ minLength: 1 }),
+    /**
+     * A PostgreSQL database (postgres://user:password@host:port/database) the
+     * replicas of this org's gateway share: idempotency records, the
+     * verification read model and the outbox live there instead of the SQLite files under
+     * stateDir, so two or more replicas can answer behind one address. One
+     * database per org. Absent: SQLite, for one replica.
+     */
+    databaseUrl: Type.Optional(Type.String({ pattern: "^postgres(ql)?://" })),
     fabric: Type.Object(
       {
         chaincode: Type.String({ minLength: 1 }),
@@ -267,6 +275,7 @@ export function loadConfig(env: Env, repoRoot: string): Config {
   const rate = envInteger(env, "RXTRACE_GATEWAY_RATE_LIMIT");
   if (rate !== undefined) overrides.limits = { requestsPerMinute: rate };
   if (env.RXTRACE_KUBO_API) overrides.ipfs = { apiUrl: env.RXTRACE_KUBO_API };
+  if (env.RXTRACE_GATEWAY_DATABASE_URL) overrides.databaseUrl = env.RXTRACE_GATEWAY_DATABASE_URL;
   merged = merge(merged, overrides);
 
   const firstError = Value.Errors(ConfigSchema, merged).First();

@@ -12,9 +12,13 @@ import { STATE_FILES } from "./adapters/state-backup.js";
 import { newLazyEvm, type LazyEvm } from "./adapters/evm-lazy.js";
 import { newFabricBlockSource, newFabricCommittedBlockSource, newFabricEventSource } from "./adapters/fabric-events.js";
 import { FabricLedgerClient } from "./adapters/fabric.js";
+import { PostgresIdempotencyStore } from "./adapters/idempotency-postgres.js";
 import { SqliteIdempotencyStore } from "./adapters/idempotency-sqlite.js";
+import { PostgresOutbox } from "./adapters/outbox-postgres.js";
 import { SqliteOutbox } from "./adapters/outbox-sqlite.js";
 import { newKuboContentStore } from "./adapters/ipfs.js";
+import { connectPostgres, DatabaseUnreachableError } from "./adapters/postgres.js";
+import { openPostgresReadModel } from "./adapters/postgres-read-model.js";
 import { privateDir } from "./adapters/private-files.js";
 import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { openSqliteReadModel } from "./adapters/sqlite-read-model.js";
@@ -53,6 +57,16 @@ async function main(): Promise<void> {
   const isRelay = mspId === RECALL_RELAY.mspId;
   privateDir(config.stateDir);
   privateDir(path.join(config.stateDir, STATE_FILES.checkpoints));
+  // Replicas of one org's gateway share PostgreSQL; one gateway alone keeps SQLite files in its state folder.
+  let database: Awaited<ReturnType<typeof connectPostgres>> | undefined;
+  if (config.databaseUrl !== undefined) {
+    try {
+      database = await connectPostgres(config.databaseUrl);
+    } catch (error) {
+      if (error instanceof DatabaseUnreachableError) throw new ConfigError(`databaseUrl (RXTRACE_GATEWAY_DATABASE_URL): ${error.message}`);
+      throw error;
+    }
+  }
 
   const orderRecoveries: Record<OrderRecovery, number> = { resubmitted: 0, "ordered-despite-unavailable": 0 };
   const ledger = new FabricLedgerClient({
@@ -67,7 +81,7 @@ async function main(): Promise<void> {
       app.log.warn({ transactionId, detail }, `orderers' answer not taken at its word: ${what}`);
     },
   });
-  const idempotency = new SqliteIdempotencyStore(path.join(config.stateDir, STATE_FILES.idempotency));
+  const idempotency = database ? new PostgresIdempotencyStore(database) : new SqliteIdempotencyStore(path.join(config.stateDir, STATE_FILES.idempotency));
   const contentStore = newKuboContentStore({ url: config.ipfs.apiUrl, timeoutMs: 10_000 });
   const documentPolicy = { uploadLimitBytes: config.ipfs.uploadLimitBytes, allowedContentTypes: config.ipfs.allowedContentTypes };
 
@@ -82,7 +96,8 @@ async function main(): Promise<void> {
     onError: (channel, error) => app.log.warn({ channel, err: error }, "event listener"),
   });
   // Scans are answered from the org's own peer's committed blocks; the multi-org test mode has no own peer, so it evaluates.
-  const readModelStore = mspId === undefined ? undefined : openSqliteReadModel(path.join(config.stateDir, STATE_FILES.readModel));
+  const readModelStore =
+    mspId === undefined ? undefined : database ? openPostgresReadModel(database) : openSqliteReadModel(path.join(config.stateDir, STATE_FILES.readModel));
   const verifyReadModel =
     readModelStore === undefined
       ? undefined
@@ -96,7 +111,7 @@ async function main(): Promise<void> {
             onError: (channel, error) => app.log.warn({ channel, err: error }, "verify read model"),
           },
         );
-  const outbox = new SqliteOutbox(path.join(config.stateDir, STATE_FILES.outbox));
+  const outbox = database ? new PostgresOutbox(database) : new SqliteOutbox(path.join(config.stateDir, STATE_FILES.outbox));
   const publishRelayAlert = relayAlertPublisher(index, hub);
   const relay = new OutboxRelay(outbox, {
     initialDelayMs: config.relay.retryInitialMs,
@@ -124,10 +139,21 @@ async function main(): Promise<void> {
   }
   webhooks.attach(hub);
   // A recall or withdrawal on mfr-dist by an org off dist-pharm: the relay copies it there, durably.
+  // The listener checkpoints an event right after publishing it: an enqueue that fails (the database away) is tried again, capped backoff, until recorded.
   if (isRelay) {
     hub.subscribe((event) => {
       const work = relayWorkFor(event);
-      if (work) relay.enqueue(work.kind, work.key, work.payload);
+      if (!work) return;
+      const record = async (attempt: number): Promise<void> => {
+        try {
+          await relay.enqueue(work.kind, work.key, work.payload);
+        } catch (error) {
+          app.log.error({ err: error, key: work.key, attempt }, "relay work not recorded yet");
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** attempt)));
+          return record(attempt + 1);
+        }
+      };
+      void record(0);
     });
   }
   // Blocks the listener sees committed tell which peers are behind (a NOT_FOUND there answers 503).
@@ -189,15 +215,16 @@ async function main(): Promise<void> {
     app.log.info({ signal }, "shutting down");
     await listener.stop();
     await verifyReadModel?.stop();
-    readModelStore?.close();
+    await readModelStore?.close();
     await anchoring?.stop();
     evmConnection?.destroy();
-    webhooks.close();
+    await webhooks.close();
     await relay.stop();
     await app.close();
     ledger.close();
-    idempotency.close();
-    outbox.close();
+    await idempotency.close();
+    await outbox.close();
+    await database?.end();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));

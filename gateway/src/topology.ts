@@ -30,7 +30,7 @@ export const ROLES = ["operator", "quality", "pharmacist", "auditor", "admin"] a
 export type Role = (typeof ROLES)[number];
 
 export type OrgPortKind = "ca" | "caOps" | "orderer" | "ordererAdmin" | "ordererOps" | "peer" | "peerChaincode" | "peerOps" | "ccaas" | "ccaasNext" | "noopCcaas" | "gateway";
-export type ServicePortKind = "kuboApi" | "kuboGateway" | "evm" | "gateway";
+export type ServicePortKind = "kuboApi" | "kuboGateway" | "evm" | "gateway" | "postgres";
 /** The ports of a peer node an operator adds beside an org's first peer (scripts/network.sh add-peer). */
 export type PeerNodePortKind = "peer" | "peerChaincode" | "peerOps";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Integration tests against the real parts: a Fabric network, a Kubo daemon and
-# a Hardhat node, brought up here in a data folder of their own and brought
-# down (and wiped) afterwards.
+# Integration tests against the real parts: a Fabric network, a Kubo daemon,
+# a Hardhat node and a PostgreSQL cluster (for gateway replicas), brought up
+# here in a data folder of their own and brought down (and wiped) afterwards.
 #   scripts/test/integration.sh              every spec under test/integration
 #   scripts/test/integration.sh SPEC...      only those spec files, e.g.
 #     scripts/test/integration.sh test/integration/security/client-endorsement.test.ts
@@ -24,6 +24,7 @@ teardown() {
   [ -f scripts/network.sh ] && bash scripts/network.sh down >/dev/null 2>&1
   bash scripts/kubo.sh stop >/dev/null 2>&1
   bash scripts/evm.sh stop >/dev/null 2>&1
+  bash scripts/postgres.sh stop >/dev/null 2>&1
   [ -n "${RXTRACE_KEEP_TEST_DATA:-}" ] || rm -rf "$RXTRACE_DATA"
 }
 trap teardown EXIT
@@ -34,6 +35,8 @@ started=$(date +%s)
 if [ -f scripts/network.sh ]; then bash scripts/network.sh up; else echo "integration: no Fabric network script yet"; fi
 bash scripts/kubo.sh start
 bash scripts/evm.sh start
+RXTRACE_TEST_DATABASE_URL=$(bash scripts/postgres.sh start)
+export RXTRACE_TEST_DATABASE_URL
 echo "integration: services up in $(( $(date +%s) - started )) s"
 set +e
 

@@ -366,12 +366,12 @@ describe("webhooks", () => {
     }
   });
 
-  it("refuses an http:// target outside development mode, and one that is not loopback in development", () => {
+  it("refuses an http:// target outside development mode, and one that is not loopback in development", async () => {
     const target = (u: string) => [{ url: u, secret: "s3cret-s3cret-s3cret" }];
     const options = { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1, timeoutMs: 100 };
     expect(() => new WebhookDispatcher(target("http://127.0.0.1:9/hook"), options)).to.throw(/events\.webhooks\[0\]\.url .*must be https/);
     expect(() => new WebhookDispatcher(target("http://10.0.0.5/hook"), { ...options, development: true })).to.throw(/loopback/);
-    expect(() => new WebhookDispatcher(target("https://hooks.example.org/x"), options).close()).to.not.throw();
+    await new WebhookDispatcher(target("https://hooks.example.org/x"), options).close();
     expect(webhookUrlProblem("http://[::1]:8080/", true)).to.equal(undefined);
     expect(webhookUrlProblem("http://localhost.example.org/", true)).to.match(/loopback/);
   });
@@ -387,10 +387,10 @@ describe("webhooks", () => {
     const waiting = first.deliver(target, fakeIndexed(7));
     await eventually(() => received.length === 1);
     // The gateway's shutdown order: no new attempts, the one under way recorded, then the file closed.
-    first.close();
+    await first.close();
     await firstRelay.stop();
     expect((await waiting).delivered).to.equal(false);
-    firstOutbox.close();
+    await firstOutbox.close();
 
     const secondOutbox = new SqliteOutbox(file);
     const relay = relayOn(secondOutbox);
@@ -399,8 +399,8 @@ describe("webhooks", () => {
     relay.start();
     await eventually(() => outcomes.length === 1);
     await relay.stop();
-    second.close();
-    secondOutbox.close();
+    await second.close();
+    await secondOutbox.close();
 
     expect(received.map((r) => r.headers["x-rxtrace-event-id"])).to.deep.equal(["mfr-dist:t7", "mfr-dist:t7"]);
     expect(received[1]?.headers["x-rxtrace-delivery-attempt"]).to.equal("2");

@@ -43,7 +43,7 @@ const shipped = parse(readFileSync(COMMITTED_CONFIG, "utf8")) as { rule_files: s
 /** Series families the gateway serves with every source wired: HTTP, ledger calls, outbox, progress, certificates, the process. */
 async function gatewayFamilies(): Promise<Set<string>> {
   const relay = new OutboxRelay(new SqliteOutbox(":memory:"), { initialDelayMs: 1, maxDelayMs: 1, pollMs: 1, alertAfterMs: 1 });
-  relay.enqueue("recall-sync", "k", {});
+  await relay.enqueue("recall-sync", "k", {});
   const dir = tempDir("rxtrace-monitoring-");
   const cert = path.join(dir, "cert.pem");
   execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "10", "-subj", "/CN=operator", "-keyout", path.join(dir, "key.pem"), "-out", cert], { stdio: "ignore" });

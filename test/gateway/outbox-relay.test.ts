@@ -3,6 +3,7 @@
  * on them, with a fake ledger whose SyncRecall fails the way the real one does.
  */
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { expect } from "chai";
 import { SqliteOutbox } from "../../gateway/src/adapters/outbox-sqlite.js";
 import { openSqliteEventIndex } from "../../gateway/src/adapters/sqlite-event-index.js";
@@ -16,6 +17,7 @@ import { HOLD_DECISION_KIND, MasterDataService, RELAY_KINDS, RELAY_PENDING_EVENT
 import { createMetricsRegistry } from "../../gateway/src/services/metrics.js";
 import { OutboxRelay, type HandlerOutcome } from "../../gateway/src/services/outbox-relay.js";
 import { FakeLedger } from "./support/fake-ledger.js";
+import { outboxContract } from "./support/store-contracts.js";
 import { tempDir } from "./support/temp.js";
 
 const GTIN = "09521234543213";
@@ -33,27 +35,56 @@ function relayOver(outbox: SqliteOutbox, clock: { now: number }, alerts: string[
 }
 
 describe("SqliteOutbox", () => {
-  it("keeps waiting items across a reopen of its file", () => {
+  it("keeps waiting items across a reopen of its file", async () => {
     const file = path.join(tempDir("rxtrace-outbox-"), "outbox.db");
     const first = new SqliteOutbox(file);
-    first.add("recall-sync", "dist-pharm/lot/G/L1", '{"gtin":"G"}', 1_000);
-    first.close();
+    await first.add("recall-sync", "dist-pharm/lot/G/L1", '{"gtin":"G"}', 1_000);
+    await first.close();
 
     const reopened = new SqliteOutbox(file);
-    expect(reopened.pending().map((i) => [i.kind, i.key, i.payload, i.createdAt])).to.deep.equal([["recall-sync", "dist-pharm/lot/G/L1", '{"gtin":"G"}', 1_000]]);
-    reopened.close();
+    expect((await reopened.pending()).map((i) => [i.kind, i.key, i.payload, i.createdAt])).to.deep.equal([["recall-sync", "dist-pharm/lot/G/L1", '{"gtin":"G"}', 1_000]]);
+    await reopened.close();
   });
 
-  it("returns the waiting item when the same kind and key is added again", () => {
-    const outbox = new SqliteOutbox(":memory:");
-    const a = outbox.add("k", "same", "{}", 1);
-    const b = outbox.add("k", "same", '{"other":1}', 2);
-    expect(b.id).to.equal(a.id);
-    expect(outbox.pending()).to.have.length(1);
+  it("opens an outbox file from before leases, its waiting items free to take", async () => {
+    const file = path.join(tempDir("rxtrace-outbox-"), "outbox.db");
+    const old = new DatabaseSync(file);
+    old.exec(`CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL,
+      created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT, alerted_at INTEGER,
+      UNIQUE (kind, key)) STRICT`);
+    old.exec("INSERT INTO outbox (kind, key, payload, created_at, next_attempt_at) VALUES ('recall-sync', 'L1', '{}', 1, 1)");
+    old.close();
+    const outbox = new SqliteOutbox(file);
+    expect((await outbox.take(["recall-sync"], 10, 5, 100)).map((i) => i.key)).to.deep.equal(["L1"]);
+    await outbox.close();
   });
+
+  outboxContract(() => Promise.resolve(new SqliteOutbox(":memory:")));
 });
 
 describe("OutboxRelay", () => {
+  it("answers retry instead of failing when the outbox does not answer, and keeps the outcome when only its bookkeeping fails", async () => {
+    const clock = { now: 0 };
+    const outbox = new SqliteOutbox(":memory:");
+    const errors: unknown[] = [];
+    const relay = new OutboxRelay(outbox, { initialDelayMs: 100, maxDelayMs: 1_000, pollMs: 10, alertAfterMs: 5_000, now: () => clock.now, onError: (_i, e) => errors.push(e) });
+    let runs = 0;
+    relay.handle("k", () => {
+      runs += 1;
+      return Promise.resolve({ outcome: "done" });
+    });
+    const item = await relay.enqueue("k", "a", {});
+    const takeOne = outbox.takeOne.bind(outbox);
+    outbox.takeOne = () => Promise.reject(new Error("connection refused"));
+    expect(await relay.attempt(item)).to.deep.include({ outcome: "retry", reason: "outbox unavailable: connection refused" });
+    expect(runs).to.equal(0);
+    outbox.takeOne = takeOne;
+    outbox.remove = () => Promise.reject(new Error("connection reset"));
+    expect(await relay.attempt(item)).to.deep.equal({ outcome: "done" });
+    expect(runs).to.equal(1);
+    expect(String(errors[0])).to.match(/connection reset/);
+  });
+
   it("retries a failed item after a doubling delay until it is done, then forgets it", async () => {
     const clock = { now: 0 };
     const outbox = new SqliteOutbox(":memory:");
@@ -68,20 +99,20 @@ describe("OutboxRelay", () => {
       calls += 1;
       return answers.shift() ?? { outcome: "done" };
     });
-    relay.enqueue("k", "a", {});
+    await relay.enqueue("k", "a", {});
 
     await relay.runDue();
-    expect(outbox.pending()[0]).to.include({ attempts: 1, nextAttemptAt: 100, lastError: "peer down" });
+    expect((await outbox.pending())[0]).to.include({ attempts: 1, nextAttemptAt: 100, lastError: "peer down" });
     clock.now = 99;
     await relay.runDue();
     expect(calls).to.equal(1);
     clock.now = 100;
     await relay.runDue();
-    expect(outbox.pending()[0]).to.include({ attempts: 2, nextAttemptAt: 300 });
+    expect((await outbox.pending())[0]).to.include({ attempts: 2, nextAttemptAt: 300 });
     clock.now = 300;
     await relay.runDue();
     expect(calls).to.equal(3);
-    expect(outbox.pending()).to.deep.equal([]);
+    expect(await outbox.pending()).to.deep.equal([]);
   });
 
   it("raises one alert for an item still waiting after the stated time", async () => {
@@ -89,7 +120,7 @@ describe("OutboxRelay", () => {
     const alerts: string[] = [];
     const relay = relayOver(new SqliteOutbox(":memory:"), clock, alerts);
     relay.handle("k", async () => ({ outcome: "retry", reason: "no" }));
-    relay.enqueue("k", "late", {});
+    await relay.enqueue("k", "late", {});
 
     clock.now = 4_999;
     await relay.runDue();
@@ -106,9 +137,9 @@ describe("OutboxRelay", () => {
     const relay = relayOver(new SqliteOutbox(":memory:"), clock);
     const registry = createMetricsRegistry();
     relay.installMetrics(registry);
-    relay.enqueue("recall-sync", "a", {});
+    await relay.enqueue("recall-sync", "a", {});
     clock.now = 12_000;
-    relay.enqueue("recall-sync", "b", {});
+    await relay.enqueue("recall-sync", "b", {});
     clock.now = 13_500;
 
     const text = await registry.metrics();
@@ -119,9 +150,9 @@ describe("OutboxRelay", () => {
   it("leaves an item of a kind without handler untouched for the process that has one", async () => {
     const clock = { now: 0 };
     const outbox = new SqliteOutbox(":memory:");
-    relayOver(outbox, clock).enqueue("webhook", "x", {});
+    await relayOver(outbox, clock).enqueue("webhook", "x", {});
     await relayOver(outbox, clock).runDue();
-    expect(outbox.pending()[0]).to.include({ attempts: 0 });
+    expect((await outbox.pending())[0]).to.include({ attempts: 0 });
   });
 });
 
@@ -171,7 +202,7 @@ describe("recall relay onto dist-pharm", () => {
     t.heal();
     t.clock.now = 100;
     await t.relay.runDue();
-    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(await t.outbox.pending()).to.deep.equal([]);
     expect(t.ledger.submitted("crosschannel:SyncRecall").map((s) => [s.call.channel, s.as.mspId])).to.deep.equal([
       ["dist-pharm", "RegulatorMSP"],
       ["dist-pharm", "RegulatorMSP"],
@@ -183,12 +214,12 @@ describe("recall relay onto dist-pharm", () => {
     await t.service.recallLot(QUALITY, GTIN, "L1", "contamination");
     t.clock.now = 100;
     await t.relay.runDue();
-    expect(t.outbox.pending(RELAY_KINDS.recall)).to.have.length(1);
+    expect(await t.outbox.pending(RELAY_KINDS.recall)).to.have.length(1);
 
     t.syncElsewhere();
     t.clock.now = 1_000;
     await t.relay.runDue();
-    expect(t.outbox.pending(RELAY_KINDS.recall)).to.deep.equal([]);
+    expect(await t.outbox.pending(RELAY_KINDS.recall)).to.deep.equal([]);
   });
 
   it("keeps the copy pending while the relay's peer does not yet show the recall on mfr-dist", async () => {
@@ -204,14 +235,14 @@ describe("recall relay onto dist-pharm", () => {
     const file = path.join(tempDir("rxtrace-outbox-"), "outbox.db");
     const before = setUp(file);
     await before.service.recallLot(QUALITY, GTIN, "L1", "contamination");
-    before.outbox.close();
+    await before.outbox.close();
 
     const after = setUp(file);
     after.heal();
     after.clock.now = 100;
     await after.relay.runDue();
     expect(after.ledger.submitted("crosschannel:SyncRecall")).to.have.length(1);
-    expect(after.outbox.pending()).to.deep.equal([]);
+    expect(await after.outbox.pending()).to.deep.equal([]);
   });
 
   it("names dist-pharm as pending for a withdrawal whose SyncWithdrawal fails, until it commits", async () => {
@@ -230,16 +261,16 @@ describe("recall relay onto dist-pharm", () => {
     ledger.on("crosschannel:SyncWithdrawal", () => ({ withdrawal: {} }));
     clock.now = 100;
     await relay.runDue();
-    expect(outbox.pending(RELAY_KINDS.withdrawal)).to.deep.equal([]);
+    expect(await outbox.pending(RELAY_KINDS.withdrawal)).to.deep.equal([]);
   });
 
-  it("makes the still-pending alert an event on dist-pharm about the lot", () => {
+  it("makes the still-pending alert an event on dist-pharm about the lot", async () => {
     const outbox = new SqliteOutbox(":memory:");
-    const item = outbox.add(RELAY_KINDS.recall, "dist-pharm/lot/x", JSON.stringify({ gtin: GTIN, lot: "L1" }), 0);
+    const item = await outbox.add(RELAY_KINDS.recall, "dist-pharm/lot/x", JSON.stringify({ gtin: GTIN, lot: "L1" }), 0);
     const alert = relayPendingAlert(item, 300_000);
     expect(alert?.event).to.include({ channel: "dist-pharm", eventName: RELAY_PENDING_EVENT });
     expect(alert?.subjects).to.deep.equal([{ gtin: GTIN, lot: "L1" }]);
-    expect(relayPendingAlert(outbox.add("webhook", "w", "{}", 0), 300_000)).to.equal(undefined);
+    expect(relayPendingAlert(await outbox.add("webhook", "w", "{}", 0), 300_000)).to.equal(undefined);
   });
 
   it("publishes the alert of a copy pending past the stated time to SSE and webhooks, once, as an indexed event", async () => {
@@ -320,7 +351,7 @@ describe("hold-decision relay onto dist-pharm", () => {
     t.healSync();
     t.clock.now = 100;
     await t.relay.runDue();
-    expect(t.outbox.pending(HOLD_DECISION_KIND)).to.deep.equal([]);
+    expect(await t.outbox.pending(HOLD_DECISION_KIND)).to.deep.equal([]);
     expect(t.state.hold).to.equal("DESTROYED");
     const relayed = t.ledger.submitted().filter((s) => s.call.channel === "dist-pharm");
     expect(relayed.map((s) => [s.call.transaction, s.as.mspId, s.call.endorsingOrganizations])).to.deep.equal([
@@ -336,7 +367,7 @@ describe("hold-decision relay onto dist-pharm", () => {
     const answer = await decide(t.service);
     expect(answer.pending).to.deep.equal([]);
     expect(answer.commits.map((c) => c.channel)).to.deep.equal(["mfr-dist", "dist-pharm", "dist-pharm"]);
-    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(await t.outbox.pending()).to.deep.equal([]);
   });
 
   it("treats a CONFLICT from SyncHoldDecision as synced when dist-pharm already has the decision, and goes on to apply it", async () => {
@@ -367,7 +398,7 @@ describe("hold-decision relay onto dist-pharm", () => {
     });
     t.clock.now = 100;
     await t.relay.runDue();
-    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(await t.outbox.pending()).to.deep.equal([]);
     expect(t.ledger.submitted("crosschannel:SyncHoldDecision")).to.have.length(1);
     expect(t.ledger.submitted("coldchain:ApplyHoldDecision")).to.have.length(2);
   });
@@ -381,7 +412,7 @@ describe("hold-decision relay onto dist-pharm", () => {
     });
     const answer = await decide(t.service);
     expect(answer.pending).to.deep.equal([]);
-    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(await t.outbox.pending()).to.deep.equal([]);
   });
 
   it("gives up a decision older than the hold, which can never apply", async () => {
@@ -392,7 +423,7 @@ describe("hold-decision relay onto dist-pharm", () => {
     });
     const answer = await decide(t.service);
     expect(answer.pending[0]?.lastError).to.match(/predates the hold/);
-    expect(t.outbox.pending()).to.deep.equal([]);
+    expect(await t.outbox.pending()).to.deep.equal([]);
   });
 
   it("keeps the relay waiting while its peer of mfr-dist does not yet show the decision", async () => {
@@ -419,13 +450,13 @@ describe("hold-decision relay onto dist-pharm", () => {
 
     for (const t of [held, missing, foreign]) {
       expect(t.ledger.submitted()).to.deep.equal([]);
-      expect(t.outbox.pending()).to.deep.equal([]);
+      expect(await t.outbox.pending()).to.deep.equal([]);
     }
   });
 
-  it("makes the still-pending alert an event on dist-pharm about the shipment", () => {
+  it("makes the still-pending alert an event on dist-pharm about the shipment", async () => {
     const outbox = new SqliteOutbox(":memory:");
-    const item = outbox.add(HOLD_DECISION_KIND, "dist-pharm/holddecision/DHP-1/ManufacturerMSP", JSON.stringify({ shipmentId: SHIPMENT, manufacturer: "ManufacturerMSP", decision: "destroy" }), 0);
+    const item = await outbox.add(HOLD_DECISION_KIND, "dist-pharm/holddecision/DHP-1/ManufacturerMSP", JSON.stringify({ shipmentId: SHIPMENT, manufacturer: "ManufacturerMSP", decision: "destroy" }), 0);
     const alert = relayPendingAlert(item, 300_000);
     expect(alert?.event).to.include({ channel: "dist-pharm", eventName: RELAY_PENDING_EVENT });
     expect(alert?.event.payload).to.include({ transaction: "crosschannel:SyncHoldDecision", shipmentId: SHIPMENT, decision: "destroy" });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { SqliteIdempotencyStore } from "../../gateway/src/adapters/idempotency-sqlite.js";
 import { GatewayError, UnavailableError } from "../../gateway/src/errors.js";
 import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
 
@@ -172,6 +173,28 @@ describe("Idempotency-Key on writes", () => {
     const retry = await post("order-4", LOT);
     expect(retry.statusCode).to.equal(201);
     expect(retry.headers["idempotent-replayed"]).to.equal(undefined);
+  });
+
+  it("refuses a request with a key with 503 before it writes when the store does not answer", async () => {
+    await t.close();
+    const store = new SqliteIdempotencyStore(":memory:");
+    store.claim = () => Promise.reject(new Error("connection refused"));
+    t = await buildTestApp({ idempotency: store });
+    const res = await post("order-5", LOT);
+    expect(res.statusCode).to.equal(503);
+    expect(res.json()).to.deep.include({ code: "UNAVAILABLE", field: "Idempotency-Key" });
+    expect(t.ledger.calls).to.have.length(0);
+  });
+
+  it("answers a write done even when its answer cannot be stored; the key stays claimed", async () => {
+    await t.close();
+    const store = new SqliteIdempotencyStore(":memory:");
+    store.complete = () => Promise.reject(new Error("connection reset"));
+    t = await buildTestApp({ idempotency: store });
+    t.ledger.on("packs:CommissionLot", () => ({ commissioned: ++commissions }));
+    expect((await post("order-6", LOT)).statusCode).to.equal(201);
+    expect((await post("order-6", LOT)).statusCode).to.equal(409);
+    expect(t.ledger.submitted("packs:CommissionLot")).to.have.length(1);
   });
 
   it("refuses a key with spaces naming the header", async () => {

@@ -25,15 +25,15 @@ describe("gateway state files", () => {
   beforeEach(() => (umask = process.umask(0o000)));
   afterEach(() => process.umask(umask));
 
-  it("creates the idempotency store owner-only, its folder 0700 and every SQLite file 0600", () => {
+  it("creates the idempotency store owner-only, its folder 0700 and every SQLite file 0600", async () => {
     const state = path.join(tempDir("rxtrace-state-"), "gateway");
     const store = new SqliteIdempotencyStore(path.join(state, "idempotency.db"));
-    store.claim("k1", "abc", "h1");
-    store.complete("k1", "abc", { status: 201, body: '{"secret":"stored answer"}', contentType: "application/json" });
+    await store.claim("k1", "abc", "h1");
+    await store.complete("k1", "abc", { status: 201, body: '{"secret":"stored answer"}', contentType: "application/json" });
 
     expect(modeOf(state)).to.equal(0o700);
     const files = modes(state);
-    store.close();
+    await store.close();
     expect(Object.keys(files)).to.include.members(["idempotency.db", "idempotency.db-wal"]);
     for (const [file, mode] of Object.entries(files)) expect(mode, file).to.equal("600");
   });
@@ -63,13 +63,13 @@ describe("gateway state files", () => {
     expect(modeOf(file)).to.equal(0o600);
   });
 
-  it("narrows a state folder and database left readable by an earlier version", () => {
+  it("narrows a state folder and database left readable by an earlier version", async () => {
     const state = path.join(tempDir("rxtrace-state-"), "gateway");
     mkdirSync(state, { mode: 0o755 });
     chmodSync(state, 0o755);
     writeFileSync(path.join(state, "idempotency.db"), "", { mode: 0o644 });
 
-    new SqliteIdempotencyStore(path.join(state, "idempotency.db")).close();
+    await new SqliteIdempotencyStore(path.join(state, "idempotency.db")).close();
 
     expect(modeOf(state)).to.equal(0o700);
     expect(modeOf(path.join(state, "idempotency.db"))).to.equal(0o600);

@@ -5,6 +5,7 @@ import { openSqliteReadModel } from "../../gateway/src/adapters/sqlite-read-mode
 import type { CommittedBlock, CommittedBlockSource, ValidTransaction } from "../../gateway/src/ports/ledger-events.js";
 import { VerifyReadModel } from "../../gateway/src/services/verify-read-model.js";
 import { buildTestApp, KEYS, type TestApp } from "./support/app.js";
+import { readModelContract } from "./support/store-contracts.js";
 
 const CHANNEL = "dist-pharm";
 const SCAN = { gtin: "00350090123456", serial: "SN8X4K2Q9", lot: "LOT2024A", expiry: "290331" };
@@ -27,30 +28,34 @@ const noSource: CommittedBlockSource = { open: () => Promise.reject(new Error("n
 const newModel = (store = openSqliteReadModel(":memory:")) => new VerifyReadModel(noSource, store, { channels: [CHANNEL], retryInitialMs: 10, retryMaxMs: 10 });
 
 /** The pack on the pharmacy's shelf by block 3: product, lot and pack records. */
-function shelved(model: VerifyReadModel): void {
-  model.apply(block(1, tx("t0", [[key("product", SCAN.gtin), product], [key("lot", SCAN.gtin, SCAN.lot), lot]])));
-  model.apply(block(2, tx("t1", [[key("pack", SCAN.gtin, SCAN.serial), { ...pack, status: "IN_TRANSIT", owner: "DistributorMSP", updatedBy: "DistributorMSP" }]])));
-  model.apply(block(3, tx("t2", [[key("pack", SCAN.gtin, SCAN.serial), pack]])));
+async function shelved(model: VerifyReadModel): Promise<void> {
+  await model.apply(block(1, tx("t0", [[key("product", SCAN.gtin), product], [key("lot", SCAN.gtin, SCAN.lot), lot]])));
+  await model.apply(block(2, tx("t1", [[key("pack", SCAN.gtin, SCAN.serial), { ...pack, status: "IN_TRANSIT", owner: "DistributorMSP", updatedBy: "DistributorMSP" }]])));
+  await model.apply(block(3, tx("t2", [[key("pack", SCAN.gtin, SCAN.serial), pack]])));
 }
+
+describe("read model store (SQLite)", () => {
+  readModelContract(() => Promise.resolve(openSqliteReadModel(":memory:")));
+});
 
 describe("verify read model", () => {
   describe("answering a scan", () => {
-    it("answers verified from the records as of its last block, naming that block", () => {
+    it("answers verified from the records as of its last block, naming that block", async () => {
       const model = newModel();
-      shelved(model);
-      const answer = model.answer(CHANNEL, SCAN, AT);
+      await shelved(model);
+      const answer = await model.answer(CHANNEL, SCAN, AT);
       expect(answer?.block).to.equal(3n);
       expect(answer?.verification).to.deep.include({ verified: true, status: "RECEIVED", owner: "PharmacyMSP" });
       expect(answer?.provenance?.custody.map((s) => `${s.status}:${s.owner}`)).to.deep.equal(["IN_TRANSIT:DistributorMSP", "RECEIVED:PharmacyMSP"]);
       expect(answer?.provenance?.product).to.deep.equal({ manufacturer: "ManufacturerMSP", name: "Amoxicillin", strength: "500 mg", form: "capsule" });
     });
 
-    it("answers nothing before its first block, and no match for a pack it does not hold", () => {
+    it("answers nothing before its first block, and no match for a pack it does not hold", async () => {
       const model = newModel();
-      expect(model.answer(CHANNEL, SCAN, AT)).to.equal(undefined);
-      shelved(model);
-      expect(model.answer(CHANNEL, { ...SCAN, serial: "OTHER" }, AT)).to.deep.include({ provenance: null });
-      expect(model.answer(CHANNEL, { ...SCAN, serial: "OTHER" }, AT)?.verification.reason).to.equal("NO_MATCH_GTIN_SERIAL");
+      expect(await model.answer(CHANNEL, SCAN, AT)).to.equal(undefined);
+      await shelved(model);
+      expect(await model.answer(CHANNEL, { ...SCAN, serial: "OTHER" }, AT)).to.deep.include({ provenance: null });
+      expect((await model.answer(CHANNEL, { ...SCAN, serial: "OTHER" }, AT))?.verification.reason).to.equal("NO_MATCH_GTIN_SERIAL");
     });
 
     const blocking: [string, [string, unknown], string][] = [
@@ -60,21 +65,21 @@ describe("verify read model", () => {
       ["a decommission", [key("pack", SCAN.gtin, SCAN.serial), { ...pack, status: "DESTROYED" }], "ALREADY_DECOMMISSIONED"],
     ];
     for (const [what, write, reason] of blocking) {
-      it(`never answers verified at or above the block where ${what} committed`, () => {
+      it(`never answers verified at or above the block where ${what} committed`, async () => {
         const model = newModel();
-        shelved(model);
+        await shelved(model);
         const answers: { block: bigint; verified: boolean; reason?: string }[] = [];
-        const scan = () => {
-          const a = model.answer(CHANNEL, SCAN, AT);
+        const scan = async () => {
+          const a = await model.answer(CHANNEL, SCAN, AT);
           if (a) answers.push({ block: a.block, verified: a.verification.verified, ...(a.verification.reason ? { reason: a.verification.reason } : {}) });
         };
-        scan();
-        model.apply(block(4, tx("t3", [[key("lotpacks", SCAN.gtin, SCAN.lot, "0"), { serials: [] }]])));
-        scan();
-        model.apply(block(5, tx("t4", [write])));
-        scan();
-        model.apply(block(6));
-        scan();
+        await scan();
+        await model.apply(block(4, tx("t3", [[key("lotpacks", SCAN.gtin, SCAN.lot, "0"), { serials: [] }]])));
+        await scan();
+        await model.apply(block(5, tx("t4", [write])));
+        await scan();
+        await model.apply(block(6));
+        await scan();
         expect(answers).to.deep.equal([
           { block: 3n, verified: true },
           { block: 4n, verified: true },
@@ -84,16 +89,16 @@ describe("verify read model", () => {
       });
     }
 
-    it("ignores a block at or below the last one applied (a reopened stream replays it)", () => {
+    it("ignores a block at or below the last one applied (a reopened stream replays it)", async () => {
       const model = newModel();
-      shelved(model);
-      model.apply(block(3, tx("t9", [[key("pack", SCAN.gtin, SCAN.serial), { ...pack, status: "DESTROYED" }]])));
-      expect(model.answer(CHANNEL, SCAN, AT)?.verification.verified).to.equal(true);
+      await shelved(model);
+      await model.apply(block(3, tx("t9", [[key("pack", SCAN.gtin, SCAN.serial), { ...pack, status: "DESTROYED" }]])));
+      expect((await model.answer(CHANNEL, SCAN, AT))?.verification.verified).to.equal(true);
     });
 
     it("keeps its records and its last block in the store, so a restarted gateway resumes after that block", async () => {
       const store = openSqliteReadModel(":memory:");
-      shelved(newModel(store));
+      await shelved(newModel(store));
       const starts: bigint[] = [];
       const source: CommittedBlockSource = {
         open: (_channel, start) => {
@@ -102,7 +107,7 @@ describe("verify read model", () => {
         },
       };
       const restarted = new VerifyReadModel(source, store, { channels: [CHANNEL], retryInitialMs: 5, retryMaxMs: 5 });
-      expect(restarted.answer(CHANNEL, SCAN, AT)?.verification.verified).to.equal(true);
+      expect((await restarted.answer(CHANNEL, SCAN, AT))?.verification.verified).to.equal(true);
       restarted.start();
       await new Promise((resolve) => setTimeout(resolve, 30));
       await restarted.stop();
@@ -176,7 +181,7 @@ describe("verify read model", () => {
     let model: VerifyReadModel;
     beforeEach(async () => {
       model = newModel();
-      shelved(model);
+      await shelved(model);
       t = await buildTestApp({ verifyReadModel: model });
       t.ledger.on("packs:VerifyWithProvenance", (call) => ({
         verification: { verified: false, reason: "NO_MATCH_GTIN_SERIAL", additionalInfo: [], gtin: call.args?.[0], serial: call.args?.[1], checkedAt: AT },
@@ -204,6 +209,21 @@ describe("verify read model", () => {
       const res = await t.app.inject({ method: "GET", url: url("UNKNOWN"), headers: { "x-api-key": KEYS.pharmacy } });
       expect(res.json()).to.deep.include({ verified: false, reason: "NO_MATCH_GTIN_SERIAL", asOf: { source: "ledger", blocks: [{ channel: CHANNEL, block: "3" }] } });
       expect(t.ledger.calls).to.have.length(1);
+    });
+
+    it("asks the ledger when the read model's store does not answer", async () => {
+      await t.close();
+      const store = openSqliteReadModel(":memory:");
+      const down = () => Promise.reject(new Error("connection refused"));
+      store.lastBlock = down;
+      store.record = down;
+      t = await buildTestApp({ verifyReadModel: newModel(store) });
+      t.ledger.on("packs:VerifyWithProvenance", () => ({ verification: { verified: true, additionalInfo: [], checkedAt: AT }, provenance: null }));
+      const res = await t.app.inject({ method: "GET", url: url(), headers: { "x-api-key": KEYS.pharmacy } });
+      expect(res.statusCode, res.body).to.equal(200);
+      expect(res.json()).to.deep.include({ verified: true });
+      expect(res.json().asOf).to.deep.equal({ source: "ledger", blocks: [] });
+      expect(t.ledger.calls.map((c) => c.call.transaction)).to.deep.equal(["packs:VerifyWithProvenance"]);
     });
 
     it("answers 400 naming consistency for a value it does not know", async () => {

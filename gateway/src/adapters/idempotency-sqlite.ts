@@ -1,7 +1,8 @@
 /**
  * IdempotencyStore on the embedded `node:sqlite` database. Completed answers
  * are kept for `ttlMs` (24 h by default); a claim left pending by a crashed
- * process is taken over after `pendingTimeoutMs`.
+ * process is taken over after `pendingTimeoutMs`. Synchronous inside; the
+ * port's promises are resolved at once.
  */
 import { DatabaseSync } from "node:sqlite";
 import { privateFile } from "./private-files.js";
@@ -49,7 +50,11 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     `);
   }
 
-  claim(scope: string, key: string, requestHash: string): IdempotencyClaim {
+  claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    return Promise.resolve(this.#claim(scope, key, requestHash));
+  }
+
+  #claim(scope: string, key: string, requestHash: string): IdempotencyClaim {
     const now = this.#now();
     this.#db.exec("BEGIN IMMEDIATE");
     try {
@@ -85,17 +90,20 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  complete(scope: string, key: string, response: StoredResponse): void {
+  complete(scope: string, key: string, response: StoredResponse): Promise<void> {
     this.#db
       .prepare("UPDATE idempotency SET status = ?, body = ?, content_type = ? WHERE scope = ? AND key = ?")
       .run(response.status, response.body, response.contentType, scope, key);
+    return Promise.resolve();
   }
 
-  release(scope: string, key: string): void {
+  release(scope: string, key: string): Promise<void> {
     this.#db.prepare("DELETE FROM idempotency WHERE scope = ? AND key = ? AND status IS NULL").run(scope, key);
+    return Promise.resolve();
   }
 
-  close(): void {
-    this.#db.close();
+  close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+    return Promise.resolve();
   }
 }

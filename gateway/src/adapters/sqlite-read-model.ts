@@ -1,4 +1,4 @@
-/** ReadModelStore in an embedded SQLite database (node:sqlite). */
+/** ReadModelStore in an embedded SQLite database (node:sqlite): synchronous inside, the port's promises resolved at once. */
 import { DatabaseSync } from "node:sqlite";
 import type { CustodyStep } from "@rxtrace/domain";
 import { privateFile } from "./private-files.js";
@@ -28,34 +28,48 @@ export function openSqliteReadModel(path: string): ReadModelStore {
   const addStep = db.prepare("INSERT OR REPLACE INTO custody (channel, gtin, serial, tx_id, block, position, step) VALUES (?, ?, ?, ?, ?, ?, ?)");
   // Commit order, not time order: two writes in one second keep the order the ledger gave them.
   const steps = db.prepare("SELECT step FROM custody WHERE channel = ? AND gtin = ? AND serial = ? ORDER BY block, position");
-  return {
-    lastBlock(channel: string): bigint | undefined {
-      const row = getLast.get(channel) as { n: number } | undefined;
-      return row === undefined ? undefined : BigInt(row.n);
-    },
-    applyBlock(channel: string, block: bigint, records: readonly RecordChange[], custody: readonly CustodyChange[]): void {
-      db.exec("BEGIN IMMEDIATE");
-      try {
-        for (const r of records) {
-          if (r.value === undefined) remove.run(channel, r.key);
-          else put.run(channel, r.key, r.value);
-        }
-        custody.forEach((c, position) => addStep.run(channel, c.gtin, c.serial, c.step.txId ?? "", block, position, JSON.stringify(c.step)));
-        setLast.run(channel, block);
-        db.exec("COMMIT");
-      } catch (error) {
+  const last = (channel: string): bigint | undefined => {
+    const row = getLast.get(channel) as { n: number } | undefined;
+    return row === undefined ? undefined : BigInt(row.n);
+  };
+  const apply = (channel: string, block: bigint, records: readonly RecordChange[], custody: readonly CustodyChange[]): boolean => {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const previous = last(channel);
+      if (previous !== undefined && block <= previous) {
         db.exec("ROLLBACK");
-        throw error;
+        return false;
       }
+      for (const r of records) {
+        if (r.value === undefined) remove.run(channel, r.key);
+        else put.run(channel, r.key, r.value);
+      }
+      custody.forEach((c, position) => addStep.run(channel, c.gtin, c.serial, c.step.txId ?? "", block, position, JSON.stringify(c.step)));
+      setLast.run(channel, block);
+      db.exec("COMMIT");
+      return true;
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  };
+  return {
+    lastBlock(channel: string): Promise<bigint | undefined> {
+      return Promise.resolve(last(channel));
     },
-    record(channel: string, key: string): string | undefined {
-      return (get.get(channel, key) as { value: string } | undefined)?.value;
+    applyBlock(channel: string, block: bigint, records: readonly RecordChange[], custody: readonly CustodyChange[]): Promise<boolean> {
+      // A throw inside the executor rejects the promise.
+      return new Promise((resolve) => resolve(apply(channel, block, records, custody)));
     },
-    custody(channel: string, gtin: string, serial: string): CustodyStep[] {
-      return (steps.all(channel, gtin, serial) as { step: string }[]).map((r) => JSON.parse(r.step) as CustodyStep);
+    record(channel: string, key: string): Promise<string | undefined> {
+      return Promise.resolve((get.get(channel, key) as { value: string } | undefined)?.value);
     },
-    close(): void {
+    custody(channel: string, gtin: string, serial: string): Promise<CustodyStep[]> {
+      return Promise.resolve((steps.all(channel, gtin, serial) as { step: string }[]).map((r) => JSON.parse(r.step) as CustodyStep));
+    },
+    close(): Promise<void> {
       if (db.isOpen) db.close();
+      return Promise.resolve();
     },
   };
 }

@@ -158,15 +158,16 @@ export class WebhookDispatcher {
   }
 
   /** Refuses new attempts; deliveries still waiting stay in the outbox for the next start. */
-  close(): void {
+  async close(): Promise<void> {
     this.#closed = true;
     if (this.#ownRelay) void this.#relay.stop();
-    for (const [id, waiters] of this.#waiters) {
-      const item = this.#relay.outbox.get(id);
+    const waiting = [...this.#waiters];
+    this.#waiters.clear();
+    for (const [id, waiters] of waiting) {
+      const item = await this.#relay.outbox.get(id).catch(() => undefined);
       const payload = item ? (JSON.parse(item.payload) as Payload) : undefined;
       for (const resolve of waiters) resolve(this.#outcome(id, payload?.url ?? "", payload?.event, false, item?.attempts ?? 0));
     }
-    this.#waiters.clear();
   }
 
   /**
@@ -178,7 +179,13 @@ export class WebhookDispatcher {
     if (webhookUrlProblem(target.url, this.#options.development ?? false) !== undefined || this.#closed) {
       return this.#report({ url: target.url, eventId, delivered: false, attempts: 0, lastStatus: undefined, lastError: "refused target" });
     }
-    const item = this.#relay.enqueue(WEBHOOK_KIND, `${target.url} ${eventId}`, { url: target.url, event } satisfies Payload);
+    let item: OutboxItem;
+    try {
+      item = await this.#relay.enqueue(WEBHOOK_KIND, `${target.url} ${eventId}`, { url: target.url, event } satisfies Payload);
+    } catch (error) {
+      const reason = `not recorded in the outbox: ${error instanceof Error ? error.message : String(error)}`;
+      return this.#report({ url: target.url, eventId, delivered: false, attempts: 0, lastStatus: undefined, lastError: reason });
+    }
     const settled = new Promise<DeliveryOutcome>((resolve) => {
       this.#waiters.set(item.id, [...(this.#waiters.get(item.id) ?? []), resolve]);
     });

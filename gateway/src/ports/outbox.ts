@@ -2,6 +2,9 @@
  * Durable work the gateway owes someone else: a recall or withdrawal to carry
  * onto another channel, a webhook to deliver. An item is written before the
  * first attempt and removed only once it is done, so a restart resumes it.
+ * Workers take an item for an attempt under a lease, so replicas of one
+ * gateway sharing the outbox (PostgreSQL) never work the same item at once,
+ * and an item whose worker died is taken again when its lease runs out.
  */
 
 export interface OutboxItem {
@@ -30,19 +33,25 @@ export interface OutboxStats {
 
 export interface Outbox {
   /** Records the work, due now; the item already waiting when the same kind and key is. */
-  add(kind: string, key: string, payload: string, now: number): OutboxItem;
-  get(id: number): OutboxItem | undefined;
-  /** Items whose next attempt is due, oldest first. */
-  due(now: number, limit: number): OutboxItem[];
+  add(kind: string, key: string, payload: string, now: number): Promise<OutboxItem>;
+  get(id: number): Promise<OutboxItem | undefined>;
+  /**
+   * Takes up to `limit` items of `kinds` whose next attempt is due at `now`
+   * and that no worker holds, oldest first, each held until `leaseUntil`.
+   */
+  take(kinds: readonly string[], now: number, limit: number, leaseUntil: number): Promise<OutboxItem[]>;
+  /** Takes the item for an attempt now, due or not, unless a worker holds it (undefined then, or when it is gone). */
+  takeOne(id: number, now: number, leaseUntil: number): Promise<OutboxItem | undefined>;
   /** Every waiting item of a kind (all kinds when none is named), oldest first. */
-  pending(kind?: string): OutboxItem[];
+  pending(kind?: string): Promise<OutboxItem[]>;
   /** Waiting items created at or before `createdBy` whose alert has not gone out, oldest first. */
-  unalerted(createdBy: number, limit: number): OutboxItem[];
-  /** Counts one more failed attempt and when to try again. */
-  retryLater(id: number, nextAttemptAt: number, error: string): void;
-  markAlerted(id: number, at: number): void;
+  unalerted(createdBy: number, limit: number): Promise<OutboxItem[]>;
+  /** Counts one more failed attempt and when to try again; lets the item go. */
+  retryLater(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Records the alert; false when it had gone out already (another worker raised it). */
+  markAlerted(id: number, at: number): Promise<boolean>;
   /** Removes finished (or abandoned) work. */
-  remove(id: number): void;
-  stats(): OutboxStats[];
-  close(): void;
+  remove(id: number): Promise<void>;
+  stats(): Promise<OutboxStats[]>;
+  close(): Promise<void>;
 }

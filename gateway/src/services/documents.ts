@@ -34,7 +34,7 @@ export interface UploadRequest {
    * with the plain content's sha256 and size; throwing stops the upload (what
    * this request pinned is unpinned). The route claims its Idempotency-Key here.
    */
-  readonly beforeAnchor?: (received: { readonly sha256: string; readonly size: number }) => void;
+  readonly beforeAnchor?: (received: { readonly sha256: string; readonly size: number }) => void | Promise<void>;
 }
 
 export interface UploadResult extends DocumentRecord {
@@ -124,7 +124,7 @@ export class DocumentsService {
       // Set before the call: a key write that failed on the way back may still have committed.
       let keySent = false;
       try {
-        request.beforeAnchor?.({ sha256, size: plainSize });
+        await request.beforeAnchor?.({ sha256, size: plainSize });
         if (key !== undefined) {
           keySent = true;
           await this.#ledger.putKey(as, request.channel, stored.cid, key);

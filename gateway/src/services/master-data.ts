@@ -277,7 +277,7 @@ export class MasterDataService {
     const committed = await submit(this.ledger, as, SOURCE, call(CATALOG.coldchain.DecideDownstreamHold, [{ shipmentId, decision, reason }], { endorsingOrganizations: [as.mspId] }));
     const payload: HoldDecisionPayload = { shipmentId, manufacturer: as.mspId, decision };
     if (!this.#relayHere) return this.#owedByRelayGateway([committed], HOLD_SYNC);
-    const item = this.#outbox.enqueue(HOLD_DECISION_KIND, `${MIRROR}/holddecision/${shipmentId}/${as.mspId}`, payload);
+    const item = await this.#outbox.enqueue(HOLD_DECISION_KIND, `${MIRROR}/holddecision/${shipmentId}/${as.mspId}`, payload);
     return this.#attemptNow(
       [committed],
       item,
@@ -370,7 +370,7 @@ export class MasterDataService {
   async #relayToMirror(committed: Committed[], kind: RelayKind, key: string, payload: SyncPayload): Promise<RelayedWrite> {
     const spec = syncSpec(kind, payload);
     if (!this.#relayHere) return this.#owedByRelayGateway(committed, spec.sync.spec.qualified);
-    const item = this.#outbox.enqueue(kind, key, payload);
+    const item = await this.#outbox.enqueue(kind, key, payload);
     return this.#attemptNow(committed, item, () => this.#stamped(SOURCE, spec.source), async () => spec.sync.spec.qualified);
   }
 
@@ -396,7 +396,7 @@ export class MasterDataService {
       const relayed = outcome.value as Committed | Committed[] | undefined;
       return { commits: relayed === undefined ? committed : committed.concat(relayed), pending: [] };
     }
-    const now = this.#outbox.outbox.get(item.id) ?? item;
+    const now = (await this.#outbox.outbox.get(item.id).catch(() => undefined)) ?? item;
     return {
       commits: committed,
       pending: [

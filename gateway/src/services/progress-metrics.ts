@@ -13,12 +13,14 @@ export interface ProgressSources {
   peerHeight(channel: string): Promise<bigint>;
   /**
    * Each off-chain index by name: the last block it has taken in on the
-   * channel (undefined: none yet).
+   * channel (undefined: none yet); a promise when the index is in PostgreSQL.
    */
-  readonly indexes: Readonly<Record<string, (channel: string) => bigint | number | undefined>>;
+  readonly indexes: Readonly<Record<string, (channel: string) => LastBlock | Promise<LastBlock>>>;
   /** How long a scrape waits for the peer's height. */
   readonly timeoutMs: number;
 }
+
+type LastBlock = bigint | number | undefined;
 
 const NO_ANSWER = Symbol("no answer");
 
@@ -55,13 +57,15 @@ export function installProgressMetrics(registry: MetricsRegistry, sources: Progr
     }
     return asked.heights;
   };
-  const lastBlocks = (): { channel: string; index: string; block: bigint }[] =>
-    sources.channels.flatMap((channel) =>
-      Object.entries(sources.indexes).flatMap(([index, last]) => {
-        const block = last(channel);
-        return block === undefined ? [] : [{ channel, index, block: BigInt(block) }];
-      }),
+  const lastBlocks = async (): Promise<{ channel: string; index: string; block: bigint }[]> => {
+    const all = await Promise.all(
+      // An index whose store does not answer (the replicas' database away) is left out of this scrape.
+      sources.channels.flatMap((channel) =>
+        Object.entries(sources.indexes).map(async ([index, last]) => ({ channel, index, block: await Promise.resolve(channel).then(last).catch(() => undefined) })),
+      ),
     );
+    return all.flatMap(({ channel, index, block }) => (block === undefined ? [] : [{ channel, index, block: BigInt(block) }]));
+  };
 
   readGauge(registry, {
     name: "rxtrace_ledger_height",
@@ -73,7 +77,7 @@ export function installProgressMetrics(registry: MetricsRegistry, sources: Progr
     name: "rxtrace_index_last_block",
     help: "The last block each off-chain index of the gateway has taken in, by channel and index.",
     labelNames: ["channel", "index"],
-    read: () => lastBlocks().map(({ channel, index, block }) => ({ labels: { channel, index }, value: Number(block) })),
+    read: async () => (await lastBlocks()).map(({ channel, index, block }) => ({ labels: { channel, index }, value: Number(block) })),
   });
   readGauge(registry, {
     name: "rxtrace_index_lag_blocks",
@@ -82,14 +86,14 @@ export function installProgressMetrics(registry: MetricsRegistry, sources: Progr
       "(the events index moves at blocks with rxtrace events only, so blocks without one count until the next event).",
     labelNames: ["channel", "index"],
     read: async () => {
-      const known = await heights();
+      const [known, taken] = await Promise.all([heights(), lastBlocks()]);
       const readings: GaugeReading<"channel" | "index">[] = [];
       for (const channel of sources.channels) {
         const height = known.get(channel);
         if (height === undefined) continue;
-        for (const [index, last] of Object.entries(sources.indexes)) {
-          const block = last(channel);
-          const behind = height - 1n - (block === undefined ? -1n : BigInt(block));
+        for (const index of Object.keys(sources.indexes)) {
+          const block = taken.find((t) => t.channel === channel && t.index === index)?.block;
+          const behind = height - 1n - (block ?? -1n);
           readings.push({ labels: { channel, index }, value: Number(behind > 0n ? behind : 0n) });
         }
       }

@@ -2,9 +2,12 @@
  * The verification read model: the pack, lot and product records and each
  * pack's custody, kept from the committed blocks of the gateway's own peer
  * (VALID transactions only), so a scan is answered without an evaluate. Every
- * answer names the last block applied on its channel: a block is applied
- * whole, and reads are synchronous, so a recall, withdrawal, mark or
- * decommission committed at or below that block is always in the answer.
+ * answer names the last block applied on its channel, read before the
+ * records: a block is applied whole, so a recall, withdrawal, mark or
+ * decommission committed at or below that block is always in the answer
+ * (a later block applied meanwhile may show too). Replicas of one gateway
+ * sharing a store in PostgreSQL each follow their peer; the store applies a
+ * block once, whichever replica brings it first.
  */
 import { custodyStepOf, productSummaryOf, verificationOf, type Lot, type Pack, type PackIdentifiers, type PackVerification, type Product } from "@rxtrace/domain";
 import type { CommittedBlock, CommittedBlockSource, CommittedBlockStream } from "../ports/ledger-events.js";
@@ -55,18 +58,20 @@ export class VerifyReadModel {
   }
 
   /** The last block applied on the channel (undefined: none yet). */
-  lastBlock(channel: string): bigint | undefined {
+  lastBlock(channel: string): Promise<bigint | undefined> {
     return this.#store.lastBlock(channel);
   }
 
   /**
    * Applies a committed block: the records its VALID transactions wrote and a
    * custody step per pack write. A block at or below the last one applied is
-   * ignored (a stream reopened from an older block replays it).
+   * ignored (a stream reopened from an older block replays it, another
+   * replica applied it first).
+   * @returns whether this call applied it
    */
-  apply(block: CommittedBlock): void {
-    const last = this.#store.lastBlock(block.channel);
-    if (last !== undefined && block.number <= last) return;
+  async apply(block: CommittedBlock): Promise<boolean> {
+    const last = await this.#store.lastBlock(block.channel);
+    if (last !== undefined && block.number <= last) return false;
     const records: RecordChange[] = [];
     const custody: CustodyChange[] = [];
     for (const tx of block.transactions) {
@@ -81,19 +86,23 @@ export class VerifyReadModel {
         }
       }
     }
-    this.#store.applyBlock(block.channel, block.number, records, custody);
+    return this.#store.applyBlock(block.channel, block.number, records, custody);
   }
 
   /** The channel's answer as of its last applied block; undefined while no block is applied. */
-  answer(channel: string, scan: PackIdentifiers, atIso: string): ReadModelAnswer | undefined {
-    const block = this.#store.lastBlock(channel);
+  async answer(channel: string, scan: PackIdentifiers, atIso: string): Promise<ReadModelAnswer | undefined> {
+    const block = await this.#store.lastBlock(channel);
     if (block === undefined) return undefined;
-    const pack = this.#read<Pack>(channel, KEPT.PACK, [scan.gtin, scan.serial]);
-    const lot = pack ? this.#read<Lot>(channel, KEPT.LOT, [pack.gtin, pack.lot]) : undefined;
-    const product = pack ? this.#read<Product>(channel, KEPT.PRODUCT, [pack.gtin]) : undefined;
+    const pack = await this.#read<Pack>(channel, KEPT.PACK, [scan.gtin, scan.serial]);
+    const [lot, product, custody] = pack
+      ? await Promise.all([
+          this.#read<Lot>(channel, KEPT.LOT, [pack.gtin, pack.lot]),
+          this.#read<Product>(channel, KEPT.PRODUCT, [pack.gtin]),
+          this.#store.custody(channel, pack.gtin, pack.serial),
+        ])
+      : [undefined, undefined, []];
     const verification = verificationOf(scan, pack, lot, product, atIso);
     if (!pack) return { channel, block, verification, provenance: null };
-    const custody = this.#store.custody(channel, pack.gtin, pack.serial);
     return { channel, block, verification, provenance: product ? { product: productSummaryOf(product), custody } : { custody } };
   }
 
@@ -111,8 +120,8 @@ export class VerifyReadModel {
     this.#loops.clear();
   }
 
-  #read<T>(channel: string, type: string, parts: readonly string[]): T | undefined {
-    const json = this.#store.record(channel, compositeKey(type, parts));
+  async #read<T>(channel: string, type: string, parts: readonly string[]): Promise<T | undefined> {
+    const json = await this.#store.record(channel, compositeKey(type, parts));
     return json === undefined ? undefined : (JSON.parse(json) as T);
   }
 
@@ -120,12 +129,12 @@ export class VerifyReadModel {
     let attempt = 0;
     while (!this.#stopped) {
       try {
-        const last = this.#store.lastBlock(channel);
+        const last = await this.#store.lastBlock(channel);
         const stream = await this.#source.open(channel, last === undefined ? 0n : last + 1n);
         this.#streams.set(channel, stream);
         if (this.#stopped) break;
         for await (const block of stream) {
-          this.apply(block);
+          await this.apply(block);
           attempt = 0;
           if (this.#stopped) break;
         }

@@ -80,8 +80,9 @@ export class VerifyService {
   /**
    * Verifies a pack on the caller's channels (or the one named). From the
    * read model unless `consistency` is "ledger", the read model does not
-   * follow one of the channels yet, or it knows the pack on none of them
-   * (a pack newer than its last block).
+   * follow one of the channels yet, it knows the pack on none of them
+   * (a pack newer than its last block), or its store does not answer (the
+   * replicas' PostgreSQL away): the ledger answers then.
    */
   async verify(as: Principal, pack: PackIdentifiers, channel?: ChannelName, consistency: Consistency = "read-model"): Promise<StatedVerifyAnswer> {
     const channels = readChannels(as, channel);
@@ -89,17 +90,16 @@ export class VerifyService {
     const atIso = new Date().toISOString();
     if (consistency === "read-model" && this.readModel !== undefined) {
       const model = this.readModel;
-      const answers = channels.flatMap((c) => model.answer(c, pack, atIso) ?? []);
+      const answers = (await Promise.all(channels.map((c) => model.answer(c, pack, atIso))).catch(() => [])).flatMap((a) => a ?? []);
       if (answers.length === channels.length && answers.some((a) => a.verification.reason !== VERIFY_REASONS.NO_MATCH_GTIN_SERIAL)) {
         const blocks = answers.map((a) => ({ channel: a.channel, block: a.block.toString() }));
         return { ...verifyAnswerOf(pack, answers, fallback, atIso), asOf: { source: "read-model", blocks } };
       }
     }
     // The read model's blocks, read before the evaluate: the peer has committed them, so the evaluate reflects at least those.
-    const blocks = channels.flatMap((c) => {
-      const block = this.readModel?.lastBlock(c);
-      return block === undefined ? [] : [{ channel: c, block: block.toString() }];
-    });
+    const blocks = (
+      await Promise.all(channels.map(async (c) => ({ channel: c, block: await this.readModel?.lastBlock(c).catch(() => undefined) })))
+    ).flatMap(({ channel: c, block }) => (block === undefined ? [] : [{ channel: c, block: block.toString() }]));
     // Read on the caller's own org's peer, typed by the catalog (ledger-calls.ts says why it is not re-checked).
     const answers = (
       await readEverywhere(this.ledger, as, channels, call(CATALOG.packs.VerifyWithProvenance, [pack.gtin, pack.serial, pack.lot, pack.expiry]))

@@ -40,7 +40,7 @@ export async function buildFuzzApp(): Promise<FuzzApp> {
     ledger,
     async close() {
       await app.close();
-      idempotency.close();
+      await idempotency.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import { hashApiKey, StaticApiKeyStore, type ApiKeyRecord, type ApiKeyStore } fr
 import type { MspId, Role } from "../../../gateway/src/auth/principal.js";
 import { loadConfig, type Config } from "../../../gateway/src/config.js";
 import { SqliteIdempotencyStore } from "../../../gateway/src/adapters/idempotency-sqlite.js";
+import type { IdempotencyStore } from "../../../gateway/src/ports/idempotency.js";
 import type { ReadinessProbe } from "../../../gateway/src/routes/health.js";
 import { FakeLedger } from "./fake-ledger.js";
 import { tempDir } from "./temp.js";
@@ -45,7 +46,7 @@ export const KEY_RECORDS: ApiKeyRecord[] = [
 export interface TestApp {
   app: FastifyInstance;
   ledger: FakeLedger;
-  idempotency: SqliteIdempotencyStore;
+  idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -60,6 +61,8 @@ export type TestAppOptions = {
   /** The org whose gateway this is (RXTRACE_GATEWAY_ORG); absent: the multi-org test mode. */
   org?: string;
   keys?: ApiKeyStore;
+  /** Default: a fresh in-memory SQLite store. */
+  idempotency?: IdempotencyStore;
 } & Partial<Pick<AppDeps, "documents" | "events" | "evm" | "verifyReadModel" | "relay" | "progress" | "certificates" | "ordering">>;
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -73,7 +76,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     exposure: { ...base.exposure, ...options.exposure },
   };
   const ledger = options.ledger ?? new FakeLedger();
-  const idempotency = new SqliteIdempotencyStore(":memory:");
+  const idempotency = options.idempotency ?? new SqliteIdempotencyStore(":memory:");
   const app = await buildApp({
     config,
     keys: options.keys ?? new StaticApiKeyStore(KEY_RECORDS),
@@ -97,7 +100,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     idempotency,
     async close() {
       await app.close();
-      idempotency.close();
+      await idempotency.close();
     },
   };
 }

@@ -83,7 +83,7 @@ describe("documents, audit and events over HTTP on the real parts", function () 
     // Parts the before hook did not reach are undefined.
     await app?.close();
     ledger?.close();
-    idempotency?.close();
+    await idempotency?.close();
     index?.close();
     rmSync(stateDir, { recursive: true, force: true });
   });

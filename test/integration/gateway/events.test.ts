@@ -81,7 +81,7 @@ describe("event pipeline on the real network", function () {
   after(async () => {
     // Parts the before hook did not reach are undefined.
     await listener?.stop();
-    dispatcher?.close();
+    await dispatcher?.close();
     await app?.close();
     if (webhook) await new Promise<void>((resolve) => webhook.close(() => resolve()));
     index?.close();

@@ -3,13 +3,17 @@
  * stored first answer (header `Idempotent-Replayed: true`); the same key with
  * a different request is refused with 422; a key still in flight gets 409.
  * Only successful (2xx) answers are stored; a failed write releases the key.
+ * The store unreachable (replicas' PostgreSQL down): a request with a key is
+ * refused with 503 before it writes; a write done whose answer cannot be
+ * stored is still answered, and its key stays claimed until the store's
+ * pending lease runs out.
  * A route whose body is a stream (a document upload) sets
  * `config.idempotency: "deferred"` and claims the key itself with
  * `request.claimIdempotency(fingerprint)` once it has read the body.
  */
 import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ConflictError, GatewayError, InvalidArgumentError } from "../../errors.js";
+import { ConflictError, GatewayError, InvalidArgumentError, UnavailableError } from "../../errors.js";
 import type { IdempotencyStore, StoredResponse } from "../../ports/idempotency.js";
 import { canonicalJson } from "../../services/canonical-json.js";
 
@@ -29,7 +33,7 @@ declare module "fastify" {
      * the request whose body is summed up by `body`.
      * @throws IdempotentReplay when the first request's stored answer is to be sent instead
      */
-    claimIdempotency?: (body: unknown) => void;
+    claimIdempotency?: (body: unknown) => Promise<void>;
   }
 }
 
@@ -54,7 +58,7 @@ export function sendReplay(reply: FastifyReply, response: StoredResponse): Fasti
 
 export function installIdempotency(app: FastifyInstance, store: IdempotencyStore): void {
   /** Claims the key for the request; answers the stored response to replay, or throws the refusal. */
-  const claimFor = (request: FastifyRequest, body: unknown): StoredResponse | undefined => {
+  const claimFor = async (request: FastifyRequest, body: unknown): Promise<StoredResponse | undefined> => {
     if (!WRITE_METHODS.has(request.method) || !request.principal) return undefined;
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return undefined;
@@ -62,7 +66,13 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
       throw new InvalidArgumentError("Idempotency-Key", "must be 1 to 255 printable ASCII characters without spaces");
     }
     const scope = request.principal.keyId;
-    const claim = store.claim(scope, header, requestHash(request, body));
+    let claim;
+    try {
+      claim = await store.claim(scope, header, requestHash(request, body));
+    } catch (error) {
+      request.log.error({ err: error }, "Idempotency-Key: the store did not answer");
+      throw new UnavailableError("idempotency store", "Idempotency-Key cannot be checked now; retry later", { field: "Idempotency-Key" });
+    }
     switch (claim.kind) {
       case "claimed":
         request.idempotencyClaim = { scope, key: header };
@@ -82,13 +92,13 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
 
   app.addHook("preHandler", async (request, reply) => {
     if (request.routeOptions.config.idempotency === "deferred") {
-      request.claimIdempotency = (body) => {
-        const replay = claimFor(request, body);
+      request.claimIdempotency = async (body) => {
+        const replay = await claimFor(request, body);
         if (replay !== undefined) throw new IdempotentReplay(replay);
       };
       return;
     }
-    const replay = claimFor(request, request.body);
+    const replay = await claimFor(request, request.body);
     if (replay !== undefined) return sendReplay(reply, replay);
   });
 
@@ -96,21 +106,26 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = undefined;
-    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === "string") {
-      const contentType = reply.getHeader("content-type");
-      store.complete(claim.scope, claim.key, {
-        status: reply.statusCode,
-        body: payload,
-        contentType: typeof contentType === "string" ? contentType : "application/json; charset=utf-8",
-      });
-    } else {
-      store.release(claim.scope, claim.key);
+    try {
+      if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === "string") {
+        const contentType = reply.getHeader("content-type");
+        await store.complete(claim.scope, claim.key, {
+          status: reply.statusCode,
+          body: payload,
+          contentType: typeof contentType === "string" ? contentType : "application/json; charset=utf-8",
+        });
+      } else {
+        await store.release(claim.scope, claim.key);
+      }
+    } catch (error) {
+      // The write is done (or failed) either way: answer it; the claim's lease frees the key later.
+      request.log.error({ err: error, idempotencyKey: claim.key }, "Idempotency-Key: the answer could not be stored");
     }
     return payload;
   });
 
   app.addHook("onRequestAbort", async (request) => {
     const claim = request.idempotencyClaim;
-    if (claim) store.release(claim.scope, claim.key);
+    if (claim) await store.release(claim.scope, claim.key).catch((error: unknown) => request.log.error({ err: error }, "Idempotency-Key: release failed"));
   });
 }
