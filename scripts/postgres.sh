@@ -16,7 +16,17 @@ RXTRACE_DATA="${RXTRACE_DATA:-$root/.rxtrace}"
 POSTGRES_PORT="${POSTGRES_PORT:-$(jq -r .ports.services.postgres "$root/network/topology.json")}"
 bindir="${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
 datadir="$RXTRACE_DATA/postgres"
-log="$RXTRACE_DATA/logs/postgres.log"
+# As root the cluster runs as postgres, which must reach its folder: a clone
+# under a closed folder (e.g. /root) gets one in /tmp instead, named after the
+# data folder so start and stop find the same one.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+  mkdir -p "$RXTRACE_DATA"
+  if ! runuser -u postgres -- test -x "$RXTRACE_DATA"; then
+    datadir="/tmp/rxtrace-postgres-$(printf '%s' "$RXTRACE_DATA" | sha256sum | cut -c1-12)"
+  fi
+fi
+# The server writes its log itself, so it sits where the cluster does.
+log="$datadir.log"
 user=rxtrace
 database=rxtrace
 
@@ -47,7 +57,6 @@ answers() { as_owner "$bindir/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U
 
 start() {
   install
-  mkdir -p "$RXTRACE_DATA/logs"
   if [ ! -f "$datadir/PG_VERSION" ]; then
     mkdir -p "$datadir"
     if [ "$(id -u)" -eq 0 ]; then chown postgres: "$datadir"; fi
@@ -79,7 +88,7 @@ stop() {
     as_owner "$bindir/pg_ctl" -D "$datadir" -m fast -w stop >/dev/null 2>&1 || true
     say "stopped"
   fi
-  rm -rf "$datadir"
+  rm -rf "$datadir" "$log"
 }
 
 case "${1:-}" in

@@ -86,10 +86,14 @@ rxtrace_packages() {
   local root=${1:-$_rxtrace_node_repo} have reason major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null) || { _rxtrace_node_fail "node does not run; source scripts/lib/node.sh first."; return 1; }
   have=$(node "$_rxtrace_node_repo/scripts/lib/record-node-major.cjs" --recorded "$root")
-  [ "$have" = "$major" ] && return 0
+  # npm writes node_modules/.package-lock.json at each install: a lock changed since (a pull that added a package) is newer.
+  local stale=0
+  [ -f "$root/package-lock.json" ] && [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ] && stale=1
+  [ "$have" = "$major" ] && [ "$stale" = 0 ] && return 0
   if [ ! -d "$root/node_modules" ]; then reason="node_modules is missing"
   elif [ -z "$have" ]; then reason="node_modules does not record the Node it was installed under"
-  else reason="node_modules was installed under Node $have"; fi
+  elif [ "$have" != "$major" ]; then reason="node_modules was installed under Node $have"
+  else reason="package-lock.json changed since the last install"; fi
   echo "rxtrace: installing the npm packages under Node $(node --version) ($reason); this takes a few minutes once ..." >&2
   local cmd=(npm ci --no-audit --no-fund)
   [ -f "$root/package-lock.json" ] || cmd=(npm install --no-audit --no-fund)
