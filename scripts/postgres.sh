@@ -47,7 +47,8 @@ install() {
     echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
   fi
   DEBIAN_FRONTEND=noninteractive apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15
+  # Keep that file (ucf and dpkg would otherwise ask, with no one to answer).
+  DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold postgresql-15 </dev/null
   [ -x "$bindir/initdb" ] || { say "postgresql-15 installed, but no $bindir/initdb"; exit 1; }
 }
 
