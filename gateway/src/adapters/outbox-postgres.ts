@@ -7,37 +7,7 @@
  */
 import type pg from "pg";
 import type { Outbox, OutboxItem, OutboxStats } from "../ports/outbox.js";
-
-interface Row {
-  id: string;
-  kind: string;
-  key: string;
-  payload: string;
-  created_at: string;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  alerted_at: string | null;
-}
-
-const COLUMNS = "id, kind, key, payload, created_at, attempts, next_attempt_at, last_error, alerted_at";
-
-// BIGINT columns come back as strings (node-postgres keeps 64-bit exact); milliseconds fit a number.
-function toItem(row: Row): OutboxItem {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    key: row.key,
-    payload: row.payload,
-    createdAt: Number(row.created_at),
-    attempts: Number(row.attempts),
-    nextAttemptAt: Number(row.next_attempt_at),
-    lastError: row.last_error ?? undefined,
-    alertedAt: row.alerted_at === null ? undefined : Number(row.alerted_at),
-  };
-}
-
-const byDue = (a: OutboxItem, b: OutboxItem): number => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id;
+import { OUTBOX_COLUMNS, byDue, outboxItem, type OutboxRow } from "./outbox-rows.js";
 
 export class PostgresOutbox implements Outbox {
   readonly #pool: pg.Pool;
@@ -49,58 +19,58 @@ export class PostgresOutbox implements Outbox {
 
   async add(kind: string, key: string, payload: string, now: number): Promise<OutboxItem> {
     // One statement: the new row, or (on conflict) nothing, then the row either way.
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<OutboxRow>(
       `WITH added AS (
          INSERT INTO outbox (kind, key, payload, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)
-         ON CONFLICT (kind, key) DO NOTHING RETURNING ${COLUMNS})
-       SELECT ${COLUMNS} FROM added UNION ALL SELECT ${COLUMNS} FROM outbox WHERE kind = $1 AND key = $2 LIMIT 1`,
+         ON CONFLICT (kind, key) DO NOTHING RETURNING ${OUTBOX_COLUMNS})
+       SELECT ${OUTBOX_COLUMNS} FROM added UNION ALL SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE kind = $1 AND key = $2 LIMIT 1`,
       [kind, key, payload, now],
     );
     // Added by another replica after this statement's snapshot: its row is there for the next one.
-    const row = rows[0] ?? (await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE kind = $1 AND key = $2`, [kind, key])).rows[0];
+    const row = rows[0] ?? (await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE kind = $1 AND key = $2`, [kind, key])).rows[0];
     if (row === undefined) throw new Error(`outbox: ${kind} ${key} neither added nor found`);
-    return toItem(row);
+    return outboxItem(row);
   }
 
   async get(id: number): Promise<OutboxItem | undefined> {
-    const { rows } = await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id]);
-    return rows[0] === undefined ? undefined : toItem(rows[0]);
+    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : outboxItem(rows[0]);
   }
 
   async take(kinds: readonly string[], now: number, limit: number, leaseUntil: number): Promise<OutboxItem[]> {
     if (kinds.length === 0) return [];
-    const { rows } = await this.#pool.query<Row>(
+    const { rows } = await this.#pool.query<OutboxRow>(
       `UPDATE outbox SET leased_until = $3 WHERE id IN (
          SELECT id FROM outbox WHERE kind = ANY($1) AND next_attempt_at <= $2 AND (leased_until IS NULL OR leased_until <= $2)
          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}`,
+       RETURNING ${OUTBOX_COLUMNS}`,
       [[...kinds], now, leaseUntil, limit],
     );
-    return rows.map(toItem).sort(byDue);
+    return rows.map(outboxItem).sort(byDue);
   }
 
   async takeOne(id: number, now: number, leaseUntil: number): Promise<OutboxItem | undefined> {
-    const { rows } = await this.#pool.query<Row>(
-      `UPDATE outbox SET leased_until = $3 WHERE id = $1 AND (leased_until IS NULL OR leased_until <= $2) RETURNING ${COLUMNS}`,
+    const { rows } = await this.#pool.query<OutboxRow>(
+      `UPDATE outbox SET leased_until = $3 WHERE id = $1 AND (leased_until IS NULL OR leased_until <= $2) RETURNING ${OUTBOX_COLUMNS}`,
       [id, now, leaseUntil],
     );
-    return rows[0] === undefined ? undefined : toItem(rows[0]);
+    return rows[0] === undefined ? undefined : outboxItem(rows[0]);
   }
 
   async pending(kind?: string): Promise<OutboxItem[]> {
     const { rows } =
       kind === undefined
-        ? await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM outbox ORDER BY created_at, id`)
-        : await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE kind = $1 ORDER BY created_at, id`, [kind]);
-    return rows.map(toItem);
+        ? await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY created_at, id`)
+        : await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE kind = $1 ORDER BY created_at, id`, [kind]);
+    return rows.map(outboxItem);
   }
 
   async unalerted(createdBy: number, limit: number): Promise<OutboxItem[]> {
-    const { rows } = await this.#pool.query<Row>(
-      `SELECT ${COLUMNS} FROM outbox WHERE alerted_at IS NULL AND created_at <= $1 ORDER BY created_at, id LIMIT $2`,
+    const { rows } = await this.#pool.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE alerted_at IS NULL AND created_at <= $1 ORDER BY created_at, id LIMIT $2`,
       [createdBy, limit],
     );
-    return rows.map(toItem);
+    return rows.map(outboxItem);
   }
 
   async retryLater(id: number, nextAttemptAt: number, error: string): Promise<void> {

@@ -6,34 +6,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { Outbox, OutboxItem, OutboxStats } from "../ports/outbox.js";
-
-interface Row {
-  id: number;
-  kind: string;
-  key: string;
-  payload: string;
-  created_at: number;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  alerted_at: number | null;
-}
-
-const COLUMNS = "id, kind, key, payload, created_at, attempts, next_attempt_at, last_error, alerted_at";
-
-function toItem(row: Row): OutboxItem {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    key: row.key,
-    payload: row.payload,
-    createdAt: Number(row.created_at),
-    attempts: Number(row.attempts),
-    nextAttemptAt: Number(row.next_attempt_at),
-    lastError: row.last_error ?? undefined,
-    alertedAt: row.alerted_at === null ? undefined : Number(row.alerted_at),
-  };
-}
+import { OUTBOX_COLUMNS, byDue, outboxItem, type OutboxRow } from "./outbox-rows.js";
 
 export class SqliteOutbox implements Outbox {
   readonly #db: DatabaseSync;
@@ -67,12 +40,12 @@ export class SqliteOutbox implements Outbox {
     this.#db
       .prepare("INSERT INTO outbox (kind, key, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO NOTHING")
       .run(kind, key, payload, now, now);
-    return Promise.resolve(toItem(this.#db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE kind = ? AND key = ?`).get(kind, key) as unknown as Row));
+    return Promise.resolve(outboxItem(this.#db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE kind = ? AND key = ?`).get(kind, key) as unknown as OutboxRow));
   }
 
   get(id: number): Promise<OutboxItem | undefined> {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id) as Row | undefined;
-    return Promise.resolve(row ? toItem(row) : undefined);
+    const row = this.#db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = ?`).get(id) as OutboxRow | undefined;
+    return Promise.resolve(row ? outboxItem(row) : undefined);
   }
 
   take(kinds: readonly string[], now: number, limit: number, leaseUntil: number): Promise<OutboxItem[]> {
@@ -82,32 +55,32 @@ export class SqliteOutbox implements Outbox {
         `UPDATE outbox SET leased_until = ? WHERE id IN (
            SELECT id FROM outbox WHERE kind IN (${kinds.map(() => "?").join(",")}) AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
            ORDER BY next_attempt_at, id LIMIT ?)
-         RETURNING ${COLUMNS}`,
+         RETURNING ${OUTBOX_COLUMNS}`,
       )
-      .all(leaseUntil, ...kinds, now, now, limit) as unknown as Row[];
-    return Promise.resolve(rows.map(toItem).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id));
+      .all(leaseUntil, ...kinds, now, now, limit) as unknown as OutboxRow[];
+    return Promise.resolve(rows.map(outboxItem).sort(byDue));
   }
 
   takeOne(id: number, now: number, leaseUntil: number): Promise<OutboxItem | undefined> {
     const row = this.#db
-      .prepare(`UPDATE outbox SET leased_until = ? WHERE id = ? AND (leased_until IS NULL OR leased_until <= ?) RETURNING ${COLUMNS}`)
-      .get(leaseUntil, id, now) as Row | undefined;
-    return Promise.resolve(row ? toItem(row) : undefined);
+      .prepare(`UPDATE outbox SET leased_until = ? WHERE id = ? AND (leased_until IS NULL OR leased_until <= ?) RETURNING ${OUTBOX_COLUMNS}`)
+      .get(leaseUntil, id, now) as OutboxRow | undefined;
+    return Promise.resolve(row ? outboxItem(row) : undefined);
   }
 
   pending(kind?: string): Promise<OutboxItem[]> {
     const rows =
       kind === undefined
-        ? this.#db.prepare(`SELECT ${COLUMNS} FROM outbox ORDER BY created_at, id`).all()
-        : this.#db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE kind = ? ORDER BY created_at, id`).all(kind);
-    return Promise.resolve((rows as unknown as Row[]).map(toItem));
+        ? this.#db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY created_at, id`).all()
+        : this.#db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE kind = ? ORDER BY created_at, id`).all(kind);
+    return Promise.resolve((rows as unknown as OutboxRow[]).map(outboxItem));
   }
 
   unalerted(createdBy: number, limit: number): Promise<OutboxItem[]> {
     const rows = this.#db
-      .prepare(`SELECT ${COLUMNS} FROM outbox WHERE alerted_at IS NULL AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
+      .prepare(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE alerted_at IS NULL AND created_at <= ? ORDER BY created_at, id LIMIT ?`)
       .all(createdBy, limit);
-    return Promise.resolve((rows as unknown as Row[]).map(toItem));
+    return Promise.resolve((rows as unknown as OutboxRow[]).map(outboxItem));
   }
 
   retryLater(id: number, nextAttemptAt: number, error: string): Promise<void> {
