@@ -55,7 +55,7 @@ export interface World {
 
 /** Two channels with their partners registered by the regulator; no products yet. */
 export async function partnersWorld(): Promise<World> {
-  const net = new FakeNetwork({ [SOURCE]: { tradeTerms: [MFR, DIST] }, [DOWNSTREAM]: { tradeTerms: [DIST, PHARM] } });
+  const net = new FakeNetwork({ [SOURCE]: { tradingPartners: [MFR, DIST] }, [DOWNSTREAM]: { tradingPartners: [DIST, PHARM] } });
   const world: World = {
     net,
     regulator: new Client(net, SOURCE, REG, { "rxtrace.role": "auditor" }),

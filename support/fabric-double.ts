@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "fabric-contract-api";
 import { KeyEndorsementPolicy } from "fabric-shim";
+import { TERMS_COLLECTION, termsCollection } from "@rxtrace/domain";
 import { contracts } from "../chaincode/src/index.js";
 import { decodeKeyPolicy, type DecodedKeyPolicy } from "../chaincode/src/ledger/endorsement.js";
 
@@ -168,16 +169,19 @@ class FakeStub {
     return iterator([...records].reverse().map((r) => ({ txId: r.txId, isDelete: r.isDelete, value: r.value, timestamp: { seconds: r.seconds, nanos: 0 } })));
   }
   async getPrivateData(collection: string, key: string): Promise<Uint8Array> {
+    this.#network.requireCollection(this.#ledger.channel, collection);
     if (!this.#network.isMember(this.#ledger.channel, collection, this.#identity.mspId)) {
       throw new Error(`private data matching public hash version is not available: ${collection} (peer of ${this.#identity.mspId} is not a member)`);
     }
     return this.#ledger.privateData.get(collection)?.get(key) ?? new Uint8Array();
   }
   async getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
+    this.#network.requireCollection(this.#ledger.channel, collection);
     const value = this.#ledger.privateData.get(collection)?.get(key);
     return value ? createHash("sha256").update(value).digest() : new Uint8Array();
   }
   async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
+    this.#network.requireCollection(this.#ledger.channel, collection);
     const writes = this.privateWrites.get(collection) ?? new Map<string, Uint8Array>();
     writes.set(key, value);
     this.privateWrites.set(collection, writes);
@@ -212,10 +216,36 @@ export class FakeNetwork {
   /** Set false to make the source channel unreachable from the other (peer not joined). */
   crossChannelReachable = true;
 
-  constructor(channels: Record<string, { tradeTerms: string[] }>) {
-    for (const [channel, config] of Object.entries(channels)) {
+  /**
+   * Each channel with the collections scripts/network/lib/topology.sh defines
+   * for its trading partners (MSP ids): the founding pair's `tradeTerms` (the
+   * first two) and one per pair.
+   */
+  constructor(channels: Record<string, { tradingPartners: string[] }>) {
+    for (const [channel, { tradingPartners }] of Object.entries(channels)) {
       this.ledgers.set(channel, new FakeLedger(channel));
-      this.#collections.set(`${channel}/tradeTerms`, config.tradeTerms);
+      this.#collections.set(`${channel}/${TERMS_COLLECTION}`, tradingPartners.slice(0, 2));
+      tradingPartners.forEach((a, i) => {
+        for (const b of tradingPartners.slice(i + 1)) this.#collections.set(`${channel}/${termsCollection(a, b)}`, [a, b]);
+      });
+    }
+  }
+
+  /** A member that joins the channel's trading partners: a new definition adds a collection for its pair with each of them. */
+  addTradingPartner(channel: string, mspId: string): void {
+    const founding = this.#collections.get(`${channel}/${TERMS_COLLECTION}`);
+    if (!founding) throw new Error(`no channel ${channel}`);
+    const partners = new Set(founding);
+    for (const key of this.#collections.keys()) {
+      if (key.startsWith(`${channel}/${TERMS_COLLECTION}-`)) for (const m of this.#collections.get(key) ?? []) partners.add(m);
+    }
+    for (const other of partners) this.#collections.set(`${channel}/${termsCollection(other, mspId)}`, [other, mspId]);
+  }
+
+  /** As a peer refuses private data calls on a collection the chaincode definition does not define. */
+  requireCollection(channel: string, collection: string): void {
+    if (!collection.startsWith("_implicit_org_") && !this.#collections.has(`${channel}/${collection}`)) {
+      throw new Error(`collection ${collection} is not defined for chaincode rxtrace on channel ${channel}`);
     }
   }
 
@@ -227,8 +257,7 @@ export class FakeNetwork {
 
   isMember(channel: string, collection: string, mspId: string): boolean {
     if (collection.startsWith("_implicit_org_")) return collection === `_implicit_org_${mspId}`;
-    const members = this.#collections.get(`${channel}/${collection}`);
-    return members === undefined || members.includes(mspId);
+    return this.#collections.get(`${channel}/${collection}`)?.includes(mspId) ?? false;
   }
 
   advance(seconds: number): void {

@@ -55,7 +55,7 @@ describe("the built chaincode served through fabric-shim", function () {
   });
 
   it("routes contract:Function with string arguments and returns the JSON document as the payload", async () => {
-    const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
+    const net = new FakeNetwork({ "mfr-dist": { tradingPartners: [] } });
     const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulatorAdmin };
     const registered = await net.invokeShim(chaincode, "mfr-dist", regulator, ["partners:RegisterPartner", JSON.stringify({ mspId: "RegulatorMSP", name: "Agency", role: "Regulator" })]);
     expect(registered.status).to.equal(200);
@@ -66,7 +66,7 @@ describe("the built chaincode served through fabric-shim", function () {
   });
 
   it("answers status 500 with the JSON error body that parseChaincodeError reads", async () => {
-    const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
+    const net = new FakeNetwork({ "mfr-dist": { tradingPartners: [] } });
     const response = await net.invokeShim(chaincode, "mfr-dist", { mspId: "ManufacturerMSP", certificatePem: certs.manufacturer }, ["products:RegisterProduct", JSON.stringify(productInput("09521234543214"))]);
     expect(response.status).to.equal(500);
     expect(parseChaincodeError(`chaincode response 500, ${response.message}`)).to.deep.equal({ code: "INVALID_ARGUMENT", field: "gtin", message: "gtin: check digit must be 3" });
@@ -74,7 +74,7 @@ describe("the built chaincode served through fabric-shim", function () {
   });
 
   it("reads the rxtrace.role attribute from a Fabric CA certificate: only quality releases a hold", async () => {
-    const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
+    const net = new FakeNetwork({ "mfr-dist": { tradingPartners: [] } });
     const regulator = { mspId: "RegulatorMSP", certificatePem: certs.regulatorAdmin };
     const register = (mspId: string, role: string): Promise<unknown> => net.invokeShim(chaincode, "mfr-dist", regulator, ["partners:RegisterPartner", JSON.stringify({ mspId, name: mspId, role })]);
     await register("RegulatorMSP", "Regulator");
@@ -87,7 +87,7 @@ describe("the built chaincode served through fabric-shim", function () {
   });
 
   it("reports an unknown transaction as an error", async () => {
-    const net = new FakeNetwork({ "mfr-dist": { tradeTerms: [] } });
+    const net = new FakeNetwork({ "mfr-dist": { tradingPartners: [] } });
     const response = await net.invokeShim(chaincode, "mfr-dist", { mspId: "RegulatorMSP", certificatePem: certs.regulator }, ["packs:NoSuchThing", GTIN]);
     expect(response.status).to.equal(500);
   });

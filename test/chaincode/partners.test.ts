@@ -25,7 +25,7 @@ describe("partners:RegisterPartner", () => {
   });
 
   it("requires the regulator to be registered before anyone else", async () => {
-    const net = new FakeNetwork({ [SOURCE]: { tradeTerms: [] } });
+    const net = new FakeNetwork({ [SOURCE]: { tradingPartners: [] } });
     const regulator = new Client(net, SOURCE, REG, {}, "admin");
     await expectError(regulator.submit("partners:RegisterPartner", { mspId: MFR, name: "M", role: "Manufacturer" }), "FORBIDDEN");
     await expectError(regulator.submit("partners:RegisterPartner", { mspId: REG, name: "R", role: "Pharmacy" }), "INVALID_ARGUMENT", "role");

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { canonicalJson } from "../../chaincode/src/index.js";
 import { Client } from "../../support/fabric-double.js";
-import { DIST, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, expectError, lotWorld, refs } from "./support/world.js";
+import { CATALOG, TERMS_COLLECTION, termsCollection } from "@rxtrace/domain";
+import { DIST, DOWNSTREAM, GTIN, LOT, MFR, PHARM, REG, SOURCE, deliverToDistributor, expectError, lotWorld, refs } from "./support/world.js";
 
 const TERMS = { price: "1250.00", currency: "EUR", quantity: 3, invoiceRef: "INV-2026-001" };
 const HASH = "a".repeat(64);
@@ -27,6 +28,56 @@ describe("shipments:Ship", () => {
     expect(ledger.lastEvent()?.payload).to.include({ type: "ShipmentShipped", shipmentId: "SHIP-1", count: 2, consignee: DIST });
     const read = await world.distributor.submit("shipments:GetTerms", "SHIP-1");
     expect(read).to.deep.equal({ shipmentId: "SHIP-1", terms: TERMS, hashMatches: true });
+  });
+
+  it("keeps the terms in the trading pair's own collection and says which on the shipment", async () => {
+    const world = await lotWorld(1);
+    const shipment = await world.manufacturer.submitWithTransient("shipments:Ship", { terms: JSON.stringify(TERMS) }, { shipmentId: "S", consignee: DIST, packs: refs(["SN000000"]) });
+    expect(shipment.termsCollection).to.equal(`${TERMS_COLLECTION}-${DIST}-${MFR}`).and.to.equal(termsCollection(MFR, DIST));
+    const ledger = world.net.ledger(SOURCE);
+    expect([...(ledger.privateData.get(termsCollection(DIST, MFR))?.keys() ?? [])]).to.deep.equal(["terms\u0000S"]);
+    expect(ledger.privateData.get(TERMS_COLLECTION)).to.equal(undefined);
+  });
+
+  it("reads the terms of a shipment from before pairs had their own collection from tradeTerms", async () => {
+    const world = await lotWorld(1);
+    await world.manufacturer.submitWithTransient("shipments:Ship", { terms: JSON.stringify(TERMS) }, { shipmentId: "S", consignee: DIST, packs: refs(["SN000000"]) });
+    // As an older chaincode wrote it: no termsCollection, the terms in tradeTerms.
+    const ledger = world.net.ledger(SOURCE);
+    const key = "\u0000shipment\u0000S\u0000";
+    const { termsCollection: pair, ...old } = JSON.parse(new TextDecoder().decode(ledger.state.get(key)));
+    ledger.state.set(key, new TextEncoder().encode(JSON.stringify(old)));
+    ledger.privateData.set(TERMS_COLLECTION, new Map(ledger.privateData.get(pair)));
+    ledger.privateData.delete(pair);
+    expect(await world.distributor.submit("shipments:GetTerms", "S")).to.deep.equal({ shipmentId: "S", terms: TERMS, hashMatches: true });
+  });
+
+  it("keeps a later member's terms from the first pharmacy, and refuses terms for a pair the definition has no collection for", async () => {
+    const world = await lotWorld(2);
+    const PHARM2 = "Pharmacy2MSP";
+    const pharmacy2 = new Client(world.net, DOWNSTREAM, PHARM2, { "rxtrace.role": "pharmacist" });
+    await world.regulatorAdminDown.submit(CATALOG.partners.RegisterPartner.qualified, { mspId: PHARM2, name: "Pharmacy 2", role: "Pharmacy" });
+    await deliverToDistributor(world, "SHIP-MD", ["SN000000", "SN000001"]);
+    await world.distributor.submit(CATALOG.crosschannel.HandOff.qualified, { packs: refs(["SN000000", "SN000001"]), toChannel: DOWNSTREAM });
+    await world.distributorDown.submit(CATALOG.crosschannel.ImportPacks.qualified, { packs: refs(["SN000000", "SN000001"]), fromChannel: SOURCE });
+    const ship = { shipmentId: "SHIP-P2", consignee: PHARM2, packs: refs(["SN000000"]) };
+    // Before the definition that adds the pair's collection, terms for the pair cannot be written, and nothing is.
+    const refused = await world.distributorDown.submitWithTransient("shipments:Ship", { terms: JSON.stringify(TERMS) }, ship).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String(refused)).to.include(`collection ${termsCollection(DIST, PHARM2)} is not defined`);
+    expect((await world.distributorDown.submit("packs:GetPack", GTIN, "SN000000")).status).to.equal("RECEIVED");
+    world.net.addTradingPartner(DOWNSTREAM, PHARM2);
+    const shipment = await world.distributorDown.submitWithTransient("shipments:Ship", { terms: JSON.stringify(TERMS) }, ship);
+    expect(shipment.termsCollection).to.equal(termsCollection(DIST, PHARM2));
+    expect(world.net.isMember(DOWNSTREAM, shipment.termsCollection, PHARM)).to.equal(false);
+    expect(world.net.isMember(DOWNSTREAM, shipment.termsCollection, PHARM2)).to.equal(true);
+    expect(await pharmacy2.submit("shipments:GetTerms", "SHIP-P2")).to.deep.include({ terms: TERMS, hashMatches: true });
+    await expectError(world.pharmacy.submit("shipments:GetTerms", "SHIP-P2"), "FORBIDDEN");
+    // The founding pair's shipments still use their own collection.
+    await world.distributorDown.submitWithTransient("shipments:Ship", { terms: JSON.stringify(TERMS) }, { shipmentId: "SHIP-P1", consignee: PHARM, packs: refs(["SN000001"]) });
+    expect(await world.pharmacy.submit("shipments:GetTerms", "SHIP-P1")).to.deep.include({ terms: TERMS, hashMatches: true });
   });
 
   it("keeps the terms from the regulator, which is not a member of the collection", async () => {

@@ -2,13 +2,14 @@
  * network/topology.json is the one description of the network's layout: it
  * loads and matches its schema, a wrong one is refused naming the field, and
  * every file that still states part of the layout (configtx.yaml, the
- * collection configs, docs/conventions.md, the chaincode's constants) agrees
+ * collections the network scripts define, docs/conventions.md, the chaincode's constants) agrees
  * with it.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION } from "@rxtrace/domain";
+import { execFileSync } from "node:child_process";
+import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION, termsCollection } from "@rxtrace/domain";
 import {
   CHANNELS,
   MSP_IDS,
@@ -27,6 +28,11 @@ import {
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
+/** The collection configuration scripts/network/lib/topology.sh gives a channel's definition. */
+function tradeCollections(channel: string, env: NodeJS.ProcessEnv = process.env): { name: string; policy: string; memberOnlyRead: boolean; memberOnlyWrite: boolean }[] {
+  const script = `ROOT=${JSON.stringify(repo)}; source "$ROOT/scripts/network/lib/topology.sh"; trade_collections ${JSON.stringify(channel)}`;
+  return JSON.parse(execFileSync("bash", ["-c", script], { env, encoding: "utf8" })) as ReturnType<typeof tradeCollections>;
+}
 const copy = (): Record<string, unknown> & Topology => JSON.parse(read("network/topology.json")) as Record<string, unknown> & Topology;
 
 describe("the network topology", () => {
@@ -101,11 +107,17 @@ describe("the network topology", () => {
     expect(orgByName(TOPOLOGY.registrar).mspId).to.equal(REGULATOR_MSP);
   });
 
-  it("agrees with each channel's private data collections: the trading partners only", () => {
+  it("gives each trading pair of a channel the private data collection the chaincode names for it, and keeps tradeTerms", () => {
     for (const channel of TOPOLOGY.channels) {
-      const collections = JSON.parse(read(`network/collections/${channel.name}.json`)) as { name: string; policy: string }[];
-      const members = channel.tradingPartners.map((o) => `'${orgByName(o).mspId}.member'`).join(",");
-      expect(collections.map((c) => [c.name, c.policy])).to.deep.equal([[TERMS_COLLECTION, `OR(${members})`]]);
+      const collections = tradeCollections(channel.name);
+      const msps = channel.tradingPartners.map((o) => orgByName(o).mspId);
+      const or = (pair: readonly string[]) => `OR(${pair.map((m) => `'${m}.member'`).join(",")})`;
+      const pairs = msps.flatMap((a, i) => msps.slice(i + 1).map((b) => [a, b].sort()));
+      expect(collections.map((c) => [c.name, c.policy])).to.deep.equal([
+        [TERMS_COLLECTION, or(msps.slice(0, 2))],
+        ...pairs.map(([a, b]) => [termsCollection(a!, b!), or([a!, b!])]),
+      ]);
+      expect(collections.every((c) => c.memberOnlyRead && c.memberOnlyWrite)).to.equal(true);
     }
   });
 

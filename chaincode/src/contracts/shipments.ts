@@ -19,6 +19,7 @@ import {
   SHIPPABLE_STATUSES,
   TERMS_COLLECTION,
   TERMS_TRANSIENT_KEY,
+  termsCollection,
   type Container,
   type Pack,
   type PackRef,
@@ -128,7 +129,10 @@ export class ShipmentsContract extends Contract {
     }
     const refs = packs.map(({ gtin, serial }) => ({ gtin, serial })).sort(comparePackRefs);
     const shipment: Shipment = { ...input, packs: refs, shipper: tx.msp, status: "IN_TRANSIT", shippedAt: tx.at };
-    if (terms) shipment.termsHash = await state.putPrivate(TERMS_COLLECTION, termsKey(input.shipmentId), terms);
+    if (terms) {
+      shipment.termsCollection = termsCollection(tx.msp, input.consignee);
+      shipment.termsHash = await state.putPrivate(shipment.termsCollection, termsKey(input.shipmentId), terms);
+    }
     await state.put(KEY_TYPES.SHIPMENT, [shipment.shipmentId], shipment, [tx.msp, input.consignee]);
     state.emit(EVENTS.SHIPMENT_SHIPPED, {
       shipmentId: shipment.shipmentId,
@@ -218,7 +222,7 @@ export class ShipmentsContract extends Contract {
     if (tx.msp !== shipment.shipper && tx.msp !== shipment.consignee) {
       throw forbidden(`only ${shipment.shipper} and ${shipment.consignee} read the terms of shipment ${shipmentId}`);
     }
-    const terms = await state.getPrivate<unknown>(TERMS_COLLECTION, termsKey(shipmentId));
+    const terms = await state.getPrivate<unknown>(shipment.termsCollection ?? TERMS_COLLECTION, termsKey(shipmentId));
     if (!terms) throw notFound(`terms of shipment ${shipmentId}`, "shipmentId");
     return result({ shipmentId, terms: terms.value, hashMatches: terms.hash === shipment.termsHash });
   }

@@ -185,6 +185,7 @@ export const Shipment = describes<ShipmentRecord>()(
       transactionInfoHash: Type.Optional(Text),
       statementHash: Type.Optional(Text),
       termsHash: Type.Optional(Text),
+      termsCollection: Type.Optional(Type.String({ description: "the trading pair's private data collection holding the terms" })),
       shippedAt: At,
       receivedAt: Type.Optional(At),
       exception: Type.Optional(

@@ -128,6 +128,8 @@ export interface Shipment {
   transactionInfoHash?: string;
   statementHash?: string;
   termsHash?: string;
+  /** The private data collection holding the terms (termsCollection of the pair; absent on shipments from before pairs had their own). */
+  termsCollection?: string;
   shippedAt: string;
   receivedAt?: string;
   /** A count that differed: every missing pack by its code (those of a missing container too), and the containers missing or not shipped. */

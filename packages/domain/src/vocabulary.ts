@@ -187,8 +187,23 @@ export interface EventEnvelope {
 export const CHAINCODE_NAME = "rxtrace";
 export const SOURCE_CHANNEL = "mfr-dist";
 export const DOWNSTREAM_CHANNEL = "dist-pharm";
-/** Private data collection of the channel's two trading partners. */
+/**
+ * Private data collection of a channel's founding trading pair, where terms
+ * were kept before each pair had its own collection. Fabric never drops a
+ * collection from a definition, so it stays defined; only old shipments
+ * (without `termsCollection`) read from it.
+ */
 export const TERMS_COLLECTION = "tradeTerms";
+/**
+ * The private data collection of one trading pair: a shipment's terms live
+ * where only its shipper's and consignee's peers hold them, so a member that
+ * joins a channel later never reads the terms of pairs it is not part of.
+ * Named by the two MSP ids in code-point order (scripts/network/lib/topology.sh
+ * defines one for every pair of a channel's trading partners).
+ */
+export function termsCollection(a: string, b: string): string {
+  return [TERMS_COLLECTION, ...[a, b].sort()].join("-");
+}
 /** An org's own implicit private data collection (document keys). */
 export function implicitOrgCollection(mspId: string): string {
   return `_implicit_org_${mspId}`;

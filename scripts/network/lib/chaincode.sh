@@ -5,10 +5,11 @@
 # scripts/bench/noop-chaincode.sh (the benchmarks' noop), so both deploy the
 # same way.
 
-# use_chaincode NAME VERSION SEQUENCE HOME PORT_KIND [COLLECTIONS_DIR]: the
+# use_chaincode NAME VERSION SEQUENCE HOME PORT_KIND [trade-collections]: the
 # chaincode the functions below act on. HOME holds one folder per org (package,
-# package id); PORT_KIND is the ports.perOrg key of its servers; the channel's
-# private data collections are COLLECTIONS_DIR/<channel>.json. Its definition's
+# package id); PORT_KIND is the ports.perOrg key of its servers; with
+# trade-collections its definition defines the channel's trading-pair private
+# data collections (topology.sh trade_collections). Its definition's
 # endorsement quorum is the majority unless CC_QUORUM is set afterwards (only
 # the benchmarks' single-org reference does that).
 use_chaincode() {
@@ -74,11 +75,36 @@ signature_policy() {
   echo "OutOf(${CC_QUORUM:-$(endorsement_quorum "$n")}$p)"
 }
 
+# definition_file CHANNEL KIND: the definition's endorsement policy (KIND
+# policy) or collection configuration (collections.json) on the channel, made
+# from the topology the first time it is asked for and kept in HOME/definition
+# after that. Every approval of one definition sequence must name the same
+# policy and collections, also one made after the topology has changed (a
+# member joining approves the definition committed before it joined).
+definition_file() {
+  local ch=$1 kind=$2 dir="$CC_HOME/definition" file tmp
+  file="$dir/$ch.$kind"
+  if [ ! -s "$file" ]; then
+    # Approvals run in parallel: each writes its own temporary file, then renames it.
+    mkdir -p "$dir"
+    tmp=$(mktemp "$file.XXXXXX")
+    case $kind in
+      policy) signature_policy "$ch" >"$tmp" ;;
+      collections.json) trade_collections "$ch" >"$tmp" ;;
+    esac
+    mv "$tmp" "$file"
+  fi
+  echo "$file"
+}
+
 definition_opts() {
   local ch=$1 opts
-  opts="--channelID $ch --name $CC_NAME --version $CC_VERSION --sequence $CC_SEQUENCE --signature-policy $(signature_policy "$ch")"
-  [ -z "$CC_COLLECTIONS" ] || opts+=" --collections-config $CC_COLLECTIONS/$ch.json"
-  echo "$opts"
+  if [ -z "$CC_COLLECTIONS" ]; then
+    opts="--signature-policy $(signature_policy "$ch")"
+  else
+    opts="--signature-policy $(cat "$(definition_file "$ch" policy)") --collections-config $(definition_file "$ch" collections.json)"
+  fi
+  echo "--channelID $ch --name $CC_NAME --version $CC_VERSION --sequence $CC_SEQUENCE $opts"
 }
 
 # committed CHANNEL ORG: the definition's sequence is committed on the channel, as ORG's peer sees it.
@@ -144,7 +170,7 @@ generation_module() {
 # use_rxtrace_generation N: the functions above act on generation N.
 use_rxtrace_generation() {
   # shellcheck disable=SC2153 # CHAINCODE_NAME comes from topology.sh
-  use_chaincode "$CHAINCODE_NAME" "1.$1" "$(($1 + 1))" "$(generation_home "$1")" "$(generation_port_kind "$1")" "$ROOT/network/collections"
+  use_chaincode "$CHAINCODE_NAME" "1.$1" "$(($1 + 1))" "$(generation_home "$1")" "$(generation_port_kind "$1")" trade-collections
   [ "$1" = 0 ] || CC_LABEL="${CHAINCODE_NAME}_$1"
   # shellcheck disable=SC2034 # read by upgrade.sh
   CC_GENERATION=$1

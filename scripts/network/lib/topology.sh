@@ -89,8 +89,24 @@ channel_orgs() { [ -n "${TOPO_CHANNEL_ORGS[$1]:-}" ] || _topology_unknown channe
 is_member() { [[ " $(channel_orgs "$2") " == *" $1 "* ]]; }
 channels_of_org() { local ch; for ch in "${CHANNELS[@]}"; do is_member "$1" "$ch" && echo "$ch"; done; return 0; }
 channel_profile() { [ -n "${TOPO_PROFILE[$1]:-}" ] || _topology_unknown channel "$1"; echo "${TOPO_PROFILE[$1]}"; }
-# The members of the channel's trading-pair private data collection.
+# The channel's trading partners: each pair of them has a private data collection.
 channel_traders() { echo "${TOPO_TRADERS[$1]}"; }
+# trade_collections CHANNEL: the collection configuration (JSON) of the
+# channel's trading pairs: tradeTerms-<MSP>-<MSP> for every pair of its trading
+# partners (MSP ids in code-point order; termsCollection of @rxtrace/domain),
+# readable and writable by the pair's members only, and tradeTerms, the
+# founding pair's (the first two), which held every shipment's terms before
+# and stays because Fabric never drops a collection from a definition.
+trade_collections() {
+  local org msps=()
+  for org in $(channel_traders "$1"); do msps+=("$(msp_of "$org")"); done
+  jq -n '$ARGS.positional as $m
+    | def collection($name; $members): {name: $name, policy: "OR(\($members | map("\u0027\(.).member\u0027") | join(",")))",
+        requiredPeerCount: 0, maxPeerCount: 1, blockToLive: 0, memberOnlyRead: true, memberOnlyWrite: true};
+    [collection("tradeTerms"; $m[0:2])]
+    + [range(0; $m | length) as $i | range($i + 1; $m | length) as $j | ([$m[$i], $m[$j]] | sort) as $p
+       | collection("tradeTerms-" + ($p | join("-")); $p)]' --args "${msps[@]}"
+}
 # The address other nodes use to reach this org: the topology's host
 # (127.0.0.1 when it names none), or RXTRACE_HOST_<ORG> (see docs/network.md).
 host_of() {
