@@ -11,7 +11,6 @@ import { expect } from "chai";
 import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION } from "@rxtrace/domain";
 import {
   CHANNELS,
-  MSP_IDS,
   TOPOLOGY,
   channelMembers,
   channelsOf,
@@ -30,9 +29,9 @@ const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
 const copy = (): Record<string, unknown> & Topology => JSON.parse(read("network/topology.json")) as Record<string, unknown> & Topology;
 
 describe("the network topology", () => {
-  it("loads from network/topology.json with the compiled-in MSP ids and channels", () => {
+  it("loads from network/topology.json: the founding orgs and the compiled-in channels", () => {
     expect(topologyFile({})).to.equal(path.join(repo, "network/topology.json"));
-    expect(loadTopology().orgs.map((o) => o.mspId)).to.deep.equal([...MSP_IDS]);
+    expect(loadTopology().orgs.map((o) => o.mspId)).to.deep.equal(["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP"]);
     expect(TOPOLOGY.channels.map((c) => c.name)).to.deep.equal([...CHANNELS]);
   });
 

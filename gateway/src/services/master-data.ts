@@ -458,7 +458,7 @@ export class MasterDataService {
     // The source channel first: a recall there must not wait on the mirror.
     for (const holder of [...holders].sort((a) => (a.channel === SOURCE ? -1 : 1))) {
       const endorser = holder.channel === SOURCE ? (manufacturer ?? as.mspId) : "RegulatorMSP";
-      results.push(await submit(this.ledger, as, holder.channel, { ...write, endorsingOrganizations: [endorser as Principal["mspId"]] }));
+      results.push(await submit(this.ledger, as, holder.channel, { ...write, endorsingOrganizations: [endorser] }));
     }
     return results;
   }
