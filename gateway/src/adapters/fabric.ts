@@ -37,7 +37,7 @@ import {
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
-import { CATALOG } from "@rxtrace/domain";
+import { CATALOG, REGULATOR_MSP } from "@rxtrace/domain";
 
 /** How often, and how far apart, an endorsement refused only by other orgs' peers is tried again. */
 const LAG_RETRIES = 12;
@@ -267,7 +267,7 @@ export class FabricLedgerClient implements LedgerClient {
     const network = this.#network();
     const members = channelMembers(network, channel);
     if (!members) throw new UnavailableError("fabric", `channel ${channel} is not in network.json`);
-    const candidates = [...members].sort((a, b) => Number(b === "RegulatorMSP") - Number(a === "RegulatorMSP"));
+    const candidates = [...members].sort((a, b) => Number(b === REGULATOR_MSP) - Number(a === REGULATOR_MSP));
     const org = candidates.map((m) => findOrg(network, m)).find((o) => o !== undefined && o.users.length > 0);
     const user = org?.users[0];
     if (!org || !user || !isRole(user.role)) throw new UnavailableError("fabric", `no client user of a ${channel} member in network.json`);
