@@ -24,7 +24,6 @@ import { openSqliteEventIndex } from "./adapters/sqlite-event-index.js";
 import { openSqliteReadModel } from "./adapters/sqlite-read-model.js";
 import { buildApp } from "./app.js";
 import { FileApiKeyStore } from "./auth/api-keys.js";
-import { isMspId } from "./auth/principal.js";
 import { ConfigError, loadConfigFromProcess } from "./config.js";
 import { EventHub } from "./events/hub.js";
 import { EventListener } from "./events/listener.js";
@@ -41,8 +40,6 @@ import { RECALL_RELAY, relayWorkFor } from "./services/master-data.js";
 import { OutboxRelay } from "./services/outbox-relay.js";
 import { VerifyReadModel } from "./services/verify-read-model.js";
 import { orgByName, TOPOLOGY } from "./topology.js";
-
-const channelsOfOrg = (mspId: string): readonly ChannelName[] => (isMspId(mspId) ? channelsOf(mspId) : []);
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -177,7 +174,7 @@ async function main(): Promise<void> {
       maxWalk: 10_000,
       onError: (channel, error) => app.log.warn({ channel, err: error }, "block anchoring"),
     });
-    evm = { anchoring, blocks, channelsOf: channelsOfOrg, publicChain: connection.publicChain };
+    evm = { anchoring, blocks, channelsOf, publicChain: connection.publicChain };
     evmConnection = connection;
     probes.push({ name: "evm", check: () => connection.ping() });
   } catch (error) {
@@ -195,8 +192,8 @@ async function main(): Promise<void> {
     probes,
     ...(evm ? { evm } : {}),
     documents: { documents: new DocumentsService(contentStore, newChaincodeDocumentLedger(ledger), documentPolicy), ...documentPolicy },
-    audit: { audit: new AuditService(ledger, index, { channelsOf: channelsOfOrg, maxEvents: 5_000 }), listener },
-    events: { index, hub, channelsOf: channelsOfOrg, heartbeatMs: 15_000, replayLimit: 1_000 },
+    audit: { audit: new AuditService(ledger, index, { channelsOf, maxEvents: 5_000 }), listener },
+    events: { index, hub, channelsOf, heartbeatMs: 15_000, replayLimit: 1_000 },
     progress: {
       channels: ownChannels,
       peerHeight: (channel) => ledger.heights.peerHeight(ledger.observer(channel), channel as ChannelName),

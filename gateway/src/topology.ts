@@ -4,18 +4,21 @@
  * validated against network/topology.schema.json: orgs, MSP ids, users and
  * their roles, channels and their members, every port.
  *
- * MSP ids, channel names and roles are also types the compiler checks
- * (policies, routes, schemas), so they are listed here once as literals; the
- * loader refuses a topology whose names differ from them, naming the field,
- * so a rename in the file fails at load time and in the unit tests.
+ * Channel names, user roles and partner roles are also types the compiler
+ * checks (policies, routes, schemas), so they are listed here once as
+ * literals; the loader refuses a topology whose channel names differ from
+ * them, naming the field, so a rename in the file fails at load time and in
+ * the unit tests. Orgs are not compiled in: a member that joins after launch
+ * is an org of the file (its MSP id, its partner role), and the access policy
+ * grants by partner role (auth/policy.ts).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
 import { gtinCheckDigit } from "@rxtrace/domain";
 
-export const MSP_IDS = ["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP"] as const;
-export type MspId = (typeof MSP_IDS)[number];
+/** An org's MSP id: any the loaded topology names (checked at runtime: auth/principal.ts isMspId). */
+export type MspId = string;
 
 /** Channels in the order goods cross them: the source channel first. */
 export const CHANNELS = ["mfr-dist", "dist-pharm"] as const;
@@ -28,6 +31,9 @@ export const DOWNSTREAM_CHANNEL = CHANNELS[1];
 /** Roles as in the certificate attribute `rxtrace.role`, plus each org's `admin`. */
 export const ROLES = ["operator", "quality", "pharmacist", "auditor", "admin"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** What an org is in the supply chain (`partner.role`); the access policy grants by it. */
+export type PartnerRole = "Manufacturer" | "Distributor" | "Pharmacy" | "Regulator";
 
 export type OrgPortKind = "ca" | "caOps" | "orderer" | "ordererAdmin" | "ordererOps" | "peer" | "peerChaincode" | "peerOps" | "ccaas" | "ccaasNext" | "noopCcaas" | "gateway";
 export type ServicePortKind = "kuboApi" | "kuboGateway" | "evm" | "gateway" | "postgres";
@@ -45,7 +51,7 @@ export interface TopologyOrg {
   readonly gln: string;
   readonly mspId: MspId;
   readonly ordererMspId: string;
-  readonly partner: { readonly name: string; readonly role: "Manufacturer" | "Distributor" | "Pharmacy" | "Regulator" };
+  readonly partner: { readonly name: string; readonly role: PartnerRole };
   readonly portBlock: number;
   readonly host?: string;
   readonly users: readonly TopologyUser[];
@@ -93,8 +99,8 @@ function sameNames(actual: readonly string[], expected: readonly string[], field
 
 /**
  * Validates parsed topology content: the schema first, then what a schema
- * cannot say (references between orgs and channels, unique ports, the
- * compiled-in names).
+ * cannot say (references between orgs and channels, unique names and ports,
+ * the compiled-in channel names).
  * @throws Error naming the first wrong field and the rule
  */
 export function parseTopology(content: unknown): Topology {
@@ -109,9 +115,9 @@ export function parseTopology(content: unknown): Topology {
   const known = (org: string, field: string) => {
     if (!names.includes(org)) refuse(field, `names no org of the topology: ${org}`);
   };
-  sameNames(topology.orgs.map((o) => o.mspId), MSP_IDS, "/orgs/*/mspId");
   sameNames(topology.channels.map((c) => c.name), CHANNELS, "/channels/*/name");
   if (new Set(names).size !== names.length) refuse("/orgs/*/name", "must be unique");
+  if (new Set(topology.orgs.map((o) => o.mspId)).size !== names.length) refuse("/orgs/*/mspId", "must be unique");
   topology.orgs.forEach((o, i) => {
     if (gtinCheckDigit(o.gln.slice(0, 12)) !== Number(o.gln[12])) refuse(`/orgs/${i}/gln`, `check digit must be ${gtinCheckDigit(o.gln.slice(0, 12))}`);
   });
@@ -147,6 +153,9 @@ export function loadTopology(file: string = topologyFile()): Topology {
 
 /** The layout of this process, loaded when first imported. */
 export const TOPOLOGY: Topology = loadTopology();
+
+/** The MSP ids of this process's topology, in the file's order. */
+export const MSP_IDS: readonly MspId[] = TOPOLOGY.orgs.map((o) => o.mspId);
 
 export function orgByName(name: string, topology: Topology = TOPOLOGY): TopologyOrg {
   const org = topology.orgs.find((o) => o.name === name);

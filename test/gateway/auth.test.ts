@@ -32,10 +32,10 @@ describe("authentication", () => {
     expect(res.statusCode).to.equal(401);
   });
 
-  it("maps a key in x-api-key to its org user and role", async () => {
+  it("maps a key in x-api-key to its org user and role, and says what kind of partner the org is", async () => {
     const res = await t.app.inject({ method: "GET", url: "/v1/whoami", headers: { "x-api-key": KEYS.pharmacy } });
     expect(res.statusCode).to.equal(200);
-    expect(res.json()).to.deep.equal({ keyId: "k-pharm", user: "pharmacist", mspId: "PharmacyMSP", role: "pharmacist" });
+    expect(res.json()).to.deep.equal({ keyId: "k-pharm", user: "pharmacist", mspId: "PharmacyMSP", role: "pharmacist", partnerRole: "Pharmacy" });
   });
 
   it("accepts the key as an Authorization Bearer token", async () => {

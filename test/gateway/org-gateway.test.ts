@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import type { ConnectOptions, Gateway } from "@hyperledger/fabric-gateway";
 import { expect } from "chai";
 import { FabricLedgerClient } from "../../gateway/src/adapters/fabric.js";
@@ -11,10 +14,14 @@ import { ConfigError, loadConfig } from "../../gateway/src/config.js";
 import { ForbiddenError } from "../../gateway/src/errors.js";
 import type { LedgerEvent } from "../../gateway/src/ports/event-index.js";
 import { HOLD_DECISION_KIND, RELAY_KINDS, relayWorkFor } from "../../gateway/src/services/master-data.js";
+import { loadTopology } from "../../gateway/src/topology.js";
+import { withPharmacy2 } from "../../support/joining-member.js";
 import { buildTestApp, KEY_RECORDS, KEYS } from "./support/app.js";
 import { tempDir } from "./support/temp.js";
 
 const GTIN = "09506000134352";
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+const run = promisify(execFile);
 const deadlinesMs = { evaluate: 5000, endorse: 15000, submit: 5000, commitStatus: 60000 };
 const ORGS = [
   ["manufacturer", "ManufacturerMSP", "operator", "operator"],
@@ -89,6 +96,38 @@ describe("one gateway per org: configuration", () => {
 
     expect(new Set(configs.map((c) => c.server.port)).size).to.equal(4);
     expect(new Set(configs.map((c) => c.stateDir)).size).to.equal(4);
+  });
+
+  it("serves an org that joined after launch, named only in RXTRACE_TOPOLOGY's file: its config, channels, API keys and grants", async () => {
+    const file = path.join(tempDir("rxtrace-joined-"), "topology.json");
+    writeFileSync(file, JSON.stringify(withPharmacy2(loadTopology())));
+    const src = (module: string) => pathToFileURL(path.join(repoRoot, "gateway/src", module)).href;
+    // A process of its own: the topology is the one RXTRACE_TOPOLOGY names when the gateway's modules load.
+    const script = `
+      import { loadConfigFromProcess } from ${JSON.stringify(src("config.ts"))};
+      import { parseKeyFile } from ${JSON.stringify(src("auth/api-keys.ts"))};
+      import { isAllowed } from ${JSON.stringify(src("auth/policy.ts"))};
+      import { channelsOf } from ${JSON.stringify(src("services/channels.ts"))};
+      import { orgByName } from ${JSON.stringify(src("topology.ts"))};
+      const config = loadConfigFromProcess("/repo");
+      const mspId = orgByName(config.org).mspId;
+      const pharmacist = { keyId: "k", user: "pharmacist", mspId, role: "pharmacist" };
+      const keys = parseKeyFile({ version: 1, keys: [{ id: "k", sha256: "0".repeat(64), user: "pharmacist", mspId, role: "pharmacist", createdAt: "2026-01-01T00:00:00Z" }] }).keys;
+      console.log(JSON.stringify({ org: config.org, stateDir: config.stateDir, port: config.server.port, mspId, channels: channelsOf(mspId), keys: keys.length, dispense: isAllowed(pharmacist, "pack.dispense"), commission: isAllowed(pharmacist, "lot.commission") }));`;
+    const env = { ...process.env, RXTRACE_TOPOLOGY: file, RXTRACE_GATEWAY_ORG: "pharmacy2", RXTRACE_DATA: "/data", RXTRACE_PORT_OFFSET: "300", RXTRACE_GATEWAY_CONFIG: "" };
+    const { stdout } = await run(process.execPath, ["--import=tsx", "--input-type=module", "-e", script], { cwd: repoRoot, env });
+
+    expect(JSON.parse(stdout)).to.deep.equal({
+      org: "pharmacy2",
+      stateDir: "/data/gateway/pharmacy2",
+      port: 11357,
+      mspId: "Pharmacy2MSP",
+      channels: ["dist-pharm"],
+      keys: 1,
+      dispense: true,
+      commission: false,
+    });
+    expect(() => loadConfig({ RXTRACE_GATEWAY_ORG: "pharmacy2" }, "/repo")).to.throw(ConfigError, /RXTRACE_GATEWAY_ORG.*pharmacy2/);
   });
 
   it("refuses an org the topology does not name, naming the variable", () => {

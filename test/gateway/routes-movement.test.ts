@@ -55,6 +55,17 @@ describe("POST /v1/shipments (ship)", () => {
     expect(t.ledger.calls).to.have.length(0);
   });
 
+  it("refuses a consignee no org of the topology has (400 naming the field), and one that is no MSP id at the schema", async () => {
+    const unknown = await t.app.inject({ method: "POST", url: "/v1/shipments", headers: json(KEYS.distributor), payload: { shipmentId: "S", consignee: "Pharmacy2MSP", packs: PACKS } });
+    expect(unknown.statusCode).to.equal(400);
+    expect(unknown.json()).to.include({ field: "consignee" });
+    expect(unknown.json().message).to.match(/^consignee: names no org of the network \(.*PharmacyMSP.*\): Pharmacy2MSP$/);
+    const malformed = await t.app.inject({ method: "POST", url: "/v1/shipments", headers: json(KEYS.distributor), payload: { shipmentId: "S", consignee: "pharmacy", packs: PACKS } });
+    expect(malformed.statusCode).to.equal(400);
+    expect(malformed.json().field).to.equal("consignee");
+    expect(t.ledger.calls).to.have.length(0);
+  });
+
   it("refuses a price sent as a number", async () => {
     const res = await t.app.inject({
       method: "POST",

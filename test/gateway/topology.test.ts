@@ -12,7 +12,6 @@ import { execFileSync } from "node:child_process";
 import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION, termsCollection } from "@rxtrace/domain";
 import {
   CHANNELS,
-  MSP_IDS,
   TOPOLOGY,
   channelMembers,
   channelsOf,
@@ -36,9 +35,9 @@ function tradeCollections(channel: string, env: NodeJS.ProcessEnv = process.env)
 const copy = (): Record<string, unknown> & Topology => JSON.parse(read("network/topology.json")) as Record<string, unknown> & Topology;
 
 describe("the network topology", () => {
-  it("loads from network/topology.json with the compiled-in MSP ids and channels", () => {
+  it("loads from network/topology.json: the founding orgs and the compiled-in channels", () => {
     expect(topologyFile({})).to.equal(path.join(repo, "network/topology.json"));
-    expect(loadTopology().orgs.map((o) => o.mspId)).to.deep.equal([...MSP_IDS]);
+    expect(loadTopology().orgs.map((o) => o.mspId)).to.deep.equal(["ManufacturerMSP", "DistributorMSP", "PharmacyMSP", "RegulatorMSP"]);
     expect(TOPOLOGY.channels.map((c) => c.name)).to.deep.equal([...CHANNELS]);
   });
 

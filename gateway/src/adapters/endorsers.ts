@@ -10,9 +10,7 @@
  * (imports and recall syncs on dist-pharm read mfr-dist).
  */
 import type { NetworkDescription } from "./fabric-network.js";
-import { CATALOG } from "@rxtrace/domain";
-
-export const REGULATOR_MSP = "RegulatorMSP";
+import { CATALOG, REGULATOR_MSP } from "@rxtrace/domain";
 
 /**
  * Transactions that write only the caller's implicit private collection: the

@@ -37,7 +37,7 @@ import {
   type NetworkDescription,
   type NetworkOrg,
 } from "./fabric-network.js";
-import { CATALOG } from "@rxtrace/domain";
+import { CATALOG, REGULATOR_MSP } from "@rxtrace/domain";
 
 /** How often, and how far apart, an endorsement refused only by other orgs' peers is tried again. */
 const LAG_RETRIES = 12;
@@ -53,7 +53,7 @@ const LAG_RETRY_MS = 250;
  */
 const PAYLOAD_MISMATCH = "ProposalResponsePayloads do not match";
 function otherPeersLagging(err: unknown, ownMspId: string, call: LedgerCall): boolean {
-  const ownPeerEndorses = call.endorsingOrganizations === undefined || call.endorsingOrganizations.includes(ownMspId as Principal["mspId"]);
+  const ownPeerEndorses = call.endorsingOrganizations === undefined || call.endorsingOrganizations.includes(ownMspId);
   return (
     ownPeerEndorses &&
     err instanceof EndorseError &&
@@ -169,7 +169,7 @@ export class FabricLedgerClient implements LedgerClient {
   async submit(as: Principal, named: LedgerCall): Promise<SubmitResult> {
     const { gateway, peer, identity } = this.#gatewayFor(as, named);
     // Every write needs a second org's peer (adapters/endorsers.ts).
-    const call: LedgerCall = { ...named, endorsingOrganizations: endorsersFor(this.#network(), named, as.mspId) as Principal["mspId"][] };
+    const call: LedgerCall = { ...named, endorsingOrganizations: endorsersFor(this.#network(), named, as.mspId) };
     const contract = gateway.getNetwork(call.channel).getContract(this.#options.chaincode);
     let lagRetries = 0;
     for (let attempt = 0; ; attempt++) {
@@ -267,11 +267,11 @@ export class FabricLedgerClient implements LedgerClient {
     const network = this.#network();
     const members = channelMembers(network, channel);
     if (!members) throw new UnavailableError("fabric", `channel ${channel} is not in network.json`);
-    const candidates = [...members].sort((a, b) => Number(b === "RegulatorMSP") - Number(a === "RegulatorMSP"));
+    const candidates = [...members].sort((a, b) => Number(b === REGULATOR_MSP) - Number(a === REGULATOR_MSP));
     const org = candidates.map((m) => findOrg(network, m)).find((o) => o !== undefined && o.users.length > 0);
     const user = org?.users[0];
     if (!org || !user || !isRole(user.role)) throw new UnavailableError("fabric", `no client user of a ${channel} member in network.json`);
-    return { keyId: "gateway", user: user.name, mspId: org.mspId as Principal["mspId"], role: user.role };
+    return { keyId: "gateway", user: user.name, mspId: org.mspId, role: user.role };
   }
 
   /** The fabric-gateway Network of a channel as the observer (for the event listener adapter). */

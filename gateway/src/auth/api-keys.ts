@@ -6,14 +6,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { TOPOLOGY, type Topology } from "../topology.js";
 import type { Principal } from "./principal.js";
-import { MSP_IDS, ROLES } from "./principal.js";
+import { isMspId, ROLES } from "./principal.js";
 
 export const ApiKeyRecordSchema = Type.Object({
   id: Type.String({ minLength: 1 }),
   sha256: Type.String({ pattern: "^[0-9a-f]{64}$" }),
   user: Type.String({ minLength: 1 }),
-  mspId: Type.Union(MSP_IDS.map((m) => Type.Literal(m))),
+  /** An org of the topology: checked when the file is parsed (parseKeyFile), as orgs may join after launch. */
+  mspId: Type.String({ minLength: 1 }),
   role: Type.Union(ROLES.map((r) => Type.Literal(r))),
   createdAt: Type.String(),
   revokedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -54,11 +56,15 @@ function indexRecords(records: readonly ApiKeyRecord[]): Map<string, Principal> 
   return byHash;
 }
 
-/** Parses keys.json content; throws naming the first wrong field. */
-export function parseKeyFile(content: unknown): KeyFile {
+/** Parses keys.json content; throws naming the first wrong field, such as an MSP id no org of the topology has. */
+export function parseKeyFile(content: unknown, topology: Topology = TOPOLOGY): KeyFile {
   const error = Value.Errors(KeyFileSchema, content).First();
   if (error) throw new Error(`keys file ${error.path || "(root)"}: ${error.message}`);
-  return content as KeyFile;
+  const file = content as KeyFile;
+  file.keys.forEach((k, i) => {
+    if (!isMspId(k.mspId, topology)) throw new Error(`keys file /keys/${i}/mspId: names no org of the topology (${topology.orgs.map((o) => o.mspId).join(", ")}): ${k.mspId}`);
+  });
+  return file;
 }
 
 /** A fixed set of records, for tests and tools. */

@@ -1,8 +1,8 @@
 /** Who is calling: the org user an API key stands for. */
 
-import { MSP_IDS, ROLES, type MspId, type Role } from "../topology.js";
+import { MSP_IDS, ROLES, TOPOLOGY, type MspId, type Role, type Topology } from "../topology.js";
 
-/** MSP ids and roles are the topology's (network/topology.json). */
+/** MSP ids and roles are the topology's (network/topology.json, or RXTRACE_TOPOLOGY's file). */
 export { MSP_IDS, ROLES, type MspId, type Role };
 
 export interface Principal {
@@ -14,8 +14,9 @@ export interface Principal {
   readonly role: Role;
 }
 
-export function isMspId(value: unknown): value is MspId {
-  return typeof value === "string" && (MSP_IDS as readonly string[]).includes(value);
+/** True for the MSP id of an org of the topology (the founding members and any that joined since). */
+export function isMspId(value: unknown, topology: Topology = TOPOLOGY): boolean {
+  return typeof value === "string" && topology.orgs.some((o) => o.mspId === value);
 }
 
 export function isRole(value: unknown): value is Role {

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
+import { REGULATOR_MSP } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
 import { ForbiddenError, InvalidArgumentError } from "../errors.js";
 import type { ChannelStatus } from "../events/listener.js";
@@ -190,7 +191,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (principal.mspId !== "RegulatorMSP") throw new ForbiddenError(`only the regulator may rebuild the index, not ${principal.mspId}`);
+      if (principal.mspId !== REGULATOR_MSP) throw new ForbiddenError(`only the regulator may rebuild the index, not ${principal.mspId}`);
       const { channel } = request.body as { channel: string };
       const listener = options.listener;
       if (listener === undefined || !(channel in listener.status())) {

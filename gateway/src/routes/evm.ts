@@ -8,11 +8,12 @@ import type { FastifyPluginAsync } from "fastify";
 import { Type, type Static } from "@sinclair/typebox";
 import { DECOMMISSION_REASONS, type DecommissionReason } from "@rxtrace/domain";
 import { principalOf } from "../auth/hook.js";
-import { isMspId, MSP_IDS } from "../auth/principal.js";
 import { GatewayError, InvalidArgumentError } from "../errors.js";
 import type { BlockSource } from "../ports/ledger-events.js";
 import type { PublicSupplyChain } from "../ports/public-chain.js";
 import type { AnchoringService } from "../services/anchoring.js";
+import { requireOrg } from "../services/channels.js";
+import { MspId } from "./schemas.js";
 
 export interface EvmRoutesOptions {
   readonly anchoring: AnchoringService;
@@ -32,7 +33,6 @@ type PackRef = Static<typeof PackRef>;
 const PackPath = Type.Object({ gtin: Gtin, serial: Gs1Text }, { additionalProperties: false });
 const LotAndExpiry = Type.Object({ lot: Gs1Text, expiry: Expiry }, { additionalProperties: false });
 const Packs = Type.Array(PackRef, { minItems: 1, maxItems: 500 });
-const Msp = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
 const DecommissionReasonSchema = Type.Union(DECOMMISSION_REASONS.map((r) => Type.Literal(r)));
 const PackList = Type.Array(PackRef, { maxItems: 500 });
 const TxResult = Type.Object({ transactionHash: Type.String(), chainBlockNumber: Type.Integer() }, { additionalProperties: true });
@@ -187,12 +187,11 @@ export const evmRoutes: FastifyPluginAsync<EvmRoutesOptions> = async (app, optio
     "/evm/shipments",
     {
       config: { action: "shipment.ship" },
-      schema: { tags: ["evm"], summary: "Ship packs to a consignee on the public chain", body: Type.Object({ consignee: Msp, packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
+      schema: { tags: ["evm"], summary: "Ship packs to a consignee on the public chain", body: Type.Object({ consignee: MspId, packs: Packs }, { additionalProperties: false }), response: { 200: TxResult } },
     },
     async (request) => {
       const { consignee, packs } = request.body as { consignee: string; packs: PackRef[] };
-      if (!isMspId(consignee)) throw new InvalidArgumentError("consignee", `must be one of ${MSP_IDS.join(", ")}`);
-      return chain().ship(principalOf(request).mspId, packs, consignee);
+      return chain().ship(principalOf(request).mspId, packs, requireOrg(consignee, "consignee"));
     },
   );
 

@@ -6,7 +6,6 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { MAX_CONTAINERS_PER_CALL, MAX_PACKS_PER_CALL, MAX_REASON_LENGTH } from "@rxtrace/domain";
 import { CHANNELS } from "../ports/ledger.js";
-import { MSP_IDS } from "../auth/principal.js";
 
 export const Gtin = Type.String({ pattern: "^[0-9]{14}$", description: "GTIN-14 (AI 01) with a valid check digit", examples: ["09521234543213"] });
 /** GS1 character set 82, 1-20 characters. */
@@ -14,7 +13,8 @@ const GS1_82 = "^[!\"%&'()*+,./0-9:;<=>?A-Z_a-z-]{1,20}$";
 export const Serial = Type.String({ pattern: GS1_82, description: "serial (AI 21), 1-20 characters of GS1 set 82" });
 export const Lot = Type.String({ pattern: GS1_82, description: "lot (AI 10), 1-20 characters of GS1 set 82" });
 export const Expiry = Type.String({ pattern: "^[0-9]{6}$", description: "expiry (AI 17) YYMMDD; day 00 = last day of the month" });
-export const MspId = Type.Union(MSP_IDS.map((m) => Type.Literal(m)));
+/** The pattern of network/topology.schema.json; the service checks it names an org of the topology (orgs may join after launch). */
+export const MspId = Type.String({ pattern: "^[A-Za-z][A-Za-z0-9]*MSP$", description: "MSP id of an org of the network", examples: ["DistributorMSP"] });
 export const Channel = Type.Union(CHANNELS.map((c) => Type.Literal(c)), { description: "ledger channel" });
 export const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256, 64 lowercase hex characters" });
 export const Reason = Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH });

@@ -1,28 +1,37 @@
 /**
  * Which channel an operation goes to. Channel membership is the topology's
- * (network/topology.json): e.g. the manufacturer is on the source channel
- * only, the regulator on every channel.
+ * (network/topology.json, or RXTRACE_TOPOLOGY's file): e.g. the manufacturer
+ * is on the source channel only, the regulator on every channel, a pharmacy
+ * that joined after launch on the channel the operator added it to.
  */
-import type { MspId, Principal } from "../auth/principal.js";
+import { isMspId, type MspId, type Principal } from "../auth/principal.js";
 import { InvalidArgumentError, ForbiddenError } from "../errors.js";
 import type { ChannelName } from "../ports/ledger.js";
 import { MSP_IDS, TOPOLOGY, channelsOf as topologyChannelsOf, orgByName } from "../topology.js";
 
-const MEMBERSHIP: Readonly<Record<MspId, readonly ChannelName[]>> = Object.fromEntries(MSP_IDS.map((m) => [m, topologyChannelsOf(m)])) as Record<
-  MspId,
-  readonly ChannelName[]
->;
+const MEMBERSHIP: ReadonlyMap<MspId, readonly ChannelName[]> = new Map(MSP_IDS.map((m) => [m, topologyChannelsOf(m)]));
 /** The org that registers partners audits every channel and trades on none. */
 const REGISTRAR: MspId = orgByName(TOPOLOGY.registrar).mspId;
 
-/** Channels the org is a member of; downstream last. */
+/** Channels the org is a member of, downstream last; none for an MSP id the topology does not name. */
 export function channelsOf(mspId: MspId): readonly ChannelName[] {
-  return MEMBERSHIP[mspId];
+  return MEMBERSHIP.get(mspId) ?? [];
 }
 
-/** The one channel both trading partners are on. */
+/**
+ * An MSP id a request names (a consignee, a distributor, a holder): route
+ * schemas check its form, this that it is an org of the topology.
+ * @throws InvalidArgumentError naming the field
+ */
+export function requireOrg(mspId: string, field: string): MspId {
+  if (!isMspId(mspId)) throw new InvalidArgumentError(field, `names no org of the network (${MSP_IDS.join(", ")}): ${mspId}`);
+  return mspId;
+}
+
+/** The one channel both trading partners are on; `b` is the one the request names (`field`). */
 export function channelBetween(a: MspId, b: MspId, field: string): ChannelName {
-  const shared = MEMBERSHIP[a].filter((c) => MEMBERSHIP[b].includes(c));
+  requireOrg(b, field);
+  const shared = channelsOf(a).filter((c) => channelsOf(b).includes(c));
   if (a === REGISTRAR || b === REGISTRAR || shared.length !== 1 || shared[0] === undefined) {
     throw new InvalidArgumentError(field, `${a} and ${b} do not trade on one channel`);
   }
@@ -34,7 +43,7 @@ export function channelBetween(a: MspId, b: MspId, field: string): ChannelName {
  * caller's only channel.
  */
 export function resolveChannel(as: Principal, requested: ChannelName | undefined, operation: string): ChannelName {
-  const mine = MEMBERSHIP[as.mspId];
+  const mine = channelsOf(as.mspId);
   if (requested !== undefined) {
     if (!mine.includes(requested)) throw new ForbiddenError(`${as.mspId} is not a member of channel ${requested}`, { field: "channel" });
     return requested;
@@ -46,12 +55,12 @@ export function resolveChannel(as: Principal, requested: ChannelName | undefined
 /** The requested channel if any, else every channel of the caller (for reads). */
 export function readChannels(as: Principal, requested: ChannelName | undefined): readonly ChannelName[] {
   if (requested !== undefined) return [resolveChannel(as, requested, "read")];
-  return MEMBERSHIP[as.mspId];
+  return channelsOf(as.mspId);
 }
 
 /** Distinct org list for endorsement, order kept. */
-export function orgs(...mspIds: (string | undefined)[]): MspId[] {
+export function orgs(...mspIds: (MspId | undefined)[]): MspId[] {
   const out: MspId[] = [];
-  for (const m of mspIds) if (m !== undefined && !out.includes(m as MspId)) out.push(m as MspId);
+  for (const m of mspIds) if (m !== undefined && !out.includes(m)) out.push(m);
   return out;
 }

@@ -11,7 +11,7 @@ import { ConflictError, GatewayError } from "../errors.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type LedgerClient, type SubmitResult } from "../ports/ledger.js";
 import { KeyLanes, importLanes } from "./key-lanes.js";
 import { call, evaluate, readEverywhere, submit } from "./ledger-calls.js";
-import { CATALOG, type PackRef } from "@rxtrace/domain";
+import { CATALOG, REGULATOR_MSP, type PackRef } from "@rxtrace/domain";
 
 const SOURCE = SOURCE_CHANNEL;
 const DOWNSTREAM = DOWNSTREAM_CHANNEL;
@@ -69,7 +69,7 @@ export class HandOffService {
   async #awaitPropagation(as: Principal, packs: PackRef[]): Promise<void> {
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
-      const result = await evaluate(this.ledger, as, SOURCE, call(CATALOG.crosschannel.GetHandOffs, [{ packs }], { endorsingOrganizations: ["RegulatorMSP"] }));
+      const result = await evaluate(this.ledger, as, SOURCE, call(CATALOG.crosschannel.GetHandOffs, [{ packs }], { endorsingOrganizations: [REGULATOR_MSP] }));
       const seen = result.length === packs.length && result.every((r) => r !== null);
       if (seen || Date.now() >= deadline) return;
       await sleep(this.#pollMs);
@@ -110,7 +110,7 @@ export class HandOffService {
     if (toImport.length > 0) {
       try {
         const committed = await this.#lanes.run(importLanes(toImport.map((p) => p.gtin)), () =>
-          submit(this.ledger, as, DOWNSTREAM, call(CATALOG.crosschannel.ImportPacks, [{ packs: toImport, fromChannel: SOURCE }], { endorsingOrganizations: [as.mspId, "RegulatorMSP"] })),
+          submit(this.ledger, as, DOWNSTREAM, call(CATALOG.crosschannel.ImportPacks, [{ packs: toImport, fromChannel: SOURCE }], { endorsingOrganizations: [as.mspId, REGULATOR_MSP] })),
         );
         imported = step(committed, toImport.length);
       } catch (err) {

@@ -24,7 +24,7 @@ import {
 import type { MspId, Principal } from "../auth/principal.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
 import { channelMembers } from "../topology.js";
-import { readChannels, resolveChannel } from "./channels.js";
+import { readChannels, requireOrg, resolveChannel } from "./channels.js";
 import { call, evaluate, readFirst, submit, type ChannelResult, type Committed } from "./ledger-calls.js";
 
 /** What the gateway adds to an investigation at read time. */
@@ -172,6 +172,7 @@ export class InvestigationService {
   async openTracing(as: Principal, body: OpenTracingBody): Promise<Committed<TracingRequestView>> {
     const channel = resolveChannel(as, body.channel, "open a tracing request");
     const { channel: _channel, holders, investigationId, ...rest } = body;
+    holders?.forEach((holder, i) => requireOrg(holder, `holders[${i}]`));
     const input = { ...rest, ...(holders === undefined ? {} : { holders }), ...(investigationId === undefined ? {} : { investigationId }) };
     const committed = await submit(this.ledger, as, channel, call(CATALOG.investigations.OpenTracingRequest, [input], this.#endorsers(channel)));
     return { ...committed, result: { ...committed.result, clock: tracingClock(committed.result, this.now()) } };
@@ -181,7 +182,7 @@ export class InvestigationService {
     const on = (await this.findTracing(as, requestId, channel)).channel;
     const answer = { requestId, statement: input.statement, ...(input.documents === undefined ? {} : { documents: input.documents }) };
     // The answer's key needs the answering holder's and the regulator's peers.
-    return submit(this.ledger, as, on, call(CATALOG.investigations.AnswerTracingRequest, [answer], { endorsingOrganizations: [as.mspId, REGULATOR_MSP as MspId] }));
+    return submit(this.ledger, as, on, call(CATALOG.investigations.AnswerTracingRequest, [answer], { endorsingOrganizations: [as.mspId, REGULATOR_MSP] }));
   }
 
   async findTracing(as: Principal, requestId: string, channel?: ChannelName): Promise<ChannelResult<TracingRequestView>> {

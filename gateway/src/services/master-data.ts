@@ -10,10 +10,11 @@
  * way: recorded on mfr-dist, then mirrored and applied on dist-pharm by the
  * relay (crosschannel:SyncHoldDecision, coldchain:ApplyHoldDecision).
  */
-import type { Principal } from "../auth/principal.js";
+import type { MspId, Principal } from "../auth/principal.js";
 import { ConflictError, ForbiddenError, GatewayError, NotYetVisibleError } from "../errors.js";
 import { SqliteOutbox } from "../adapters/outbox-sqlite.js";
 import { DOWNSTREAM_CHANNEL, SOURCE_CHANNEL, type ChannelName, type LedgerClient } from "../ports/ledger.js";
+import { channelMembers } from "../topology.js";
 import type { EventSubject, LedgerEvent } from "../ports/event-index.js";
 import type { OutboxItem } from "../ports/outbox.js";
 import { orgs, readChannels, resolveChannel } from "./channels.js";
@@ -23,6 +24,7 @@ import { OutboxRelay, type HandlerOutcome, type PendingWork } from "./outbox-rel
 import {
   CATALOG,
   EVENTS,
+  REGULATOR_MSP,
   type CommissionInput,
   type Lot,
   type OrgRole,
@@ -34,9 +36,11 @@ import {
 
 const SOURCE: ChannelName = SOURCE_CHANNEL;
 const MIRROR: ChannelName = DOWNSTREAM_CHANNEL;
+/** The orgs on both channels (the distributor, the regulator): only their peers can run SyncHoldDecision's query of the source channel. */
+const BRIDGES: readonly MspId[] = channelMembers(MIRROR).filter((m) => channelMembers(SOURCE).includes(m));
 
 /** Carries a manufacturer's recall or withdrawal onto dist-pharm: the regulator, whose peer is on both channels. */
-export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "auditor", mspId: "RegulatorMSP", role: "auditor" };
+export const RECALL_RELAY: Principal = { keyId: "system:recall-relay", user: "auditor", mspId: REGULATOR_MSP, role: "auditor" };
 
 /** Outbox kinds of the copies onto dist-pharm's mirror. */
 export const RELAY_KINDS = { recall: "recall-sync", withdrawal: "withdrawal-sync" } as const;
@@ -209,7 +213,7 @@ export class MasterDataService {
 
   async registerPartner(as: Principal, channel: ChannelName, partner: { mspId: string; name: string; role: OrgRole }): Promise<Committed<Partner>> {
     const ch = resolveChannel(as, channel, "register a partner");
-    return submit(this.ledger, as, ch, call(CATALOG.partners.RegisterPartner, [partner], { endorsingOrganizations: ["RegulatorMSP"] }));
+    return submit(this.ledger, as, ch, call(CATALOG.partners.RegisterPartner, [partner], { endorsingOrganizations: [REGULATOR_MSP] }));
   }
 
   async listPartners(as: Principal, channel?: ChannelName): Promise<ChannelResult<Partner[]>[]> {
@@ -318,7 +322,7 @@ export class MasterDataService {
           return { outcome: "retry", reason: `the hold decision is not yet on ${this.#relay.mspId}'s peer of ${SOURCE}` };
         }
         try {
-          const synced = await submit(this.ledger, this.#relay, MIRROR, call(CATALOG.crosschannel.SyncHoldDecision, [shipmentId], { endorsingOrganizations: [this.#relay.mspId, "DistributorMSP"] }));
+          const synced = await submit(this.ledger, this.#relay, MIRROR, call(CATALOG.crosschannel.SyncHoldDecision, [shipmentId], { endorsingOrganizations: orgs(this.#relay.mspId, ...BRIDGES) }));
           commits.push(synced);
         } catch (error) {
           // "already on dist-pharm": another attempt (or gateway) mirrored it.
@@ -457,8 +461,8 @@ export class MasterDataService {
     const results: Committed[] = [];
     // The source channel first: a recall there must not wait on the mirror.
     for (const holder of [...holders].sort((a) => (a.channel === SOURCE ? -1 : 1))) {
-      const endorser = holder.channel === SOURCE ? (manufacturer ?? as.mspId) : "RegulatorMSP";
-      results.push(await submit(this.ledger, as, holder.channel, { ...write, endorsingOrganizations: [endorser as Principal["mspId"]] }));
+      const endorser = holder.channel === SOURCE ? (manufacturer ?? as.mspId) : REGULATOR_MSP;
+      results.push(await submit(this.ledger, as, holder.channel, { ...write, endorsingOrganizations: [endorser] }));
     }
     return results;
   }

@@ -6,7 +6,7 @@
 import type { MspId, Principal } from "../auth/principal.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { ChannelName, LedgerClient } from "../ports/ledger.js";
-import { channelBetween, orgs, readChannels, resolveChannel } from "./channels.js";
+import { channelBetween, orgs, readChannels, requireOrg, resolveChannel } from "./channels.js";
 import { call, evaluate, readFirst, submit, type ChannelResult, type Committed, type TypedCall } from "./ledger-calls.js";
 import { KeyLanes, laneKey } from "./key-lanes.js";
 import {
@@ -48,6 +48,7 @@ export class ShipmentService {
 
   async ship(as: Principal, input: ShipInput): Promise<Committed<Shipment>> {
     if (input.consignee === as.mspId) throw new InvalidArgumentError("consignee", "must be another organisation than the shipper");
+    requireOrg(input.consignee, "consignee");
     const channel = input.channel ? resolveChannel(as, input.channel, "ship") : channelBetween(as.mspId, input.consignee, "consignee");
     if (input.packs === undefined && input.containers === undefined) throw new InvalidArgumentError("packs", "name packs, containers or both");
     const body: ShipBody = { shipmentId: input.shipmentId, consignee: input.consignee, packs: input.packs ?? [] };

@@ -79,7 +79,7 @@ const reader = new BrowserMultiFormatReader(hints);
 const pureReader = new BrowserMultiFormatReader(new Map([...hints, [DecodeHintType.PURE_BARCODE, true]]));
 let camera: IScannerControls | undefined;
 let current: VerifyAnswer | undefined;
-let principal: { mspId: string; role: string } | undefined;
+let principal: { mspId: string; role: string; partnerRole: string } | undefined;
 
 function apiKey(): string | null {
   return sessionStorage.getItem(KEY_STORAGE);
@@ -114,7 +114,7 @@ async function checkKey(): Promise<void> {
     return;
   }
   try {
-    const me = await api<{ user: string; mspId: string; role: string }>("GET", "/v1/whoami");
+    const me = await api<{ user: string; mspId: string; role: string; partnerRole: string }>("GET", "/v1/whoami");
     principal = me;
     ui.who.textContent = `Signed in as ${me.user} (${me.role}) of ${me.mspId}.`;
   } catch (err) {
@@ -156,7 +156,7 @@ function render(answer: VerifyAnswer): void {
     item.textContent = "No provenance on record.";
     ui.timeline.append(item);
   }
-  const canDispense = answer.verified && answer.status === "RECEIVED" && principal?.mspId === "PharmacyMSP";
+  const canDispense = answer.verified && answer.status === "RECEIVED" && principal?.partnerRole === "Pharmacy";
   ui.dispenseBox.hidden = !canDispense;
   ui.dispense.disabled = !canDispense;
   ui.dispenseResult.textContent = "";
