@@ -8,6 +8,10 @@
 #   scripts/network.sh upgrade [--from DIR]   the chaincode's next version,
 #       approved by every org, committed, servers rolled over (docs/operations.md);
 #       its steps: upgrade approve ORG [--from DIR] | upgrade commit | upgrade status
+#   scripts/network.sh join ORG   a member added to the topology joins the running
+#       network: CA, peer, channel configuration updates signed by a majority of
+#       each channel's admins, anchor peer, chaincode approval, partner
+#       registration, a definition sequence with its collections (docs/operations.md)
 #   scripts/network.sh snapshot ORG CHANNEL   a ledger snapshot of CHANNEL on ORG's peer
 #   scripts/network.sh add-peer ORG [SNAPSHOT...]   a further peer node of ORG,
 #       joined from the snapshots given (else from the genesis blocks)
@@ -46,6 +50,8 @@ source "$ROOT/scripts/network/lib/upgrade.sh"
 source "$ROOT/scripts/network/lib/snapshots.sh"
 # shellcheck source=network/lib/certs.sh
 source "$ROOT/scripts/network/lib/certs.sh"
+# shellcheck source=network/lib/members.sh
+source "$ROOT/scripts/network/lib/members.sh"
 
 # ---------------------------------------------------------------- commands
 # require_network WHAT: dies unless a network is up in $DATA (upgrade, certs, snapshots need one).
@@ -207,6 +213,16 @@ cmd_remove_peer() {
   remove_peer "$1" "$2"
 }
 
+# join ORG (scripts/network/lib/members.sh; runbook in docs/operations.md).
+cmd_join() {
+  [ $# -eq 1 ] || die "usage: scripts/network.sh join ORG (ORG an org of $TOPOLOGY_FILE not yet in the network)"
+  # shellcheck source=lib/fabric.sh
+  source "$ROOT/scripts/lib/fabric.sh" >/dev/null
+  # shellcheck source=lib/node.sh
+  source "$ROOT/scripts/lib/node.sh" >/dev/null
+  join_member "$1"
+}
+
 # certs report [--within DAYS] [--json] | certs renew ORG [--within DAYS]
 cmd_certs() {
   # shellcheck source=lib/fabric.sh
@@ -230,6 +246,7 @@ case "${1:-}" in
   status) cmd_status ;;
   upgrade) shift; cmd_upgrade "$@" ;;
   certs) shift; cmd_certs "$@" ;;
-  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|snapshot|add-peer|remove-peer|certs" >&2; exit 2 ;;
+  join) shift; cmd_join "$@" ;;
+  *) echo "usage: scripts/network.sh up|down|reset|status|upgrade|join|snapshot|add-peer|remove-peer|certs" >&2; exit 2 ;;
 esac
 

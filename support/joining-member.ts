@@ -4,6 +4,7 @@
  * partner there and no orderer of the ordering service. One definition for the
  * gateway's unit tests and the integration test of a joining member.
  */
+import { readFileSync } from "node:fs";
 import { DOWNSTREAM_CHANNEL, type Topology, type TopologyOrg } from "../gateway/src/topology.js";
 
 export const PHARMACY2_ORG: TopologyOrg = {
@@ -25,4 +26,12 @@ export function withPharmacy2<T extends Topology>(topology: T): T {
       c.name === DOWNSTREAM_CHANNEL ? { ...c, orgs: [...c.orgs, PHARMACY2_ORG.name], tradingPartners: [...c.tradingPartners, PHARMACY2_ORG.name] } : c,
     ),
   };
+}
+
+// `npx tsx support/joining-member.ts TOPOLOGY_FILE` prints that topology with
+// pharmacy2 added (scripts/test/integration.sh writes the joining spec's topology so).
+if (process.argv[1] === import.meta.filename) {
+  const [file] = process.argv.slice(2);
+  if (!file) throw new Error("usage: npx tsx support/joining-member.ts TOPOLOGY_FILE");
+  process.stdout.write(`${JSON.stringify(withPharmacy2(JSON.parse(readFileSync(file, "utf8")) as Topology), null, 2)}\n`);
 }

@@ -5,10 +5,11 @@
  * collections the network scripts define, docs/conventions.md, the chaincode's constants) agrees
  * with it.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import { CHAINCODE_NAME, DOWNSTREAM_CHANNEL, REGULATOR_MSP, SOURCE_CHANNEL, TERMS_COLLECTION, termsCollection } from "@rxtrace/domain";
 import {
   CHANNELS,
@@ -24,6 +25,7 @@ import {
   topologyFile,
   type Topology,
 } from "../../gateway/src/topology.js";
+import { withPharmacy2 } from "../../support/joining-member.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(path.join(repo, file), "utf8");
@@ -106,19 +108,31 @@ describe("the network topology", () => {
     expect(orgByName(TOPOLOGY.registrar).mspId).to.equal(REGULATOR_MSP);
   });
 
-  it("gives each trading pair of a channel the private data collection the chaincode names for it, and keeps tradeTerms", () => {
-    for (const channel of TOPOLOGY.channels) {
-      const collections = tradeCollections(channel.name);
-      const msps = channel.tradingPartners.map((o) => orgByName(o).mspId);
-      const or = (pair: readonly string[]) => `OR(${pair.map((m) => `'${m}.member'`).join(",")})`;
-      const pairs = msps.flatMap((a, i) => msps.slice(i + 1).map((b) => [a, b].sort()));
-      expect(collections.map((c) => [c.name, c.policy])).to.deep.equal([
-        [TERMS_COLLECTION, or(msps.slice(0, 2))],
-        ...pairs.map(([a, b]) => [termsCollection(a!, b!), or([a!, b!])]),
-      ]);
-      expect(collections.every((c) => c.memberOnlyRead && c.memberOnlyWrite)).to.equal(true);
-    }
-  });
+  for (const [what, topology] of [
+    ["the founding consortium", TOPOLOGY],
+    ["a consortium a second pharmacy has joined", withPharmacy2(TOPOLOGY)],
+  ] as const) {
+    it(`gives each trading pair of a channel the private data collection the chaincode names for it, and keeps tradeTerms (${what})`, () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-topology-"));
+      try {
+        const file = path.join(dir, "topology.json");
+        writeFileSync(file, JSON.stringify(topology));
+        for (const channel of topology.channels) {
+          const collections = tradeCollections(channel.name, { ...process.env, RXTRACE_TOPOLOGY: file });
+          const msps = channel.tradingPartners.map((o) => orgByName(o, topology).mspId);
+          const or = (pair: readonly string[]) => `OR(${pair.map((m) => `'${m}.member'`).join(",")})`;
+          const pairs = msps.flatMap((a, i) => msps.slice(i + 1).map((b) => [a, b].sort()));
+          expect(collections.map((c) => [c.name, c.policy])).to.deep.equal([
+            [TERMS_COLLECTION, or(msps.slice(0, 2))],
+            ...pairs.map(([a, b]) => [termsCollection(a!, b!), or([a!, b!])]),
+          ]);
+          expect(collections.every((c) => c.memberOnlyRead && c.memberOnlyWrite)).to.equal(true);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   describe("network/configtx.yaml", () => {
     const configtx = read("network/configtx.yaml");

@@ -3,8 +3,8 @@
  * satisfy the channel's policies (docs/security.md). Every key the chaincode
  * writes needs the peers of two orgs at least: a new key a majority of the
  * channel's members, an existing key its owners and one other member (or the
- * regulator, for records it governs). A call naming fewer orgs than the
- * channel's majority is therefore completed: first the regulator, a member of every channel and the peer
+ * regulator, for records it governs). A call naming one org therefore gets a
+ * second: the regulator, a member of every channel and the peer
  * regulator-governed records need; when the one org is the regulator, the
  * member joined to most channels, whose peer also answers a cross-channel read
  * (imports and recall syncs on dist-pharm read mfr-dist).
@@ -25,20 +25,12 @@ export function endorsersFor(
   callerMspId: string,
 ): string[] {
   const named = [...new Set(call.endorsingOrganizations ?? [callerMspId])];
-  if (OWN_ORG_ONLY.has(call.transaction)) return named;
+  if (named.length >= 2 || OWN_ORG_ONLY.has(call.transaction)) return named;
   const members = network.channels.find((c) => c.name === call.channel)?.orgs ?? [];
-  // A new key needs the chaincode definition's quorum (scripts/network/lib/chaincode.sh
-  // endorsement_quorum): two of three members, three once a fourth has joined.
-  const needed = Math.max(2, endorsementQuorum(members.length));
-  if (named.length >= needed) return named;
   const channelsOf = (mspId: string): number => network.channels.filter((c) => c.orgs.includes(mspId)).length;
   const candidates = members
     .filter((m) => !named.includes(m))
     .sort((a, b) => Number(b === REGULATOR_MSP) - Number(a === REGULATOR_MSP) || channelsOf(b) - channelsOf(a) || a.localeCompare(b));
-  return [...named, ...candidates.slice(0, needed - named.length)];
-}
-
-/** The endorsement quorum of the chaincode definition on a channel of `members` orgs: a majority. */
-export function endorsementQuorum(members: number): number {
-  return Math.floor(members / 2) + 1;
+  const second = candidates[0];
+  return second === undefined ? named : [...named, second];
 }

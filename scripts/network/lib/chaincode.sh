@@ -60,11 +60,14 @@ install_chaincode_on() {
   fi
 }
 
-# The endorsement quorum of a chaincode on a channel of N member orgs: a
-# majority, so that no single org creates a key with modified chaincode on its
-# own peer (docs/security.md). Key-level policies set by the chaincode govern
-# existing keys.
-endorsement_quorum() { echo $(($1 / 2 + 1)); }
+# The endorsement quorum of a chaincode on a channel of N member orgs: two
+# orgs' peers, never one, so that no single org creates a key with modified
+# chaincode on its own peer (docs/security.md). On the founding channels (three
+# members) two is the majority. It stays two when a member joins: only the
+# orgs on both channels can endorse a cross-channel import, and a majority of
+# four would also send a trading pair's terms through a third org's peer.
+# Key-level policies set by the chaincode govern existing keys.
+endorsement_quorum() { if [ "$1" -lt 2 ]; then echo "$1"; else echo 2; fi; }
 
 # The chaincode definition's endorsement policy on a channel: a quorum of the
 # member orgs' peers, PEER role only (no client or admin certificate endorses),

@@ -41,8 +41,10 @@ export async function handOffAndImport(distributor: OrgSession, packs: readonly 
   await submitJson(distributor.contract("mfr-dist"), "crosschannel:HandOff", {
     arguments: [JSON.stringify({ packs, toChannel: "dist-pharm" })],
   });
+  // The import reads mfr-dist on each endorsing peer: the distributor's and the regulator's are on both channels.
   await submitJson(distributor.contract("dist-pharm"), "crosschannel:ImportPacks", {
     arguments: [JSON.stringify({ packs, fromChannel: "mfr-dist" })],
+    endorsingOrganizations: ["DistributorMSP", "RegulatorMSP"],
   });
 }
 
