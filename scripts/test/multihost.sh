@@ -5,6 +5,7 @@
 # across those hosts and a partition of one org's link under a write load.
 # Needs root and iproute2; says why and skips otherwise. Everything it makes
 # (namespaces, veths, bridge, processes, data) is removed on exit, even on failure.
+# Last, a second pharmacy joins dist-pharm from a host added for it.
 #   RXTRACE_MULTIHOST_DATA       data folder (default <repo>/.rxtrace/multihost)
 #   RXTRACE_KEEP_MULTIHOST=1     leave the hosts and the network up afterwards
 set -uo pipefail
@@ -53,6 +54,17 @@ npx mocha --import=tsx --timeout 180000 test/multihost/placement.test.ts \
   test/integration/network/lifecycle.test.ts test/integration/network/audit.test.ts \
   test/multihost/partition.test.ts
 status=$?
+# A second pharmacy joins on a host of its own (the integration suite's join
+# spec, unchanged), then where its nodes run.
+if [ "$status" -eq 0 ]; then
+  npx tsx support/joining-member.ts network/topology.json >"$RXTRACE_DATA/topology-joined.json" || exit 1
+  export RXTRACE_TOPOLOGY="$RXTRACE_DATA/topology-joined.json"
+  host=$(bash scripts/network/hosts.sh add "$tag" pharmacy2) || exit 1
+  export "${host?}"
+  echo "multihost: pharmacy2 joins from its own host: $host"
+  npx mocha --import=tsx --timeout 180000 test/integration/join/member-join.test.ts test/multihost/joined-host.test.ts
+  status=$?
+fi
 # The data folder goes with the teardown: on a failure, keep in the output what
 # the nodes said about block sources and BFT leaders, the usual suspects.
 if [ "$status" -ne 0 ]; then

@@ -3,15 +3,29 @@
  * that can be cut and healed, and nothing left behind afterwards.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import type { Topology } from "../../gateway/src/topology.js";
+import { withPharmacy2 } from "../../support/joining-member.js";
 
 const script = "scripts/network/hosts.sh";
 
 function hosts(...args: string[]): string {
   return execFileSync("bash", [script, ...args], { encoding: "utf8" });
+}
+
+/** hosts.sh with the topology a second pharmacy has joined. */
+function hostsJoined(...args: string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "rxtrace-hosts-"));
+  try {
+    const file = path.join(dir, "topology.json");
+    writeFileSync(file, JSON.stringify(withPharmacy2(JSON.parse(readFileSync("network/topology.json", "utf8")) as Topology)));
+    return execFileSync("bash", [script, ...args], { encoding: "utf8", env: { ...process.env, RXTRACE_TOPOLOGY: file } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function settingsOf(output: string): Record<string, string> {
@@ -61,6 +75,18 @@ describe("one host per org (scripts/network/hosts.sh)", function () {
     expect(reach(`${tag}-manufacturer`, settings.RXTRACE_HOST_REGULATOR ?? "")).to.equal("refused");
     hosts("heal", tag, "distributor");
     expect(reach(`${tag}-manufacturer`, settings.RXTRACE_HOST_DISTRIBUTOR ?? "")).to.equal("refused");
+  });
+
+  it("adds a host on the same bridge for an org that joins later, reachable from the others, once", () => {
+    const added = settingsOf(hostsJoined("add", tag, "pharmacy2"));
+    const subnet = settings.RXTRACE_HOST_MANUFACTURER?.split(".").slice(0, 3).join(".");
+    expect(added.RXTRACE_HOST_PHARMACY2).to.equal(`${subnet}.5`);
+    expect(namespacesOf(tag)).to.include(`${tag}-pharmacy2`);
+    expect(reach(`${tag}-distributor`, added.RXTRACE_HOST_PHARMACY2 ?? "")).to.equal("refused");
+    expect(reach(`${tag}-pharmacy2`, settings.RXTRACE_HOST_REGULATOR ?? "")).to.equal("refused");
+    const again = spawnSync("bash", [script, "add", tag, "pharmacy"], { encoding: "utf8" });
+    expect(again.status).to.equal(1);
+    expect(again.stderr).to.match(/pharmacy already has a host in/);
   });
 
   it("gives a second set of hosts a subnet of its own", () => {

@@ -41,11 +41,17 @@ export async function handOffAndImport(distributor: OrgSession, packs: readonly 
   await submitJson(distributor.contract("mfr-dist"), "crosschannel:HandOff", {
     arguments: [JSON.stringify({ packs, toChannel: "dist-pharm" })],
   });
-  // The import reads mfr-dist on each endorsing peer: the distributor's and the regulator's are on both channels.
-  await submitJson(distributor.contract("dist-pharm"), "crosschannel:ImportPacks", {
-    arguments: [JSON.stringify({ packs, fromChannel: "mfr-dist" })],
-    endorsingOrganizations: ["DistributorMSP", "RegulatorMSP"],
-  });
+  // The import reads mfr-dist on each endorsing peer: the distributor's and the regulator's are on both
+  // channels. The regulator's peer may not have the hand-off's block yet: endorsement fails then, and
+  // nothing was written, so the import is asked again.
+  await eventually(
+    () =>
+      submitJson(distributor.contract("dist-pharm"), "crosschannel:ImportPacks", {
+        arguments: [JSON.stringify({ packs, fromChannel: "mfr-dist" })],
+        endorsingOrganizations: ["DistributorMSP", "RegulatorMSP"],
+      }),
+    20_000,
+  );
 }
 
 export interface PackView {
