@@ -1,8 +1,9 @@
 /**
  * Which orgs' peers a submit asks to endorse, so that the endorsements
  * satisfy the channel's policies (docs/security.md). Every key the chaincode
- * writes needs the peers of two orgs at least: a new key a majority of the
- * channel's members, an existing key its owners and one other member (or the
+ * writes needs the peers of two orgs at least: a new key two of the
+ * channel's members (scripts/network/lib/chaincode.sh endorsement_quorum),
+ * an existing key its owners and one other member (or the
  * regulator, for records it governs). A call naming one org therefore gets a
  * second: the regulator, a member of every channel and the peer
  * regulator-governed records need; when the one org is the regulator, the

@@ -13,8 +13,8 @@
 #      collections, kept in the generation's definition/ folder);
 #   4. the registrar (regulator) registers ORG as a trading partner;
 #   5. a new definition sequence (scripts/network.sh upgrade: every member
-#      approves, one commits) adds ORG's trading-pair collections and counts
-#      ORG in the channel's endorsement majority.
+#      approves, one commits) adds ORG's trading-pair collections and names
+#      ORG's peer in the chaincode-level endorsement policy.
 # Every step is idempotent: run again, join resumes where it stopped.
 # Sourced after publish.sh and upgrade.sh.
 
