@@ -116,27 +116,37 @@ committed() {
     jq -e --argjson s "$CC_SEQUENCE" '.sequence == $s' >/dev/null
 }
 
+# approved CHANNEL ORG: the org has approved the definition's sequence on the channel.
+approved() { as_admin "$2" peer lifecycle chaincode queryapproved --channelID "$1" --name "$CC_NAME" --sequence "$CC_SEQUENCE" >/dev/null 2>&1; }
+
 # approve_on_channel_as CHANNEL:ORG: the org approves the chaincode definition for the channel, once.
 approve_on_channel_as() {
   local ch=${1%%:*} org=${1#*:}
-  if ! as_admin "$org" peer lifecycle chaincode queryapproved --channelID "$ch" --name "$CC_NAME" --sequence "$CC_SEQUENCE" >/dev/null 2>&1; then
-    # shellcheck disable=SC2046
-    as_admin "$org" peer lifecycle chaincode approveformyorg $(definition_opts "$ch") \
-      --package-id "$(installed_package_id "$org")" $(orderer_opts "$org") --waitForEvent >>"$LOGS/peer-cli-$org.log" 2>&1 ||
-      die "approval of $CC_NAME by $(msp_of "$org") on $ch failed (see $LOGS/peer-cli-$org.log)"
-    say "$(msp_of "$org") approved $CC_NAME on $ch"
-  fi
+  approved "$ch" "$org" && return 0
+  through_orderers "$org" "the approval of $CC_NAME by $(msp_of "$org") on $ch" approved "$ch" "$org" -- approve_for_org "$ch" "$org" ||
+    die "approval of $CC_NAME by $(msp_of "$org") on $ch failed (see $LOGS/peer-cli-$org.log)"
+  say "$(msp_of "$org") approved $CC_NAME on $ch"
+}
+approve_for_org() {
+  # shellcheck disable=SC2046
+  as_admin "$2" peer lifecycle chaincode approveformyorg $(definition_opts "$1") \
+    --package-id "$(installed_package_id "$2")" $(orderer_opts "$2") --waitForEvent >>"$LOGS/peer-cli-$2.log" 2>&1
 }
 
 # commit_definition CHANNEL ORG: ORG's admin commits the definition on the
 # channel, endorsed by every member's peer, and waits for it to be committed.
 commit_definition() {
+  local ch=$1 by=$2
+  through_orderers "$by" "the commit of $CC_NAME sequence $CC_SEQUENCE on $ch" committed "$ch" "$by" -- commit_as "$ch" "$by" ||
+    die "commit of $CC_NAME sequence $CC_SEQUENCE on $ch failed (see $LOGS/peer-cli.log)"
+  say "$CC_NAME sequence $CC_SEQUENCE committed on $ch"
+}
+commit_as() {
   local ch=$1 by=$2 org peers=()
   for org in $(channel_orgs "$ch"); do peers+=(--peerAddresses "$(host_of "$org"):$(peer_port "$org")" --tlsRootCertFiles "$(ca_cert "$org")"); done
   # shellcheck disable=SC2046
   as_admin "$by" peer lifecycle chaincode commit $(definition_opts "$ch") $(orderer_opts "$by") \
-    "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1 || die "commit of $CC_NAME sequence $CC_SEQUENCE on $ch failed (see $LOGS/peer-cli.log)"
-  say "$CC_NAME sequence $CC_SEQUENCE committed on $ch"
+    "${peers[@]}" --waitForEvent >>"$LOGS/peer-cli.log" 2>&1
 }
 
 # deploy_chaincode CHANNEL...: every member approves, the first commits; skips channels where it is committed.

@@ -18,22 +18,39 @@
 # Every step is idempotent: run again, join resumes where it stopped.
 # Sourced after publish.sh and upgrade.sh.
 
-# channel_msps CHANNEL: the MSP ids of the channel's application orgs in its
-# current configuration, as the registrar's peer sees it.
-channel_msps() {
+# config_holds ORG CHANNEL JQ: the channel's configuration, as one of the
+# orderers serves it to ORG's admin, satisfies JQ.
+config_holds() {
   local dir
   dir=$(mktemp -d)
-  fetch_config "$REGISTRAR" "$1" "$dir" && jq -r '.channel_group.groups.Application.groups | keys[]' "$dir/config.json"
+  if fetch_config "$1" "$2" "$dir" "$3"; then rm -rf "$dir"; return 0; fi
   rm -rf "$dir"
+  return 1
+}
+has_member() { config_holds "$REGISTRAR" "$1" ".channel_group.groups.Application.groups | has(\"$2\")"; }
+has_anchor_peer() { config_holds "$1" "$2" ".channel_group.groups.Application.groups[\"$(msp_of "$1")\"].values | has(\"AnchorPeers\")"; }
+
+# fetch_config ORG CHANNEL DIR [JQ]: the channel's configuration as JSON in
+# DIR/config.json, asked of one orderer after another until one answers (and,
+# with JQ, serves a configuration in which JQ holds: an orderer back from a
+# partition serves an old one until it has caught up).
+fetch_config() {
+  local org=$1 ch=$2 dir=$3 want=${4:-true} t
+  for t in $(orderer_targets "$org"); do
+    # shellcheck disable=SC2046
+    as_admin "$org" peer channel fetch config "$dir/config.pb" -c "$ch" $(ORDERER_VIA=$t orderer_opts "$org") >>"$LOGS/peer-cli.log" 2>&1 || continue
+    configtxlator proto_decode --input "$dir/config.pb" --type common.Block --output "$dir/config-block.json" || continue
+    jq '.data.data[0].payload.data.config' "$dir/config-block.json" >"$dir/config.json"
+    jq -e "$want" "$dir/config.json" >/dev/null && return 0
+  done
+  return 1
 }
 
-# fetch_config ORG CHANNEL DIR: the channel's current configuration as JSON in DIR/config.json.
-fetch_config() {
-  local org=$1 ch=$2 dir=$3
+# submit_config_update ORG CHANNEL FILE: ORG's admin submits the signed
+# configuration update FILE (through the orderer ORDERER_VIA names).
+submit_config_update() {
   # shellcheck disable=SC2046
-  as_admin "$org" peer channel fetch config "$dir/config.pb" -c "$ch" $(orderer_opts "$org") >>"$LOGS/peer-cli.log" 2>&1 || return 1
-  configtxlator proto_decode --input "$dir/config.pb" --type common.Block --output "$dir/config-block.json"
-  jq '.data.data[0].payload.data.config' "$dir/config-block.json" >"$dir/config.json"
+  as_admin "$1" peer channel update -f "$3" -c "$2" $(orderer_opts "$1") >>"$LOGS/peer-cli.log" 2>&1
 }
 
 # config_update CHANNEL DIR: the envelope DIR/update.pb that turns DIR/config.json into DIR/modified.json.
@@ -95,13 +112,10 @@ add_to_channel() {
     as_admin "$o" peer channel signconfigtx -f "$dir/update.pb" >>"$LOGS/peer-cli.log" 2>&1 || die "join: $(msp_of "$o") could not sign the update of $ch (see $LOGS/peer-cli.log)"
   done
   o=${signers[${#signers[@]}-1]}
-  # shellcheck disable=SC2046
-  as_admin "$o" peer channel update -f "$dir/update.pb" -c "$ch" $(orderer_opts "$o") >>"$LOGS/peer-cli.log" 2>&1 ||
-    die "join: the update adding $msp to $ch was refused (see $LOGS/peer-cli.log)"
-  wait_until 60 "$msp in the configuration of $ch" has_member "$ch" "$msp"
+  through_orderers "$o" "the update adding $msp to $ch" has_member "$ch" "$msp" -- submit_config_update "$o" "$ch" "$dir/update.pb" ||
+    die "join: the update adding $msp to $ch was refused or not ordered by any orderer (see $LOGS/peer-cli.log)"
   say "$msp added to $ch, signed by the admins of $(for o in "${signers[@]}"; do msp_of "$o"; done | paste -sd, | sed 's/,/, /g') (${#signers[@]} of ${#current[@]})"
 }
-has_member() { channel_msps "$1" | grep -qx "$2"; }
 
 # set_anchor_peer ORG CHANNEL: ORG's admin names its peer the org's anchor peer on the channel.
 set_anchor_peer() {
@@ -109,15 +123,15 @@ set_anchor_peer() {
   msp=$(msp_of "$org")
   dir="$NET/join/$org/$ch/anchor"
   mkdir -p "$dir"
-  fetch_config "$org" "$ch" "$dir" || die "join: $org could not fetch the configuration of $ch (see $LOGS/peer-cli.log)"
-  if jq -e --arg m "$msp" '.channel_group.groups.Application.groups[$m].values | has("AnchorPeers")' "$dir/config.json" >/dev/null; then return 0; fi
+  # The configuration that has ORG's group: an orderer that has not caught up yet serves one without it.
+  wait_until 60 "a configuration of $ch naming $msp" fetch_config "$org" "$ch" "$dir" ".channel_group.groups.Application.groups | has(\"$msp\")"
+  has_anchor_peer "$org" "$ch" && return 0
   jq --arg m "$msp" --arg h "$(host_of "$org")" --argjson p "$(peer_port "$org")" \
     '.channel_group.groups.Application.groups[$m].values.AnchorPeers = {mod_policy: "Admins", value: {anchor_peers: [{host: $h, port: $p}]}, version: "0"}' \
     "$dir/config.json" >"$dir/modified.json"
   config_update "$ch" "$dir"
-  # shellcheck disable=SC2046
-  as_admin "$org" peer channel update -f "$dir/update.pb" -c "$ch" $(orderer_opts "$org") >>"$LOGS/peer-cli.log" 2>&1 ||
-    die "join: the anchor peer update of $msp on $ch was refused (see $LOGS/peer-cli.log)"
+  through_orderers "$org" "the anchor peer update of $msp on $ch" has_anchor_peer "$org" "$ch" -- submit_config_update "$org" "$ch" "$dir/update.pb" ||
+    die "join: the anchor peer update of $msp on $ch was refused or not ordered by any orderer (see $LOGS/peer-cli.log)"
   say "$msp's anchor peer on $ch is $(host_of "$org"):$(peer_port "$org")"
 }
 

@@ -148,16 +148,53 @@ as_identity() {
     CORE_PEER_TLS_CLIENTKEY_FILE="$id/tls/server.key" "$@"
 }
 
-# Options that send a CLI command on to an orderer with mutual TLS.
-# An org without an orderer (the pharmacy under Raft) uses the first orderer:
-# every orderer serves every channel.
+# Options that send a CLI command on to an orderer with mutual TLS: the one
+# ORDERER_VIA names (through_orderers sets it), else the org's first.
 orderer_opts() {
-  local org=$1 od target=$1
+  local org=$1 od target
   od=$(org_dir "$org")
-  runs_orderer "$org" || target=${ORDERER_ORGS[0]}
+  target=${ORDERER_VIA:-$(orderer_targets "$org" | head -n 1)}
   echo "-o $(host_of "$target"):$(orderer_port "$target") --ordererTLSHostnameOverride $(host_of "$target") --tls --cafile $(ca_cert "$target") --clientauth --certfile $od/users/admin/tls/server.crt --keyfile $od/users/admin/tls/server.key"
 }
 
+# orderer_targets ORG: the orderers ORG's admin asks, in order: its own, then
+# the others. An org without an orderer (the pharmacy under Raft, a member
+# that joined later) starts with the first: every orderer serves every channel.
+orderer_targets() {
+  local first=$1 o
+  runs_orderer "$first" || first=${ORDERER_ORGS[0]}
+  echo "$first"
+  for o in "${ORDERER_ORGS[@]}"; do [ "$o" = "$first" ] || echo "$o"; done
+}
+
+# through_orderers ORG WHAT CHECK... -- COMMAND...: runs COMMAND, in which
+# ORG's admin submits WHAT (a transaction or a channel update; its
+# orderer_opts follow ORDERER_VIA), through ORG's first orderer, then through
+# each other one in turn, twice round, until the command CHECK holds. CHECK is
+# asked before each attempt and for up to 20 s after one the orderer
+# accepted. A BFT orderer may be down, cut off, changing leader or still
+# catching up after a partition (f of them may be): another one orders the
+# request. Fails if CHECK never held.
+through_orderers() {
+  local org=$1 what=$2 check=() t until
+  shift 2
+  while [ "$1" != -- ]; do check+=("$1"); shift; done
+  shift
+  for _ in 1 2; do
+    for t in $(orderer_targets "$org"); do
+      "${check[@]}" >/dev/null 2>&1 && return 0
+      if ORDERER_VIA=$t "$@"; then
+        until=$((SECONDS + 20))
+        while [ $SECONDS -lt $until ]; do
+          "${check[@]}" >/dev/null 2>&1 && return 0
+          sleep 0.5
+        done
+      fi
+      say "$what: not ordered through orderer-$t (down, cut off, behind or changing leader); trying the next orderer"
+    done
+  done
+  "${check[@]}" >/dev/null 2>&1
+}
 
 # ---------------------------------------------------------------- health
 health() {

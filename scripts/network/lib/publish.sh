@@ -12,22 +12,28 @@ PARTNERS_LOG="$LOGS/partners.log"
 as_registrar() { as_admin "$REGISTRAR" "$@"; }
 
 # register_partner CHANNEL ORG: endorsed by the registrar's peer and one other
-# member's, since a new key needs a majority of the channel's peers.
+# member's, since a new key needs two orgs' peers.
 register_partner() {
+  local ch=$1 org=$2
+  registered "$ch" "$org" && return 0
+  through_orderers "$REGISTRAR" "the registration of $(msp_of "$org") on $ch" registered "$ch" "$org" -- register_tx "$ch" "$org" ||
+    { echo "network: registering $(msp_of "$org") on $ch failed (see $PARTNERS_LOG)" >&2; return 1; }
+  say "$(msp_of "$org") registered as $(partner_role_of "$org") on $ch"
+}
+registered() {
+  as_registrar peer chaincode query -C "$1" -n "$CHAINCODE_NAME" -c "$(jq -cn --arg m "$(msp_of "$2")" '{Args: ["partners:GetPartner", $m]}')" >>"$PARTNERS_LOG" 2>&1
+}
+register_tx() {
   local ch=$1 org=$2 msp args witness o
   for o in $(channel_orgs "$ch"); do [ "$o" = "$REGISTRAR" ] || { witness=$o; break; }; done
   msp=$(msp_of "$org")
-  if as_registrar peer chaincode query -C "$ch" -n "$CHAINCODE_NAME" -c "$(jq -cn --arg m "$msp" '{Args: ["partners:GetPartner", $m]}')" >>"$PARTNERS_LOG" 2>&1; then
-    return 0
-  fi
   args=$(jq -cn --arg m "$msp" --arg n "$(partner_name_of "$org")" --arg r "$(partner_role_of "$org")" \
     '{Args: ["partners:RegisterPartner", ({mspId: $m, name: $n, role: $r} | tojson)]}')
   # shellcheck disable=SC2046
   as_registrar peer chaincode invoke -C "$ch" -n "$CHAINCODE_NAME" -c "$args" $(orderer_opts "$REGISTRAR") \
     --peerAddresses "$(host_of "$REGISTRAR"):$(peer_port "$REGISTRAR")" --tlsRootCertFiles "$(ca_cert "$REGISTRAR")" \
     --peerAddresses "$(host_of "$witness"):$(peer_port "$witness")" --tlsRootCertFiles "$(ca_cert "$witness")" \
-    --waitForEvent >>"$PARTNERS_LOG" 2>&1 || { echo "network: registering $msp on $ch failed (see $PARTNERS_LOG)" >&2; return 1; }
-  say "$msp registered as $(partner_role_of "$org") on $ch"
+    --waitForEvent >>"$PARTNERS_LOG" 2>&1
 }
 
 register_partners() {
