@@ -28,8 +28,9 @@ teardown() {
 }
 trap teardown EXIT
 
-# SmartBFT at info: its role changes in the orderer logs tell the leader test
-# which orderer leads now, and its complaints and view changes are on record.
+# SmartBFT at info: its role changes, complaints and view changes are on
+# record in the orderer logs (the leader test reads the leader each orderer
+# names from its metrics).
 export RXTRACE_FABRIC_LOG="${RXTRACE_FABRIC_LOG:-warn:orderer.common.broadcast=error:orderer.consensus.smartbft=info}"
 
 set -e

@@ -12,7 +12,7 @@ import { EvmConnection, newEvmSupplyChain, readEvmDeployment } from "../../gatew
 import { GatewayError } from "../../gateway/src/errors.js";
 import { freshGtin, repoRoot } from "../../support/gateway-harness.js";
 import { WriteLoad, type FaultFigures } from "./support/load.js";
-import { DATA, GatewayProcess, bftLeader, isAlive, killByPidFile, ordererHeight, request, runScript, until } from "./support/services.js";
+import { DATA, GatewayProcess, isAlive, killByPidFile, ordererHeight, request, runScript, until, wholeCluster } from "./support/services.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const results: FaultFigures[] = [];
@@ -257,9 +257,11 @@ describe("rxtrace under faults (real network, Kubo and gateway process)", functi
     const load = new WriteLoad(gw, gtin, "ORDL", 2, 16);
     load.start();
     await sleep(6_000);
-    // A view change earlier in the suite (a restarted follower complains while it catches up) may
-    // have moved the lead away from consenter 1, so the leader is read from the orderers' logs.
-    const leader = bftLeader("mfr-dist");
+    // The follower restarted above may have been left outside the view (a view change while it
+    // caught up), and a view change may have moved the lead away from consenter 1: the cluster is
+    // made whole first (dissenting orderers restarted, and said), and the leader is the one all
+    // four name.
+    const leader = await wholeCluster("mfr-dist", (line) => console.log(`      ${line}`));
     const killedAt = Date.now();
     killByPidFile(`orderer-${leader}`);
     const resumedMs = await until(async () => load.firstAckSentAfter(killedAt) < Infinity, 150_000, "a write sent after the leader died being acknowledged").catch(() => -1);

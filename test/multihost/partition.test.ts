@@ -26,7 +26,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { common } from "@hyperledger/fabric-protos";
 import { FabricSessions, runId, type OrgSession } from "../../support/fabric-client.js";
-import { isAlive, killByPidFile, runScript, until } from "../faults/support/services.js";
+import { ordererHeight, restartOrderers, wholeCluster } from "../faults/support/services.js";
 import { futureExpiry, gtinFor, productJson } from "../../support/fixtures.js";
 
 const tag = process.env.RXTRACE_NETNS ?? "";
@@ -68,67 +68,6 @@ function blockSourceOf(org: string): string {
   });
   if (!best.org) throw new Error(`no orderer connection of ${org}'s peer found with ss`);
   return best.org;
-}
-
-/** The org whose orderer is consenter ID, from the consenter mapping of network/configtx.yaml. */
-function consenterOrg(id: number): string {
-  const mapping = readFileSync("network/configtx.yaml", "utf8").matchAll(/- ID: (\d+)\s+Host: @HOST_(\w+)@/g);
-  const org = [...mapping].find((m) => Number(m[1]) === id)?.[2];
-  if (org === undefined) throw new Error(`no consenter ${id} in network/configtx.yaml`);
-  return org;
-}
-
-/** The current BFT leader of the channel as ORG's orderer sees it (its operations endpoint's consensus_BFT_leader_id). */
-function leaderSeenBy(org: string): string {
-  const admin = path.join(data, "fabric", "orgs", org, "users", "admin", "tls");
-  const metrics = execFileSync("ip", ["netns", "exec", `${tag}-${org}`, "curl", "-sfk", "--cert", path.join(admin, "server.crt"), "--key", path.join(admin, "server.key"),
-    `https://127.0.0.1:${portOf(org, "ordererOps")}/metrics`], { encoding: "utf8" });
-  const id = new RegExp(`consensus_BFT_leader_id\\{channel="${channel}"\\} (\\d+)`).exec(metrics)?.[1];
-  if (id === undefined) throw new Error(`${org}'s orderer reports no BFT leader for ${channel}`);
-  return consenterOrg(Number(id));
-}
-
-/**
- * The leader of the channel: the one every orderer names, polled for up to
- * DEADLINE; past it, the one a BFT quorum (2f+1 of the n orderers) names.
- * After a heal, the orderer that was cut can lag a view behind for a while,
- * and an orderer that adopted the current view through a sync may keep
- * reporting its old leader until the next view change, so all four agreeing
- * is waited for but not required. What each said is kept for the log.
- */
-async function agreedLeader(deadlineMs: number): Promise<{ leader?: string; seen: string; waitedMs: number; all: boolean; dissenters: string[] }> {
-  const started = Date.now();
-  const n = topology.orgs.length;
-  const f = Math.floor((n - 1) / 3);
-  const quorum = Math.ceil((n + f + 1) / 2);
-  for (;;) {
-    const named = topology.orgs.map((o) => {
-      try { return { org: o.name, leader: leaderSeenBy(o.name) }; } catch { return { org: o.name, leader: "?" }; }
-    });
-    const seen = named.map((x) => `${x.org}: ${x.leader}`).join(", ");
-    const votes = new Map<string, number>();
-    for (const x of named) if (x.leader !== "?") votes.set(x.leader, (votes.get(x.leader) ?? 0) + 1);
-    const [top, count] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-    const waitedMs = Date.now() - started;
-    if (count === n) return { leader: top, seen, waitedMs, all: true, dissenters: [] };
-    if (waitedMs > deadlineMs) {
-      return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false, dissenters: named.filter((x) => x.leader !== top).map((x) => x.org) };
-    }
-    await sleep(500);
-  }
-}
-
-/** The height of one orderer's copy of the channel, asked from that org's own host. */
-function ordererHeight(org: string): number {
-  const port = portOf(org, "ordererAdmin");
-  const net = path.join(data, "fabric");
-  // The admin port listens on the org's own loopback only.
-  const out = execFileSync("ip", ["netns", "exec", `${tag}-${org}`, "osnadmin", "channel", "list", "-o", `127.0.0.1:${port}`,
-    "--ca-file", path.join(net, "ca", org, "ca-cert.pem"),
-    "--client-cert", path.join(net, "orgs", org, "users", "admin", "tls", "server.crt"),
-    "--client-key", path.join(net, "orgs", org, "users", "admin", "tls", "server.key"), "-c", channel,
-  ], { encoding: "utf8", env: { ...process.env, FABRIC_LOGGING_SPEC: "error" } });
-  return Number(/"height":\s*(\d+)/.exec(out)?.[1] ?? -1);
 }
 
 /** The height of an org's peer's copy of the channel, asked of that peer. */
@@ -180,40 +119,6 @@ describe("a partition of one org's host under a steady write load", function () 
   const cut = (org: string): void => { hosts("cut", tag, org); linksCut.add(org); };
   const heal = (org: string): void => { hosts("heal", tag, org); linksCut.delete(org); };
 
-  /** Restarts the orderers of ORGS (SIGKILL, then network.sh up, which starts what is missing); resolves with the time taken. */
-  const restartOrderers = async (orgs: string[]): Promise<number> => {
-    const started = Date.now();
-    for (const org of orgs) killByPidFile(`orderer-${org}`);
-    await until(async () => orgs.every((org) => !isAlive(`orderer-${org}`)), 10_000, `the orderers of ${orgs.join(", ")} stopped`);
-    await runScript("network.sh", "up");
-    return Date.now() - started;
-  };
-
-  /**
-   * Waits until all four orderers name one leader and returns it. A scenario
-   * needs the cluster whole before it cuts a host: Fabric 3.1.5's SmartBFT
-   * (v1.0.1) can leave an orderer that missed a view change (a partition, or
-   * a false view change when the host is starved of CPU under the
-   * closed-loop rate search) outside the view the others moved to: it
-   * refuses their NewView, syncs at the same height without adopting it and
-   * takes no part in the next view change, so one more cut leaves no quorum
-   * (docs/reliability.md). The operator's remedy is applied and said: restart
-   * the dissenters; if they still dissent, restart every orderer, which then
-   * all start from the view recorded in their last block.
-   */
-  async function wholeCluster(): Promise<string> {
-    let agreed = await agreedLeader(30_000);
-    console.log(`      ${agreed.all ? "every orderer" : "only some orderers"} named one leader ${(agreed.waitedMs / 1000).toFixed(1)} s later (${agreed.seen})`);
-    for (const orgs of [agreed.dissenters, topology.orgs.map((o) => o.name)]) {
-      if (agreed.all) break;
-      const ms = await restartOrderers(orgs);
-      agreed = await agreedLeader(30_000);
-      console.log(`      restarted the orderer of ${orgs.join(", ")} in ${(ms / 1000).toFixed(1)} s; ${agreed.all ? "every orderer" : "still only some"} named one leader then (${agreed.seen})`);
-    }
-    if (!agreed.all || agreed.leader === undefined) expect.fail(`the orderers still name different leaders after restarts (${agreed.seen})`);
-    return agreed.leader;
-  }
-
   /**
    * Offers `rate` writes a second, cuts ORG's link after 8 s, heals it after
    * 25 s and goes on 8 s more; returns every write with the cut's times.
@@ -256,7 +161,7 @@ describe("a partition of one org's host under a steady write load", function () 
     for (;;) {
       const refPeer = await peerHeight(reference).catch(() => -1);
       const orgPeer = cutPeer === undefined ? refPeer : await peerHeight(cutPeer).catch(() => -1);
-      const [refOrderer, orgOrderer] = [ordererHeight(referenceOrg), ordererHeight(org)];
+      const [refOrderer, orgOrderer] = [ordererHeight(referenceOrg, channel), ordererHeight(org, channel)];
       if (orgPeer === refPeer && orgOrderer === refOrderer && refPeer > 0) {
         console.log(`      caught up ${((Date.now() - healedAt) / 1000).toFixed(1)} s after the link came back (height ${refPeer})`);
         return;
@@ -311,7 +216,7 @@ describe("a partition of one org's host under a steady write load", function () 
     let cutOrg = "distributor";
 
     it("keeps committing writes while that host is cut off", async () => {
-      await wholeCluster();
+      await wholeCluster(channel, (line) => console.log(`      ${line}`));
       const source = blockSourceOf(writerOrg);
       cutOrg = source === writerOrg ? "distributor" : source;
       console.log(`      ${writerOrg}'s peer takes its blocks from the ${source}'s orderer; cutting the ${cutOrg}'s host`);
@@ -349,7 +254,7 @@ describe("a partition of one org's host under a steady write load", function () 
         const ms = await restartOrderers([rejoined]);
         console.log(`      restarted the ${rejoined}'s orderer, cut in the last scenario, in ${(ms / 1000).toFixed(1)} s`);
       }
-      leader = await wholeCluster();
+      leader = await wholeCluster(channel, (line) => console.log(`      ${line}`));
       // The writes must not need the cut host: through a peer and with
       // endorsers of two orgs other than the leader's.
       const endorsers = ["ManufacturerMSP", "DistributorMSP", "RegulatorMSP"].filter((msp) => msp.toLowerCase() !== `${leader}msp`).slice(0, 2);
