@@ -66,6 +66,7 @@ describe("a second pharmacy joins dist-pharm", function () {
       const { stdout, stderr } = await network("join", PHARMACY2_ORG.name);
       joinOutput = stdout + stderr;
       console.log(`      ${/pharmacy2 joined in \d+s/.exec(joinOutput)?.[0] ?? "pharmacy2 joined"}, orderer-${firstOrderer} down throughout`);
+      for (const line of joinOutput.split("\n").filter((l) => l.includes("not ordered through"))) console.log(`      ${line}`);
     } finally {
       await network("up");
     }
