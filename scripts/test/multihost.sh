@@ -72,7 +72,7 @@ if [ "$status" -ne 0 ]; then
   for log in "$RXTRACE_DATA"/logs/peer-*.log "$RXTRACE_DATA"/logs/orderer-*.log; do
     [ -f "$log" ] || continue
     sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "censorship|Heartbeat timeout|complaining|view change|ViewChange|Failed to fetch blocks" \
-      | grep -v "got viewChange message" | cut -c1-220 | tail -12 | sed "s|^|  $(basename "$log" .log): |"
+      | grep -v "got viewChange message" | cut -c1-200 | tail -5 | sed "s|^|  $(basename "$log" .log): |"
   done
 fi
 exit "$status"

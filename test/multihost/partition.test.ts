@@ -22,7 +22,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { expect } from "chai";
 import { common } from "@hyperledger/fabric-protos";
 import { FabricSessions, runId, type OrgSession } from "../../support/fabric-client.js";

@@ -211,11 +211,15 @@ export interface AgreedLeader {
   readonly waitedMs: number;
 }
 
+/** Blocks an orderer may trail the highest one by under load and still count as caught up (heights are read one orderer after another). */
+const BLOCKS_IN_FLIGHT = 2;
+
 /**
- * The leader of CHANNEL: the one every orderer names, polled for up to
- * DEADLINE. After a heal or a restart an orderer can lag a view behind for a
+ * The leader of CHANNEL: the one every orderer names, every orderer within
+ * BLOCKS_IN_FLIGHT of the highest height, polled for up to DEADLINE. After a
+ * heal or a restart an orderer can lag a view or some blocks behind for a
  * while, so all agreeing is waited for; past the deadline the answer says
- * who dissents.
+ * who dissents or lags.
  */
 export async function agreedLeader(channel: string, deadlineMs: number): Promise<AgreedLeader> {
   const started = Date.now();
@@ -226,15 +230,18 @@ export async function agreedLeader(channel: string, deadlineMs: number): Promise
     const named = orgs.map((org) => {
       try { return { org, leader: leaderSeenBy(org, channel) }; } catch { return { org, leader: "?" }; }
     });
-    const seen = named.map((x) => `${x.org}: ${x.leader}`).join(", ");
+    const heights = orgs.map((org) => ordererHeight(org, channel));
+    const highest = Math.max(...heights);
+    const seen = named.map((x, i) => `${x.org}: ${x.leader} at ${heights[i] ?? -1}`).join(", ");
     const votes = new Map<string, number>();
     for (const x of named) if (x.leader !== "?") votes.set(x.leader, (votes.get(x.leader) ?? 0) + 1);
     const [top, count] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+    // Caught up too: a restarted orderer that names the leader while still pulling blocks is not yet
+    // a full member, and by rotation it may be the next leader when the current one is cut.
+    const dissenters = named.filter((x, i) => x.leader !== top || (heights[i] ?? -1) < highest - BLOCKS_IN_FLIGHT).map((x) => x.org);
     const waitedMs = Date.now() - started;
-    if (count === n) return { leader: top, seen, waitedMs, all: true, dissenters: [] };
-    if (waitedMs > deadlineMs) {
-      return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false, dissenters: named.filter((x) => x.leader !== top).map((x) => x.org) };
-    }
+    if (count === n && dissenters.length === 0) return { leader: top, seen, waitedMs, all: true, dissenters };
+    if (waitedMs > deadlineMs) return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false, dissenters };
     await sleep(500);
   }
 }
