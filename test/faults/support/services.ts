@@ -192,7 +192,7 @@ function consenterOrg(id: number): string {
 }
 
 /** The BFT leader of CHANNEL as ORG's orderer sees it now (consensus_BFT_leader_id on its operations endpoint, on its own host's loopback). */
-export function leaderSeenBy(org: string, channel: string): string {
+function leaderSeenBy(org: string, channel: string): string {
   const admin = path.join(DATA, "fabric", "orgs", org, "users", "admin", "tls");
   const metrics = onOrgHost(org, "curl", ["-sfk", "--max-time", "3", "--cert", path.join(admin, "server.crt"), "--key", path.join(admin, "server.key"),
     `https://127.0.0.1:${orgPort(org, "ordererOps", portOffset())}/metrics`]);
@@ -201,8 +201,8 @@ export function leaderSeenBy(org: string, channel: string): string {
   return consenterOrg(Number(id));
 }
 
-export interface AgreedLeader {
-  /** The leader every orderer names; past the deadline, the one a BFT quorum (2f+1 of n) names, if any. */
+interface AgreedLeader {
+  /** The leader every orderer names, when they all do and are caught up. */
   readonly leader?: string;
   readonly all: boolean;
   readonly dissenters: readonly string[];
@@ -221,11 +221,10 @@ const BLOCKS_IN_FLIGHT = 2;
  * while, so all agreeing is waited for; past the deadline the answer says
  * who dissents or lags.
  */
-export async function agreedLeader(channel: string, deadlineMs: number): Promise<AgreedLeader> {
+async function agreedLeader(channel: string, deadlineMs: number): Promise<AgreedLeader> {
   const started = Date.now();
   const orgs = TOPOLOGY.ordering.bft;
   const n = orgs.length;
-  const quorum = Math.ceil((n + Math.floor((n - 1) / 3) + 1) / 2);
   for (;;) {
     const named = orgs.map((org) => {
       try { return { org, leader: leaderSeenBy(org, channel) }; } catch { return { org, leader: "?" }; }
@@ -241,7 +240,7 @@ export async function agreedLeader(channel: string, deadlineMs: number): Promise
     const dissenters = named.filter((x, i) => x.leader !== top || (heights[i] ?? -1) < highest - BLOCKS_IN_FLIGHT).map((x) => x.org);
     const waitedMs = Date.now() - started;
     if (count === n && dissenters.length === 0) return { leader: top, seen, waitedMs, all: true, dissenters };
-    if (waitedMs > deadlineMs) return { ...(count >= quorum ? { leader: top } : {}), seen, waitedMs, all: false, dissenters };
+    if (waitedMs > deadlineMs) return { seen, waitedMs, all: false, dissenters };
     await sleep(500);
   }
 }
@@ -256,7 +255,8 @@ export async function restartOrderers(orgs: readonly string[]): Promise<number> 
 }
 
 /**
- * Waits until every orderer names one leader of CHANNEL and returns it. A
+ * Waits until every orderer names one leader of CHANNEL and has caught up
+ * (agreedLeader), and returns that leader. A
  * test that kills or cuts an orderer needs the cluster whole first: Fabric
  * 3.1.5's SmartBFT (v1.0.1) can leave an orderer that missed a view change
  * (a partition, a restart while the others changed view, a false view change

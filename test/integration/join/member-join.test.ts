@@ -62,14 +62,18 @@ describe("a second pharmacy joins dist-pharm", function () {
     // approval and registration goes on through another, and `up` restarts it afterwards.
     firstOrderer = (await withNetworkHelpers('echo "${ORDERER_ORGS[0]}"')).trim();
     await withNetworkHelpers(`stop_processes orderer-${firstOrderer}`);
-    try {
-      const { stdout, stderr } = await network("join", PHARMACY2_ORG.name);
-      joinOutput = stdout + stderr;
-      console.log(`      ${/pharmacy2 joined in \d+s/.exec(joinOutput)?.[0] ?? "pharmacy2 joined"}, orderer-${firstOrderer} down throughout`);
-      for (const line of joinOutput.split("\n").filter((l) => l.includes("not ordered through"))) console.log(`      ${line}`);
-    } finally {
-      await network("up");
+    // A failed join is the error to report: `up` still restarts the orderer, but its own failure
+    // then must not take the join's place.
+    const joined = await network("join", PHARMACY2_ORG.name).then((out) => ({ out }), (error: unknown) => ({ error }));
+    const restarted = network("up");
+    if ("error" in joined) {
+      await restarted.catch(() => undefined);
+      throw joined.error;
     }
+    await restarted;
+    joinOutput = joined.out.stdout + joined.out.stderr;
+    console.log(`      ${/pharmacy2 joined in \d+s/.exec(joinOutput)?.[0] ?? "pharmacy2 joined"}, orderer-${firstOrderer} down throughout`);
+    for (const line of joinOutput.split("\n").filter((l) => l.includes("not ordered through"))) console.log(`      ${line}`);
     sessions = new FabricSessions();
     distributor = sessions.as("DistributorMSP", "operator");
     const gateways = await startOrgGateways([PHARMACY2_ORG.name]);
