@@ -152,6 +152,26 @@ export async function submitJson(contract: Contract, name: string, options: { ar
   }
 }
 
+/**
+ * submitJson for a write another org's peer endorses right after a write it
+ * depends on committed: that peer may not have the block yet and answers
+ * NOT_FOUND. A proposal refused at endorsement ordered nothing, so it is
+ * asked again every 200 ms, up to `ms`; any other failure is thrown at once
+ * (the gateway does the same: otherPeersLagging in gateway/src/adapters/fabric.ts).
+ */
+export async function submitJsonOnceEndorsersCatchUp(contract: Contract, name: string, options: Parameters<typeof submitJson>[2], ms = 10_000): Promise<unknown> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await submitJson(contract, name, options);
+    } catch (error) {
+      const behind = error instanceof Error && /endorsements/.test(error.message) && /NOT_FOUND/.test(error.message);
+      if (!behind || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** Copies the peers' messages of a gateway error into its message, so a failed test says why. */
 export function withDetails(error: unknown): unknown {
   const details = (error as { details?: { address?: string; message?: string }[] } | undefined)?.details;

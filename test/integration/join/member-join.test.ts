@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { termsCollection } from "@rxtrace/domain";
 import { PHARMACY2_ORG } from "../../../support/joining-member.js";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, withDetails, type OrgSession } from "../../../support/fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, submitJsonOnceEndorsersCatchUp, withDetails, type OrgSession } from "../../../support/fabric-client.js";
 import { orgByMsp } from "../../../support/network-description.js";
 import { call, startOrgGateways, type OrgGateway } from "../../../support/gateway-harness.js";
 import { commissionLot, handOffAndImport, packOf, shipAndReceive, type PackRef } from "../network/scenario.js";
@@ -137,7 +137,8 @@ describe("a second pharmacy joins dist-pharm", function () {
     lot = made;
     await shipAndReceive(manufacturer, distributor, "mfr-dist", `JM-${id}`, packs);
     await handOffAndImport(distributor, packs);
-    await submitJson(distributor.contract("dist-pharm"), "shipments:Ship", {
+    // pharmacy2's peer endorses right after the import committed, and may not have its block yet.
+    await submitJsonOnceEndorsersCatchUp(distributor.contract("dist-pharm"), "shipments:Ship", {
       arguments: [JSON.stringify({ shipmentId: `JP2-${id}`, consignee: PHARM2, packs: [packs[0]] })],
       endorsingOrganizations: ["DistributorMSP", PHARM2],
       transientData: { terms: JSON.stringify(TERMS) },

@@ -4,7 +4,7 @@
  * their hash on the channel, and the pharmacy is not even on the channel.
  */
 import { expect } from "chai";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJsonOnceEndorsersCatchUp, type OrgSession } from "../../../support/fabric-client.js";
 import { commissionLot } from "./scenario.js";
 
 interface TermsView {
@@ -33,22 +33,12 @@ describe("private trade terms on mfr-dist", function () {
     // Transient data goes only to the orgs named here: the shipper's and the
     // consignee's peers, the collection's two members (a new shipment needs a
     // majority of the channel's peers; the regulator's is not asked).
-    // The distributor's peer may not have the commission's block yet. A write
-    // refused at endorsement ordered nothing, so asking again is safe.
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await submitJson(manufacturer.contract("mfr-dist"), "shipments:Ship", {
-          arguments: [JSON.stringify({ shipmentId, consignee: "DistributorMSP", packs: lot.packs })],
-          transientData: { terms: JSON.stringify(terms) },
-          endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"],
-        });
-        break;
-      } catch (error) {
-        const lagging = error instanceof Error && /endorsements/.test(error.message) && /NOT_FOUND/.test(error.message);
-        if (!lagging || attempt >= 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    // The distributor's peer may not have the commission's block yet.
+    await submitJsonOnceEndorsersCatchUp(manufacturer.contract("mfr-dist"), "shipments:Ship", {
+      arguments: [JSON.stringify({ shipmentId, consignee: "DistributorMSP", packs: lot.packs })],
+      transientData: { terms: JSON.stringify(terms) },
+      endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"],
+    });
   });
   after(() => sessions.close());
 
