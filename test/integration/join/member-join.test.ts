@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { termsCollection } from "@rxtrace/domain";
 import { PHARMACY2_ORG } from "../../../support/joining-member.js";
-import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJson, submitJsonOnceEndorsersCatchUp, withDetails, type OrgSession } from "../../../support/fabric-client.js";
+import { FabricSessions, chaincodeErrorCode, evaluateJson, eventually, failureOf, runId, submitJsonOnceEndorsersCatchUp, withDetails, type OrgSession } from "../../../support/fabric-client.js";
 import { orgByMsp } from "../../../support/network-description.js";
 import { call, startOrgGateways, type OrgGateway } from "../../../support/gateway-harness.js";
 import { commissionLot, handOffAndImport, packOf, shipAndReceive, type PackRef } from "../network/scenario.js";
@@ -177,7 +177,7 @@ describe("a second pharmacy joins dist-pharm", function () {
 
   it("still ships to the first pharmacy with terms in that pair's own collection", async () => {
     const shipmentId = `JP1-${id}`;
-    const shipment = (await submitJson(distributor.contract("dist-pharm"), "shipments:Ship", {
+    const shipment = (await submitJsonOnceEndorsersCatchUp(distributor.contract("dist-pharm"), "shipments:Ship", {
       arguments: [JSON.stringify({ shipmentId, consignee: "PharmacyMSP", packs: [packs[1]] })],
       endorsingOrganizations: ["DistributorMSP", "PharmacyMSP"],
       transientData: { terms: JSON.stringify(TERMS) },
