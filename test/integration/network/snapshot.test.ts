@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { FabricSessions, eventually, runId, submitJson, type OrgSession } from "../../../support/fabric-client.js";
+import { FabricSessions, eventually, runId, submitJsonOnceEndorsersCatchUp, type OrgSession } from "../../../support/fabric-client.js";
 import { futureExpiry, gtinFor, productJson } from "../../../support/fixtures.js";
 import { commissionLot, type Lot } from "./scenario.js";
 
@@ -86,19 +86,11 @@ describe("a snapshot of mfr-dist and a manufacturer peer joined from it", functi
     shipmentId = `SNAP-${id}`;
     // The terms go to the collection's two members; the distributor's peer
     // may not have the commission's block yet (refused, nothing ordered).
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await submitJson(manufacturer.contract("mfr-dist"), "shipments:Ship", {
-          arguments: [JSON.stringify({ shipmentId, consignee: "DistributorMSP", packs: lotBefore.packs })],
-          transientData: { terms: JSON.stringify(terms) },
-          endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"],
-        });
-        break;
-      } catch (error) {
-        if (attempt >= 50 || !(error instanceof Error && /NOT_FOUND/.test(error.message))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    await submitJsonOnceEndorsersCatchUp(manufacturer.contract("mfr-dist"), "shipments:Ship", {
+      arguments: [JSON.stringify({ shipmentId, consignee: "DistributorMSP", packs: lotBefore.packs })],
+      transientData: { terms: JSON.stringify(terms) },
+      endorsingOrganizations: ["ManufacturerMSP", "DistributorMSP"],
+    });
 
     let t = Date.now();
     snapshot = network("snapshot", "manufacturer", "mfr-dist");
